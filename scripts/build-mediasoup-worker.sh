@@ -15,7 +15,7 @@ MS_PKG_DIR="${MS_PKG_DIR:-node_modules/mediasoup}"
 MS_CACHE_DIR="${MS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mediasoup-worker}"
 MS_JOBS="${MS_JOBS:-$(nproc)}"
 SHIM_REV=1 # bump when the shims below change (invalidates the cache)
-APT_PACKAGES=(g++ pkg-config meson ninja-build libuv1-dev libssl-dev libsrtp2-dev
+APT_PACKAGES=(g++ patch pkg-config meson ninja-build libuv1-dev libssl-dev libsrtp2-dev
 	libabsl-dev libflatbuffers-dev flatbuffers-compiler)
 
 log() { printf '[build-mediasoup-worker] %s\n' "$*" >&2; }
@@ -42,7 +42,9 @@ for tool in meson ninja flatc pkg-config c++; do
 done
 
 OUT_BIN="$MS_PKG_DIR/worker/out/Release/mediasoup-worker"
-CACHED_BIN="$MS_CACHE_DIR/$MS_VERSION-shim$SHIM_REV-$(uname -m)/mediasoup-worker"
+PATCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/mediasoup-worker-patches"
+PATCH_SUM="$(cat "$PATCH_DIR"/*.patch 2>/dev/null | sha256sum | cut -c1-12)"
+CACHED_BIN="$MS_CACHE_DIR/$MS_VERSION-shim$SHIM_REV-p$PATCH_SUM-$(uname -m)/mediasoup-worker"
 
 # 2. Cache hit (npm ci wipes node_modules; the cache survives): copy, done.
 if [ -z "${MS_FORCE:-}" ] && [ -x "$CACHED_BIN" ] && ! ldd "$CACHED_BIN" | grep -q "not found"; then
@@ -354,6 +356,13 @@ for name in libuv openssl flatbuffers abseil-cpp unordered-dense libsrtp3; do
 	[ -n "$dir" ] || die "no directory= in $wrap"
 	rm -rf "${W:?}/subprojects/$dir"
 	cp -a "$S/$name" "$W/subprojects/$dir"
+done
+
+# 5b. The project's own worker patches (SIP SSRC latching), applied to the temporary copy.
+for p in "$PATCH_DIR"/*.patch; do
+	[ -f "$p" ] || continue
+	log "applying $(basename "$p")"
+	patch -s -p1 -d "$W" <"$p" || die "patch $(basename "$p") does not apply to mediasoup $MS_VERSION"
 done
 
 # 6. mediasoup asks for meson >= 1.1.0; bookworm's 1.0.1 builds it fine.

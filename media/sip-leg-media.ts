@@ -1,0 +1,183 @@
+// The media end of one SIP leg: a PlainTransport in the call's router that receives the
+// peer's RTP (one Producer) and sends it the other party's audio (one Consumer), an
+// optional DirectTransport tap that surfaces RFC 4733 digits, RTCP-based receive stats and
+// dead-media detection. Whoever creates a SipLegMedia closes it; close() is idempotent.
+import type { types } from 'mediasoup';
+import { DtmfDeduplicator, decodeTelephoneEvent, parseRtp } from './rtp-event.ts';
+import type { CallCodecs } from './media-engine.ts';
+
+/** The MID the patched worker treats as "latch any SSRC" (see the worker patch). */
+export const SSRC_LATCH_MID = 'sip-latch';
+
+export interface LegMediaOptions {
+  listenIp: string;
+  announcedAddress: string;
+  portRange: { min: number; max: number };
+  /** comedia: learn the peer's address from its first packet (NATed phones). */
+  comedia: boolean;
+}
+
+export interface RemoteMedia {
+  address: string;
+  port: number;
+  rtcpPort?: number;
+}
+
+export interface LegQuality {
+  packetsReceived: number;
+  packetsLost: number;
+  /** Fraction 0..1 of expected packets lost. */
+  lossRate: number;
+  /** Interarrival jitter in milliseconds (RFC 3550). */
+  jitterMs: number;
+  bytesReceived: number;
+  packetsSent: number;
+}
+
+export class SipLegMedia {
+  private producer?: types.Producer;
+  private consumer?: types.Consumer;
+  private tap?: { transport: types.DirectTransport; consumer: types.Consumer };
+  private closed = false;
+  private lastBytes = 0;
+  private lastActivityAt = Date.now();
+
+  private constructor(
+    readonly router: types.Router,
+    readonly transport: types.PlainTransport,
+    private readonly codecs: CallCodecs,
+    readonly comedia: boolean,
+  ) {}
+
+  static async create(router: types.Router, codecs: CallCodecs, opts: LegMediaOptions): Promise<SipLegMedia> {
+    const listen = { protocol: 'udp' as const, ip: opts.listenIp, announcedAddress: opts.announcedAddress, portRange: opts.portRange };
+    const transport = await router.createPlainTransport({
+      listenInfo: listen,
+      rtcpListenInfo: listen,
+      rtcpMux: false,
+      comedia: opts.comedia,
+      enableSctp: false,
+    });
+    return new SipLegMedia(router, transport, codecs, opts.comedia);
+  }
+
+  get local(): { address: string; port: number; rtcpPort: number } {
+    const t = this.transport;
+    return { address: t.tuple.localAddress ?? t.tuple.localIp, port: t.tuple.localPort, rtcpPort: t.rtcpTuple?.localPort ?? t.tuple.localPort + 1 };
+  }
+
+  get producerId(): string | undefined {
+    return this.producer?.id;
+  }
+
+  /** Tell the transport where the peer is (unless comedia) and start receiving its RTP. */
+  async start(remote: RemoteMedia | undefined): Promise<void> {
+    if (this.closed) return;
+    if (remote && !this.comedia && remote.port > 0) {
+      await this.transport.connect({ ip: remote.address, port: remote.port, rtcpPort: remote.rtcpPort ?? remote.port + 1 });
+    }
+    if (!this.producer) {
+      const codecs: types.RtpCodecParameters[] = [
+        { mimeType: `audio/${this.codecs.codec.name}`, payloadType: this.codecs.codec.payloadType, clockRate: 8000, channels: 1 },
+      ];
+      if (this.codecs.telephoneEventPayloadType !== undefined) {
+        codecs.push({ mimeType: 'audio/telephone-event', payloadType: this.codecs.telephoneEventPayloadType, clockRate: 8000, channels: 1 });
+      }
+      // SIP peers signal no SSRC: one encoding without SSRC plus the MID our worker patch
+      // (scripts/mediasoup-worker-patches/0001) latches any SSRC to.
+      this.producer = await this.transport.produce({
+        kind: 'audio',
+        rtpParameters: { mid: SSRC_LATCH_MID, codecs, encodings: [{}], rtcp: { reducedSize: false } },
+      });
+    }
+  }
+
+  /** Send `source`'s RTP to this leg's peer. */
+  async receiveFrom(source: SipLegMedia): Promise<void> {
+    if (this.closed || !source.producer) return;
+    if (this.consumer && !this.consumer.closed) {
+      if (this.consumer.producerId === source.producer.id) return;
+      this.consumer.close();
+    }
+    // Negotiate no RTP header extensions towards SIP peers. (The worker still reserves a
+    // one-byte extension block on forwarded packets; RFC 3550 receivers skip it.)
+    const rtpCapabilities = { codecs: this.router.rtpCapabilities.codecs, headerExtensions: [] };
+    this.consumer = await this.transport.consume({ producerId: source.producer.id, rtpCapabilities, paused: false });
+  }
+
+  /** Stop sending to this leg's peer (hold); resume() restarts. */
+  async pauseSending(): Promise<void> {
+    await this.consumer?.pause();
+  }
+
+  async resumeSending(): Promise<void> {
+    await this.consumer?.resume();
+  }
+
+  /** Surface RFC 4733 digits the peer sends. */
+  async tapDtmf(onDigit: (digit: string, durationMs: number) => void): Promise<void> {
+    if (this.closed || !this.producer || this.tap || this.codecs.telephoneEventPayloadType === undefined) return;
+    const transport = await this.router.createDirectTransport();
+    const consumer = await transport.consume({ producerId: this.producer.id, rtpCapabilities: this.router.rtpCapabilities });
+    const te = this.codecs.telephoneEventPayloadType;
+    const dedup = new DtmfDeduplicator((digit, samples) => onDigit(digit, Math.round(samples / 8)));
+    consumer.on('rtp', (packet) => {
+      if ((packet[1] & 0x7f) !== te) return;
+      const rtp = parseRtp(packet);
+      const ev = rtp && decodeTelephoneEvent(rtp.payload);
+      if (rtp && ev) dedup.push(rtp.timestamp, ev);
+    });
+    this.tap = { transport, consumer };
+    if (this.closed) transport.close();
+  }
+
+  /** Receive statistics from the producer's RTP stream (RTCP-style counters). */
+  async quality(): Promise<LegQuality> {
+    const q: LegQuality = { packetsReceived: 0, packetsLost: 0, lossRate: 0, jitterMs: 0, bytesReceived: 0, packetsSent: 0 };
+    if (this.closed) return q;
+    try {
+      for (const s of (await this.producer?.getStats()) ?? []) {
+        if (s.type !== 'inbound-rtp') continue;
+        q.packetsReceived += s.packetCount;
+        q.packetsLost += s.packetsLost;
+        q.bytesReceived += s.byteCount;
+        q.jitterMs = Math.max(q.jitterMs, (s.jitter / 8000) * 1000);
+      }
+      for (const s of (await this.consumer?.getStats()) ?? []) if (s.type === 'outbound-rtp') q.packetsSent += s.packetCount;
+    } catch {
+      /* closed under us: report what we have */
+    }
+    const expected = q.packetsReceived + q.packetsLost;
+    q.lossRate = expected > 0 ? q.packetsLost / expected : 0;
+    return q;
+  }
+
+  /** Milliseconds since RTP was last seen arriving (polled; see checkActivity). */
+  async idleMs(now = Date.now()): Promise<number> {
+    if (this.closed) return 0;
+    let bytes = 0;
+    try {
+      const stats = await this.transport.getStats();
+      bytes = stats[0]?.rtpBytesReceived ?? 0;
+    } catch {
+      return 0;
+    }
+    if (bytes !== this.lastBytes) {
+      this.lastBytes = bytes;
+      this.lastActivityAt = now;
+    }
+    return now - this.lastActivityAt;
+  }
+
+  /** Restart the idle clock (after hold/unhold or a re-INVITE). */
+  resetIdle(now = Date.now()): void {
+    this.lastActivityAt = now;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.tap?.transport.close();
+    this.transport.close();
+  }
+}

@@ -1,0 +1,98 @@
+// Digest authentication of requests from extensions (REGISTER: 401/WWW-Authenticate;
+// INVITE and others: 407/Proxy-Authenticate), with a failure counter per source address and
+// user so that guessing ends in 403. Decides and answers; knows nothing of calls or bindings.
+import { DigestAuthenticator } from './digest.ts';
+import type { SipRequest } from './message.ts';
+import type { ServerTransaction } from './transactions.ts';
+import type { SipEndpoint } from './endpoint.ts';
+
+export interface AuthGuardOptions {
+  realm: string;
+  secret: Buffer;
+  nonceTtlMs: number;
+  maxFailures: number;
+  /** How long a failure is remembered. */
+  failureWindowMs?: number;
+  lookupPassword: (user: string) => string | undefined;
+  now?: () => number;
+}
+
+export type AuthOutcome = { ok: true; user: string } | { ok: false };
+
+export class AuthGuard {
+  private readonly digest: DigestAuthenticator;
+  private readonly failures = new Map<string, { count: number; since: number }>();
+
+  constructor(private readonly endpoint: SipEndpoint, private readonly opts: AuthGuardOptions) {
+    this.digest = new DigestAuthenticator({ realm: opts.realm, secret: opts.secret, nonceTtlMs: opts.nonceTtlMs, now: opts.now });
+  }
+
+  private now(): number {
+    return this.opts.now?.() ?? Date.now();
+  }
+
+  /**
+   * Authenticate `rq`. On failure the transaction has been answered (401/407/403/400) and
+   * the caller just returns. `asProxy` selects 407/Proxy-Authorization (INVITE etc.).
+   */
+  check(rq: SipRequest, tx: ServerTransaction, asProxy: boolean): AuthOutcome {
+    const header = (asProxy ? rq.headers['proxy-authorization'] : rq.headers.authorization)?.find(
+      (h) => h && String(h.realm ?? '').replace(/"/g, '') === this.opts.realm,
+    ) ?? (asProxy ? rq.headers['proxy-authorization'] : rq.headers.authorization)?.[0];
+    if (!header) {
+      this.challenge(tx, asProxy, false);
+      return { ok: false };
+    }
+    const verdict = this.digest.verify(header, rq.method, rq.uri, this.opts.lookupPassword);
+    const who = `${tx.remote.address}|${verdict.username ?? ''}`;
+    if (verdict.ok) {
+      this.failures.delete(who);
+      return { ok: true, user: verdict.username };
+    }
+    switch (verdict.reason) {
+      case 'stale-nonce':
+      case 'bad-nonce':
+      case 'replay':
+        this.challenge(tx, asProxy, verdict.reason === 'stale-nonce');
+        return { ok: false };
+      case 'malformed':
+      case 'unsupported-algorithm':
+      case 'uri-mismatch':
+        this.endpoint.respond(tx, 400, `Bad Request (${verdict.reason})`);
+        return { ok: false };
+      default: {
+        // bad-response, unknown-user, wrong-realm: a wrong password or a guess.
+        const now = this.now();
+        const window = this.opts.failureWindowMs ?? 5 * 60_000;
+        const f = this.failures.get(who);
+        const count = f && now - f.since < window ? f.count + 1 : 1;
+        this.failures.set(who, { count, since: f && now - f.since < window ? f.since : now });
+        this.pruneFailures(now, window);
+        if (count >= this.opts.maxFailures) this.endpoint.respond(tx, 403, 'Forbidden');
+        else this.challenge(tx, asProxy, false);
+        return { ok: false };
+      }
+    }
+  }
+
+  private challenge(tx: ServerTransaction, asProxy: boolean, stale: boolean): void {
+    const q = (v: string) => `"${v}"`;
+    const headers = this.digest.challenges(stale).map((c) => ({
+      scheme: 'Digest',
+      realm: q(c.realm),
+      nonce: q(c.nonce),
+      opaque: q(c.opaque),
+      algorithm: c.algorithm,
+      qop: q(c.qop),
+      stale: c.stale ? 'TRUE' : undefined,
+    }));
+    this.endpoint.respond(tx, asProxy ? 407 : 401, asProxy ? 'Proxy Authentication Required' : 'Unauthorized', {
+      headers: { [asProxy ? 'proxy-authenticate' : 'www-authenticate']: headers },
+    });
+  }
+
+  private pruneFailures(now: number, window: number): void {
+    if (this.failures.size < 10_000) return;
+    for (const [k, f] of this.failures) if (now - f.since >= window) this.failures.delete(k);
+  }
+}
