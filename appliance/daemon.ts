@@ -1,0 +1,59 @@
+// The appliance daemon: the one process the box runs. Reads where its data lives and an
+// optional config file from the environment, starts the Box, prints the first-start admin
+// password once, logs "ready", and shuts down cleanly on SIGTERM/SIGINT (calls get BYE,
+// LMDB is closed). Environment: CC_DATA_DIR (default ./data), CC_CONFIG (a JSON file),
+// CC_LOG_LEVEL (default info).
+import { resolve } from 'node:path';
+import { pino } from 'pino';
+import { Store } from '../system/store/store.ts';
+import { ConfigError } from '../system/config/load.ts';
+import { effectiveConfig, readConfigFile } from '../system/config/effective-config.ts';
+import { startBox, type Box } from '../system/box.ts';
+import { bootstrapAdmin } from '../system/users/bootstrap-admin.ts';
+
+const log = pino({ level: process.env.CC_LOG_LEVEL ?? 'info', base: { svc: 'callcenter' } });
+
+async function main(): Promise<void> {
+  const dataDir = resolve(process.env.CC_DATA_DIR ?? './data');
+  const store = new Store(dataDir);
+  let box: Box | undefined;
+  try {
+    const file = process.env.CC_CONFIG ? { path: resolve(process.env.CC_CONFIG), doc: readConfigFile(resolve(process.env.CC_CONFIG)) } : undefined;
+    const { config, source } = await effectiveConfig(store, file);
+    log.info({ source, dataDir }, 'configuration loaded');
+    const adminPassword = await bootstrapAdmin(store);
+    box = await startBox(config, { store, log });
+    if (adminPassword) {
+      log.warn({ username: 'admin', password: adminPassword }, 'first start: admin password generated (shown once; change it after signing in)');
+    }
+    const s = box.status();
+    log.info({ sipUdp: s.ports.sipUdp, sipTcp: s.ports.sipTcp, http: s.ports.http, publicAddress: box.endpoint.publicAddress }, 'ready');
+  } catch (err) {
+    if (err instanceof ConfigError) log.fatal({ code: err.code, problems: err.problems }, err.message);
+    else log.fatal({ err }, 'start-up failed');
+    await box?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    process.exit(2);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    await box!.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception (kept running)'));
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (kept running)'));
+}
+
+void main();

@@ -1,0 +1,128 @@
+// Whole box, real peers: sipp as carrier and callee, the daemon as a separate process, its
+// LMDB files read back. Calls go trunk -> box -> trunk with media anchored in mediasoup.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
+import { runSipp } from './harness/sipp.ts';
+import { freePort } from './harness/ports.ts';
+import { RtpPeer } from './harness/rtp-peer.ts';
+
+let box: BoxProcess;
+let upstreamPort: number;
+
+before(async () => {
+  upstreamPort = await freePort('127.0.0.3');
+  box = await startBoxProcess({
+    trunks: [
+      { name: 'carrier', kind: 'static', host: '127.0.0.2' },
+      { name: 'upstream', kind: 'static', host: '127.0.0.3', port: upstreamPort },
+    ],
+    dids: [{ number: '*', trunk: 'carrier', destination: 'dial:' }],
+    dialPlan: [{ prefix: '9', trunk: 'upstream', strip: 1 }],
+    calls: { noAnswerTimeoutSec: 10 },
+  });
+});
+
+after(async () => {
+  assert.equal(await box.stop(), 0, 'the box exits 0 on SIGTERM');
+});
+
+async function cdrFor(sipCallIdPart: string | undefined, count: number): Promise<any[]> {
+  for (let i = 0; i < 50; i++) {
+    const rows = (await box.read<any>('cdr')).map((r) => r.value);
+    if (rows.length >= count) return rows;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  void sipCallIdPart;
+  return (await box.read<any>('cdr')).map((r) => r.value);
+}
+
+async function settled(): Promise<any> {
+  for (let i = 0; i < 50; i++) {
+    const s = await box.status();
+    if (s.calls === 0 && s.media.routers === 0 && s.media.transports === 0 && s.dialogs === 0) return s;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return box.status();
+}
+
+test('RTP from the caller reaches an echoing callee through the box and comes back unchanged', async () => {
+  const peer = await RtpPeer.open('127.0.0.2');
+  const echoMedia = await freePort('127.0.0.3');
+  const uas = runSipp({ scenario: 'uas-answer.xml', localIp: '127.0.0.3', localPort: upstreamPort, mediaPort: echoMedia, rtpEcho: true });
+  const uac = runSipp({
+    scenario: 'uac-call.xml',
+    localIp: '127.0.0.2',
+    target: `127.0.0.1:${box.sipPort}`,
+    keys: { dialled: '912345', caller: '+861065529988', rtp_ip: '127.0.0.2', rtp_port: peer.port },
+    pauseMs: 2500,
+  });
+  try {
+    const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
+    const sent = Array.from({ length: 50 }, (_, i) => Buffer.alloc(160, (i * 7 + 1) & 0xff));
+    await peer.sendStream(sent, '127.0.0.1', Number(boxPort));
+    await new Promise((r) => setTimeout(r, 300));
+    const back = peer.received.filter((p) => p.payloadType === 0).map((p) => p.payload);
+    assert.ok(back.length >= 48, `echoed packets: ${back.length} of 50`);
+    const sentHex = sent.map((b) => b.toString('hex'));
+    const backHex = back.map((b) => b.toString('hex'));
+    assert.deepEqual(backHex, sentHex.slice(sentHex.indexOf(backHex[0]), sentHex.indexOf(backHex[0]) + backHex.length), 'payloads come back in order, unchanged');
+    assert.ok(peer.received.every((p) => p.from.port === Number(boxPort)), 'symmetric RTP: the box sends from the port it announced');
+    const [a, b] = await Promise.all([uac.done, uas.done]);
+    assert.equal(a.code, 0, `caller sipp: ${a.errors || a.stderr}`);
+    assert.equal(b.code, 0, `callee sipp: ${b.errors || b.stderr}`);
+  } finally {
+    peer.close();
+    uac.kill();
+    uas.kill();
+  }
+  const s = await settled();
+  assert.deepEqual({ calls: s.calls, routers: s.media.routers, transports: s.media.transports, dialogs: s.dialogs }, { calls: 0, routers: 0, transports: 0, dialogs: 0 });
+  const cdr = (await cdrFor(undefined, 1)).find((c) => c.dialled === '912345');
+  assert.ok(cdr, 'a CDR row exists');
+  assert.equal(cdr.disposition, 'answered');
+  assert.equal(cdr.hangup.side, 'caller');
+  assert.equal(cdr.hangup.cause, 'bye');
+  assert.equal(cdr.caller.kind, 'trunk');
+  assert.equal(cdr.caller.id, 'carrier');
+  assert.equal(cdr.callee.id, 'upstream');
+  assert.equal(cdr.callee.number, '12345', 'the dial plan stripped the 9');
+  assert.ok(cdr.answeredAt >= cdr.startedAt && cdr.endedAt >= cdr.answeredAt);
+  assert.ok(cdr.quality.caller.packetsReceived >= 48, `caller leg received ${cdr.quality.caller.packetsReceived}`);
+  assert.ok(cdr.quality.callee.packetsReceived >= 48, `callee leg received ${cdr.quality.callee.packetsReceived}`);
+});
+
+test('a callee that hangs up ends both legs and the CDR says the callee hung up', async () => {
+  const peer = await RtpPeer.open('127.0.0.2');
+  const uas = runSipp({ scenario: 'uas-hangup.xml', localIp: '127.0.0.3', localPort: upstreamPort, mediaPort: await freePort('127.0.0.3'), rtpEcho: true, pauseMs: 800 });
+  const uac = runSipp({
+    scenario: 'uac-wait-bye.xml',
+    localIp: '127.0.0.2',
+    target: `127.0.0.1:${box.sipPort}`,
+    keys: { dialled: '977777', caller: '1000', rtp_ip: '127.0.0.2', rtp_port: peer.port },
+  });
+  const [a, b] = await Promise.all([uac.done, uas.done]);
+  peer.close();
+  assert.equal(b.code, 0, `callee sipp: ${b.errors || b.stderr}`);
+  assert.equal(a.code, 0, `caller sipp got the BYE: ${a.errors || a.stderr}`);
+  await settled();
+  const cdr = (await cdrFor(undefined, 2)).find((c) => c.dialled === '977777');
+  assert.equal(cdr.disposition, 'answered');
+  assert.equal(cdr.hangup.side, 'callee');
+  assert.equal(cdr.hangup.cause, 'bye');
+});
+
+test('a caller who cancels while it rings gets 487, the callee gets CANCEL, and the CDR says cancelled', async () => {
+  const uas = runSipp({ scenario: 'uas-ring.xml', localIp: '127.0.0.3', localPort: upstreamPort });
+  const uac = runSipp({ scenario: 'uac-cancel.xml', localIp: '127.0.0.2', target: `127.0.0.1:${box.sipPort}`, keys: { dialled: '966666', caller: '1000', rtp_port: 4000 } });
+  const [a, b] = await Promise.all([uac.done, uas.done]);
+  assert.equal(a.code, 0, `caller sipp: ${a.errors || a.stderr}`);
+  assert.equal(b.code, 0, `callee sipp saw CANCEL: ${b.errors || b.stderr}`);
+  const s = await settled();
+  assert.equal(s.media.routers, 0);
+  const cdr = (await cdrFor(undefined, 3)).find((c) => c.dialled === '966666');
+  assert.equal(cdr.disposition, 'cancelled');
+  assert.equal(cdr.hangup.side, 'caller');
+  assert.equal(cdr.answeredAt, undefined);
+  assert.ok(cdr.ringingAt >= cdr.startedAt);
+});

@@ -1,0 +1,105 @@
+// Runs the real appliance daemon as a child process for whole-box tests: a fresh data
+// directory, a config file with free ports, wait for the "ready" log line, read status over
+// HTTP, read its LMDB files, and stop it with SIGTERM like systemd would.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { open } from 'lmdb';
+import { freePort, freeRange } from './ports.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface BoxProcess {
+  sipPort: number;
+  httpPort: number;
+  dataDir: string;
+  logs: string[];
+  status(): Promise<any>;
+  /** Read a table of the box's LMDB (works while it runs: LMDB allows many readers). */
+  read<T = unknown>(table: 'cdr' | 'registrations' | 'events' | 'config'): Promise<{ key: unknown; value: T }[]>;
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  stop(): Promise<number | null>;
+  child: ChildProcess;
+}
+
+export async function startBoxProcess(config: Record<string, any> = {}, opts: { keepData?: boolean } = {}): Promise<BoxProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ccbox-'));
+  const sipPort = await freePort();
+  const httpPort = await freePort();
+  const rtp = await freeRange(2000);
+  const full = {
+    ...config,
+    sip: { bindAddress: '127.0.0.1', publicAddress: '127.0.0.1', udpPort: sipPort, tcpPort: sipPort, ...config.sip },
+    http: { host: '127.0.0.1', port: httpPort, ...config.http },
+    media: { listenIp: '127.0.0.1', rtpMinPort: rtp.min, rtpMaxPort: rtp.max, ...config.media },
+  };
+  const configPath = join(dataDir, 'test-config.json');
+  writeFileSync(configPath, JSON.stringify(full, null, 2));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'appliance/daemon.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, CC_DATA_DIR: join(dataDir, 'data'), CC_CONFIG: configPath, CC_LOG_LEVEL: process.env.CC_LOG_LEVEL ?? 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
+  const onLine = (line: string) => {
+    logs.push(line);
+    for (const w of [...waiters]) if (w.re.test(line)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(line);
+    }
+  };
+  for (const stream of [child.stdout!, child.stderr!]) {
+    let buf = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        onLine(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    });
+  }
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const waitForLog = (re: RegExp, timeoutMs = 20_000) => {
+    const seen = logs.find((l) => re.test(l));
+    if (seen) return Promise.resolve(seen);
+    return new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timed out waiting for log ${re}; last logs:\n${logs.slice(-15).join('\n')}`)), timeoutMs);
+      waiters.push({ re, resolve: (l) => (clearTimeout(t), resolve(l)) });
+      void exited.then((code) => {
+        clearTimeout(t);
+        reject(new Error(`box exited (${code}) while waiting for ${re}:\n${logs.slice(-15).join('\n')}`));
+      });
+    });
+  };
+  await waitForLog(/"msg":"ready"/, 30_000);
+  let stopped: Promise<number | null> | undefined;
+  return {
+    sipPort,
+    httpPort,
+    dataDir,
+    logs,
+    child,
+    waitForLog,
+    status: async () => (await fetch(`http://127.0.0.1:${httpPort}/api/status`)).json(),
+    read: async (table) => {
+      const env = open({ path: join(dataDir, 'data', 'box.lmdb'), readOnly: true, maxDbs: 32 });
+      try {
+        const db = env.openDB({ name: table });
+        return [...db.getRange()].map(({ key, value }) => ({ key, value: value as any }));
+      } finally {
+        await env.close();
+      }
+    },
+    stop: () =>
+      (stopped ??= (async () => {
+        child.kill('SIGTERM');
+        const code = await exited;
+        if (!opts.keepData) rmSync(dataDir, { recursive: true, force: true });
+        return code;
+      })()),
+  };
+}

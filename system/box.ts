@@ -1,0 +1,176 @@
+// Composition root of the appliance daemon: opens the store, starts media, SIP, the
+// registrar, trunk registrations, the call manager and the HTTP API, in that order, and
+// closes them in reverse. Everything the process runs hangs off one Box.
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { Logger } from 'pino';
+import { Store } from './store/store.ts';
+import type { BoxConfig } from './config/schema.ts';
+import { SipTransport } from './sip/transport.ts';
+import { SipEndpoint } from './sip/endpoint.ts';
+import { AuthGuard } from './sip/auth-guard.ts';
+import { Registrar } from './sip/registrar.ts';
+import { TrunkRegistration } from './sip/trunk-registration.ts';
+import { CallManager } from './calls/call-manager.ts';
+import { MediaEngine } from '../media/media-engine.ts';
+import { startApi, type Api } from './api/server.ts';
+
+export interface Box {
+  config: BoxConfig;
+  store: Store;
+  media: MediaEngine;
+  transport: SipTransport;
+  endpoint: SipEndpoint;
+  registrar: Registrar;
+  calls: CallManager;
+  trunks: TrunkRegistration[];
+  api: Api;
+  status(): BoxStatus;
+  close(): Promise<void>;
+}
+
+export interface BoxStatus {
+  calls: number;
+  dialogs: number;
+  transactions: { server: number; client: number };
+  media: MediaEngine['counters'];
+  sip: SipTransport['counters'];
+  trunks: TrunkRegistration['status'][];
+  ports: { sipUdp: number; sipTcp: number; http: number };
+}
+
+/** The machine's first non-internal IPv4 address, for Via/Contact/SDP when none is configured. */
+export function defaultLanAddress(): string {
+  for (const addrs of Object.values(os.networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+/** A secret that survives restarts (nonce signing): created once, kept in LMDB. */
+async function boxSecret(store: Store, name: string): Promise<Buffer> {
+  const existing = store.tables.config.get(`secret:${name}`) as string | undefined;
+  if (existing) return Buffer.from(existing, 'base64');
+  const secret = randomBytes(32);
+  await store.transaction(() => {
+    store.tables.config.put(`secret:${name}`, secret.toString('base64'));
+    store.appendEvent('secret-created', { name });
+  });
+  return secret;
+}
+
+/** Start everything on an open Store; the Box owns the store from here and closes it last. */
+export async function startBox(config: BoxConfig, opts: { store: Store; log: Logger }): Promise<Box> {
+  const { log, store } = opts;
+  const publicAddress = config.sip.publicAddress ?? (config.sip.bindAddress !== '0.0.0.0' ? config.sip.bindAddress : defaultLanAddress());
+  const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
+  try {
+    const media = await MediaEngine.start({
+      workers: config.media.workers,
+      listenIp: config.media.listenIp,
+      announcedAddress: config.media.announcedAddress ?? (config.media.listenIp !== '0.0.0.0' ? config.media.listenIp : publicAddress),
+      rtpMinPort: config.media.rtpMinPort,
+      rtpMaxPort: config.media.rtpMaxPort,
+      log: log.child({ module: 'media' }),
+    });
+    cleanups.unshift(() => media.close());
+    const transport = new SipTransport({
+      bindAddress: config.sip.bindAddress,
+      udpPort: config.sip.udpPort,
+      tcpPort: config.sip.tcpPort,
+      maxMessageBytes: config.sip.maxMessageBytes,
+      log: log.child({ module: 'sip-transport' }),
+    });
+    await transport.listen();
+    cleanups.unshift(() => transport.close());
+    const endpoint = new SipEndpoint(transport, { publicAddress, userAgent: config.sip.userAgent, log: log.child({ module: 'sip' }) });
+    cleanups.unshift(() => endpoint.close());
+    const extMap = new Map(config.extensions.map((e) => [e.number, e]));
+    const auth = new AuthGuard(endpoint, {
+      realm: config.registrar.realm,
+      secret: await boxSecret(store, 'digest'),
+      nonceTtlMs: config.registrar.nonceTtlSec * 1000,
+      maxFailures: config.registrar.maxAuthFailures,
+      lookupPassword: (user) => extMap.get(user)?.password,
+    });
+    const registrar = new Registrar(store, endpoint, auth, {
+      minExpires: config.registrar.minExpires,
+      maxExpires: config.registrar.maxExpires,
+      defaultExpires: config.registrar.defaultExpires,
+      maxContacts: (ext) => extMap.get(ext)?.maxContacts ?? 5,
+      extensionExists: (ext) => extMap.has(ext),
+      log: log.child({ module: 'registrar' }),
+    });
+    registrar.start();
+    cleanups.unshift(() => registrar.stop());
+    const calls = new CallManager({
+      store,
+      endpoint,
+      media,
+      portRange: { min: config.media.rtpMinPort, max: config.media.rtpMaxPort },
+      config: () => config,
+      auth,
+      registrar,
+      log: log.child({ module: 'calls' }),
+    });
+    endpoint.setRequestHandler((rq, tx, remote) => {
+      switch (rq.method) {
+        case 'REGISTER':
+          void registrar.handle(rq, tx).catch((err) => {
+            log.error({ err }, 'REGISTER failed');
+            if (!tx.hasFinalResponse) endpoint.respond(tx, 500, 'Server Internal Error');
+          });
+          return;
+        case 'INVITE':
+          return calls.handleInvite(rq, tx, remote);
+        case 'OPTIONS':
+          endpoint.respond(tx, 200, 'OK', { headers: { allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER', accept: 'application/sdp' } });
+          return;
+        case 'BYE':
+        case 'INFO':
+        case 'UPDATE':
+          endpoint.respond(tx, 481, 'Call/Transaction Does Not Exist');
+          return;
+        default:
+          endpoint.respond(tx, 405, 'Method Not Allowed', { headers: { allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER' } });
+      }
+    });
+    media.onWorkerDied = () => void calls.hangupAll('media-failure');
+    const trunks = config.trunks
+      .filter((t) => t.kind === 'register')
+      .map((t) => new TrunkRegistration(endpoint, t, log.child({ module: 'trunk', trunk: t.name }), (s) =>
+        void store.transaction(() => store.appendEvent('trunk-registration', { trunk: s.trunk, state: s.state, status: s.lastStatus })),
+      ));
+    for (const t of trunks) t.start();
+    cleanups.unshift(() => trunks.forEach((t) => t.stop()));
+
+    const box = {
+      config, store, media, transport, endpoint, registrar, calls, trunks,
+      status: (): BoxStatus => ({
+        calls: calls.calls.size,
+        dialogs: endpoint.dialogCount,
+        transactions: endpoint.transactions.counts,
+        media: { ...media.counters },
+        sip: { ...transport.counters },
+        trunks: trunks.map((t) => ({ ...t.status })),
+        ports: { sipUdp: transport.ports.udp, sipTcp: transport.ports.tcp, http: api.port },
+      }),
+    } as Omit<Box, 'api' | 'close'> as Box;
+    const api = await startApi(box, { host: config.http.host, port: config.http.port, log });
+    box.api = api;
+    cleanups.unshift(() => api.close());
+    let closing: Promise<void> | undefined;
+    box.close = () =>
+      (closing ??= (async () => {
+        endpoint.drain();
+        await calls.hangupAll('shutdown');
+        // Give the BYEs a moment to leave before the sockets close.
+        await new Promise((r) => setTimeout(r, 200));
+        for (const c of cleanups) await c();
+      })());
+    return box;
+  } catch (err) {
+    for (const c of cleanups) await c();
+    throw err;
+  }
+}

@@ -1,0 +1,165 @@
+// The B2BUA's front door: every new INVITE lands here. Admission (call limit, Max-Forwards),
+// who is calling (trunk by source address, else an extension with digest auth), the offer
+// and codec, the route, and where the callee is; then a Call takes over. Also OPTIONS
+// keep-alives and the shutdown of all calls.
+import type { SipEndpoint } from '../sip/endpoint.ts';
+import type { Remote, SipRequest } from '../sip/message.ts';
+import type { ServerTransaction } from '../sip/transactions.ts';
+import type { AuthGuard } from '../sip/auth-guard.ts';
+import type { Registrar } from '../sip/registrar.ts';
+import { parseUri } from '../sip/codec.ts';
+import { negotiateCodec, parseSdp } from '../sip/sdp.ts';
+import type { BoxConfig, TrunkConfig } from '../config/schema.ts';
+import { Call, type CallDeps } from './call.ts';
+import { calledNumber, identifyTrunk, routeCall, type CallSource } from './routing.ts';
+import type { OutboundTarget } from './outbound-leg.ts';
+import type { CdrParty } from './cdr.ts';
+
+export interface CallManagerDeps extends Omit<CallDeps, 'noAnswerTimeoutMs' | 'deadMediaTimeoutMs' | 'dtmfEvents'> {
+  config: () => BoxConfig;
+  auth: AuthGuard;
+  registrar: Registrar;
+}
+
+export class CallManager {
+  readonly calls = new Map<string, Call>();
+  private readonly trunkChannels = new Map<string, number>();
+  /** Listeners for every new call (features subscribe here). */
+  onCall?: (call: Call) => void;
+
+  constructor(private readonly deps: CallManagerDeps) {}
+
+  handleInvite(rq: SipRequest, tx: ServerTransaction, remote: Remote): void {
+    const { endpoint } = this.deps;
+    const cfg = this.deps.config();
+    if (this.calls.size >= cfg.calls.maxCalls) {
+      endpoint.respond(tx, 503, 'Service Unavailable (call limit)', { headers: { 'retry-after': '5' } });
+      return;
+    }
+    const mf = rq.headers['max-forwards'] !== undefined ? Number(rq.headers['max-forwards']) : 70;
+    if (mf <= 0) {
+      endpoint.respond(tx, 483, 'Too Many Hops');
+      return;
+    }
+    const requestUri = parseUri(rq.uri);
+    if (!requestUri || (requestUri.schema !== 'sip' && requestUri.schema !== 'sips')) {
+      endpoint.respond(tx, 416, 'Unsupported URI Scheme');
+      return;
+    }
+    // Who is calling?
+    const trunk = identifyTrunk(cfg.trunks, remote.address);
+    let source: CallSource;
+    if (trunk) source = { kind: 'trunk', trunk };
+    else {
+      const auth = this.deps.auth.check(rq, tx, true);
+      if (!auth.ok) return;
+      source = { kind: 'extension', extension: auth.user };
+    }
+    // The offer.
+    if (!rq.content) {
+      endpoint.respond(tx, 488, 'Not Acceptable Here (an INVITE without SDP offer is not supported)');
+      return;
+    }
+    const parsed = parseSdp(rq.content);
+    if (!parsed.ok) {
+      endpoint.respond(tx, parsed.code === 'CC_SDP_NO_AUDIO' ? 488 : 400, `${parsed.code === 'CC_SDP_NO_AUDIO' ? 'Not Acceptable Here' : 'Bad Request'} (${parsed.code})`);
+      return;
+    }
+    const offer = parsed.offer;
+    const codec = negotiateCodec(offer.codecs, cfg.media.codecs.map((name) => ({ name, clockRate: 8000 })));
+    if (!codec || offer.protocol !== 'RTP/AVP') {
+      endpoint.respond(tx, 488, 'Not Acceptable Here', { headers: { warning: '305 - "Incompatible media format"' } });
+      return;
+    }
+    // Where to?
+    const dialled = calledNumber(requestUri.user);
+    const route = routeCall(cfg, source, dialled);
+    if (route.kind === 'reject') {
+      endpoint.respond(tx, route.status, route.reason);
+      return;
+    }
+    const caller: CdrParty =
+      source.kind === 'trunk'
+        ? { kind: 'trunk', id: source.trunk.name, uri: rq.headers.from.uri, number: parseUri(rq.headers.from.uri)?.user ?? '', address: remote.address }
+        : { kind: 'extension', id: source.extension, uri: rq.headers.from.uri, number: source.extension, address: remote.address };
+    const from = { name: rq.headers.from.name, uri: source.kind === 'extension' ? `sip:${source.extension}@${endpoint.publicAddress}` : rq.headers.from.uri, params: {} };
+    let target: OutboundTarget;
+    let callee: CdrParty;
+    if (route.kind === 'extension') {
+      const binding = this.deps.registrar.lookup(route.extension)[0];
+      if (!binding) {
+        endpoint.respond(tx, 480, 'Temporarily Unavailable (not registered)');
+        return;
+      }
+      target = { requestUri: binding.contact, remote: binding.remote, from, to: { uri: `sip:${route.extension}@${endpoint.publicAddress}`, params: {} } };
+      callee = { kind: 'extension', id: route.extension, uri: binding.contact, number: route.extension, address: binding.remote.address };
+    } else {
+      if (!this.takeChannel(route.trunk)) {
+        endpoint.respond(tx, 503, 'Service Unavailable (trunk busy)');
+        return;
+      }
+      target = trunkTarget(route.trunk, route.number, from);
+      callee = { kind: 'trunk', id: route.trunk.name, uri: target.requestUri, number: route.number, address: target.remote.address };
+    }
+
+    const call = new Call(
+      {
+        ...this.deps,
+        noAnswerTimeoutMs: cfg.calls.noAnswerTimeoutSec * 1000,
+        deadMediaTimeoutMs: cfg.calls.deadMediaTimeoutSec * 1000,
+        dtmfEvents: cfg.calls.dtmfEvents,
+      },
+      {
+        tx,
+        offer,
+        codecs: { codec: { name: codec.name.toUpperCase() as 'PCMU' | 'PCMA', payloadType: codec.payloadType }, telephoneEventPayloadType: offer.telephoneEvent?.payloadType ?? 101 },
+        caller,
+        callerNatted: source.kind === 'extension' && offer.connectionAddress !== remote.address,
+        callee,
+        target,
+        calleeIsPhone: route.kind === 'extension',
+        dialled,
+        maxForwards: mf,
+      },
+    );
+    this.calls.set(call.id, call);
+    call.once('ended', () => {
+      this.calls.delete(call.id);
+      if (route.kind === 'trunk') this.releaseChannel(route.trunk);
+    });
+    this.onCall?.(call);
+    call.start().catch((err) => {
+      this.deps.log.error({ err, callId: call.id }, 'call set-up failed');
+      void call.hangup({ status: 500, reason: 'set-up failed', side: 'system', cause: 'failed' });
+    });
+  }
+
+  private takeChannel(trunk: TrunkConfig): boolean {
+    const used = this.trunkChannels.get(trunk.name) ?? 0;
+    if (trunk.maxChannels !== undefined && used >= trunk.maxChannels) return false;
+    this.trunkChannels.set(trunk.name, used + 1);
+    return true;
+  }
+
+  private releaseChannel(trunk: TrunkConfig): void {
+    this.trunkChannels.set(trunk.name, Math.max(0, (this.trunkChannels.get(trunk.name) ?? 1) - 1));
+  }
+
+  /** End every call (shutdown): BYE the answered ones, and wait for their CDRs. */
+  async hangupAll(cause = 'shutdown'): Promise<void> {
+    await Promise.all([...this.calls.values()].map((c) => c.hangup({ status: 503, reason: cause, side: 'system', cause })));
+  }
+}
+
+export function trunkTarget(trunk: TrunkConfig, number: string, from: OutboundTarget['from']): OutboundTarget {
+  const port = trunk.port ?? 5060;
+  const protocol = trunk.transport === 'tcp' ? 'TCP' : 'UDP';
+  const uri = `sip:${number}@${trunk.host}${port !== 5060 ? ':' + port : ''}${protocol === 'TCP' ? ';transport=tcp' : ''}`;
+  return {
+    requestUri: uri,
+    remote: { protocol, address: trunk.host, port },
+    from,
+    to: { uri: `sip:${number}@${trunk.host}`, params: {} },
+    credentials: trunk.username && trunk.password ? { username: trunk.username, password: trunk.password } : undefined,
+  };
+}

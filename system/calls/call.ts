@@ -1,0 +1,356 @@
+// A Call is one object: it owns its legs (each a SIP dialog + a media endpoint in the call's
+// own mediasoup router), relays between them (progress, answer, hold re-INVITEs, hang-up),
+// surfaces DTMF, watches for dead media, and writes the CDR when it ends. The verbs other
+// features use are methods (hangup, hold, unhold); what happened is told by typed events.
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import type { types } from 'mediasoup';
+import type { Store } from '../store/store.ts';
+import type { SipEndpoint } from '../sip/endpoint.ts';
+import type { ServerTransaction } from '../sip/transactions.ts';
+import type { Remote } from '../sip/message.ts';
+import { answerDirection, isHold, type AudioOffer, type MediaDirection } from '../sip/sdp.ts';
+import type { CallCodecs, MediaEngine } from '../../media/media-engine.ts';
+import { SipLegMedia } from '../../media/sip-leg-media.ts';
+import { InboundLeg } from './inbound-leg.ts';
+import { OutboundLeg, type OutboundTarget } from './outbound-leg.ts';
+import type { SipLeg, LegSide, IncomingReoffer } from './sip-leg.ts';
+import { canTransition, type CallState } from './call-states.ts';
+import { legSdp, remoteMediaOf } from './leg-sdp.ts';
+import { dispositionFor, mapCalleeFailure, type HangupCause } from './hangup.ts';
+import { writeCdr, type Cdr, type CdrParty } from './cdr.ts';
+
+export type CallEvents = {
+  stateChanged: [from: CallState, to: CallState];
+  dtmf: [digit: string, side: LegSide, via: 'rfc4733' | 'info'];
+  held: [side: LegSide, held: boolean];
+  ended: [cdr: Cdr];
+};
+
+export interface CallDeps {
+  store: Store;
+  endpoint: SipEndpoint;
+  media: MediaEngine;
+  portRange: { min: number; max: number };
+  noAnswerTimeoutMs: number;
+  deadMediaTimeoutMs: number;
+  dtmfEvents: boolean;
+  log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void; error: (o: object, m: string) => void };
+}
+
+export interface CallSetup {
+  tx: ServerTransaction;
+  offer: AudioOffer;
+  codecs: CallCodecs;
+  caller: CdrParty;
+  callerNatted: boolean;
+  callee: CdrParty;
+  target: OutboundTarget;
+  calleeIsPhone: boolean;
+  dialled: string;
+  maxForwards: number;
+}
+
+export class Call extends EventEmitter<CallEvents> {
+  readonly id = randomUUID();
+  state: CallState = 'routing';
+  caller?: InboundLeg;
+  callee?: OutboundLeg;
+  private router?: types.Router;
+  private readonly startedAt = Date.now();
+  private ringingAt?: number;
+  private answeredAt?: number;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly dtmf: string[] = [];
+  private cancelledEarly = false;
+  private readonly held = new Set<LegSide>();
+  private readonly sessionId = String(Math.floor(Math.random() * 1e9));
+  private endPromise?: Promise<void>;
+
+  constructor(private readonly deps: CallDeps, private readonly setup: CallSetup) {
+    super();
+    // A CANCEL may arrive while the media is still being set up.
+    setup.tx.onCancel = () => {
+      this.cancelledEarly = true;
+    };
+  }
+
+  get sipCallId(): string {
+    return this.setup.tx.request.headers['call-id'];
+  }
+
+  private setState(to: CallState): boolean {
+    if (this.state === to) return true;
+    if (!canTransition(this.state, to)) {
+      this.deps.log.warn({ callId: this.id, code: 'CC_CALL_BAD_TRANSITION', from: this.state, to }, 'refused call state transition');
+      return false;
+    }
+    const from = this.state;
+    this.state = to;
+    this.emit('stateChanged', from, to);
+    return true;
+  }
+
+  /** Set up media and the callee leg; the caller leg already has its 100 Trying. */
+  async start(): Promise<void> {
+    const { deps, setup } = this;
+    const legOpts = (comedia: boolean) => ({ listenIp: deps.media.listenIp, announcedAddress: deps.media.announcedAddress, portRange: deps.portRange, comedia });
+    this.router = await deps.media.createRouter(setup.codecs);
+    const callerMedia = await SipLegMedia.create(this.router, setup.codecs, legOpts(setup.callerNatted));
+    await callerMedia.start(remoteMediaOf(setup.offer));
+    const caller = new InboundLeg(deps.endpoint, setup.tx, callerMedia, deps.log);
+    this.caller = caller;
+    if (this.cancelledEarly) {
+      caller.reject(487, 'Request Terminated');
+      return this.end({ status: 487, reason: 'Request Terminated', side: 'caller', cause: 'cancel' });
+    }
+    const calleeMedia = await SipLegMedia.create(this.router, setup.codecs, legOpts(setup.calleeIsPhone));
+    const callee = new OutboundLeg(deps.endpoint, calleeMedia, setup.target, deps.log);
+    this.callee = callee;
+    this.wire(caller, callee);
+    if (this.state !== 'routing') return; // ended meanwhile (CANCEL during set-up)
+    callee.start(this.sdpFor(callee, 'sendrecv'), setup.maxForwards - 1);
+    this.after(deps.noAnswerTimeoutMs, () => {
+      if (this.state !== 'routing' && this.state !== 'ringing') return;
+      callee.cancel();
+      caller.reject(480, 'Temporarily Unavailable (no answer)');
+      void this.end({ status: 480, reason: 'no answer', side: 'system', cause: 'no-answer-timeout' });
+    });
+  }
+
+  private sdpFor(leg: SipLeg<any>, direction: MediaDirection, answering?: AudioOffer): string {
+    const local = leg.media.local;
+    return legSdp({
+      sessionId: this.sessionId + (leg.side === 'caller' ? '1' : '2'),
+      version: leg.sdpVersion++,
+      address: this.deps.media.announcedAddress,
+      port: local.port,
+      rtcpPort: local.rtcpPort,
+      codecs: this.setup.codecs,
+      direction,
+      answering,
+    });
+  }
+
+  private wire(caller: InboundLeg, callee: OutboundLeg): void {
+    const { deps } = this;
+    caller.on('cancelled', () => {
+      callee.cancel();
+      void this.end({ status: 487, reason: 'Request Terminated', side: 'caller', cause: 'cancel' });
+    });
+    callee.on('progress', (status, early) => {
+      if (this.state === 'routing') {
+        this.ringingAt = Date.now();
+        this.setState('ringing');
+      }
+      if (early && remoteMediaOf(early)) {
+        void this.serial(async () => {
+          await callee.media.start(remoteMediaOf(early));
+          await this.bridge();
+          caller.ring(this.sdpFor(caller, answerDirection(this.setup.offer.direction), this.setup.offer));
+        });
+      } else caller.ring();
+      void status;
+    });
+    callee.on('answered', (answer) => {
+      void this.serial(async () => {
+        if (this.state === 'ending' || this.state === 'ended') return;
+        if (answer) await callee.media.start(remoteMediaOf(answer));
+        await this.bridge();
+        caller.answer(this.sdpFor(caller, answerDirection(this.setup.offer.direction), this.setup.offer));
+        this.answeredAt = Date.now();
+        this.setState('answered');
+        if (deps.dtmfEvents) {
+          await caller.media.tapDtmf((d) => this.onDigit(d, 'caller', 'rfc4733'));
+          await callee.media.tapDtmf((d) => this.onDigit(d, 'callee', 'rfc4733'));
+        }
+        this.watchMedia();
+      }).catch((err) => this.fail(err));
+    });
+    callee.on('rejected', (status, reason) => {
+      const mapped = mapCalleeFailure(status, reason);
+      caller.reject(mapped.status, mapped.reason);
+      void this.end({ status, reason, side: 'callee', cause: 'rejected' });
+    });
+    for (const leg of [caller, callee] as SipLeg<any>[]) {
+      const other = leg === caller ? callee : caller;
+      leg.on('bye', () => {
+        if (other === callee) callee.cancel();
+        else caller.end();
+        void this.end({ status: 200, reason: 'BYE', side: leg.side, cause: 'bye' });
+      });
+      leg.on('failed', (why: string) => {
+        other === callee ? callee.cancel() : caller.end();
+        void this.end({ status: 500, reason: why, side: 'system', cause: why === 'no ACK' ? 'no-ack' : 'failed' });
+      });
+      leg.on('reoffer', (r: IncomingReoffer) => void this.serial(() => this.relayReoffer(leg, other, r)).catch((err) => {
+        r.reject(500, 'Server Internal Error');
+        deps.log.warn({ err, callId: this.id }, 're-INVITE relay failed');
+      }));
+      leg.on('infoDigit', (digit: string) => this.onDigit(digit, leg.side, 'info'));
+    }
+  }
+
+  /** Each leg hears the other (idempotent). */
+  private async bridge(): Promise<void> {
+    const { caller, callee } = this;
+    if (!caller || !callee) return;
+    await callee.media.receiveFrom(caller.media);
+    await caller.media.receiveFrom(callee.media);
+  }
+
+  /** A re-INVITE from `from` (hold, resume, new address): offer the same to `to`, answer `from` with what `to` said. */
+  private async relayReoffer(from: SipLeg<any>, to: SipLeg<any>, r: IncomingReoffer): Promise<void> {
+    const offer = r.offer;
+    const hold = isHold(offer);
+    const offered: MediaDirection = offer.holdByZeroAddress ? 'sendonly' : offer.direction;
+    // What we offer the other side mirrors what `from` will send and receive.
+    const towardsOther: MediaDirection = offered;
+    if (to.dialog && !to.ended && this.state === 'answered') {
+      const res = await to.reinvite(this.sdpFor(to, towardsOther));
+      if (!res.ok) {
+        r.reject(res.status === 491 ? 491 : res.status >= 500 ? 500 : 488, res.reason);
+        return;
+      }
+    }
+    // `from` receives from us only if its direction includes receiving.
+    if (offered === 'sendonly' || offered === 'inactive') await from.media.pauseSending();
+    else await from.media.resumeSending();
+    if (offered === 'recvonly' || offered === 'inactive') await to.media.pauseSending();
+    else await to.media.resumeSending();
+    from.media.resetIdle();
+    to.media.resetIdle();
+    const wasHeld = this.held.has(from.side);
+    if (hold) this.held.add(from.side);
+    else this.held.delete(from.side);
+    r.accept(this.sdpFor(from, answerDirection(offered), offer));
+    if (wasHeld !== hold) this.emit('held', from.side, hold);
+  }
+
+  private onDigit(digit: string, side: LegSide, via: 'rfc4733' | 'info'): void {
+    if (this.dtmf.length < 256) this.dtmf.push(digit);
+    this.emit('dtmf', digit, side, via);
+  }
+
+  /** Hang up calls whose RTP stopped (not while a side is on hold). */
+  private watchMedia(): void {
+    const limit = this.deps.deadMediaTimeoutMs;
+    if (!limit) return;
+    const every = Math.max(1000, Math.min(5000, Math.floor(limit / 3)));
+    const tick = async () => {
+      if (this.state !== 'answered' || !this.caller || !this.callee) return;
+      if (this.held.size === 0) {
+        const [a, b] = await Promise.all([this.caller.media.idleMs(), this.callee.media.idleMs()]);
+        const dead = a >= limit ? 'caller' : b >= limit ? 'callee' : undefined;
+        if (dead && this.state === 'answered') {
+          this.deps.log.warn({ callId: this.id, dead, idleMs: Math.max(a, b) }, 'no RTP: hanging up');
+          return this.hangup({ status: 408, reason: 'media timeout', side: 'system', cause: 'dead-media' });
+        }
+      } else {
+        this.caller.media.resetIdle();
+        this.callee.media.resetIdle();
+      }
+      this.after(every, () => void tick());
+    };
+    this.after(every, () => void tick());
+  }
+
+  /** Verb: end the call from the system side (BYE answered legs, CANCEL/reject the rest). */
+  hangup(cause: HangupCause = { status: 200, reason: 'hangup', side: 'system', cause: 'hangup' }): Promise<void> {
+    this.callee?.cancel();
+    if (this.caller) this.caller.end(503, 'Service Unavailable');
+    else {
+      this.cancelledEarly = true;
+      if (!this.setup.tx.hasFinalResponse) this.deps.endpoint.respond(this.setup.tx, 503, 'Service Unavailable');
+    }
+    return this.end(cause);
+  }
+
+  /** Verb: put one side on hold (we stop sending to it and tell it sendonly). */
+  async hold(side: LegSide): Promise<boolean> {
+    const leg = side === 'caller' ? this.caller : this.callee;
+    if (!leg?.dialog || this.state !== 'answered') return false;
+    const res = await leg.reinvite(this.sdpFor(leg, 'sendonly'));
+    if (res.ok) {
+      await leg.media.pauseSending();
+      this.held.add(side);
+      this.emit('held', side, true);
+    }
+    return res.ok;
+  }
+
+  async unhold(side: LegSide): Promise<boolean> {
+    const leg = side === 'caller' ? this.caller : this.callee;
+    if (!leg?.dialog || this.state !== 'answered') return false;
+    const res = await leg.reinvite(this.sdpFor(leg, 'sendrecv'));
+    if (res.ok) {
+      await leg.media.resumeSending();
+      this.held.delete(side);
+      leg.media.resetIdle();
+      this.emit('held', side, false);
+    }
+    return res.ok;
+  }
+
+  private chain: Promise<unknown> = Promise.resolve();
+  /** Media operations of one call run one after another, in arrival order. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private after(ms: number, fn: () => void): void {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  private fail(err: unknown): void {
+    this.deps.log.error({ err, callId: this.id }, 'call failed');
+    void this.hangup({ status: 500, reason: 'internal error', side: 'system', cause: 'failed' });
+  }
+
+  /** Tear down media, write the CDR (persist before telling anyone), emit `ended`. Idempotent. */
+  end(cause: HangupCause): Promise<void> {
+    if (this.endPromise) return this.endPromise;
+    this.setState('ending');
+    this.endPromise = (async () => {
+      for (const t of this.timers) clearTimeout(t);
+      const endedAt = Date.now();
+      const [cq, bq] = await Promise.all([this.caller?.media.quality(), this.callee?.media.quality()]);
+      this.caller?.media.close();
+      this.callee?.media.close();
+      this.router?.close();
+      const cdr: Cdr = {
+        callId: this.id,
+        sipCallId: this.sipCallId,
+        caller: this.setup.caller,
+        callee: this.setup.callee,
+        dialled: this.setup.dialled,
+        startedAt: this.startedAt,
+        ringingAt: this.ringingAt,
+        answeredAt: this.answeredAt,
+        endedAt,
+        durationMs: endedAt - this.startedAt,
+        billableMs: this.answeredAt ? endedAt - this.answeredAt : 0,
+        disposition: dispositionFor(this.answeredAt !== undefined, cause),
+        hangup: cause,
+        codec: this.setup.codecs.codec.name,
+        quality: { caller: cq, callee: bq },
+        dtmf: this.dtmf.join(''),
+      };
+      try {
+        await writeCdr(this.deps.store, cdr);
+      } catch (err) {
+        this.deps.log.error({ err, callId: this.id }, 'CDR write failed');
+      }
+      this.setState('ended');
+      this.deps.log.info({ callId: this.id, disposition: cdr.disposition, cause: cause.cause, side: cause.side }, 'call ended');
+      this.emit('ended', cdr);
+    })();
+    return this.endPromise;
+  }
+}
+
+export type { Remote };

@@ -1,0 +1,40 @@
+// The call detail record: one row per call in LMDB (table `cdr`, keyed by call id), written
+// in the same transaction as its `call-ended` event.
+import type { Store } from '../store/store.ts';
+import type { Disposition, HangupCause } from './hangup.ts';
+import type { LegQuality } from '../../media/sip-leg-media.ts';
+
+export interface CdrParty {
+  uri: string;
+  number: string;
+  kind: 'trunk' | 'extension';
+  /** Trunk name or extension number. */
+  id: string;
+  address?: string;
+}
+
+export interface Cdr {
+  callId: string;
+  sipCallId: string;
+  caller: CdrParty;
+  callee?: CdrParty;
+  dialled: string;
+  startedAt: number;
+  ringingAt?: number;
+  answeredAt?: number;
+  endedAt: number;
+  durationMs: number;
+  billableMs: number;
+  disposition: Disposition;
+  hangup: HangupCause;
+  codec?: string;
+  quality: { caller?: LegQuality; callee?: LegQuality };
+  dtmf: string;
+}
+
+export async function writeCdr(store: Store, cdr: Cdr): Promise<void> {
+  await store.transaction(() => {
+    store.tables.cdr.put(cdr.callId, cdr);
+    store.appendEvent('call-ended', { callId: cdr.callId, disposition: cdr.disposition, cause: cdr.hangup.cause, side: cdr.hangup.side }, cdr.endedAt);
+  });
+}

@@ -1,0 +1,52 @@
+// Pure routing decisions: which trunk a request comes from (by source address), and where a
+// call goes (DID map for trunk calls, extensions and the outbound dial plan otherwise).
+// Plain data in, plain data out; no I/O.
+import type { BoxConfig, TrunkConfig } from '../config/schema.ts';
+
+export type CallSource = { kind: 'trunk'; trunk: TrunkConfig } | { kind: 'extension'; extension: string };
+
+export type RouteDecision =
+  | { kind: 'extension'; extension: string }
+  | { kind: 'trunk'; trunk: TrunkConfig; number: string }
+  | { kind: 'reject'; status: number; reason: string };
+
+/** The trunk whose source addresses include `address` (static trunks; a registering trunk's host counts too). */
+export function identifyTrunk(trunks: TrunkConfig[], address: string): TrunkConfig | undefined {
+  return trunks.find((t) => (t.sourceAddresses ?? [t.host]).includes(address));
+}
+
+export function routeCall(cfg: Pick<BoxConfig, 'dids' | 'dialPlan' | 'extensions' | 'trunks'>, source: CallSource, called: string): RouteDecision {
+  if (source.kind === 'trunk') {
+    const did =
+      cfg.dids.find((d) => d.number === called && (!d.trunk || d.trunk === source.trunk.name)) ??
+      cfg.dids.find((d) => d.number === '*' && (!d.trunk || d.trunk === source.trunk.name));
+    if (!did) return { kind: 'reject', status: 404, reason: 'Not Found (no DID)' };
+    if (did.destination.startsWith('ext:')) return { kind: 'extension', extension: did.destination.slice(4) };
+    const number = did.destination.slice(5) || called;
+    return dial(cfg, number);
+  }
+  if (cfg.extensions.some((e) => e.number === called)) {
+    if (called === source.extension) return { kind: 'reject', status: 486, reason: 'Busy Here (calling yourself)' };
+    return { kind: 'extension', extension: called };
+  }
+  return dial(cfg, called);
+}
+
+/** Longest matching prefix of the dial plan; strip then prepend. */
+export function dial(cfg: Pick<BoxConfig, 'dialPlan' | 'trunks'>, number: string): RouteDecision {
+  let best: BoxConfig['dialPlan'][number] | undefined;
+  for (const rule of cfg.dialPlan) {
+    if (number.startsWith(rule.prefix) && (!best || rule.prefix.length > best.prefix.length)) best = rule;
+  }
+  if (!best) return { kind: 'reject', status: 404, reason: 'Not Found (no route)' };
+  const trunk = cfg.trunks.find((t) => t.name === best!.trunk);
+  if (!trunk) return { kind: 'reject', status: 503, reason: 'Service Unavailable (trunk missing)' };
+  const out = (best.prepend ?? '') + number.slice(best.strip ?? 0);
+  if (!out) return { kind: 'reject', status: 484, reason: 'Address Incomplete' };
+  return { kind: 'trunk', trunk, number: out };
+}
+
+/** The dialled number from a Request-URI user part (tel-style visual separators removed). */
+export function calledNumber(user: string | undefined): string {
+  return decodeURIComponent(user ?? '').replace(/[-.() ]/g, '');
+}

@@ -1,0 +1,51 @@
+// The box's durable state: one LMDB environment under the data directory with one named
+// database per concern. Whoever opens the Store closes it. Other modules get typed handles
+// from here and never open LMDB themselves; multi-table writes go through `transaction`.
+import { open, type RootDatabase, type Database } from 'lmdb';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface StoreTables {
+  /** Key/value settings and documents (config, secrets). */
+  config: Database<unknown, string>;
+  /** Extension number -> registration bindings. */
+  registrations: Database<unknown, string>;
+  /** Call id -> CDR row. */
+  cdr: Database<unknown, string>;
+  /** Monotonic event log: key [timestampMs, seq] -> event. */
+  events: Database<unknown, [number, number]>;
+}
+
+export class Store {
+  readonly root: RootDatabase;
+  readonly tables: StoreTables;
+  private seq = 0;
+  private closed = false;
+
+  constructor(readonly dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.root = open({ path: join(dataDir, 'box.lmdb'), compression: false, maxDbs: 32, mapSize: 2 * 1024 ** 3 });
+    this.tables = {
+      config: this.root.openDB({ name: 'config' }),
+      registrations: this.root.openDB({ name: 'registrations' }),
+      cdr: this.root.openDB({ name: 'cdr' }),
+      events: this.root.openDB({ name: 'events' }) as Database<unknown, [number, number]>,
+    };
+  }
+
+  /** Run `fn` as one write transaction; every put inside it commits together or not at all. */
+  transaction<T>(fn: () => T): Promise<T> {
+    return this.root.transaction(fn);
+  }
+
+  /** Append an event row (inside a transaction when called from one). */
+  appendEvent(type: string, data: Record<string, unknown>, at = Date.now()): void {
+    this.tables.events.put([at, this.seq++], { type, at, ...data });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.root.close();
+  }
+}
