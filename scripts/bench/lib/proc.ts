@@ -1,0 +1,106 @@
+// Linux /proc readings for benchmarks: CPU time of processes (utime+stime, all threads),
+// their children, resident memory, and per-socket UDP receive drops from /proc/net/udp.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+
+export const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+interface ProcStat {
+  pid: number;
+  comm: string;
+  ppid: number;
+  ticks: number;
+}
+
+function readStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // comm may contain spaces and parentheses: fields resume after the last ')'.
+  const close = text.lastIndexOf(')');
+  const rest = text.slice(close + 2).split(' ');
+  // rest[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
+  return { pid, comm: text.slice(text.indexOf('(') + 1, close), ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) };
+}
+
+/** CPU seconds (user+system) a process has used so far; 0 if it is gone. */
+export function cpuSeconds(pid: number): number {
+  return (readStat(pid)?.ticks ?? 0) / CLOCK_TICKS;
+}
+
+/** Direct children of `pid` (scans /proc). */
+export function childrenOf(pid: number): { pid: number; comm: string }[] {
+  const out: { pid: number; comm: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const st = readStat(Number(name));
+    if (st?.ppid === pid) out.push({ pid: st.pid, comm: st.comm });
+  }
+  return out;
+}
+
+/** Resident set size in MB (0 if gone). */
+export function rssMb(pid: number): number {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU use of a set of processes over a window: start(), then stop() gives % of one core each. */
+export class CpuWindow {
+  private readonly start = new Map<number, number>();
+  private t0 = 0;
+
+  constructor(private readonly pids: Record<string, number[]>) {}
+
+  begin(): void {
+    this.t0 = performance.now();
+    for (const list of Object.values(this.pids)) for (const pid of list) this.start.set(pid, cpuSeconds(pid));
+  }
+
+  /** Percent of one core per named group, over the time since begin(). */
+  end(): { seconds: number; pct: Record<string, number> } {
+    const seconds = (performance.now() - this.t0) / 1000;
+    const pct: Record<string, number> = {};
+    for (const [name, list] of Object.entries(this.pids)) {
+      const used = list.reduce((sum, pid) => sum + Math.max(0, cpuSeconds(pid) - (this.start.get(pid) ?? 0)), 0);
+      pct[name] = (used / seconds) * 100;
+    }
+    return { seconds, pct };
+  }
+}
+
+export interface UdpSocket {
+  ip: string;
+  port: number;
+  rxQueue: number;
+  drops: number;
+}
+
+function hexToIpv4(hex: string): string {
+  // /proc/net/udp prints the address as a little-endian 32-bit hex number.
+  return [6, 4, 2, 0].map((i) => parseInt(hex.slice(i, i + 2), 16)).join('.');
+}
+
+/** Every IPv4 UDP socket with its receive-queue bytes and drop counter. */
+export function udpSockets(): UdpSocket[] {
+  const lines = readFileSync('/proc/net/udp', 'utf8').trim().split('\n').slice(1);
+  return lines.map((line) => {
+    const f = line.trim().split(/\s+/);
+    const [ipHex, portHex] = f[1].split(':');
+    const [, rxHex] = f[4].split(':');
+    return { ip: hexToIpv4(ipHex), port: parseInt(portHex, 16), rxQueue: parseInt(rxHex, 16), drops: Number(f[f.length - 1]) };
+  });
+}
+
+/** Sum of drops of the sockets `match` selects. */
+export function udpDrops(match: (s: UdpSocket) => boolean, sockets = udpSockets()): { sockets: number; drops: number } {
+  const chosen = sockets.filter(match);
+  return { sockets: chosen.length, drops: chosen.reduce((n, s) => n + s.drops, 0) };
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# One-command set-up on a fresh Debian 12 machine (as root): Debian packages the box and its
+# tests need, npm dependencies (mediasoup's download step skipped), and the mediasoup worker
+# built from Debian libraries and cached outside the repo (~8 min the first time, ~1 s after).
+# Safe to run again. Env: SKIP_APT=1 to skip apt-get (packages already there).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+# Runtime: the worker's shared libraries. Tests: real SIP peers, audio tools, capture.
+APT_PACKAGES=(
+  libuv1 libssl3 libsrtp2-1 libabsl20220623 libflatbuffers2
+  sip-tester baresip-core sox libsox-fmt-base espeak-ng tshark iproute2 procps curl
+)
+
+if [ -z "${SKIP_APT:-}" ]; then
+  missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "apt-get install ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+if [ ! -d node_modules/mediasoup ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci (mediasoup's prebuilt download is skipped; the worker is built below)"
+  MEDIASOUP_WORKER_BIN=/nonexistent npm ci --no-audit --no-fund --ignore-scripts
+fi
+
+bash scripts/build-mediasoup-worker.sh
+log "done: 'npm start' runs the box, 'npm test' runs the tests"

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The test command (npm test, and .ci/run): set-up if needed, typecheck, unit tests beside
+# the code, then whole-box tests with real SIP peers. Fails on the first failing stage.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+echo "== typecheck"
+npx tsc --noEmit -p .
+echo "== unit tests"
+node --import tsx --test --test-concurrency=1 --test-reporter=spec \
+  $(find system media appliance -name '*.test.ts' | sort)
+echo "== whole-box tests (real sipp, baresip, mediasoup, LMDB)"
+node --import tsx --test --test-concurrency=1 --test-reporter=spec \
+  $(find hil-tests -name '*.test.ts' | sort)
