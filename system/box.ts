@@ -91,6 +91,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       secret: await boxSecret(store, 'digest'),
       nonceTtlMs: config.registrar.nonceTtlSec * 1000,
       maxFailures: config.registrar.maxAuthFailures,
+      algorithms: config.registrar.digestAlgorithms,
       lookupPassword: (user) => extMap.get(user)?.password,
     });
     const registrar = new Registrar(store, endpoint, auth, {

@@ -79,6 +79,11 @@ export const BoxConfigSchema = Type.Object({
     maxExpires: Type.Integer({ minimum: 60, maximum: 86400, default: 3600 }),
     defaultExpires: Type.Integer({ minimum: 60, maximum: 86400, default: 3600 }),
     nonceTtlSec: Type.Integer({ minimum: 10, maximum: 3600, default: 300 }),
+    /** Digest challenges offered, in this order (RFC 8760: most preferred first). Default MD5
+     *  only: libre-based phones (baresip 1.x) and many older desk phones fail the whole
+     *  REGISTER when any challenge is SHA-256 (measured: ENOSYS). Add 'SHA-256' when every
+     *  phone on site supports it; answers with either algorithm are verified. */
+    digestAlgorithms: Type.Array(Type.Union([Type.Literal('MD5'), Type.Literal('SHA-256')]), { minItems: 1, maxItems: 2, uniqueItems: true, default: ['MD5'] }),
     /** Failed digest attempts (per source+user) before 403. */
     maxAuthFailures: Type.Integer({ minimum: 1, maximum: 20, default: 3 }),
   }, { default: {} }),

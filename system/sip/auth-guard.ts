@@ -11,6 +11,8 @@ export interface AuthGuardOptions {
   secret: Buffer;
   nonceTtlMs: number;
   maxFailures: number;
+  /** Which challenges to send, in order (see config registrar.digestAlgorithms). */
+  algorithms: ('MD5' | 'SHA-256')[];
   /** How long a failure is remembered. */
   failureWindowMs?: number;
   lookupPassword: (user: string) => string | undefined;
@@ -77,7 +79,9 @@ export class AuthGuard {
 
   private challenge(tx: ServerTransaction, asProxy: boolean, stale: boolean): void {
     const q = (v: string) => `"${v}"`;
-    const headers = this.digest.challenges(stale).map((c) => ({
+    const offered = this.digest.challenges(stale);
+    const ordered = this.opts.algorithms.map((a) => offered.find((c) => c.algorithm === a)).filter((c) => c !== undefined);
+    const headers = ordered.map((c) => ({
       scheme: 'Digest',
       realm: q(c.realm),
       nonce: q(c.nonce),

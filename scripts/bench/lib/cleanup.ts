@@ -8,23 +8,24 @@ type Cleanup = () => void | Promise<void>;
 const cleanups: Cleanup[] = [];
 let running: Promise<void> | undefined;
 
-/** Run `fn` at clean-up time; returns a function that runs it now (and only once). */
-export function onCleanup(fn: Cleanup): () => Promise<void> {
-  let done = false;
-  const once: Cleanup = async () => {
-    if (done) return;
-    done = true;
-    await fn();
-  };
-  cleanups.push(once);
-  return async () => {
-    cleanups.splice(cleanups.indexOf(once), 1);
-    await once();
+/** Run `fn` at clean-up time unless the returned `forget` is called first (when the owner
+ *  has already released the resource itself). */
+export function onCleanup(fn: Cleanup): () => void {
+  cleanups.push(fn);
+  return () => {
+    const i = cleanups.indexOf(fn);
+    if (i >= 0) cleanups.splice(i, 1);
   };
 }
 
-export function removeDirOnCleanup(dir: string): () => Promise<void> {
-  return onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+/** A temporary folder removed at clean-up; the returned function removes it now. */
+export function tempDir(dir: string): () => void {
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const forget = onCleanup(remove);
+  return () => {
+    forget();
+    remove();
+  };
 }
 
 /** Run every pending clean-up, newest first; errors are reported, not thrown. */

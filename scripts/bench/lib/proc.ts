@@ -31,6 +31,11 @@ export function cpuSeconds(pid: number): number {
   return (readStat(pid)?.ticks ?? 0) / CLOCK_TICKS;
 }
 
+/** The process's command name (15 characters at most), undefined if it is gone. */
+export function processName(pid: number): string | undefined {
+  return readStat(pid)?.comm;
+}
+
 /** Direct children of `pid` (scans /proc). */
 export function childrenOf(pid: number): { pid: number; comm: string }[] {
   const out: { pid: number; comm: string }[] = [];
@@ -56,15 +61,17 @@ export function rssMb(pid: number): number {
 export class CpuWindow {
   private readonly start = new Map<number, number>();
   private t0 = 0;
+  private machine0 = 0;
 
   constructor(private readonly pids: Record<string, number[]>) {}
 
   begin(): void {
     this.t0 = performance.now();
+    this.machine0 = machineBusySeconds();
     for (const list of Object.values(this.pids)) for (const pid of list) this.start.set(pid, cpuSeconds(pid));
   }
 
-  /** Percent of one core per named group, over the time since begin(). */
+  /** Percent of one core per named group (and `machine`: all processes), over the time since begin(). */
   end(): { seconds: number; pct: Record<string, number> } {
     const seconds = (performance.now() - this.t0) / 1000;
     const pct: Record<string, number> = {};
@@ -72,6 +79,7 @@ export class CpuWindow {
       const used = list.reduce((sum, pid) => sum + Math.max(0, cpuSeconds(pid) - (this.start.get(pid) ?? 0)), 0);
       pct[name] = (used / seconds) * 100;
     }
+    pct.machine = ((machineBusySeconds() - this.machine0) / seconds) * 100;
     return { seconds, pct };
   }
 }
@@ -103,4 +111,11 @@ export function udpSockets(): UdpSocket[] {
 export function udpDrops(match: (s: UdpSocket) => boolean, sockets = udpSockets()): { sockets: number; drops: number } {
   const chosen = sockets.filter(match);
   return { sockets: chosen.length, drops: chosen.reduce((n, s) => n + s.drops, 0) };
+}
+
+/** Busy CPU seconds of the whole machine (all cores) so far, from /proc/stat. */
+export function machineBusySeconds(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
 }

@@ -12,9 +12,9 @@ export interface Figure {
 const results: Figure[] = [];
 const t0 = Date.now();
 
-/** A progress line on stderr, stamped with seconds since start (stdout stays for results). */
+/** A progress line, stamped with seconds since the start; the RESULT lines come last. */
 export function say(msg: string): void {
-  console.error(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}`);
+  console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}`);
 }
 
 export function elapsedSec(): number {

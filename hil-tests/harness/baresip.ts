@@ -1,0 +1,107 @@
+// Runs baresip (Debian baresip-core) as a real SIP phone: registers an extension with digest
+// auth at the box, auto-answers, and sends a WAV file as its microphone. Controlled over
+// ctrl_tcp (netstring JSON) for dialling and hanging up.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { freePort } from './ports.ts';
+
+export interface BaresipOptions {
+  extension: string;
+  password: string;
+  box: { host: string; port: number };
+  listenIp: string;
+  /** Microphone: a 16-bit mono 8 kHz WAV; defaults to a 20 s 440 Hz tone. */
+  wav?: string;
+  toneHz?: number;
+}
+
+export interface Baresip {
+  child: ChildProcess;
+  output: () => string;
+  waitFor(re: RegExp, timeoutMs?: number): Promise<void>;
+  command(cmd: string, params?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export function makeToneWav(path: string, hz: number, seconds = 20): void {
+  execFileSync('sox', ['-n', '-r', '8000', '-b', '16', '-c', '1', '-e', 'signed-integer', path, 'synth', String(seconds), 'sine', String(hz), 'vol', '0.5']);
+}
+
+export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
+  const dir = mkdtempSync(join(tmpdir(), 'baresip-'));
+  const sipPort = await freePort(o.listenIp);
+  const ctrlPort = await freePort();
+  const wav = o.wav ?? join(dir, 'mic.wav');
+  if (!o.wav) makeToneWav(wav, o.toneHz ?? 440);
+  writeFileSync(
+    join(dir, 'config'),
+    [
+      `sip_listen ${o.listenIp}:${sipPort}`,
+      `audio_source aufile,${wav}`,
+      'audio_player aubridge,sink',
+      'audio_alert aubridge,sink',
+      'module_path /usr/lib/baresip/modules',
+      'module g711.so',
+      'module aufile.so',
+      'module aubridge.so',
+      'module_app account.so',
+      'module_app menu.so',
+      'module_app ctrl_tcp.so',
+      `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'accounts'),
+    `<sip:${o.extension}@${o.box.host}:${o.box.port}>;auth_pass=${o.password};audio_codecs=PCMU,PCMA;answermode=auto;regint=300\n`,
+  );
+  const child = spawn('baresip', ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const waitFor = async (re: RegExp, timeoutMs = 15_000) => {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      if (re.test(out)) return;
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`baresip never printed ${re}; output:\n${out.slice(-2000)}`);
+  };
+  const command = (cmd: string, params?: string) =>
+    new Promise<string>((resolve, reject) => {
+      const sock = net.connect(ctrlPort, '127.0.0.1');
+      const body = JSON.stringify({ command: cmd, params, token: 't1' });
+      let reply = '';
+      sock.on('data', (d) => {
+        reply += d;
+        if (reply.includes('"response"')) {
+          sock.end();
+          resolve(reply);
+        }
+      });
+      sock.on('error', reject);
+      sock.on('connect', () => sock.write(`${Buffer.byteLength(body)}:${body},`));
+      setTimeout(() => {
+        sock.destroy();
+        resolve(reply);
+      }, 3000);
+    });
+  return {
+    child,
+    output: () => out,
+    waitFor,
+    command,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,491 @@
+// Call benchmark (`npm run bench:calls`, no arguments, < 10 min on the 2-core box): how many
+// calls per second the box sets up, how many calls with two-way RTP it holds, at what RTP
+// loss and CPU, and that it leaks no media objects. Conventions: docs/BENCHMARKS.md; peers
+// and measuring pitfalls: docs/TESTING.md.
+//
+// 1. Baseline: sipp built-in uac -> built-in uas directly on loopback, rising rates of short
+//    calls (no pause), 4 s per step; the highest rate with zero failed calls (and at least 90 %
+//    of the rate achieved) is the baseline.
+// 2. The same steps through the box (uac on 127.0.0.2 -> box on 127.0.0.1 -> uas on
+//    127.0.0.3), stopping after the first failing rate: `setup_cps`.
+// 3. 600 calls held at once with RTP both ways through the box, spread over 6 caller/callee
+//    sipp pairs (one sipp echo socket cannot carry hundreds of calls): each caller streams a
+//    tone at 50 packets/s (hil-tests/peers/sipp/bench-uac-rtp.xml), each callee echoes it
+//    (-rtp_echo). Over a 20 s window with every call up: the box's call count (GET
+//    /api/status), CPU of the daemon and its mediasoup worker (/proc/PID/stat), UDP drops per
+//    socket (/proc/net/udp); afterwards the CDRs give per-leg loss and confirm which calls
+//    carried media both ways for the whole window. Run with DTMF taps on (the default config),
+//    then, if time allows, with `calls.dtmfEvents: false`.
+// 4. Every box must end with no router and no transport left: `leaked_routers`.
+// Prints RESULT lines last; exits 0 whenever it ran, non-zero only if it could not run.
+import { execFileSync } from 'node:child_process';
+import { freePort } from '../../hil-tests/harness/ports.ts';
+import { cleanupAll, cleanupOnSignals } from './lib/cleanup.ts';
+import { Box, CALLEE_IP, CARRIER_IP, RTP_RANGE, dialPrefix, sleep, type BoxStatus } from './lib/box.ts';
+import { BUFFER_BYTES, startSipp, type SippInstance, type SippResult } from './lib/sipp.ts';
+import { CpuWindow, rssMb, udpSockets, type UdpSocket } from './lib/proc.ts';
+import { elapsedSec, printResults, record, round, say } from './lib/report.ts';
+import { muLawTone } from './lib/tone.ts';
+
+const SETUP = { rates: [100, 200, 300, 400, 600, 800, 1000], stepSec: 4, minAchieved: 0.9 };
+const HOLD = { pairs: 6, callsPerPair: 100, setupCps: 120, settleSec: 2, windowSec: 20, marginSec: 8, pps: 50 };
+const BUDGET = { totalSec: 600, watchdogSec: 585, secondHoldNeedsSec: 75 };
+
+// ---------------------------------------------------------------- setup rate
+
+interface StepResult {
+  rate: number;
+  ok: boolean;
+  summary: string;
+  run: SippResult;
+}
+
+/** One built-in uas on the callee address, running until killed. */
+async function startCallee(label: string, port: number, rtpEcho?: { mediaPort: number }): Promise<SippInstance> {
+  const media = rtpEcho ? ['-mi', CALLEE_IP, '-mp', String(rtpEcho.mediaPort), '-rtp_echo', '-rtp_buffsize', String(BUFFER_BYTES)] : [];
+  const uas = startSipp({ scenario: 'uas', builtin: true, localIp: CALLEE_IP, localPort: port, args: media, label });
+  await sleep(300); // sipp binds before it reads anything; give it a moment
+  return uas;
+}
+
+/** `rate` calls/s of short calls for SETUP.stepSec from the carrier address to `target`. */
+async function setupStep(rate: number, target: string, dial: string): Promise<StepResult> {
+  const calls = rate * SETUP.stepSec;
+  const uac = startSipp({
+    scenario: 'uac',
+    builtin: true,
+    localIp: CARRIER_IP,
+    localPort: await freePort(CARRIER_IP),
+    target,
+    label: `uac${rate}`,
+    args: ['-s', dial, '-m', String(calls), '-r', String(rate), '-l', String(rate), '-timeout', `${SETUP.stepSec * 3 + 10}s`, '-timeout_error'],
+  });
+  const run = await uac.done;
+  const st = run.stats;
+  const successful = st?.successful ?? 0;
+  const achieved = st?.callRate ?? 0;
+  const ok = run.code === 0 && successful === calls && achieved >= rate * SETUP.minAchieved;
+  const failures = Object.entries(st?.failures ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
+  const summary =
+    `${rate} calls/s: ${successful}/${calls} ok, achieved ${round(achieved, 1)} calls/s, INVITE->200 mean ${round(st?.responseTimeMs ?? NaN, 1)} ms, ` +
+    `${st?.retransmissions ?? '?'} retransmissions, sipp exit ${run.code}${failures ? ', ' + failures : ''}`;
+  return { rate, ok, summary, run };
+}
+
+/** Rising rates until one fails; the highest passing rate (0 if none). */
+async function rampSetupRate(name: string, target: string, dial: string, between?: () => Promise<void>): Promise<{ max: number; failed?: StepResult }> {
+  let max = 0;
+  for (const rate of SETUP.rates) {
+    const step = await setupStep(rate, target, dial);
+    say(`${name} ${step.ok ? 'PASS' : 'FAIL'} ${step.summary}`);
+    if (!step.ok) {
+      for (const line of step.run.errors) say(`  caller sipp: ${line}`);
+      return { max, failed: step };
+    }
+    max = rate;
+    await between?.();
+  }
+  return { max };
+}
+
+async function baselineSetupRate(): Promise<number> {
+  const port = await freePort(CALLEE_IP);
+  const uas = await startCallee('uas-direct', port);
+  try {
+    return (await rampSetupRate('sipp<->sipp', `${CALLEE_IP}:${port}`, 'service')).max;
+  } finally {
+    await uas.kill();
+  }
+}
+
+async function boxSetupRate(leaks: LeakTally): Promise<number> {
+  const port = await freePort(CALLEE_IP);
+  const uas = await startCallee('uas-box', port);
+  const box = await Box.start({ upstreamPorts: [port], dtmfEvents: true });
+  say(`box pid ${box.pid} (worker ${box.workerPids().join(',')}), SIP 127.0.0.1:${box.sipPort}`);
+  try {
+    const settleBetween = async () => {
+      const s = await box.settle(10_000);
+      if (s.calls || s.dialogs || s.media.routers || s.media.transports) say(`  box not idle after the step: ${describeStatus(s)}`);
+    };
+    const ramp = await rampSetupRate('via box', `127.0.0.1:${box.sipPort}`, `${dialPrefix(0)}0000`, settleBetween);
+    if (ramp.failed) await explainBoxStep(box, uas);
+    return ramp.max;
+  } finally {
+    await uas.kill();
+    await finishBox('setup', box, leaks);
+  }
+}
+
+/** Evidence for a failing step: the box's state and warnings, the callee sipp's errors. */
+async function explainBoxStep(box: Box, uas: SippInstance): Promise<void> {
+  try {
+    say(`  box after the failing step: ${describeStatus(await box.settle(10_000))}`);
+  } catch (err) {
+    say(`  box status unavailable: ${(err as Error).message}`);
+  }
+  await uas.kill();
+  for (const line of (await uas.done).errors) say(`  callee sipp: ${line}`);
+  logBoxWarnings(box);
+}
+
+// ---------------------------------------------------------------- calls held with RTP
+
+interface HoldResult {
+  label: string;
+  concurrent: number;
+  statusMinCalls: number;
+  cdrCovering: number;
+  lossPct: number;
+  lossPctRaw: number;
+  cpu: Record<string, number>;
+  rssMb: number;
+  windowSec: number;
+}
+
+interface Pair {
+  uac: SippInstance;
+  uas: SippInstance;
+  uacMediaPort: number;
+  uasMediaPort: number;
+}
+
+async function startPairs(box: Box, uasPorts: number[], holdMs: number): Promise<Pair[]> {
+  const tone = muLawTone(1);
+  const pairs: Pair[] = [];
+  for (const [i, port] of uasPorts.entries()) {
+    const uasMediaPort = await freePort(CALLEE_IP);
+    const uacMediaPort = await freePort(CARRIER_IP);
+    const uas = await startCallee(`uas-rtp${i}`, port, { mediaPort: uasMediaPort });
+    const uac = startSipp({
+      scenario: 'bench-uac-rtp.xml',
+      localIp: CARRIER_IP,
+      localPort: await freePort(CARRIER_IP),
+      target: `127.0.0.1:${box.sipPort}`,
+      label: `uac-rtp${i}`,
+      files: { 'bench-tone.ulaw': tone },
+      args: [
+        '-s', `${dialPrefix(i)}${1000 + i}`, '-mi', CARRIER_IP, '-mp', String(uacMediaPort), '-rtp_buffsize', String(BUFFER_BYTES),
+        '-m', String(HOLD.callsPerPair), '-l', String(HOLD.callsPerPair), '-r', String(HOLD.setupCps / HOLD.pairs), '-d', String(holdMs),
+        '-timeout', `${Math.ceil(holdMs / 1000) + 60}s`, '-timeout_error',
+      ],
+    });
+    pairs.push({ uac, uas, uacMediaPort, uasMediaPort });
+  }
+  return pairs;
+}
+
+/** Poll the box until `want` calls are up and answered (two dialogs each) or the time is
+ *  over; the last status. */
+async function waitForCalls(box: Box, want: number, timeoutMs: number): Promise<BoxStatus> {
+  const until = Date.now() + timeoutMs;
+  let s = await box.status();
+  while (Date.now() < until && (s.calls < want || s.dialogs < 2 * want)) {
+    await sleep(250);
+    s = await box.status();
+  }
+  return s;
+}
+
+/** Sample the box once a second until `endAt`: fewest calls seen and peak memory. */
+async function sampleWindow(box: Box, endAt: number): Promise<{ minCalls: number; rssMb: number; last?: BoxStatus }> {
+  let minCalls = Infinity;
+  let rss = 0;
+  let last: BoxStatus | undefined;
+  while (Date.now() < endAt) {
+    last = await box.status();
+    minCalls = Math.min(minCalls, last.calls);
+    rss = Math.max(rss, rssMb(box.pid) + box.workerPids().reduce((n, pid) => n + rssMb(pid), 0));
+    await sleep(Math.min(1000, Math.max(0, endAt - Date.now())));
+  }
+  return { minCalls: minCalls === Infinity ? 0 : minCalls, rssMb: rss, last };
+}
+
+type UdpDelta = Record<'boxMedia' | 'boxSip' | 'calleeEcho' | 'callerSink', { sockets: number; drops: number }>;
+
+/** Receive drops per socket group between two /proc/net/udp snapshots. */
+function udpDropDelta(before: UdpSocket[], after: UdpSocket[], box: Box, pairs: Pair[]): UdpDelta {
+  const groups: Record<keyof UdpDelta, (s: UdpSocket) => boolean> = {
+    boxMedia: (s) => s.ip === '127.0.0.1' && s.port >= RTP_RANGE.min && s.port <= RTP_RANGE.max,
+    boxSip: (s) => s.ip === '127.0.0.1' && s.port === box.sipPort,
+    calleeEcho: (s) => s.ip === CALLEE_IP && pairs.some((p) => p.uasMediaPort === s.port),
+    callerSink: (s) => s.ip === CARRIER_IP && pairs.some((p) => p.uacMediaPort === s.port),
+  };
+  const key = (s: UdpSocket) => `${s.ip}:${s.port}`;
+  const start = new Map(before.map((s) => [key(s), s.drops]));
+  const out = {} as UdpDelta;
+  for (const [name, match] of Object.entries(groups) as [keyof UdpDelta, (s: UdpSocket) => boolean][]) {
+    const chosen = after.filter(match);
+    out[name] = { sockets: chosen.length, drops: chosen.reduce((n, s) => n + s.drops - (start.get(key(s)) ?? 0), 0) };
+  }
+  return out;
+}
+
+interface LegQuality {
+  packetsReceived: number;
+  packetsLost: number;
+  packetsSent: number;
+}
+interface CdrRow {
+  disposition: string;
+  answeredAt?: number;
+  endedAt: number;
+  hangup: { side: string; cause: string };
+  quality: { caller?: LegQuality; callee?: LegQuality };
+}
+
+/** mediasoup 3.27.1 counts a spurious 65,536-packet sequence cycle for a stream whose first
+ *  sequence number is 0 (RtpStream.cpp: maxSeq = seq - 1 = 65535 on the first packet, then
+ *  UpdateSeq sees 0 < 65535 as a wrap). sipp's rtp_stream starts at 0, so every caller leg
+ *  shows packetsLost >= 65536. A leg that received fewer than 65,536 packets cannot have lost
+ *  that many for real: take the cycle off (and count the legs so corrected). */
+const SEQ_CYCLE = 65536;
+function correctedLoss(q: LegQuality | undefined): { lost: number; corrected: boolean } {
+  const lost = q?.packetsLost ?? 0;
+  if (q && lost >= SEQ_CYCLE && q.packetsReceived < SEQ_CYCLE) return { lost: lost - SEQ_CYCLE, corrected: true };
+  return { lost, corrected: false };
+}
+
+/** Each leg received at least 90 % of what a caller streams for its whole hold time. */
+function mediaFlowed(c: CdrRow, holdMs: number): boolean {
+  const expected = (HOLD.pps * holdMs) / 1000;
+  return [c.quality.caller, c.quality.callee].every((q) => (q?.packetsReceived ?? 0) >= 0.9 * expected);
+}
+
+function legTotals(rows: CdrRow[], leg: 'caller' | 'callee') {
+  const t = { received: 0, lostRaw: 0, lost: 0, corrected: 0, sent: 0, lossPct: 0, lossPctRaw: 0 };
+  for (const c of rows) {
+    const q = c.quality[leg];
+    const fix = correctedLoss(q);
+    t.received += q?.packetsReceived ?? 0;
+    t.sent += q?.packetsSent ?? 0;
+    t.lostRaw += q?.packetsLost ?? 0;
+    t.lost += fix.lost;
+    t.corrected += fix.corrected ? 1 : 0;
+  }
+  t.lossPct = t.received + t.lost ? (100 * t.lost) / (t.received + t.lost) : 0;
+  t.lossPctRaw = t.received + t.lostRaw ? (100 * t.lostRaw) / (t.received + t.lostRaw) : 0;
+  return t;
+}
+
+/** Loss, flow and forwarding figures of a hold run from its CDRs. */
+function analyseCdrs(cdrs: CdrRow[], window: { start: number; end: number }, holdMs: number) {
+  const answered = cdrs.filter((c) => c.answeredAt !== undefined);
+  const upBefore = answered.filter((c) => c.answeredAt! <= window.start);
+  const upThrough = upBefore.filter((c) => c.endedAt >= window.end);
+  const covering = upThrough.filter((c) => mediaFlowed(c, holdMs));
+  const caller = legTotals(answered, 'caller');
+  const callee = legTotals(answered, 'callee');
+  const pct = (lost: number, received: number) => (received + lost ? (100 * lost) / (received + lost) : 100);
+  const causes = new Map<string, number>();
+  for (const c of cdrs) {
+    const key = `${c.disposition}/${c.hangup.side}/${c.hangup.cause}`;
+    causes.set(key, (causes.get(key) ?? 0) + 1);
+  }
+  return {
+    total: cdrs.length,
+    answered: answered.length,
+    upBefore: upBefore.length,
+    upThrough: upThrough.length,
+    covering: covering.length,
+    caller,
+    callee,
+    lossPct: pct(caller.lost + callee.lost, caller.received + callee.received),
+    lossPctRaw: pct(caller.lostRaw + callee.lostRaw, caller.received + callee.received),
+    causes,
+  };
+}
+
+async function holdCallsWithRtp(label: string, dtmfEvents: boolean, leaks: LeakTally): Promise<HoldResult> {
+  const total = HOLD.pairs * HOLD.callsPerPair;
+  const rampSec = total / HOLD.setupCps;
+  const holdMs = (rampSec + HOLD.settleSec + HOLD.windowSec + HOLD.marginSec) * 1000;
+  const uasPorts = await Promise.all(Array.from({ length: HOLD.pairs }, () => freePort(CALLEE_IP)));
+  const box = await Box.start({ upstreamPorts: uasPorts, dtmfEvents });
+  say(`${label}: box pid ${box.pid} (worker ${box.workerPids().join(',')}), dtmfEvents=${dtmfEvents}; ${total} calls over ${HOLD.pairs} sipp pairs at ${HOLD.setupCps} calls/s, each held ${holdMs / 1000} s with ${HOLD.pps} RTP packets/s each way`);
+  const startedAt = Date.now();
+  const pairs = await startPairs(box, uasPorts, holdMs);
+  try {
+    const up = await waitForCalls(box, total, (rampSec * 2 + 10) * 1000);
+    say(`${label}: after ${round((Date.now() - startedAt) / 1000, 1)} s: ${describeStatus(up)}`);
+    await sleep(HOLD.settleSec * 1000);
+    // The window must close before the first call's hold ends.
+    const windowStart = Date.now();
+    const windowEnd = Math.min(windowStart + HOLD.windowSec * 1000, startedAt + holdMs - 1500);
+    const cpu = new CpuWindow({ node: [box.pid], worker: box.workerPids(), sipp: pairs.flatMap((p) => [p.uac.pid, p.uas.pid]) });
+    const udpBefore = udpSockets();
+    cpu.begin();
+    const sampled = await sampleWindow(box, windowEnd);
+    const usage = cpu.end();
+    const drops = udpDropDelta(udpBefore, udpSockets(), box, pairs);
+    say(`${label}: window ${round(usage.seconds, 1)} s: box calls min ${sampled.minCalls}, last status ${sampled.last ? describeStatus(sampled.last) : '-'}`);
+    say(`${label}: CPU % of one core: node ${round(usage.pct.node, 1)}, mediasoup-worker ${round(usage.pct.worker, 1)}, all sipp ${round(usage.pct.sipp, 1)}, whole machine ${round(usage.pct.machine, 1)} of ${navigatorCores() * 100}`);
+    say(`${label}: UDP receive drops in the window: ${Object.entries(drops).map(([k, v]) => `${k} ${v.drops} (${v.sockets} sockets)`).join(', ')} (callerSink: sipp callers never read their media socket, drops there are expected)`);
+    await reportSippPairs(label, pairs);
+    const cdrs = await finishBox(label, box, leaks, async () => analyseCdrs(await box.cdrs<CdrRow>(), { start: windowStart, end: windowEnd }, holdMs));
+    reportCdrs(label, cdrs);
+    return {
+      label,
+      concurrent: Math.min(sampled.minCalls, cdrs.covering),
+      statusMinCalls: sampled.minCalls,
+      cdrCovering: cdrs.covering,
+      lossPct: cdrs.lossPct,
+      lossPctRaw: cdrs.lossPctRaw,
+      cpu: usage.pct,
+      rssMb: sampled.rssMb,
+      windowSec: usage.seconds,
+    };
+  } finally {
+    await Promise.all(pairs.flatMap((p) => [p.uac.kill(), p.uas.kill()]));
+    await box.stop();
+  }
+}
+
+function reportCdrs(label: string, c: ReturnType<typeof analyseCdrs>): void {
+  say(`${label}: CDRs ${c.total}, answered ${c.answered}; answered before the window ${c.upBefore}, of them still up at its end ${c.upThrough}, of them with media both ways all along ${c.covering}`);
+  say(`${label}: CDRs by disposition/side/cause: ${[...c.causes].map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  for (const name of ['caller', 'callee'] as const) {
+    const l = c[name];
+    say(`${label}: ${name} legs: box received ${l.received}, lost ${l.lost} (${round(l.lossPct, 4)} %; CDR as written ${l.lostRaw}, ${l.corrected} legs corrected for mediasoup's seq-0 cycle), box sent to this peer ${l.sent}`);
+  }
+  say(`${label}: box forwarded caller->callee ${c.callee.sent} of ${c.caller.received} received; callee->caller ${c.caller.sent} of ${c.callee.received}`);
+}
+
+/** Wait for the callers to finish their calls; print what sipp saw on both sides. */
+async function reportSippPairs(label: string, pairs: Pair[]): Promise<void> {
+  const uacs = await Promise.all(pairs.map((p) => p.uac.done));
+  await Promise.all(pairs.map((p) => p.uas.kill()));
+  const uass = await Promise.all(pairs.map((p) => p.uas.done));
+  const total = (f: (r: SippResult) => number | undefined) => uacs.reduce((n, r) => n + (f(r) ?? 0), 0);
+  const rtd = uacs.map((r) => round(r.stats?.responseTimeMs ?? NaN, 0)).join(',');
+  say(
+    `${label}: caller sipps: ${total((r) => r.stats?.successful)} calls ok, ${total((r) => r.stats?.failed)} failed, ` +
+      `${total((r) => r.stats?.retransmissions)} retransmissions, INVITE->200 mean per sipp ${rtd} ms, longest sipp run ${round(Math.max(...uacs.map((r) => r.wallSec)), 1)} s, exit codes ${uacs.map((r) => r.code).join(',')}`,
+  );
+  for (const line of [...uacs, ...uass].flatMap((r) => r.errors).slice(0, 6)) say(`  sipp: ${line}`);
+}
+
+// ---------------------------------------------------------------- box bookkeeping
+
+interface LeakTally {
+  routers: number;
+  transports: number;
+  notes: string[];
+}
+
+/** Let the box go idle, count what is left (leaks), run `before` (e.g. read CDRs), stop it. */
+async function finishBox<T>(label: string, box: Box, leaks: LeakTally, before?: () => Promise<T>): Promise<T> {
+  try {
+    const s = await box.settle(15_000);
+    leaks.routers += s.media.routers;
+    leaks.transports += s.media.transports;
+    say(`${label}: box after its calls: ${describeStatus(s)}`);
+    if (s.calls || s.dialogs || s.media.routers || s.media.transports) leaks.notes.push(`${label}: ${describeStatus(s)}`);
+  } catch (err) {
+    leaks.notes.push(`${label}: status unavailable (${(err as Error).message}); box running=${box.running}`);
+    say(`${label}: box status unavailable: ${(err as Error).message}`);
+  }
+  try {
+    return await (before?.() ?? Promise.resolve(undefined as T));
+  } finally {
+    logBoxWarnings(box);
+    await box.stop();
+  }
+}
+
+function describeStatus(s: BoxStatus): string {
+  const m = s.media;
+  return `calls=${s.calls} dialogs=${s.dialogs} transactions=${s.transactions.server}/${s.transactions.client} routers=${m.routers} transports=${m.transports} producers=${m.producers} consumers=${m.consumers}`;
+}
+
+function logBoxWarnings(box: Box): void {
+  for (const g of box.logSummary().filter((g) => !/first start: admin password/.test(g.key)).slice(0, 5)) {
+    say(`  box log x${g.count}: ${g.key}`);
+    say(`    e.g. ${g.example}`);
+  }
+}
+
+function navigatorCores(): number {
+  return Number(execFileSync('nproc', { encoding: 'utf8' }).trim()) || 1;
+}
+
+// ---------------------------------------------------------------- results
+
+function recordHold(hold: HoldResult | undefined, suffix: string, cpuBaseline?: number): void {
+  if (!hold) return;
+  record({ figure: `concurrent_calls${suffix}`, value: hold.concurrent, unit: 'calls', target: '>=600' });
+  record({ figure: `rtp_loss_pct${suffix}`, value: round(hold.lossPct, 4), unit: '%', target: '<=0.1' });
+  record({ figure: `rtp_loss_pct_cdr_raw${suffix}`, value: round(hold.lossPctRaw, 4), unit: '%', target: '-' });
+  record({ figure: `box_cpu_pct${suffix}`, value: round(hold.cpu.node + hold.cpu.worker, 1), unit: '%core', baseline: cpuBaseline, target: '-' });
+  record({ figure: `box_node_cpu_pct${suffix}`, value: round(hold.cpu.node, 1), unit: '%core', target: '-' });
+  record({ figure: `box_worker_cpu_pct${suffix}`, value: round(hold.cpu.worker, 1), unit: '%core', target: '-' });
+  record({ figure: `box_rss_mb${suffix}`, value: round(hold.rssMb, 1), unit: 'MB', target: '-' });
+}
+
+/** Run a phase against the box; a box that crashes or stops answering is a result (logged,
+ *  its figures left out, counted in box_phase_errors), not a reason to stop the benchmark. */
+async function boxPhase<T>(name: string, errors: string[], fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    say(`${name} FAILED: ${(err as Error).stack ?? err}`);
+    errors.push(name);
+    return undefined;
+  }
+}
+
+function checkTools(): void {
+  try {
+    execFileSync('sipp', ['-v'], { stdio: 'ignore' });
+  } catch (err) {
+    // sipp -v exits 99 after printing its version; only a missing binary is fatal.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('sipp not found: apt-get install -y sip-tester');
+  }
+}
+
+async function main(): Promise<void> {
+  cleanupOnSignals();
+  const watchdog = setTimeout(() => {
+    say(`time budget of ${BUDGET.watchdogSec} s exceeded: stopping; results so far follow`);
+    void cleanupAll().finally(() => {
+      printResults();
+      process.exit(1);
+    });
+  }, BUDGET.watchdogSec * 1000);
+  watchdog.unref();
+  checkTools();
+  const leaks: LeakTally = { routers: 0, transports: 0, notes: [] };
+
+  say('1/4 baseline: sipp<->sipp direct');
+  const baseline = await baselineSetupRate(); // if sipp alone fails, the benchmark cannot run
+  if (baseline === SETUP.rates[SETUP.rates.length - 1]) say(`baseline passed the top step: it is at least ${baseline} calls/s (TESTING.md: ~10,000)`);
+  const errors: string[] = [];
+  say('2/4 call set-up rate through the box');
+  const setupCps = await boxPhase('setup', errors, () => boxSetupRate(leaks));
+  say('3/4 calls held with RTP through the box (DTMF taps on)');
+  const withDtmf = await boxPhase('hold', errors, () => holdCallsWithRtp('hold', true, leaks));
+  let noDtmf: HoldResult | undefined;
+  if (elapsedSec() + BUDGET.secondHoldNeedsSec < BUDGET.watchdogSec) {
+    say('3b/4 the same with calls.dtmfEvents=false');
+    noDtmf = await boxPhase('hold-no-dtmf', errors, () => holdCallsWithRtp('hold-no-dtmf', false, leaks));
+  } else say('3b/4 skipped: not enough time left for the run without DTMF taps');
+  say(`4/4 leaks: routers=${leaks.routers} transports=${leaks.transports}${leaks.notes.length ? ' — ' + leaks.notes.join('; ') : ''}`);
+  await cleanupAll();
+  clearTimeout(watchdog);
+
+  say(`done in ${round(elapsedSec(), 1)} s (budget ${BUDGET.totalSec} s)`);
+  if (setupCps !== undefined) record({ figure: 'setup_cps', value: setupCps, unit: 'calls/s', baseline: baseline || undefined, target: '>=300' });
+  recordHold(withDtmf, '', noDtmf ? round(noDtmf.cpu.node + noDtmf.cpu.worker, 1) : undefined);
+  recordHold(noDtmf, '_no_dtmf');
+  record({ figure: 'leaked_routers', value: leaks.routers, unit: 'routers', target: '==0' });
+  record({ figure: 'leaked_transports', value: leaks.transports, unit: 'transports', target: '==0' });
+  record({ figure: 'box_phase_errors', value: errors.length, unit: 'phases', target: '==0' });
+  record({ figure: 'bench_duration', value: round(elapsedSec(), 1), unit: 's', target: `<=${BUDGET.totalSec}` });
+  printResults();
+}
+
+main().catch(async (err) => {
+  console.error(`bench:calls could not run: ${(err as Error).stack ?? err}`);
+  await cleanupAll();
+  process.exit(2);
+});
