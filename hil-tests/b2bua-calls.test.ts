@@ -60,8 +60,13 @@ test('RTP from the caller reaches an echoing callee through the box and comes ba
   try {
     const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
     const sent = Array.from({ length: 50 }, (_, i) => Buffer.alloc(160, (i * 7 + 1) & 0xff));
-    await peer.sendStream(sent, '127.0.0.1', Number(boxPort));
+    await peer.sendStream(sent.slice(0, 25), '127.0.0.1', Number(boxPort));
+    await peer.sendDigit('5', '127.0.0.1', Number(boxPort));
+    await peer.sendStream(sent.slice(25), '127.0.0.1', Number(boxPort));
     await new Promise((r) => setTimeout(r, 300));
+    const events = peer.received.filter((p) => p.payloadType === 101);
+    assert.ok(events.length >= 3, `telephone-event packets relayed to the callee and echoed back: ${events.length}`);
+    assert.ok(events.every((e) => e.payload[0] === 5), 'the event is digit 5');
     const back = peer.received.filter((p) => p.payloadType === 0).map((p) => p.payload);
     assert.ok(back.length >= 48, `echoed packets: ${back.length} of 50`);
     const sentHex = sent.map((b) => b.toString('hex'));
@@ -90,6 +95,7 @@ test('RTP from the caller reaches an echoing callee through the box and comes ba
   assert.ok(cdr.answeredAt >= cdr.startedAt && cdr.endedAt >= cdr.answeredAt);
   assert.ok(cdr.quality.caller.packetsReceived >= 48, `caller leg received ${cdr.quality.caller.packetsReceived}`);
   assert.ok(cdr.quality.callee.packetsReceived >= 48, `callee leg received ${cdr.quality.callee.packetsReceived}`);
+  assert.deepEqual(cdr.dtmf, { caller: '5', callee: '5' }, 'the digit is surfaced once per side (the callee echoed it)');
 });
 
 test('a callee that hangs up ends both legs and the CDR says the callee hung up', async () => {

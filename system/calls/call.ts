@@ -61,7 +61,7 @@ export class Call extends EventEmitter<CallEvents> {
   private ringingAt?: number;
   private answeredAt?: number;
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly dtmf: string[] = [];
+  private readonly dtmf: Record<LegSide, string> = { caller: '', callee: '' };
   private cancelledEarly = false;
   private readonly held = new Set<LegSide>();
   private readonly sessionId = String(Math.floor(Math.random() * 1e9));
@@ -228,7 +228,7 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   private onDigit(digit: string, side: LegSide, via: 'rfc4733' | 'info'): void {
-    if (this.dtmf.length < 256) this.dtmf.push(digit);
+    if (this.dtmf[side].length < 256) this.dtmf[side] += digit;
     this.emit('dtmf', digit, side, via);
   }
 
@@ -338,7 +338,7 @@ export class Call extends EventEmitter<CallEvents> {
         hangup: cause,
         codec: this.setup.codecs.codec.name,
         quality: { caller: cq, callee: bq },
-        dtmf: this.dtmf.join(''),
+        dtmf: { ...this.dtmf },
       };
       try {
         await writeCdr(this.deps.store, cdr);

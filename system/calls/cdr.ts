@@ -29,7 +29,8 @@ export interface Cdr {
   hangup: HangupCause;
   codec?: string;
   quality: { caller?: LegQuality; callee?: LegQuality };
-  dtmf: string;
+  /** Digits each side sent (RFC 4733 or SIP INFO), in order. */
+  dtmf: { caller: string; callee: string };
 }
 
 export async function writeCdr(store: Store, cdr: Cdr): Promise<void> {
