@@ -41,7 +41,8 @@ export class AuthGuard {
     const header = (asProxy ? rq.headers['proxy-authorization'] : rq.headers.authorization)?.find(
       (h) => h && String(h.realm ?? '').replace(/"/g, '') === this.opts.realm,
     ) ?? (asProxy ? rq.headers['proxy-authorization'] : rq.headers.authorization)?.[0];
-    if (!header) {
+    // No credentials, or only for a scheme we don't speak (RFC 4475 regaut01): challenge.
+    if (!header || String(header.scheme ?? '').toLowerCase() !== 'digest') {
       this.challenge(tx, asProxy, false);
       return { ok: false };
     }
