@@ -427,7 +427,7 @@ function recordHold(hold: HoldResult | undefined, suffix: string, cpuBaseline?: 
   record({ figure: `box_worker_cpu_pct${suffix}`, value: round(hold.cpu.worker, 1), unit: '%core', target: '-' });
   record({ figure: `box_rss_mb${suffix}`, value: round(hold.rssMb, 1), unit: 'MB', target: '-' });
   record({ figure: `hold_answer_ms${suffix}`, value: round(hold.answerMs, 0), unit: 'ms', target: '-' });
-  record({ figure: `hold_window_s${suffix}`, value: round(hold.windowSec, 1), unit: 's', target: `>=${HOLD.windowSec}` });
+  record({ figure: `hold_window_s${suffix}`, value: round(hold.windowSec, 1), unit: 's', target: '-' });
 }
 
 /** Run a phase against the box; a box that crashes or stops answering is a result (logged,
@@ -440,6 +440,14 @@ async function boxPhase<T>(name: string, errors: string[], fn: () => Promise<T>)
     errors.push(name);
     return undefined;
   }
+}
+
+/** Other work on the machine skews every figure here: say how busy it was before we started. */
+async function reportIdleLoad(): Promise<void> {
+  const cpu = new CpuWindow({});
+  cpu.begin();
+  await sleep(1000);
+  say(`machine busy before the benchmark: ${round(cpu.end().pct.machine, 0)} % of one core (of ${navigatorCores() * 100})`);
 }
 
 function checkTools(): void {
@@ -462,6 +470,7 @@ async function main(): Promise<void> {
   }, BUDGET.watchdogSec * 1000);
   watchdog.unref();
   checkTools();
+  await reportIdleLoad();
   const leaks: LeakTally = { routers: 0, transports: 0, notes: [] };
 
   say('1/4 baseline: sipp<->sipp direct');
