@@ -132,3 +132,26 @@ test('a caller who cancels while it rings gets 487, the callee gets CANCEL, and 
   assert.equal(cdr.answeredAt, undefined);
   assert.ok(cdr.ringingAt >= cdr.startedAt);
 });
+
+test('200 calls in a row leave no router, transport, call or dialog behind', async () => {
+  const uas = runSipp({ scenario: '', localIp: '127.0.0.3', localPort: upstreamPort, extra: ['-sn', 'uas'], calls: 200, timeoutSec: 60 });
+  const uac = runSipp({
+    scenario: '',
+    localIp: '127.0.0.2',
+    target: `127.0.0.1:${box.sipPort}`,
+    calls: 200,
+    rate: 50,
+    rateLimit: 50,
+    timeoutSec: 60,
+    extra: ['-sn', 'uac', '-s', '9100'],
+  });
+  const [a] = await Promise.all([uac.done, uas.done]);
+  assert.equal(a.code, 0, `all 200 calls succeeded: ${a.errors.slice(-800)}`);
+  const s = await settled();
+  assert.deepEqual(
+    { calls: s.calls, dialogs: s.dialogs, routers: s.media.routers, transports: s.media.transports, producers: s.media.producers, consumers: s.media.consumers },
+    { calls: 0, dialogs: 0, routers: 0, transports: 0, producers: 0, consumers: 0 },
+  );
+  const rows = (await box.read<any>('cdr')).filter((r) => r.value.dialled === '9100');
+  assert.equal(rows.length, 200, 'one CDR per call');
+});

@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 export const SCENARIOS = resolve(import.meta.dirname, '../peers/sipp');
 
 export interface SippOptions {
-  scenario: string; // file name under peers/sipp, or a built-in like 'uac' with builtin: true
+  /** File name under peers/sipp; '' for a built-in scenario given in `extra` (-sn uac). */
+  scenario: string;
   target?: string; // host:port the UAC sends to
   localIp: string;
   localPort?: number;
@@ -35,7 +36,7 @@ export interface SippRun {
 
 export function runSipp(o: SippOptions): SippRun {
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
-  const args = ['-sf', join(SCENARIOS, o.scenario), '-i', o.localIp, '-nostdin', '-trace_err', '-trace_logs', '-m', String(o.calls ?? 1)];
+  const args = [...(o.scenario ? ['-sf', join(SCENARIOS, o.scenario)] : []), '-i', o.localIp, '-nostdin', '-trace_err', '-trace_logs', '-m', String(o.calls ?? 1)];
   if (o.localPort) args.push('-p', String(o.localPort));
   if (o.mediaPort) args.push('-mp', String(o.mediaPort), '-mi', o.localIp);
   if (o.rtpEcho) args.push('-rtp_echo');
