@@ -3,6 +3,7 @@
 // nothing leaks. Never imports system/.
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
+import type { MediaErrorCode } from './errors.ts';
 
 export interface MediaEngineOptions {
   workers: number;
@@ -43,7 +44,7 @@ export class MediaEngine {
       const worker = await mediasoup.createWorker({ logLevel: 'error', rtcMinPort: opts.rtpMinPort, rtcMaxPort: opts.rtpMaxPort });
       worker.on('died', (err) => {
         if (engine.closing) return;
-        opts.log.error({ err, pid: worker.pid }, 'mediasoup worker died');
+        opts.log.error({ err, pid: worker.pid, code: 'CC_MEDIA_WORKER_DIED' satisfies MediaErrorCode }, 'mediasoup worker died');
         engine.onWorkerDied?.(err);
       });
       engine.watch(worker);

@@ -129,7 +129,7 @@ export class CallManager {
     });
     this.onCall?.(call);
     call.start().catch((err) => {
-      this.deps.log.error({ err, callId: call.id }, 'call set-up failed');
+      this.deps.log.error({ err, callId: call.id, code: 'CC_CALL_SETUP_FAILED' }, 'call set-up failed');
       void call.hangup({ status: 500, reason: 'set-up failed', side: 'system', cause: 'failed' });
     });
   }

@@ -19,6 +19,7 @@ import { canTransition, type CallState } from './call-states.ts';
 import { legSdp, remoteMediaOf } from './leg-sdp.ts';
 import { dispositionFor, mapCalleeFailure, type HangupCause } from './hangup.ts';
 import { writeCdr, type Cdr, type CdrParty } from './cdr.ts';
+import type { CallErrorCode } from './errors.ts';
 
 export type CallEvents = {
   stateChanged: [from: CallState, to: CallState];
@@ -82,7 +83,7 @@ export class Call extends EventEmitter<CallEvents> {
   private setState(to: CallState): boolean {
     if (this.state === to) return true;
     if (!canTransition(this.state, to)) {
-      this.deps.log.warn({ callId: this.id, code: 'CC_CALL_BAD_TRANSITION', from: this.state, to }, 'refused call state transition');
+      this.deps.log.warn({ callId: this.id, code: 'CC_CALL_BAD_TRANSITION' satisfies CallErrorCode, from: this.state, to }, 'refused call state transition');
       return false;
     }
     const from = this.state;
@@ -185,7 +186,7 @@ export class Call extends EventEmitter<CallEvents> {
       });
       leg.on('reoffer', (r: IncomingReoffer) => void this.serial(() => this.relayReoffer(leg, other, r)).catch((err) => {
         r.reject(500, 'Server Internal Error');
-        deps.log.warn({ err, callId: this.id }, 're-INVITE relay failed');
+        deps.log.warn({ err, callId: this.id, code: 'CC_CALL_RELAY_FAILED' satisfies CallErrorCode }, 're-INVITE relay failed');
       }));
       leg.on('infoDigit', (digit: string) => this.onDigit(digit, leg.side, 'info'));
     }
@@ -243,7 +244,7 @@ export class Call extends EventEmitter<CallEvents> {
         const [a, b] = await Promise.all([this.caller.media.idleMs(), this.callee.media.idleMs()]);
         const dead = a >= limit ? 'caller' : b >= limit ? 'callee' : undefined;
         if (dead && this.state === 'answered') {
-          this.deps.log.warn({ callId: this.id, dead, idleMs: Math.max(a, b) }, 'no RTP: hanging up');
+          this.deps.log.warn({ callId: this.id, code: 'CC_CALL_DEAD_MEDIA' satisfies CallErrorCode, dead, idleMs: Math.max(a, b) }, 'no RTP: hanging up');
           return this.hangup({ status: 408, reason: 'media timeout', side: 'system', cause: 'dead-media' });
         }
       } else {
@@ -307,7 +308,7 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   private fail(err: unknown): void {
-    this.deps.log.error({ err, callId: this.id }, 'call failed');
+    this.deps.log.error({ err, callId: this.id, code: 'CC_CALL_SETUP_FAILED' satisfies CallErrorCode }, 'call failed');
     void this.hangup({ status: 500, reason: 'internal error', side: 'system', cause: 'failed' });
   }
 
@@ -343,7 +344,7 @@ export class Call extends EventEmitter<CallEvents> {
       try {
         await writeCdr(this.deps.store, cdr);
       } catch (err) {
-        this.deps.log.error({ err, callId: this.id }, 'CDR write failed');
+        this.deps.log.error({ err, callId: this.id, code: 'CC_CDR_WRITE_FAILED' satisfies CallErrorCode }, 'CDR write failed');
       }
       this.setState('ended');
       this.deps.log.info({ callId: this.id, disposition: cdr.disposition, cause: cause.cause, side: cause.side }, 'call ended');

@@ -68,7 +68,7 @@ export class InboundLeg extends SipLeg<{ cancelled: [] }> {
     const rs = this.endpoint.respond(this.tx, 200, 'OK', { headers: this.answerHeaders(), content: sdp });
     dialog.retransmit2xx(rs, (r) => this.endpoint.sendRaw(r, this.tx.remote), this.tx.remote.protocol !== 'UDP', () => {
       // RFC 3261 13.3.1.4: no ACK in 64*T1 -> the session is dead; BYE it.
-      this.log.warn({ callId: dialog.callId }, 'no ACK for 200 OK; ending the call');
+      this.log.warn({ callId: dialog.callId, code: 'CC_CALL_NO_ACK' }, 'no ACK for 200 OK; ending the call');
       this.bye();
       this.emit('failed', 'no ACK');
     });

@@ -4,8 +4,12 @@
 import { Value } from '@sinclair/typebox/value';
 import { BoxConfigSchema, type BoxConfig } from './schema.ts';
 
+export const ConfigErrorCodes = {
+  CC_CONFIG_INVALID: 'the configuration document is invalid; the box keeps (or refuses to start without) the last good one',
+} as const;
+
 export class ConfigError extends Error {
-  readonly code = 'CC_CONFIG_INVALID';
+  readonly code: keyof typeof ConfigErrorCodes = 'CC_CONFIG_INVALID';
   constructor(readonly problems: string[]) {
     super(`invalid configuration: ${problems.slice(0, 10).join('; ')}${problems.length > 10 ? ` (+${problems.length - 10} more)` : ''}`);
     this.name = 'ConfigError';

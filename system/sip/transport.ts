@@ -82,7 +82,7 @@ export class SipTransport extends EventEmitter<Events> {
     this.counters.sent++;
     if (remote.protocol === 'UDP') {
       this.udp?.send(bytes, remote.port, remote.address, (err) => {
-        if (err) this.opts.log?.warn({ err, remote }, 'udp send failed');
+        if (err) this.opts.log?.warn({ err, remote, code: 'CC_SIP_TRANSPORT_SEND' }, 'udp send failed');
       });
       return;
     }

@@ -1,0 +1,18 @@
+// Prints the technician's table of error codes (Markdown) from each area's code list, so
+// the table can never drift from the code. `npm run error-codes`.
+import { SipErrorCodes } from '../system/sip/errors.ts';
+import { SdpErrorCodes } from '../system/sip/sdp.ts';
+import { CallErrorCodes } from '../system/calls/errors.ts';
+import { ConfigErrorCodes } from '../system/config/load.ts';
+import { MediaErrorCodes } from '../media/errors.ts';
+
+const areas: [string, Record<string, string>][] = [
+  ['SIP', SipErrorCodes],
+  ['SDP', SdpErrorCodes],
+  ['Calls', CallErrorCodes],
+  ['Configuration', ConfigErrorCodes],
+  ['Media', MediaErrorCodes],
+];
+
+console.log('| code | area | meaning |\n|---|---|---|');
+for (const [area, codes] of areas) for (const [code, meaning] of Object.entries(codes)) console.log(`| ${code} | ${area} | ${meaning} |`);
