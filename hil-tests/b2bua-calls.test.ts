@@ -155,3 +155,15 @@ test('200 calls in a row leave no router, transport, call or dialog behind', asy
   const rows = (await box.read<any>('cdr')).filter((r) => r.value.dialled === '9100');
   assert.equal(rows.length, 200, 'one CDR per call');
 });
+
+test('a callee whose 200 OK crosses the CANCEL is ACKed and then sent BYE', async () => {
+  const uas = runSipp({ scenario: 'uas-answer-after-cancel.xml', localIp: '127.0.0.3', localPort: upstreamPort, mediaPort: await freePort('127.0.0.3') });
+  const uac = runSipp({ scenario: 'uac-cancel.xml', localIp: '127.0.0.2', target: `127.0.0.1:${box.sipPort}`, keys: { dialled: '988888', caller: '1000', rtp_port: 4000 } });
+  const [a, b] = await Promise.all([uac.done, uas.done]);
+  assert.equal(a.code, 0, `caller got 487: ${a.errors}`);
+  assert.equal(b.code, 0, `callee got ACK then BYE: ${b.errors || b.stderr}`);
+  const s = await settled();
+  assert.equal(s.dialogs, 0);
+  const cdr = (await cdrFor(undefined, 1)).find((c) => c.dialled === '988888');
+  assert.equal(cdr.disposition, 'cancelled');
+});

@@ -160,12 +160,11 @@ export class OutboundLeg extends SipLeg<OutboundEvents> {
   cancel(): void {
     if (this.dialog) return this.bye();
     if (this.finalSeen || this.cancelRequested) return;
+    // Not `ended` yet: a 2xx crossing the CANCEL still needs its ACK and BYE (onSuccess).
     this.cancelRequested = true;
-    this.ended = true;
+    // Without a provisional the CANCEL waits (RFC 3261 9.1); if none ever comes, the INVITE
+    // transaction times out by itself.
     if (this.provisional) this.sendCancel();
-    else if (this.tx) {
-      // No provisional yet: if none ever comes, the INVITE transaction times out by itself.
-    }
   }
 
   private sendCancel(): void {

@@ -114,12 +114,17 @@ export class SipEndpoint {
 
   private onRequest(rq: SipRequest, remote: Remote): void {
     const existing = this.transactions.findServer(rq);
+    const toTag = rq.headers.to.params.tag;
+    const fromTag = rq.headers.from.params.tag ?? '';
     if (existing) {
+      // Some UAs ACK a 2xx with the INVITE's branch: that ACK belongs to the dialog.
+      if (rq.method === 'ACK' && existing.state === 'accepted' && toTag) {
+        this.dialogs.get(dialogKey(rq.headers['call-id'], toTag, fromTag))?.onDialogAck(rq);
+        return;
+      }
       existing.receive(rq);
       return;
     }
-    const toTag = rq.headers.to.params.tag;
-    const fromTag = rq.headers.from.params.tag ?? '';
     if (rq.method === 'ACK') {
       // ACK for a 2xx: a request of its own, matched to the dialog (no transaction, no answer).
       if (toTag) this.dialogs.get(dialogKey(rq.headers['call-id'], toTag, fromTag))?.onDialogAck(rq);
