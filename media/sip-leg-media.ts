@@ -89,6 +89,7 @@ export class SipLegMedia {
         kind: 'audio',
         rtpParameters: { mid: SSRC_LATCH_MID, codecs, encodings: [{}], rtcp: { reducedSize: false } },
       });
+      if (this.closed) this.producer.close();
     }
   }
 
@@ -103,6 +104,7 @@ export class SipLegMedia {
     // one-byte extension block on forwarded packets; RFC 3550 receivers skip it.)
     const rtpCapabilities = { codecs: this.router.rtpCapabilities.codecs, headerExtensions: [] };
     this.consumer = await this.transport.consume({ producerId: source.producer.id, rtpCapabilities, paused: false });
+    if (this.closed) this.consumer.close();
   }
 
   /** Stop sending to this leg's peer (hold); resume() restarts. */
@@ -118,7 +120,16 @@ export class SipLegMedia {
   async tapDtmf(onDigit: (digit: string, durationMs: number) => void): Promise<void> {
     if (this.closed || !this.producer || this.tap || this.codecs.telephoneEventPayloadType === undefined) return;
     const transport = await this.router.createDirectTransport();
-    const consumer = await transport.consume({ producerId: this.producer.id, rtpCapabilities: this.router.rtpCapabilities });
+    // The call may have ended while we awaited: whatever was created after close() is ours to close.
+    if (this.closed) return transport.close();
+    let consumer: types.Consumer;
+    try {
+      consumer = await transport.consume({ producerId: this.producer.id, rtpCapabilities: this.router.rtpCapabilities });
+    } catch (err) {
+      transport.close();
+      if (this.closed) return;
+      throw err;
+    }
     const te = this.codecs.telephoneEventPayloadType;
     const dedup = new DtmfDeduplicator((digit, samples) => onDigit(digit, Math.round(samples / 8)));
     consumer.on('rtp', (packet) => {

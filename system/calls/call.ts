@@ -97,15 +97,17 @@ export class Call extends EventEmitter<CallEvents> {
     const { deps, setup } = this;
     const legOpts = (comedia: boolean) => ({ listenIp: deps.media.listenIp, announcedAddress: deps.media.announcedAddress, portRange: deps.portRange, comedia });
     this.router = await deps.media.createRouter(setup.codecs);
+    if (this.endPromise) return void this.router.close(); // hung up while we awaited
     const callerMedia = await SipLegMedia.create(this.router, setup.codecs, legOpts(setup.callerNatted));
-    await callerMedia.start(remoteMediaOf(setup.offer));
     const caller = new InboundLeg(deps.endpoint, setup.tx, callerMedia, deps.log);
-    this.caller = caller;
+    this.caller = caller; // from here on, end() closes this media
+    await callerMedia.start(remoteMediaOf(setup.offer));
     if (this.cancelledEarly) {
       caller.reject(487, 'Request Terminated');
       return this.end({ status: 487, reason: 'Request Terminated', side: 'caller', cause: 'cancel' });
     }
     const calleeMedia = await SipLegMedia.create(this.router, setup.codecs, legOpts(setup.calleeIsPhone));
+    if (this.endPromise) return calleeMedia.close();
     const callee = new OutboundLeg(deps.endpoint, calleeMedia, setup.target, deps.log);
     this.callee = callee;
     this.wire(caller, callee);

@@ -48,5 +48,11 @@ export function dial(cfg: Pick<BoxConfig, 'dialPlan' | 'trunks'>, number: string
 
 /** The dialled number from a Request-URI user part (tel-style visual separators removed). */
 export function calledNumber(user: string | undefined): string {
-  return decodeURIComponent(user ?? '').replace(/[-.() ]/g, '');
+  let decoded = user ?? '';
+  try {
+    decoded = decodeURIComponent(decoded);
+  } catch {
+    /* a malformed %-escape: route on the user part as written */
+  }
+  return decoded.replace(/[-.() ]/g, '');
 }
