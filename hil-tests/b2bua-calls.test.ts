@@ -6,6 +6,8 @@ import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import { runSipp } from './harness/sipp.ts';
 import { freePort } from './harness/ports.ts';
 import { RtpPeer } from './harness/rtp-peer.ts';
+import { SipClient } from './harness/sip-client.ts';
+import { randomBytes } from 'node:crypto';
 
 let box: BoxProcess;
 let upstreamPort: number;
@@ -166,4 +168,79 @@ test('a callee whose 200 OK crosses the CANCEL is ACKed and then sent BYE', asyn
   assert.equal(s.dialogs, 0);
   const cdr = (await cdrFor(undefined, 1)).find((c) => c.dialled === '988888');
   assert.equal(cdr.disposition, 'cancelled');
+});
+
+test('a PCMA-only caller gets a PCMA call end to end', async () => {
+  const peer = await RtpPeer.open('127.0.0.2');
+  const uas = runSipp({ scenario: 'uas-answer.xml', localIp: '127.0.0.3', localPort: upstreamPort, mediaPort: await freePort('127.0.0.3'), rtpEcho: true });
+  const uac = runSipp({ scenario: 'uac-pcma.xml', localIp: '127.0.0.2', target: `127.0.0.1:${box.sipPort}`, keys: { dialled: '9808', caller: '1', rtp_ip: '127.0.0.2', rtp_port: peer.port }, pauseMs: 1500 });
+  try {
+    const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
+    await peer.sendStream(Array.from({ length: 20 }, (_, i) => Buffer.alloc(160, 0x55 + i)), '127.0.0.1', Number(boxPort), 8);
+    await new Promise((r) => setTimeout(r, 200));
+    const back = peer.received.filter((p) => p.payloadType === 8);
+    assert.ok(back.length >= 18, `PCMA packets echoed back: ${back.length}`);
+    const [a] = await Promise.all([uac.done, uas.done]);
+    assert.equal(a.code, 0, a.errors);
+  } finally {
+    peer.close();
+  }
+  const cdr = (await cdrFor(undefined, 1)).find((c) => c.dialled === '9808');
+  assert.equal(cdr.codec, 'PCMA');
+});
+
+test('the 200 OK is retransmitted to a caller until it ACKs', async () => {
+  // sipp absorbs retransmissions by design, so the caller here is a bare UDP client.
+  const uas = runSipp({ scenario: 'uas-answer.xml', localIp: '127.0.0.3', localPort: upstreamPort, mediaPort: await freePort('127.0.0.3'), rtpEcho: true });
+  const c = await SipClient.open('127.0.0.2', { host: '127.0.0.1', port: box.sipPort });
+  const callId = randomBytes(8).toString('hex');
+  const sdp = ['v=0', 'o=- 1 1 IN IP4 127.0.0.2', 's=-', 'c=IN IP4 127.0.0.2', 't=0 0', 'm=audio 40002 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+  const head = (method: string, cseq: number, toTag = '') => [
+    `${method} sip:9909@127.0.0.1:${box.sipPort} SIP/2.0`,
+    `Via: SIP/2.0/UDP ${c.local.address}:${c.local.port};branch=z9hG4bK${randomBytes(6).toString('hex')};rport`,
+    `From: <sip:caller@127.0.0.2>;tag=late1`,
+    `To: <sip:9909@127.0.0.1>${toTag}`,
+    `Call-ID: ${callId}`,
+    `CSeq: ${cseq} ${method}`,
+    `Contact: <sip:caller@${c.local.address}:${c.local.port}>`,
+    'Max-Forwards: 70',
+  ];
+  c.sendRaw([...head('INVITE', 1), 'Content-Type: application/sdp', `Content-Length: ${sdp.length}`, '', sdp].join('\r\n'));
+  const first = await c.response((r) => r.status === 200, 5000);
+  const firstAt = Date.now();
+  const again = await c.response((r) => r.status === 200, 3000);
+  const gap = Date.now() - firstAt;
+  assert.equal(again.headers.get('to')?.[0], first.headers.get('to')?.[0], 'the same 200 (same To tag) again');
+  assert.ok(gap >= 300 && gap < 2000, `retransmitted after ~T1 (${gap} ms)`);
+  const toTag = /;tag=([^;\s]+)/.exec(first.headers.get('to')![0])![0];
+  c.sendRaw([...head('ACK', 1, toTag), 'Content-Length: 0', '', ''].join('\r\n'));
+  const quiet = await c.quietFor(1200);
+  assert.equal(quiet.filter((t) => t.startsWith('SIP/2.0 200')).length, 0, 'no more retransmissions after the ACK');
+  c.sendRaw([...head('BYE', 2, toTag), 'Content-Length: 0', '', ''].join('\r\n'));
+  assert.equal((await c.response((r) => r.text.includes('CSeq: 2 BYE'))).status, 200);
+  c.close();
+  const b = await uas.done;
+  assert.equal(b.code, 0, b.errors);
+  const cdr = (await cdrFor(undefined, 1)).find((x) => x.dialled === '9909');
+  assert.equal(cdr.disposition, 'answered', 'the late ACK still confirmed the call');
+});
+
+test('early media: the callee\'s 183 with SDP reaches the caller as a 183 with the box\'s SDP', async () => {
+  const peer = await RtpPeer.open('127.0.0.2');
+  const uas = runSipp({ scenario: 'uas-early.xml', localIp: '127.0.0.3', localPort: upstreamPort, mediaPort: await freePort('127.0.0.3'), rtpEcho: true });
+  const uac = runSipp({ scenario: 'uac-early.xml', localIp: '127.0.0.2', target: `127.0.0.1:${box.sipPort}`, keys: { dialled: '9707', caller: '1', rtp_ip: '127.0.0.2', rtp_port: peer.port }, pauseMs: 300 });
+  try {
+    const [, earlyPort] = await uac.waitForLog(/EARLY (\d+)/);
+    // Early media flows before the answer: the echo comes back through the box.
+    await peer.sendStream(Array.from({ length: 15 }, () => Buffer.alloc(160, 0x33)), '127.0.0.1', Number(earlyPort));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(peer.received.length >= 12, `early media echoed: ${peer.received.length}`);
+    const [a, b] = await Promise.all([uac.done, uas.done]);
+    assert.equal(a.code, 0, a.errors);
+    assert.equal(b.code, 0, b.errors);
+    const [, answerPort] = a.logs.match(/BOXPORT (\d+)/)!;
+    assert.equal(answerPort, earlyPort, 'the same media port before and after the answer');
+  } finally {
+    peer.close();
+  }
 });

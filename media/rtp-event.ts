@@ -23,19 +23,29 @@ export function decodeTelephoneEvent(payload: Buffer): TelephoneEvent | undefine
   };
 }
 
-/** Emits a digit once per event, keyed by the RTP timestamp that identifies the event. */
+/**
+ * Emits a digit once per event, keyed by the RTP timestamp that identifies the event:
+ * on its first end packet (the three retransmitted ends share the timestamp), or, when all
+ * end packets were lost, as soon as the next event's timestamp shows this one is over.
+ */
 export class DtmfDeduplicator {
-  private lastTimestamp = -1;
+  private current?: { timestamp: number; digit: string; duration: number; reported: boolean };
 
   constructor(private readonly onDigit: (digit: string, durationSamples: number) => void) {}
 
   push(rtpTimestamp: number, ev: TelephoneEvent): void {
-    // Report on the first end packet (or on the first packet of an event that never ends,
-    // which a new timestamp reveals); retransmitted end packets share the timestamp.
-    if (!ev.end || ev.digit === undefined) return;
-    if (rtpTimestamp === this.lastTimestamp) return;
-    this.lastTimestamp = rtpTimestamp;
-    this.onDigit(ev.digit, ev.duration);
+    if (ev.digit === undefined) return;
+    const cur = this.current;
+    if (!cur || cur.timestamp !== rtpTimestamp) {
+      if (cur && !cur.reported) this.onDigit(cur.digit, cur.duration);
+      this.current = { timestamp: rtpTimestamp, digit: ev.digit, duration: ev.duration, reported: false };
+    }
+    const now = this.current!;
+    now.duration = Math.max(now.duration, ev.duration);
+    if (ev.end && !now.reported) {
+      now.reported = true;
+      this.onDigit(now.digit, now.duration);
+    }
   }
 }
 

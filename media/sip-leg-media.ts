@@ -39,6 +39,8 @@ export class SipLegMedia {
   private consumer?: types.Consumer;
   private tap?: { transport: types.DirectTransport; consumer: types.Consumer };
   private closed = false;
+  /** Where connect() sent us (mediasoup allows one connect per PlainTransport). */
+  private connectedTo?: RemoteMedia;
   private lastBytes = 0;
   private lastActivityAt = Date.now();
 
@@ -70,11 +72,19 @@ export class SipLegMedia {
     return this.producer?.id;
   }
 
-  /** Tell the transport where the peer is (unless comedia) and start receiving its RTP. */
-  async start(remote: RemoteMedia | undefined): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Tell the transport where the peer is (unless comedia) and start receiving its RTP.
+   * Called again with the answer after early media: the first address stays (mediasoup
+   * connects a PlainTransport once); a different one is reported as false.
+   */
+  async start(remote: RemoteMedia | undefined): Promise<boolean> {
+    if (this.closed) return true;
+    let sameAddress = true;
     if (remote && !this.comedia && remote.port > 0) {
-      await this.transport.connect({ ip: remote.address, port: remote.port, rtcpPort: remote.rtcpPort ?? remote.port + 1 });
+      if (!this.connectedTo) {
+        this.connectedTo = remote;
+        await this.transport.connect({ ip: remote.address, port: remote.port, rtcpPort: remote.rtcpPort ?? remote.port + 1 });
+      } else sameAddress = this.connectedTo.address === remote.address && this.connectedTo.port === remote.port;
     }
     if (!this.producer) {
       const codecs: types.RtpCodecParameters[] = [
@@ -91,6 +101,7 @@ export class SipLegMedia {
       });
       if (this.closed) this.producer.close();
     }
+    return sameAddress;
   }
 
   /** Send `source`'s RTP to this leg's peer. */

@@ -158,7 +158,9 @@ export class Call extends EventEmitter<CallEvents> {
     callee.on('answered', (answer) => {
       void this.serial(async () => {
         if (this.state === 'ending' || this.state === 'ended') return;
-        if (answer) await callee.media.start(remoteMediaOf(answer));
+        if (answer && !(await callee.media.start(remoteMediaOf(answer)))) {
+          deps.log.warn({ callId: this.id }, 'the answer moved the media address after early media; keeping the early address');
+        }
         await this.bridge();
         caller.answer(this.sdpFor(caller, answerDirection(this.setup.offer.direction), this.setup.offer));
         this.answeredAt = Date.now();

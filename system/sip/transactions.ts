@@ -122,9 +122,14 @@ export class ServerTransaction {
 
 export type ResponseHandler = (rs: SipResponse) => void;
 
-/** A client transaction: retransmits the request until answered, times out with a local 408. */
+/**
+ * A client transaction: retransmits the request until answered, times out with a local 408.
+ * An INVITE that got a provisional waits as long as the TU wants (Timer B only runs in
+ * Calling); after a 2xx it stays 'accepted' for 64*T1 (RFC 6026) and hands every further 2xx
+ * (retransmissions, other forks) to the TU.
+ */
 export class ClientTransaction {
-  state: 'calling' | 'proceeding' | 'completed' | 'terminated' = 'calling';
+  state: 'calling' | 'proceeding' | 'accepted' | 'completed' | 'terminated' = 'calling';
   private timers: NodeJS.Timeout[] = [];
   private retransmitTimer?: NodeJS.Timeout;
 
@@ -151,7 +156,9 @@ export class ClientTransaction {
     this.retransmitTimer = setTimeout(() => {
       if (this.state === 'calling' || (!isInvite && this.state === 'proceeding')) {
         this.wire.send(this.request, this.remote);
-        this.scheduleRetransmit(isInvite ? interval * 2 : Math.min(interval * 2, T2)); // Timer A / E
+        // Timer A doubles; Timer E doubles up to T2, and is T2 once a provisional came.
+        const next = isInvite ? interval * 2 : this.state === 'proceeding' ? T2 : Math.min(interval * 2, T2);
+        this.scheduleRetransmit(next);
       }
     }, interval);
     this.retransmitTimer.unref?.();
@@ -164,18 +171,27 @@ export class ClientTransaction {
       if (isInvite && rs.status >= 300) this.wire.send(this.ackFor(rs), this.remote); // retransmitted final
       return;
     }
+    if (this.state === 'accepted') {
+      if (rs.status >= 200 && rs.status < 300) this.onResponse(rs); // the dialog layer re-ACKs / BYEs forks
+      return;
+    }
     if (rs.status < 200) {
       if (this.state === 'calling') {
         this.state = 'proceeding';
-        if (isInvite) clearTimeout(this.retransmitTimer);
+        if (isInvite) {
+          clearTimeout(this.retransmitTimer);
+          this.clearTimers(); // Timer B: Calling only; the TU's no-answer timer decides now
+        }
       }
       this.onResponse(rs);
       return;
     }
     clearTimeout(this.retransmitTimer);
     if (isInvite && rs.status < 300) {
+      this.state = 'accepted';
+      this.clearTimers();
+      this.after(TIMEOUT_64T1, () => this.terminate()); // Timer M
       this.onResponse(rs);
-      this.terminate(); // the dialog ACKs 2xx and absorbs its retransmissions
       return;
     }
     if (isInvite) this.wire.send(this.ackFor(rs), this.remote);
