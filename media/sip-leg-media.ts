@@ -32,6 +32,10 @@ export interface LegQuality {
   jitterMs: number;
   bytesReceived: number;
   packetsSent: number;
+  /** From the peer's RTCP receiver reports about what we sent it (absent if it sends none). */
+  peerPacketsLost?: number;
+  peerJitterMs?: number;
+  rttMs?: number;
 }
 
 export class SipLegMedia {
@@ -165,7 +169,13 @@ export class SipLegMedia {
         q.bytesReceived += s.byteCount;
         q.jitterMs = Math.max(q.jitterMs, (s.jitter / 8000) * 1000);
       }
-      for (const s of (await this.consumer?.getStats()) ?? []) if (s.type === 'outbound-rtp') q.packetsSent += s.packetCount;
+      for (const s of (await this.consumer?.getStats()) ?? []) {
+        if (s.type !== 'outbound-rtp') continue;
+        q.packetsSent += s.packetCount;
+        q.peerPacketsLost = s.packetsLost;
+        q.peerJitterMs = (s.jitter / 8000) * 1000;
+        if (s.roundTripTime !== undefined && s.roundTripTime > 0) q.rttMs = s.roundTripTime;
+      }
     } catch {
       /* closed under us: report what we have */
     }
