@@ -32,15 +32,6 @@ after(async () => {
   await box.stop();
 });
 
-async function cdr(b: BoxProcess, dialled: string): Promise<any> {
-  for (let i = 0; i < 50; i++) {
-    const row = (await b.read<any>('cdr')).map((r) => r.value).find((c) => c.dialled === dialled);
-    if (row) return row;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no CDR for ${dialled}`);
-}
-
 /** Keep RTP flowing from a caller socket so dead-media detection stays quiet. */
 function keepTalking(peer: RtpPeer, port: () => number | undefined): () => void {
   const t = setInterval(() => {
@@ -64,7 +55,7 @@ test('hold and resume from the caller are relayed to the callee as sendonly/send
   assert.equal(a.code, 0, `caller got recvonly then sendrecv answers: ${a.errors || a.stderr}`);
   assert.match(b.logs, /OFFER1 a=sendonly/);
   assert.match(a.logs, /ANSWER2 a=recvonly/);
-  assert.equal((await cdr(box, '91111')).disposition, 'answered');
+  assert.equal((await box.cdr('91111')).disposition, 'answered');
 });
 
 test('a busy callee makes the caller hear 486 and the CDR says busy', async () => {
@@ -74,7 +65,7 @@ test('a busy callee makes the caller hear 486 and the CDR says busy', async () =
   assert.equal(b.code, 0, b.errors);
   assert.equal(a.code, 0, a.errors);
   assert.match(a.logs, /FINAL 486/);
-  const row = await cdr(box, '92222');
+  const row = await box.cdr('92222');
   assert.equal(row.disposition, 'busy');
   assert.equal(row.hangup.status, 486);
 });
@@ -86,7 +77,7 @@ test('a callee that never answers is cancelled after the no-answer timeout and t
   assert.equal(b.code, 0, `callee got CANCEL: ${b.errors}`);
   assert.equal(a.code, 0, a.errors);
   assert.match(a.logs, /FINAL 480/);
-  const row = await cdr(box, '93333');
+  const row = await box.cdr('93333');
   assert.equal(row.disposition, 'no-answer');
   assert.equal(row.hangup.cause, 'no-answer-timeout');
   assert.ok(row.endedAt - row.startedAt >= 4500, 'not before the timeout');
@@ -100,7 +91,7 @@ test('a call whose RTP stops is hung up on both sides by the dead-media timeout'
   peer.close();
   assert.equal(a.code, 0, `caller got BYE: ${a.errors}`);
   assert.equal(b.code, 0, `callee got BYE: ${b.errors}`);
-  const row = await cdr(box, '94444');
+  const row = await box.cdr('94444');
   assert.equal(row.hangup.cause, 'dead-media');
   assert.equal(row.hangup.side, 'system');
   assert.ok(row.billableMs >= 2500 && row.billableMs < 15000, `hung up after ${row.billableMs} ms`);

@@ -40,15 +40,6 @@ after(async () => {
   await box?.stop();
 });
 
-async function cdrOf(dialled: string, answered = true): Promise<any> {
-  for (let i = 0; i < 50; i++) {
-    const row = (await box.read<any>('cdr')).map((x) => x.value).find((c) => c.dialled === dialled && (!answered || c.answeredAt));
-    if (row) return row;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return undefined;
-}
-
 test('a carrier call to a DID rings the registered phone, which answers, and the caller hears its tone', async () => {
   const peer = await RtpPeer.open('127.0.0.2');
   const uac = runSipp({
@@ -78,7 +69,7 @@ test('a carrier call to a DID rings the registered phone, which answers, and the
     peer.close();
     uac.kill();
   }
-  const cdr = await cdrOf('5550100');
+  const cdr = await box.cdr('5550100', (c) => c.answeredAt !== undefined);
   assert.ok(cdr, 'CDR written');
   assert.equal(cdr.disposition, 'answered');
   assert.deepEqual({ kind: cdr.callee.kind, id: cdr.callee.id }, { kind: 'extension', id: '1001' });
@@ -96,7 +87,7 @@ test('a phone dials out: its INVITE is challenged (407), then routed by the dial
   await phone2.command('hangup');
   const r = await uas.done;
   assert.equal(r.code, 0, `carrier saw the call and the BYE: ${r.errors || r.stderr}`);
-  const cdr = await cdrOf('912345');
+  const cdr = await box.cdr('912345', (c) => c.answeredAt !== undefined);
   assert.ok(cdr, 'CDR written');
   assert.deepEqual({ kind: cdr.caller.kind, id: cdr.caller.id }, { kind: 'extension', id: '1002' });
   assert.equal(cdr.callee.number, '12345');
@@ -111,7 +102,7 @@ test('one extension calls another: 1002 rings 1001, which answers, and each hear
   await phone2.waitFor(/established/i, 10_000);
   await new Promise((r) => setTimeout(r, 1500));
   await phone2.command('hangup');
-  const cdr = await cdrOf('1001');
+  const cdr = await box.cdr('1001', (c) => c.answeredAt !== undefined);
   assert.ok(cdr, 'CDR written');
   assert.deepEqual([cdr.caller.id, cdr.callee.id], ['1002', '1001']);
   assert.equal(cdr.disposition, 'answered');

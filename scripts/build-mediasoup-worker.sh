@@ -26,17 +26,9 @@ MS_VERSION="$(sed -n 's/^[[:space:]]*"version":[[:space:]]*"\([^"]*\)".*/\1/p' "
 case "$MS_VERSION" in 3.27.*) ;; *) die "shims are written for mediasoup 3.27.x, found $MS_VERSION" ;; esac
 
 # 1. Debian packages (apt is only touched when something is missing).
-if [ -z "${SKIP_APT:-}" ]; then
-	missing=()
-	for p in "${APT_PACKAGES[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-	done
-	if [ "${#missing[@]}" -gt 0 ]; then
-		log "apt-get install ${missing[*]}"
-		apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-	fi
-fi
+# shellcheck source=lib/apt-ensure.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt-ensure.sh"
+[ -n "${SKIP_APT:-}" ] || apt_ensure "${APT_PACKAGES[@]}"
 for tool in meson ninja flatc pkg-config c++; do
 	command -v "$tool" >/dev/null || die "$tool not found (apt-get install ${APT_PACKAGES[*]})"
 done

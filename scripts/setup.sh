@@ -14,17 +14,9 @@ APT_PACKAGES=(
   sip-tester baresip-core sox libsox-fmt-base espeak-ng tshark iproute2 procps curl
 )
 
-if [ -z "${SKIP_APT:-}" ]; then
-  missing=()
-  for p in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if [ "${#missing[@]}" -gt 0 ]; then
-    log "apt-get install ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-fi
+# shellcheck source=lib/apt-ensure.sh
+. scripts/lib/apt-ensure.sh
+[ -n "${SKIP_APT:-}" ] || apt_ensure "${APT_PACKAGES[@]}"
 
 if [ ! -d node_modules/mediasoup ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm ci (mediasoup's prebuilt download is skipped; the worker is built below)"

@@ -19,6 +19,8 @@ export interface BoxProcess {
   /** Read a table of the box's LMDB (works while it runs: LMDB allows many readers). */
   read<T = unknown>(table: 'cdr' | 'registrations' | 'events' | 'config'): Promise<{ key: unknown; value: T }[]>;
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** The CDR of the call to `dialled` (matching `where`), once the box has written it. */
+  cdr(dialled: string, where?: (row: any) => boolean, timeoutMs?: number): Promise<any>;
   stop(): Promise<number | null>;
   child: ChildProcess;
 }
@@ -77,6 +79,15 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: { 
   };
   await waitForLog(/"msg":"ready"/, 30_000);
   let stopped: Promise<number | null> | undefined;
+  const read: BoxProcess['read'] = async (table) => {
+    const env = open({ path: join(dataDir, 'data', 'box.lmdb'), readOnly: true, maxDbs: 32 });
+    try {
+      const db = env.openDB({ name: table });
+      return [...db.getRange()].map(({ key, value }) => ({ key, value: value as any }));
+    } finally {
+      await env.close();
+    }
+  };
   return {
     sipPort,
     httpPort,
@@ -85,13 +96,13 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: { 
     child,
     waitForLog,
     status: async () => (await fetch(`http://127.0.0.1:${httpPort}/api/status`)).json(),
-    read: async (table) => {
-      const env = open({ path: join(dataDir, 'data', 'box.lmdb'), readOnly: true, maxDbs: 32 });
-      try {
-        const db = env.openDB({ name: table });
-        return [...db.getRange()].map(({ key, value }) => ({ key, value: value as any }));
-      } finally {
-        await env.close();
+    read,
+    cdr: async (dialled, where = () => true, timeoutMs = 5000) => {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const row = (await read<any>('cdr')).map((r) => r.value).find((c) => c.dialled === dialled && where(c));
+        if (row || Date.now() > until) return row;
+        await new Promise((r) => setTimeout(r, 100));
       }
     },
     stop: () =>

@@ -272,29 +272,30 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   /** Verb: put one side on hold (we stop sending to it and tell it sendonly). */
-  async hold(side: LegSide): Promise<boolean> {
-    const leg = side === 'caller' ? this.caller : this.callee;
-    if (!leg?.dialog || this.state !== 'answered') return false;
-    const res = await leg.reinvite(this.sdpFor(leg, 'sendonly'));
-    if (res.ok) {
-      await leg.media.pauseSending();
-      this.held.add(side);
-      this.emit('held', side, true);
-    }
-    return res.ok;
+  hold(side: LegSide): Promise<boolean> {
+    return this.setHold(side, true);
   }
 
-  async unhold(side: LegSide): Promise<boolean> {
+  /** Verb: take one side off hold (sendrecv again). */
+  unhold(side: LegSide): Promise<boolean> {
+    return this.setHold(side, false);
+  }
+
+  private async setHold(side: LegSide, hold: boolean): Promise<boolean> {
     const leg = side === 'caller' ? this.caller : this.callee;
     if (!leg?.dialog || this.state !== 'answered') return false;
-    const res = await leg.reinvite(this.sdpFor(leg, 'sendrecv'));
-    if (res.ok) {
+    const res = await leg.reinvite(this.sdpFor(leg, hold ? 'sendonly' : 'sendrecv'));
+    if (!res.ok) return false;
+    if (hold) {
+      await leg.media.pauseSending();
+      this.held.add(side);
+    } else {
       await leg.media.resumeSending();
       this.held.delete(side);
       leg.media.resetIdle();
-      this.emit('held', side, false);
     }
-    return res.ok;
+    this.emit('held', side, hold);
+    return true;
   }
 
   private chain: Promise<unknown> = Promise.resolve();

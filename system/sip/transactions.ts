@@ -34,13 +34,29 @@ function clientKey(branch: string, method: string): string {
   return `${branch}|${method === 'ACK' ? 'INVITE' : method}`;
 }
 
+/** The timers one transaction owns: started with `after`, all cancelled by `clear`. */
+class TimerSet {
+  private pending: NodeJS.Timeout[] = [];
+
+  after(ms: number, fn: () => void): void {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    this.pending.push(t);
+  }
+
+  clear(): void {
+    for (const t of this.pending) clearTimeout(t);
+    this.pending = [];
+  }
+}
+
 /** A server transaction: absorbs retransmissions and retransmits its last response. */
 export class ServerTransaction {
   state: 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated' = 'proceeding';
   lastResponse?: SipResponse;
   /** The To tag every response of this transaction carries (stable across retransmissions). */
   toTag?: string;
-  private timers: NodeJS.Timeout[] = [];
+  private readonly timers = new TimerSet();
   /** Set by the UA core: called when a CANCEL matches this INVITE transaction. */
   onCancel?: () => void;
 
@@ -68,15 +84,15 @@ export class ServerTransaction {
     if (this.isInvite && rs.status < 300) {
       // RFC 6026 Accepted: absorb INVITE retransmissions while the dialog retransmits the 2xx.
       this.state = 'accepted';
-      this.after(TIMEOUT_64T1, () => this.terminate());
+      this.timers.after(TIMEOUT_64T1, () => this.terminate());
     } else if (this.isInvite) {
       this.state = 'completed';
       if (!reliable) this.retransmit(T1);
-      this.after(TIMEOUT_64T1, () => this.terminate()); // Timer H
+      this.timers.after(TIMEOUT_64T1, () => this.terminate()); // Timer H
     } else {
       this.state = 'completed';
       if (reliable) this.terminate();
-      else this.after(TIMEOUT_64T1, () => this.terminate()); // Timer J
+      else this.timers.after(TIMEOUT_64T1, () => this.terminate()); // Timer J
     }
   }
 
@@ -84,9 +100,9 @@ export class ServerTransaction {
   receive(rq: SipRequest): void {
     if (rq.method === 'ACK') {
       if (this.state === 'completed') {
-        this.clearTimers();
+        this.timers.clear();
         this.state = 'confirmed';
-        this.after(this.remote.protocol === 'UDP' ? T4 : 0, () => this.terminate()); // Timer I
+        this.timers.after(this.remote.protocol === 'UDP' ? T4 : 0, () => this.terminate()); // Timer I
       }
       return;
     }
@@ -94,27 +110,16 @@ export class ServerTransaction {
   }
 
   private retransmit(interval: number): void {
-    this.after(interval, () => {
+    this.timers.after(interval, () => {
       if (this.state !== 'completed' || !this.lastResponse) return;
       this.wire.send(this.lastResponse, this.remote);
       this.retransmit(Math.min(interval * 2, T2)); // Timer G
     });
   }
 
-  private after(ms: number, fn: () => void): void {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    this.timers.push(t);
-  }
-
-  private clearTimers(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers = [];
-  }
-
   terminate(): void {
     if (this.state === 'terminated') return;
-    this.clearTimers();
+    this.timers.clear();
     this.state = 'terminated';
     this.done(this);
   }
@@ -130,7 +135,7 @@ export type ResponseHandler = (rs: SipResponse) => void;
  */
 export class ClientTransaction {
   state: 'calling' | 'proceeding' | 'accepted' | 'completed' | 'terminated' = 'calling';
-  private timers: NodeJS.Timeout[] = [];
+  private readonly timers = new TimerSet();
   private retransmitTimer?: NodeJS.Timeout;
 
   constructor(
@@ -148,7 +153,7 @@ export class ClientTransaction {
   start(): void {
     this.wire.send(this.request, this.remote);
     if (this.remote.protocol === 'UDP') this.scheduleRetransmit(T1);
-    this.after(TIMEOUT_64T1, () => this.timeout()); // Timer B / F
+    this.timers.after(TIMEOUT_64T1, () => this.timeout()); // Timer B / F
   }
 
   private scheduleRetransmit(interval: number): void {
@@ -180,7 +185,7 @@ export class ClientTransaction {
         this.state = 'proceeding';
         if (isInvite) {
           clearTimeout(this.retransmitTimer);
-          this.clearTimers(); // Timer B: Calling only; the TU's no-answer timer decides now
+          this.timers.clear(); // Timer B: Calling only; the TU's no-answer timer decides now
         }
       }
       this.onResponse(rs);
@@ -189,18 +194,18 @@ export class ClientTransaction {
     clearTimeout(this.retransmitTimer);
     if (isInvite && rs.status < 300) {
       this.state = 'accepted';
-      this.clearTimers();
-      this.after(TIMEOUT_64T1, () => this.terminate()); // Timer M
+      this.timers.clear();
+      this.timers.after(TIMEOUT_64T1, () => this.terminate()); // Timer M
       this.onResponse(rs);
       return;
     }
     if (isInvite) this.wire.send(this.ackFor(rs), this.remote);
     this.state = 'completed';
-    this.clearTimers();
+    this.timers.clear();
     this.onResponse(rs);
     const reliable = this.remote.protocol !== 'UDP';
     if (reliable) this.terminate();
-    else this.after(isInvite ? TIMEOUT_64T1 : T4, () => this.terminate()); // Timer D / K
+    else this.timers.after(isInvite ? TIMEOUT_64T1 : T4, () => this.terminate()); // Timer D / K
   }
 
   /** RFC 3261 17.1.1.3: ACK for a non-2xx final response, inside the transaction. */
@@ -232,21 +237,10 @@ export class ClientTransaction {
     this.terminate();
   }
 
-  private after(ms: number, fn: () => void): void {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    this.timers.push(t);
-  }
-
-  private clearTimers(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers = [];
-  }
-
   terminate(): void {
     if (this.state === 'terminated') return;
     clearTimeout(this.retransmitTimer);
-    this.clearTimers();
+    this.timers.clear();
     this.state = 'terminated';
     this.done(this);
   }
