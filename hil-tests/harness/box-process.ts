@@ -25,8 +25,19 @@ export interface BoxProcess {
   child: ChildProcess;
 }
 
-export async function startBoxProcess(config: Record<string, any> = {}, opts: { keepData?: boolean } = {}): Promise<BoxProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ccbox-'));
+export interface StartOptions {
+  /** Leave the data directory in place after stop(). */
+  keepData?: boolean;
+  /** Reuse a data directory from an earlier run (implies keepData for the caller to clean). */
+  dataDir?: string;
+  /** Start without a config file (the box uses what LMDB holds, else defaults). */
+  noConfigFile?: boolean;
+  /** Resolve as soon as the process exits or logs ready (for start-up failure tests). */
+  allowExit?: boolean;
+}
+
+export async function startBoxProcess(config: Record<string, any> = {}, opts: StartOptions = {}): Promise<BoxProcess> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ccbox-'));
   const sipPort = await freePort();
   const httpPort = await freePort();
   const rtp = await freeRange(2000);
@@ -37,10 +48,10 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: { 
     media: { listenIp: '127.0.0.1', rtpMinPort: rtp.min, rtpMaxPort: rtp.max, ...config.media },
   };
   const configPath = join(dataDir, 'test-config.json');
-  writeFileSync(configPath, JSON.stringify(full, null, 2));
+  writeFileSync(configPath, typeof config.__raw === 'string' ? config.__raw : JSON.stringify(full, null, 2));
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'appliance/daemon.ts')], {
     cwd: ROOT,
-    env: { ...process.env, CC_DATA_DIR: join(dataDir, 'data'), CC_CONFIG: configPath, CC_LOG_LEVEL: process.env.CC_LOG_LEVEL ?? 'info' },
+    env: { ...process.env, CC_DATA_DIR: join(dataDir, 'data'), CC_CONFIG: opts.noConfigFile ? '' : configPath, CC_LOG_LEVEL: process.env.CC_LOG_LEVEL ?? 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
@@ -77,7 +88,8 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: { 
       });
     });
   };
-  await waitForLog(/"msg":"ready"/, 30_000);
+  if (opts.allowExit) await Promise.race([waitForLog(/"msg":"ready"/, 30_000).catch(() => undefined), exited]);
+  else await waitForLog(/"msg":"ready"/, 30_000);
   let stopped: Promise<number | null> | undefined;
   const read: BoxProcess['read'] = async (table) => {
     const env = open({ path: join(dataDir, 'data', 'box.lmdb'), readOnly: true, maxDbs: 32 });
@@ -109,7 +121,7 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: { 
       (stopped ??= (async () => {
         child.kill('SIGTERM');
         const code = await exited;
-        if (!opts.keepData) rmSync(dataDir, { recursive: true, force: true });
+        if (!opts.keepData && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
         return code;
       })()),
   };
