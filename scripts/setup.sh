@@ -12,6 +12,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 APT_PACKAGES=(
   libuv1 libssl3 libsrtp2-1 libabsl20220623 libflatbuffers2
   sip-tester baresip-core sox libsox-fmt-base espeak-ng tshark iproute2 procps curl
+  asterisk-core-sounds-en-wav
 )
 
 # shellcheck source=lib/apt-ensure.sh
@@ -24,4 +25,6 @@ if [ ! -d node_modules/mediasoup ] || [ package-lock.json -nt node_modules/.pack
 fi
 
 bash scripts/build-mediasoup-worker.sh
+# Prompt set (English Asterisk sounds, Chinese by espeak-ng, music on hold), built offline.
+bash scripts/prompts.sh build/prompts
 log "done: 'npm start' runs the box, 'npm test' runs the tests"
