@@ -88,6 +88,7 @@ test('RTP from the caller reaches an echoing callee through the box and comes ba
   assert.ok(cdr.quality.caller.packetsReceived >= 48, `caller leg received ${cdr.quality.caller.packetsReceived}`);
   assert.ok(cdr.quality.callee.packetsReceived >= 48, `callee leg received ${cdr.quality.callee.packetsReceived}`);
   assert.deepEqual(cdr.dtmf, { caller: '5', callee: '5' }, 'the digit is surfaced once per side (the callee echoed it)');
+  assert.ok(cdr.quality.caller.mos > 4 && cdr.quality.caller.mos <= 4.5, `loss-free loopback call scores MOS ${cdr.quality.caller.mos}`);
 });
 
 test('a callee that hangs up ends both legs and the CDR says the callee hung up', async () => {

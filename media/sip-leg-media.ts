@@ -5,6 +5,7 @@
 import type { types } from 'mediasoup';
 import { DtmfDeduplicator, decodeTelephoneEvent, parseRtp } from './rtp-event.ts';
 import type { CallCodecs } from './media-engine.ts';
+import { estimateMos } from './quality.ts';
 
 /** The MID the patched worker treats as "latch any SSRC" (see the worker patch). */
 export const SSRC_LATCH_MID = 'sip-latch';
@@ -36,6 +37,9 @@ export interface LegQuality {
   peerPacketsLost?: number;
   peerJitterMs?: number;
   rttMs?: number;
+  /** ITU-T G.107 E-model estimate (simplified for G.711) from loss, jitter and RTT. */
+  mos: number;
+  rFactor: number;
 }
 
 export class SipLegMedia {
@@ -108,18 +112,24 @@ export class SipLegMedia {
     return sameAddress;
   }
 
-  /** Send `source`'s RTP to this leg's peer. */
-  async receiveFrom(source: SipLegMedia): Promise<void> {
-    if (this.closed || !source.producer) return;
+  /** Send `source`'s RTP to this leg's peer: the other party's leg, or a prompt player. */
+  async receiveFrom(source: { producerId: string | undefined }): Promise<void> {
+    const producerId = source.producerId;
+    if (this.closed || !producerId) return;
     if (this.consumer && !this.consumer.closed) {
-      if (this.consumer.producerId === source.producer.id) return;
+      if (this.consumer.producerId === producerId) return;
       this.consumer.close();
     }
     // Negotiate no RTP header extensions towards SIP peers. (The worker still reserves a
     // one-byte extension block on forwarded packets; RFC 3550 receivers skip it.)
     const rtpCapabilities = { codecs: this.router.rtpCapabilities.codecs, headerExtensions: [] };
-    this.consumer = await this.transport.consume({ producerId: source.producer.id, rtpCapabilities, paused: false });
+    this.consumer = await this.transport.consume({ producerId, rtpCapabilities, paused: false });
     if (this.closed) this.consumer.close();
+  }
+
+  /** The producer this leg currently hears (undefined before the bridge). */
+  get hearing(): string | undefined {
+    return this.consumer && !this.consumer.closed ? this.consumer.producerId : undefined;
   }
 
   /** Stop sending to this leg's peer (hold); resume() restarts. */
@@ -159,7 +169,7 @@ export class SipLegMedia {
 
   /** Receive statistics from the producer's RTP stream (RTCP-style counters). */
   async quality(): Promise<LegQuality> {
-    const q: LegQuality = { packetsReceived: 0, packetsLost: 0, lossRate: 0, jitterMs: 0, bytesReceived: 0, packetsSent: 0 };
+    const q: LegQuality = { packetsReceived: 0, packetsLost: 0, lossRate: 0, jitterMs: 0, bytesReceived: 0, packetsSent: 0, mos: 0, rFactor: 0 };
     if (this.closed) return q;
     try {
       for (const s of (await this.producer?.getStats()) ?? []) {
@@ -181,6 +191,9 @@ export class SipLegMedia {
     }
     const expected = q.packetsReceived + q.packetsLost;
     q.lossRate = expected > 0 ? q.packetsLost / expected : 0;
+    const { mos, r } = estimateMos({ lossRate: q.lossRate, jitterMs: q.jitterMs, rttMs: q.rttMs });
+    q.mos = Math.round(mos * 100) / 100;
+    q.rFactor = Math.round(r * 10) / 10;
     return q;
   }
 
