@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import { runSipp } from './harness/sipp.ts';
 import { freePort } from './harness/ports.ts';
-import { RtpPeer } from './harness/rtp-peer.ts';
+import { RtpPeer, ulawRms } from './harness/rtp-peer.ts';
 
 let box: BoxProcess;
 let upstreamPort: number;
@@ -25,7 +25,7 @@ function boxConfig(port: number, calls: Record<string, unknown>) {
 
 before(async () => {
   upstreamPort = await freePort('127.0.0.3');
-  box = await startBoxProcess(boxConfig(upstreamPort, { noAnswerTimeoutSec: 5, deadMediaTimeoutSec: 3 }));
+  box = await startBoxProcess(boxConfig(upstreamPort, { noAnswerTimeoutSec: 5, deadMediaTimeoutSec: 3, onHold: 'relay' }));
 });
 
 after(async () => {
@@ -44,7 +44,7 @@ function keepTalking(peer: RtpPeer, port: () => number | undefined): () => void 
 test('hold and resume from the caller are relayed to the callee as sendonly/sendrecv re-INVITEs', async () => {
   const peer = await RtpPeer.open('127.0.0.2');
   const uas = runSipp({ scenario: 'uas-hold.xml', localIp: '127.0.0.3', localPort: upstreamPort, mediaPort: await freePort('127.0.0.3'), rtpEcho: true });
-  const uac = runSipp({ scenario: 'uac-hold.xml', localIp: '127.0.0.2', target: `127.0.0.1:${box.sipPort}`, keys: { dialled: '91111', caller: '1', rtp_ip: '127.0.0.2', rtp_port: peer.port } });
+  const uac = runSipp({ scenario: 'uac-hold.xml', localIp: '127.0.0.2', target: `127.0.0.1:${box.sipPort}`, keys: { dialled: '91111', caller: '1', rtp_ip: '127.0.0.2', rtp_port: peer.port }, pauseMs: 300 });
   let boxPort: number | undefined;
   void uac.waitForLog(/BOXPORT (\d+)/).then((m) => (boxPort = Number(m[1])), () => undefined);
   const stop = keepTalking(peer, () => boxPort);
@@ -120,4 +120,31 @@ test('SIGTERM ends an answered call with BYE to both sides and writes its CDR be
   const row = rows.find((c) => c.dialled === '95555');
   assert.equal(row?.hangup.cause, 'shutdown');
   assert.ok(own.logs.some((l) => l.includes('"msg":"stopped"')));
+});
+
+test('with onHold music, the box answers the hold itself and the held party hears music, then the caller again', async () => {
+  const port = await freePort('127.0.0.3');
+  const own = await startBoxProcess(boxConfig(port, { onHold: 'music' }));
+  const caller = await RtpPeer.open('127.0.0.2');
+  const callee = await RtpPeer.open('127.0.0.3');
+  try {
+    const uas = runSipp({ scenario: 'uas-answer-to.xml', localIp: '127.0.0.3', localPort: port, keys: { rtp_ip: '127.0.0.3', rtp_port: callee.port } });
+    const uac = runSipp({ scenario: 'uac-hold.xml', localIp: '127.0.0.2', target: `127.0.0.1:${own.sipPort}`, keys: { dialled: '96161', caller: '1', rtp_ip: '127.0.0.2', rtp_port: caller.port }, pauseMs: 2000 });
+    let boxPort: number | undefined;
+    void uac.waitForLog(/BOXPORT (\d+)/).then((m) => (boxPort = Number(m[1])), () => undefined);
+    const stop = keepTalking(caller, () => boxPort); // the caller "talks" digital silence
+    const [a, b] = await Promise.all([uac.done, uas.done]);
+    stop();
+    assert.equal(b.code, 0, `the callee got no re-INVITE: ${b.errors}`);
+    assert.equal(a.code, 0, `the box answered recvonly then sendrecv itself: ${a.errors}`);
+    const heard = callee.received.filter((p) => p.payloadType === 0).map((p) => p.payload);
+    const loud = heard.filter((p) => ulawRms([p]) > 300).length;
+    assert.ok(loud >= 50, `about 2 s of music reached the held party: ${loud} loud packets of ${heard.length}`);
+    const cdr = await own.cdr('96161');
+    assert.equal(cdr.disposition, 'answered');
+  } finally {
+    caller.close();
+    callee.close();
+    await own.stop();
+  }
 });

@@ -77,3 +77,27 @@ test('RTP sent to leg A reaches the peer of leg B byte for byte, and digits are 
     await engine.close();
   }
 });
+
+test('a stream whose first sequence number is 0 is not counted as 65,536 packets lost (worker patch 0003)', async () => {
+  const engine = await MediaEngine.start({ workers: 1, listenIp: '127.0.0.1', rtpMinPort: 40000, rtpMaxPort: 40999, log });
+  try {
+    const codecs = { codec: { name: 'PCMU' as const, payloadType: 0 } };
+    const router = await engine.createRouter(codecs);
+    const leg = await SipLegMedia.create(router, codecs, { listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', portRange: { min: 40000, max: 40999 }, comedia: true });
+    await leg.start(undefined);
+    const peer = await udpSocket();
+    for (let i = 0; i < 20; i++) {
+      peer.send(rtpPacket(0, i, 160 * i, 0x4242, Buffer.alloc(160, 0xff)), leg.local.port, '127.0.0.1');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const q = await leg.quality();
+    assert.equal(q.packetsReceived, 20);
+    assert.equal(q.packetsLost, 0);
+    peer.close();
+    leg.close();
+    router.close();
+  } finally {
+    await engine.close();
+  }
+});

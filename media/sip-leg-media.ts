@@ -9,6 +9,8 @@ import { estimateMos } from './quality.ts';
 
 /** The MID the patched worker treats as "latch any SSRC" (see the worker patch). */
 export const SSRC_LATCH_MID = 'sip-latch';
+/** The MID of a consumer that gets only complementary codecs (telephone-event). */
+export const DTMF_TAP_MID = 'dtmf-tap';
 
 export interface LegMediaOptions {
   listenIp: string;
@@ -149,7 +151,9 @@ export class SipLegMedia {
     if (this.closed) return transport.close();
     let consumer: types.Consumer;
     try {
-      consumer = await transport.consume({ producerId: this.producer.id, rtpCapabilities: this.router.rtpCapabilities });
+      // MID "dtmf-tap": the patched worker forwards only telephone-event packets to this
+      // consumer (scripts/mediasoup-worker-patches/0002), so audio never crosses into Node.
+      consumer = await transport.consume({ producerId: this.producer.id, rtpCapabilities: this.router.rtpCapabilities, mid: DTMF_TAP_MID });
     } catch (err) {
       transport.close();
       if (this.closed) return;

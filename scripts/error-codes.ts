@@ -5,6 +5,7 @@ import { SdpErrorCodes } from '../system/sip/sdp.ts';
 import { CallErrorCodes } from '../system/calls/errors.ts';
 import { ConfigErrorCodes } from '../system/config/load.ts';
 import { MediaErrorCodes } from '../media/errors.ts';
+import { WavErrorCodes } from '../media/wav.ts';
 
 const areas: [string, Record<string, string>][] = [
   ['SIP', SipErrorCodes],
@@ -12,6 +13,7 @@ const areas: [string, Record<string, string>][] = [
   ['Calls', CallErrorCodes],
   ['Configuration', ConfigErrorCodes],
   ['Media', MediaErrorCodes],
+  ['Media files', WavErrorCodes],
 ];
 
 console.log('| code | area | meaning |\n|---|---|---|');

@@ -13,6 +13,8 @@ import { Registrar } from './sip/registrar.ts';
 import { TrunkRegistration } from './sip/trunk-registration.ts';
 import { CallManager } from './calls/call-manager.ts';
 import { MediaEngine } from '../media/media-engine.ts';
+import { PromptLibrary } from '../media/prompt-library.ts';
+import { fileURLToPath } from 'node:url';
 import { startApi, type Api } from './api/server.ts';
 
 export interface Box {
@@ -45,6 +47,17 @@ export function defaultLanAddress(): string {
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
   return '127.0.0.1';
+}
+
+/** The prompt set, or undefined (with a warning) when it was not built: holds are then relayed. */
+function loadPrompts(dir: string | undefined, log: Logger): PromptLibrary | undefined {
+  const where = dir ?? fileURLToPath(new URL('../build/prompts', import.meta.url));
+  try {
+    return new PromptLibrary(where);
+  } catch (err) {
+    log.warn({ code: 'CC_MEDIA_PROMPT_MISSING', dir: where, err: (err as Error).message }, 'no prompt set: music on hold and prompts are off (run npm run setup)');
+    return undefined;
+  }
 }
 
 /** A secret that survives restarts (nonce signing): created once, kept in LMDB. */
@@ -104,7 +117,9 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     });
     registrar.start();
     cleanups.unshift(() => registrar.stop());
+    const prompts = loadPrompts(config.media.promptsDir, log);
     const calls = new CallManager({
+      prompts,
       store,
       endpoint,
       media,

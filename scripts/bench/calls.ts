@@ -4,33 +4,39 @@
 // and measuring pitfalls: docs/TESTING.md.
 //
 // 1. Baseline: sipp built-in uac -> built-in uas directly on loopback, rising rates of short
-//    calls (no pause), 4 s per step; the highest rate with zero failed calls (and at least 90 %
-//    of the rate achieved) is the baseline.
+//    calls (no pause), 4 s per step. A step passes when every call succeeds and sipp achieved
+//    at least 90 % of the rate (-l caps calls in flight, so a slow peer shows as a lower rate,
+//    not as failures). The highest passing rate is the baseline.
 // 2. The same steps through the box (uac on 127.0.0.2 -> box on 127.0.0.1 -> uas on
 //    127.0.0.3), stopping after the first failing rate: `setup_cps`.
 // 3. 600 calls held at once with RTP both ways through the box, spread over 6 caller/callee
 //    sipp pairs (one sipp echo socket cannot carry hundreds of calls): each caller streams a
 //    tone at 50 packets/s (hil-tests/peers/sipp/bench-uac-rtp.xml), each callee echoes it
-//    (-rtp_echo). Over a 20 s window with every call up: the box's call count (GET
-//    /api/status), CPU of the daemon and its mediasoup worker (/proc/PID/stat), UDP drops per
-//    socket (/proc/net/udp); afterwards the CDRs give per-leg loss and confirm which calls
-//    carried media both ways for the whole window. Run with DTMF taps on (the default config),
-//    then, if time allows, with `calls.dtmfEvents: false`.
+//    (-rtp_echo). Over a 20 s window once every call is answered: the box's call count (GET
+//    /api/status), CPU and memory of the daemon and its mediasoup worker (/proc/PID). Over
+//    the whole run: UDP receive drops per socket (/proc/net/udp, polled). Afterwards the CDRs
+//    give per-leg loss (corrected for a mediasoup counting bug, see correctedLoss) and
+//    confirm which calls carried media both ways through the whole window. Run with DTMF
+//    taps on (the default config), then, if time allows, with `calls.dtmfEvents: false`.
 // 4. Every box must end with no router and no transport left: `leaked_routers`.
 // Prints RESULT lines last; exits 0 whenever it ran, non-zero only if it could not run.
 import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { freePort } from '../../hil-tests/harness/ports.ts';
 import { cleanupAll, cleanupOnSignals } from './lib/cleanup.ts';
 import { Box, CALLEE_IP, CARRIER_IP, RTP_RANGE, dialPrefix, sleep, type BoxStatus } from './lib/box.ts';
 import { BUFFER_BYTES, startSipp, type SippInstance, type SippResult } from './lib/sipp.ts';
-import { CpuWindow, rssMb, udpSockets, type UdpSocket } from './lib/proc.ts';
+import { CpuWindow, UdpDropTracker, rssMb, udpCounters, type UdpSocket } from './lib/proc.ts';
 import { elapsedSec, printResults, record, round, say } from './lib/report.ts';
 import { muLawTone } from './lib/tone.ts';
+import { analyseCdrs, reportCdrs, type CdrRow } from './lib/cdr.ts';
 
 const SETUP = { rates: [100, 200, 300, 400, 600, 800, 1000], stepSec: 4, minAchieved: 0.9 };
 // Each call is held long enough for a slow box: up to answerWaitSec for every call to be
 // answered, then the measurement window, with margin before the first call hangs up.
 const HOLD = { pairs: 6, callsPerPair: 100, setupCps: 120, answerWaitSec: 20, settleSec: 2, windowSec: 20, marginSec: 5, pps: 50 };
+/** A call's transports: one plain transport per leg, plus a direct one per leg for DTMF taps. */
+const TRANSPORTS_PER_CALL = { plain: 2, dtmf: 4 };
 const BUDGET = { totalSec: 600, watchdogSec: 585, secondHoldNeedsSec: 120 };
 
 // ---------------------------------------------------------------- setup rate
@@ -50,9 +56,12 @@ async function startCallee(label: string, port: number, rtpEcho?: { mediaPort: n
   return uas;
 }
 
-/** `rate` calls/s of short calls for SETUP.stepSec from the carrier address to `target`. */
-async function setupStep(rate: number, target: string, dial: string): Promise<StepResult> {
+/** `rate` calls/s of short calls for SETUP.stepSec from the carrier address to `target`;
+ *  CPU of the `watch` processes (the box) over the step. */
+async function setupStep(rate: number, target: string, dial: string, watch: Record<string, number[]>): Promise<StepResult> {
   const calls = rate * SETUP.stepSec;
+  const cpu = new CpuWindow(watch);
+  cpu.begin();
   const uac = startSipp({
     scenario: 'uac',
     builtin: true,
@@ -63,6 +72,8 @@ async function setupStep(rate: number, target: string, dial: string): Promise<St
     args: ['-s', dial, '-m', String(calls), '-r', String(rate), '-l', String(rate), '-timeout', `${SETUP.stepSec * 3 + 10}s`, '-timeout_error'],
   });
   const run = await uac.done;
+  const usage = cpu.end().pct;
+  const cpuText = Object.keys(watch).map((k) => `${k} ${round(usage[k], 0)}`).concat(`machine ${round(usage.machine, 0)}`).join(', ');
   const st = run.stats;
   const successful = st?.successful ?? 0;
   const achieved = st?.callRate ?? 0;
@@ -70,15 +81,21 @@ async function setupStep(rate: number, target: string, dial: string): Promise<St
   const failures = Object.entries(st?.failures ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
   const summary =
     `${rate} calls/s: ${successful}/${calls} ok, achieved ${round(achieved, 1)} calls/s, INVITE->200 mean ${round(st?.responseTimeMs ?? NaN, 1)} ms, ` +
-    `${st?.retransmissions ?? '?'} retransmissions, sipp exit ${run.code}${failures ? ', ' + failures : ''}`;
+    `${st?.retransmissions ?? '?'} retransmissions, sipp exit ${run.code}${failures ? ', ' + failures : ''}; CPU % of a core: ${cpuText}`;
   return { rate, ok, summary, run };
 }
 
 /** Rising rates until one fails; the highest passing rate (0 if none). */
-async function rampSetupRate(name: string, target: string, dial: string, between?: () => Promise<void>): Promise<{ max: number; failed?: StepResult }> {
+async function rampSetupRate(
+  name: string,
+  target: string,
+  dial: string,
+  watch: Record<string, number[]>,
+  between?: () => Promise<void>,
+): Promise<{ max: number; failed?: StepResult }> {
   let max = 0;
   for (const rate of SETUP.rates) {
-    const step = await setupStep(rate, target, dial);
+    const step = await setupStep(rate, target, dial, watch);
     say(`${name} ${step.ok ? 'PASS' : 'FAIL'} ${step.summary}`);
     if (!step.ok) {
       for (const line of step.run.errors) say(`  caller sipp: ${line}`);
@@ -94,7 +111,7 @@ async function baselineSetupRate(): Promise<number> {
   const port = await freePort(CALLEE_IP);
   const uas = await startCallee('uas-direct', port);
   try {
-    return (await rampSetupRate('sipp<->sipp', `${CALLEE_IP}:${port}`, 'service')).max;
+    return (await rampSetupRate('sipp<->sipp', `${CALLEE_IP}:${port}`, 'service', { callee_sipp: [uas.pid] })).max;
   } finally {
     await uas.kill();
   }
@@ -110,12 +127,13 @@ async function boxSetupRate(leaks: LeakTally): Promise<number> {
       const s = await box.settle(10_000);
       if (s.calls || s.dialogs || s.media.routers || s.media.transports) say(`  box not idle after the step: ${describeStatus(s)}`);
     };
-    const ramp = await rampSetupRate('via box', `127.0.0.1:${box.sipPort}`, `${dialPrefix(0)}0000`, settleBetween);
+    const watch = { box_node: [box.pid], box_worker: box.workerPids() };
+    const ramp = await rampSetupRate('via box', `127.0.0.1:${box.sipPort}`, `${dialPrefix(0)}0000`, watch, settleBetween);
     if (ramp.failed) await explainBoxStep(box, uas);
     return ramp.max;
   } finally {
     await uas.kill();
-    await finishBox('setup', box, leaks);
+    await finishBox('setup', box, leaks, TRANSPORTS_PER_CALL.dtmf);
   }
 }
 
@@ -136,14 +154,16 @@ async function explainBoxStep(box: Box, uas: SippInstance): Promise<void> {
 interface HoldResult {
   label: string;
   concurrent: number;
-  statusMinCalls: number;
-  cdrCovering: number;
   lossPct: number;
   lossPctRaw: number;
   cpu: Record<string, number>;
   rssMb: number;
   windowSec: number;
   answerMs: number;
+  /** UDP receive drops on the box's sockets, and on the callee sipps' echo sockets (the
+   *  echo path's loss shows in the box's callee-leg CDR figures but is the tool's). */
+  boxDrops: number;
+  echoDrops: number;
 }
 
 interface Pair {
@@ -190,113 +210,81 @@ async function waitForCalls(box: Box, want: number, timeoutMs: number): Promise<
   return s;
 }
 
-/** Sample the box once a second until `endAt`: fewest calls seen and peak memory. */
-async function sampleWindow(box: Box, endAt: number): Promise<{ minCalls: number; rssMb: number; last?: BoxStatus }> {
-  let minCalls = Infinity;
-  let rss = 0;
-  let last: BoxStatus | undefined;
-  while (Date.now() < endAt) {
-    last = await box.status();
-    minCalls = Math.min(minCalls, last.calls);
-    rss = Math.max(rss, rssMb(box.pid) + box.workerPids().reduce((n, pid) => n + rssMb(pid), 0));
-    await sleep(Math.min(1000, Math.max(0, endAt - Date.now())));
-  }
-  return { minCalls: minCalls === Infinity ? 0 : minCalls, rssMb: rss, last };
+interface WindowSample {
+  minCalls: number;
+  /** Peak of daemon + worker RSS, MB. */
+  rssMb: number;
+  /** RSS of the daemon and of the worker at the first and the last sample, MB. */
+  nodeRss: [number, number];
+  workerRss: [number, number];
+  last?: BoxStatus;
 }
 
-type UdpDelta = Record<'boxMedia' | 'boxSip' | 'calleeEcho' | 'callerSink', { sockets: number; drops: number }>;
+/** Sample the box once a second until `endAt`: fewest calls seen and memory. */
+async function sampleWindow(box: Box, endAt: number): Promise<WindowSample> {
+  const out: WindowSample = { minCalls: Infinity, rssMb: 0, nodeRss: [0, 0], workerRss: [0, 0] };
+  let first = true;
+  while (Date.now() < endAt) {
+    out.last = await box.status();
+    out.minCalls = Math.min(out.minCalls, out.last.calls);
+    const node = rssMb(box.pid);
+    const worker = box.workerPids().reduce((n, pid) => n + rssMb(pid), 0);
+    if (first) [out.nodeRss[0], out.workerRss[0], first] = [node, worker, false];
+    [out.nodeRss[1], out.workerRss[1]] = [node, worker];
+    out.rssMb = Math.max(out.rssMb, node + worker);
+    await sleep(Math.min(1000, Math.max(0, endAt - Date.now())));
+  }
+  if (out.minCalls === Infinity) out.minCalls = 0;
+  return out;
+}
 
-/** Receive drops per socket group between two /proc/net/udp snapshots. */
-function udpDropDelta(before: UdpSocket[], after: UdpSocket[], box: Box, pairs: Pair[]): UdpDelta {
-  const groups: Record<keyof UdpDelta, (s: UdpSocket) => boolean> = {
+type DropGroups = Record<'boxMedia' | 'boxSip' | 'calleeEcho' | 'callerSink', { sockets: number; drops: number }>;
+
+/** UDP receive drops by socket group: the box's media and SIP, the callee sipps' echo sockets,
+ *  the caller sipps' media sockets (never read, so drops there are expected). */
+function groupDrops(sockets: UdpSocket[], box: Box, pairs: Pair[]): DropGroups {
+  const groups: Record<keyof DropGroups, (s: UdpSocket) => boolean> = {
     boxMedia: (s) => s.ip === '127.0.0.1' && s.port >= RTP_RANGE.min && s.port <= RTP_RANGE.max,
     boxSip: (s) => s.ip === '127.0.0.1' && s.port === box.sipPort,
     calleeEcho: (s) => s.ip === CALLEE_IP && pairs.some((p) => p.uasMediaPort === s.port),
     callerSink: (s) => s.ip === CARRIER_IP && pairs.some((p) => p.uacMediaPort === s.port),
   };
-  const key = (s: UdpSocket) => `${s.ip}:${s.port}`;
-  const start = new Map(before.map((s) => [key(s), s.drops]));
-  const out = {} as UdpDelta;
-  for (const [name, match] of Object.entries(groups) as [keyof UdpDelta, (s: UdpSocket) => boolean][]) {
-    const chosen = after.filter(match);
-    out[name] = { sockets: chosen.length, drops: chosen.reduce((n, s) => n + s.drops - (start.get(key(s)) ?? 0), 0) };
+  const out = {} as DropGroups;
+  for (const [name, match] of Object.entries(groups) as [keyof DropGroups, (s: UdpSocket) => boolean][]) {
+    const chosen = sockets.filter(match);
+    out[name] = { sockets: chosen.length, drops: chosen.reduce((n, s) => n + s.drops, 0) };
   }
   return out;
 }
 
-interface LegQuality {
-  packetsReceived: number;
-  packetsLost: number;
-  packetsSent: number;
-}
-interface CdrRow {
-  disposition: string;
-  answeredAt?: number;
-  endedAt: number;
-  hangup: { side: string; cause: string };
-  quality: { caller?: LegQuality; callee?: LegQuality };
+/** Drops over the whole run (set-up to the last hang-up), with the kernel's UDP counters. */
+function reportDrops(label: string, tracker: UdpDropTracker, snmpBefore: Record<string, number>, box: Box, pairs: Pair[]): DropGroups {
+  const drops = groupDrops(tracker.stop(), box, pairs);
+  const snmp = udpCounters();
+  say(`${label}: UDP receive drops from set-up to the last hang-up: ${Object.entries(drops).map(([k, v]) => `${k} ${v.drops} (${v.sockets} sockets)`).join(', ')} (sipp callers never read their media socket: callerSink drops are expected)`);
+  say(`${label}: machine-wide UDP counters over the same time (/proc/net/snmp, callerSink drops included): ${['RcvbufErrors', 'SndbufErrors', 'InErrors', 'NoPorts'].map((k) => `${k} ${snmp[k] - snmpBefore[k]}`).join(', ')}`);
+  return drops;
 }
 
-/** mediasoup 3.27.1 counts a spurious 65,536-packet sequence cycle for a stream whose first
- *  sequence number is 0 (RtpStream.cpp: maxSeq = seq - 1 = 65535 on the first packet, then
- *  UpdateSeq sees 0 < 65535 as a wrap). sipp's rtp_stream starts at 0, so every caller leg
- *  shows packetsLost >= 65536. A leg that received fewer than 65,536 packets cannot have lost
- *  that many for real: take the cycle off (and count the legs so corrected). */
-const SEQ_CYCLE = 65536;
-function correctedLoss(q: LegQuality | undefined): { lost: number; corrected: boolean } {
-  const lost = q?.packetsLost ?? 0;
-  if (q && lost >= SEQ_CYCLE && q.packetsReceived < SEQ_CYCLE) return { lost: lost - SEQ_CYCLE, corrected: true };
-  return { lost, corrected: false };
-}
 
-/** Each leg received at least 90 % of what a caller streams for its whole hold time. */
-function mediaFlowed(c: CdrRow, holdMs: number): boolean {
-  const expected = (HOLD.pps * holdMs) / 1000;
-  return [c.quality.caller, c.quality.callee].every((q) => (q?.packetsReceived ?? 0) >= 0.9 * expected);
-}
-
-function legTotals(rows: CdrRow[], leg: 'caller' | 'callee') {
-  const t = { received: 0, lostRaw: 0, lost: 0, corrected: 0, sent: 0, lossPct: 0, lossPctRaw: 0 };
-  for (const c of rows) {
-    const q = c.quality[leg];
-    const fix = correctedLoss(q);
-    t.received += q?.packetsReceived ?? 0;
-    t.sent += q?.packetsSent ?? 0;
-    t.lostRaw += q?.packetsLost ?? 0;
-    t.lost += fix.lost;
-    t.corrected += fix.corrected ? 1 : 0;
-  }
-  t.lossPct = t.received + t.lost ? (100 * t.lost) / (t.received + t.lost) : 0;
-  t.lossPctRaw = t.received + t.lostRaw ? (100 * t.lostRaw) / (t.received + t.lostRaw) : 0;
-  return t;
-}
-
-/** Loss, flow and forwarding figures of a hold run from its CDRs. */
-function analyseCdrs(cdrs: CdrRow[], window: { start: number; end: number }, holdMs: number) {
-  const answered = cdrs.filter((c) => c.answeredAt !== undefined);
-  const upBefore = answered.filter((c) => c.answeredAt! <= window.start);
-  const upThrough = upBefore.filter((c) => c.endedAt >= window.end);
-  const covering = upThrough.filter((c) => mediaFlowed(c, holdMs));
-  const caller = legTotals(answered, 'caller');
-  const callee = legTotals(answered, 'callee');
-  const pct = (lost: number, received: number) => (received + lost ? (100 * lost) / (received + lost) : 100);
-  const causes = new Map<string, number>();
-  for (const c of cdrs) {
-    const key = `${c.disposition}/${c.hangup.side}/${c.hangup.cause}`;
-    causes.set(key, (causes.get(key) ?? 0) + 1);
-  }
-  return {
-    total: cdrs.length,
-    answered: answered.length,
-    upBefore: upBefore.length,
-    upThrough: upThrough.length,
-    covering: covering.length,
-    caller,
-    callee,
-    lossPct: pct(caller.lost + callee.lost, caller.received + callee.received),
-    lossPctRaw: pct(caller.lostRaw + callee.lostRaw, caller.received + callee.received),
-    causes,
-  };
+/** What the window measured: box status samples, CPU, memory. */
+async function measureWindow(label: string, box: Box, pairs: Pair[], endAt: number, perCall: { routers: number; transports: number }) {
+  const cpu = new CpuWindow({ node: [box.pid], worker: box.workerPids(), sipp: pairs.flatMap((p) => [p.uac.pid, p.uas.pid]) });
+  cpu.begin();
+  const sampled = await sampleWindow(box, endAt);
+  const usage = cpu.end();
+  const p = usage.pct;
+  const calls = HOLD.pairs * HOLD.callsPerPair;
+  say(
+    `${label}: window ${round(usage.seconds, 1)} s: box calls min ${sampled.minCalls}, last status ${sampled.last ? describeStatus(sampled.last) : '-'} ` +
+      `(all set up: routers=${calls * perCall.routers} transports=${calls * perCall.transports})`,
+  );
+  say(
+    `${label}: CPU % of one core: node ${round(p.node, 1)}, mediasoup-worker ${round(p.worker, 1)}, all sipp ${round(p.sipp, 1)}, ` +
+      `whole machine ${round(p.machine, 1)} of ${availableParallelism() * 100} (other processes ~${round(Math.max(0, p.machine - p.node - p.worker - p.sipp), 0)})`,
+  );
+  say(`${label}: RSS MB at window start -> end: node ${round(sampled.nodeRss[0], 0)} -> ${round(sampled.nodeRss[1], 0)}, worker ${round(sampled.workerRss[0], 0)} -> ${round(sampled.workerRss[1], 0)}`);
+  return { sampled, usage };
 }
 
 async function holdCallsWithRtp(label: string, dtmfEvents: boolean, leaks: LeakTally): Promise<HoldResult> {
@@ -307,37 +295,34 @@ async function holdCallsWithRtp(label: string, dtmfEvents: boolean, leaks: LeakT
   const box = await Box.start({ upstreamPorts: uasPorts, dtmfEvents });
   say(`${label}: box pid ${box.pid} (worker ${box.workerPids().join(',')}), dtmfEvents=${dtmfEvents}; ${total} calls over ${HOLD.pairs} sipp pairs at ${HOLD.setupCps} calls/s, each held ${holdMs / 1000} s with ${HOLD.pps} RTP packets/s each way`);
   const startedAt = Date.now();
+  const drops = new UdpDropTracker();
+  const snmpBefore = udpCounters();
+  drops.start();
   const pairs = await startPairs(box, uasPorts, holdMs);
   try {
     const up = await waitForCalls(box, total, (rampSec + HOLD.answerWaitSec) * 1000);
     say(`${label}: after ${round((Date.now() - startedAt) / 1000, 1)} s: ${describeStatus(up)}`);
     await sleep(HOLD.settleSec * 1000);
     // The window must close before the first call's hold ends.
-    const windowStart = Date.now();
-    const windowEnd = Math.min(windowStart + HOLD.windowSec * 1000, startedAt + holdMs - 1500);
-    const cpu = new CpuWindow({ node: [box.pid], worker: box.workerPids(), sipp: pairs.flatMap((p) => [p.uac.pid, p.uas.pid]) });
-    const udpBefore = udpSockets();
-    cpu.begin();
-    const sampled = await sampleWindow(box, windowEnd);
-    const usage = cpu.end();
-    const drops = udpDropDelta(udpBefore, udpSockets(), box, pairs);
-    say(`${label}: window ${round(usage.seconds, 1)} s: box calls min ${sampled.minCalls}, last status ${sampled.last ? describeStatus(sampled.last) : '-'}`);
-    say(`${label}: CPU % of one core: node ${round(usage.pct.node, 1)}, mediasoup-worker ${round(usage.pct.worker, 1)}, all sipp ${round(usage.pct.sipp, 1)}, whole machine ${round(usage.pct.machine, 1)} of ${navigatorCores() * 100}`);
-    say(`${label}: UDP receive drops in the window: ${Object.entries(drops).map(([k, v]) => `${k} ${v.drops} (${v.sockets} sockets)`).join(', ')} (callerSink: sipp callers never read their media socket, drops there are expected)`);
+    const window = { start: Date.now(), end: Math.min(Date.now() + HOLD.windowSec * 1000, startedAt + holdMs - 1500) };
+    const perCall = { routers: 1, transports: dtmfEvents ? TRANSPORTS_PER_CALL.dtmf : TRANSPORTS_PER_CALL.plain };
+    const { sampled, usage } = await measureWindow(label, box, pairs, window.end, perCall);
     const answerMs = await reportSippPairs(label, pairs);
-    const cdrs = await finishBox(label, box, leaks, async () => analyseCdrs(await box.cdrs<CdrRow>(), { start: windowStart, end: windowEnd }, holdMs));
+    const dropped = reportDrops(label, drops, snmpBefore, box, pairs);
+    const expectedPackets = (HOLD.pps * holdMs) / 1000;
+    const cdrs = await finishBox(label, box, leaks, perCall.transports, async () => analyseCdrs(await box.cdrs<CdrRow>(), window, expectedPackets));
     reportCdrs(label, cdrs);
     return {
       label,
       concurrent: Math.min(sampled.minCalls, cdrs.covering),
-      statusMinCalls: sampled.minCalls,
-      cdrCovering: cdrs.covering,
       lossPct: cdrs.lossPct,
       lossPctRaw: cdrs.lossPctRaw,
       cpu: usage.pct,
       rssMb: sampled.rssMb,
       windowSec: usage.seconds,
       answerMs,
+      boxDrops: dropped.boxMedia.drops + dropped.boxSip.drops,
+      echoDrops: dropped.calleeEcho.drops,
     };
   } finally {
     await Promise.all(pairs.flatMap((p) => [p.uac.kill(), p.uas.kill()]));
@@ -345,15 +330,6 @@ async function holdCallsWithRtp(label: string, dtmfEvents: boolean, leaks: LeakT
   }
 }
 
-function reportCdrs(label: string, c: ReturnType<typeof analyseCdrs>): void {
-  say(`${label}: CDRs ${c.total}, answered ${c.answered}; answered before the window ${c.upBefore}, of them still up at its end ${c.upThrough}, of them with media both ways all along ${c.covering}`);
-  say(`${label}: CDRs by disposition/side/cause: ${[...c.causes].map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  for (const name of ['caller', 'callee'] as const) {
-    const l = c[name];
-    say(`${label}: ${name} legs: box received ${l.received}, lost ${l.lost} (${round(l.lossPct, 4)} %; CDR as written ${l.lostRaw}, ${l.corrected} legs corrected for mediasoup's seq-0 cycle), box sent to this peer ${l.sent}`);
-  }
-  say(`${label}: box forwarded caller->callee ${c.callee.sent} of ${c.caller.received} received; callee->caller ${c.caller.sent} of ${c.callee.received}`);
-}
 
 /** Wait for the callers to finish their calls; print what sipp saw on both sides. The mean
  *  INVITE->200 time over all callers. */
@@ -365,6 +341,7 @@ async function reportSippPairs(label: string, pairs: Pair[]): Promise<number> {
   const rtd = uacs.map((r) => round(r.stats?.responseTimeMs ?? NaN, 0)).join(',');
   say(
     `${label}: caller sipps: ${total((r) => r.stats?.successful)} calls ok, ${total((r) => r.stats?.failed)} failed, ` +
+      `${HOLD.pairs * HOLD.callsPerPair - total((r) => r.stats?.successful) - total((r) => r.stats?.failed)} unfinished when sipp stopped, ` +
       `${total((r) => r.stats?.retransmissions)} retransmissions, INVITE->200 mean per sipp ${rtd} ms, longest sipp run ${round(Math.max(...uacs.map((r) => r.wallSec)), 1)} s, exit codes ${uacs.map((r) => r.code).join(',')}`,
   );
   for (const line of [...uacs, ...uass].flatMap((r) => r.errors).slice(0, 6)) say(`  sipp: ${line}`);
@@ -374,17 +351,23 @@ async function reportSippPairs(label: string, pairs: Pair[]): Promise<number> {
 // ---------------------------------------------------------------- box bookkeeping
 
 interface LeakTally {
+  /** Routers and transports no live call accounts for. */
   routers: number;
   transports: number;
+  /** Calls still up when the box was about to be stopped. */
+  callsLeft: number;
   notes: string[];
 }
 
-/** Let the box go idle, count what is left (leaks), run `before` (e.g. read CDRs), stop it. */
-async function finishBox<T>(label: string, box: Box, leaks: LeakTally, before?: () => Promise<T>): Promise<T> {
+/** Let the box go idle, count what is left, run `before` (e.g. read CDRs), stop it. Media
+ *  objects count as leaked when no live call accounts for them (one router and up to
+ *  `transportsPerCall` transports per call still up, e.g. when its caller gave up without BYE). */
+async function finishBox<T>(label: string, box: Box, leaks: LeakTally, transportsPerCall: number, before?: () => Promise<T>): Promise<T> {
   try {
     const s = await box.settle(15_000);
-    leaks.routers += s.media.routers;
-    leaks.transports += s.media.transports;
+    leaks.callsLeft += s.calls;
+    leaks.routers += Math.max(0, s.media.routers - s.calls);
+    leaks.transports += Math.max(0, s.media.transports - transportsPerCall * s.calls);
     say(`${label}: box after its calls: ${describeStatus(s)}`);
     if (s.calls || s.dialogs || s.media.routers || s.media.transports) leaks.notes.push(`${label}: ${describeStatus(s)}`);
   } catch (err) {
@@ -411,10 +394,6 @@ function logBoxWarnings(box: Box): void {
   }
 }
 
-function navigatorCores(): number {
-  return Number(execFileSync('nproc', { encoding: 'utf8' }).trim()) || 1;
-}
-
 // ---------------------------------------------------------------- results
 
 function recordHold(hold: HoldResult | undefined, suffix: string, cpuBaseline?: number): void {
@@ -422,6 +401,8 @@ function recordHold(hold: HoldResult | undefined, suffix: string, cpuBaseline?: 
   record({ figure: `concurrent_calls${suffix}`, value: hold.concurrent, unit: 'calls', target: '>=600' });
   record({ figure: `rtp_loss_pct${suffix}`, value: round(hold.lossPct, 4), unit: '%', target: '<=0.1' });
   record({ figure: `rtp_loss_pct_cdr_raw${suffix}`, value: round(hold.lossPctRaw, 4), unit: '%', target: '-' });
+  record({ figure: `rtp_drops_box_sockets${suffix}`, value: hold.boxDrops, unit: 'packets', target: '-' });
+  record({ figure: `rtp_drops_echo_sockets${suffix}`, value: hold.echoDrops, unit: 'packets', target: '-' });
   record({ figure: `box_cpu_pct${suffix}`, value: round(hold.cpu.node + hold.cpu.worker, 1), unit: '%core', baseline: cpuBaseline, target: '-' });
   record({ figure: `box_node_cpu_pct${suffix}`, value: round(hold.cpu.node, 1), unit: '%core', target: '-' });
   record({ figure: `box_worker_cpu_pct${suffix}`, value: round(hold.cpu.worker, 1), unit: '%core', target: '-' });
@@ -447,7 +428,7 @@ async function reportIdleLoad(): Promise<void> {
   const cpu = new CpuWindow({});
   cpu.begin();
   await sleep(1000);
-  say(`machine busy before the benchmark: ${round(cpu.end().pct.machine, 0)} % of one core (of ${navigatorCores() * 100})`);
+  say(`machine busy before the benchmark: ${round(cpu.end().pct.machine, 0)} % of one core (of ${availableParallelism() * 100})`);
 }
 
 function checkTools(): void {
@@ -471,10 +452,11 @@ async function main(): Promise<void> {
   watchdog.unref();
   checkTools();
   await reportIdleLoad();
-  const leaks: LeakTally = { routers: 0, transports: 0, notes: [] };
+  const leaks: LeakTally = { routers: 0, transports: 0, callsLeft: 0, notes: [] };
 
   say('1/4 baseline: sipp<->sipp direct');
-  const baseline = await baselineSetupRate(); // if sipp alone fails, the benchmark cannot run
+  const baseline = await baselineSetupRate();
+  if (!baseline) throw new Error(`sipp<->sipp failed at ${SETUP.rates[0]} calls/s: the load generator itself does not work here`);
   if (baseline === SETUP.rates[SETUP.rates.length - 1]) say(`baseline passed the top step: it is at least ${baseline} calls/s (TESTING.md: ~10,000)`);
   const errors: string[] = [];
   say('2/4 call set-up rate through the box');
@@ -486,17 +468,18 @@ async function main(): Promise<void> {
     say('3b/4 the same with calls.dtmfEvents=false');
     noDtmf = await boxPhase('hold-no-dtmf', errors, () => holdCallsWithRtp('hold-no-dtmf', false, leaks));
   } else say('3b/4 skipped: not enough time left for the run without DTMF taps');
-  say(`4/4 leaks: routers=${leaks.routers} transports=${leaks.transports}${leaks.notes.length ? ' — ' + leaks.notes.join('; ') : ''}`);
+  say(`4/4 leaks: routers=${leaks.routers} transports=${leaks.transports}, calls still up=${leaks.callsLeft}${leaks.notes.length ? ' — ' + leaks.notes.join('; ') : ''}`);
   await cleanupAll();
   clearTimeout(watchdog);
 
   say(`done in ${round(elapsedSec(), 1)} s (budget ${BUDGET.totalSec} s)`);
-  if (setupCps !== undefined) record({ figure: 'setup_cps', value: setupCps, unit: 'calls/s', baseline: baseline || undefined, target: '>=300' });
+  if (setupCps !== undefined) record({ figure: 'setup_cps', value: setupCps, unit: 'calls/s', baseline, target: '>=300' });
   recordHold(withDtmf, '', noDtmf ? round(noDtmf.cpu.node + noDtmf.cpu.worker, 1) : undefined);
   recordHold(noDtmf, '_no_dtmf');
-  record({ figure: 'leaked_routers', value: leaks.routers, unit: 'routers', target: '==0' });
-  record({ figure: 'leaked_transports', value: leaks.transports, unit: 'transports', target: '==0' });
-  record({ figure: 'box_phase_errors', value: errors.length, unit: 'phases', target: '==0' });
+  record({ figure: 'leaked_routers', value: leaks.routers, unit: 'routers', target: '=0' });
+  record({ figure: 'leaked_transports', value: leaks.transports, unit: 'transports', target: '=0' });
+  record({ figure: 'calls_left_up', value: leaks.callsLeft, unit: 'calls', target: '=0' });
+  record({ figure: 'box_phase_errors', value: errors.length, unit: 'phases', target: '=0' });
   record({ figure: 'bench_duration', value: round(elapsedSec(), 1), unit: 's', target: `<=${BUDGET.totalSec}` });
   printResults();
 }

@@ -15,7 +15,7 @@ import { calledNumber, identifyTrunk, routeCall, type CallSource } from './routi
 import type { OutboundTarget } from './outbound-leg.ts';
 import type { CdrParty } from './cdr.ts';
 
-export interface CallManagerDeps extends Omit<CallDeps, 'noAnswerTimeoutMs' | 'deadMediaTimeoutMs' | 'dtmfEvents'> {
+export interface CallManagerDeps extends Omit<CallDeps, 'noAnswerTimeoutMs' | 'deadMediaTimeoutMs' | 'dtmfEvents' | 'onHold'> {
   config: () => BoxConfig;
   auth: AuthGuard;
   registrar: Registrar;
@@ -108,6 +108,7 @@ export class CallManager {
         noAnswerTimeoutMs: cfg.calls.noAnswerTimeoutSec * 1000,
         deadMediaTimeoutMs: cfg.calls.deadMediaTimeoutSec * 1000,
         dtmfEvents: cfg.calls.dtmfEvents,
+        onHold: cfg.calls.onHold,
       },
       {
         tx,

@@ -12,6 +12,8 @@ import type { Remote } from '../sip/message.ts';
 import { answerDirection, isHold, type AudioOffer, type MediaDirection } from '../sip/sdp.ts';
 import type { CallCodecs, MediaEngine } from '../../media/media-engine.ts';
 import { SipLegMedia } from '../../media/sip-leg-media.ts';
+import { PromptPlayer, type PlayOutcome } from '../../media/prompt-player.ts';
+import type { PromptLibrary } from '../../media/prompt-library.ts';
 import { InboundLeg } from './inbound-leg.ts';
 import { OutboundLeg, type OutboundTarget } from './outbound-leg.ts';
 import type { SipLeg, LegSide, IncomingReoffer } from './sip-leg.ts';
@@ -36,6 +38,9 @@ export interface CallDeps {
   noAnswerTimeoutMs: number;
   deadMediaTimeoutMs: number;
   dtmfEvents: boolean;
+  onHold: 'music' | 'relay';
+  /** Prompts and music on hold; without it, holds are relayed and play() plays nothing. */
+  prompts?: PromptLibrary;
   log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void; error: (o: object, m: string) => void };
 }
 
@@ -64,7 +69,10 @@ export class Call extends EventEmitter<CallEvents> {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly dtmf: Record<LegSide, string> = { caller: '', callee: '' };
   private cancelledEarly = false;
+  /** Sides that put the call on hold. */
   private readonly held = new Set<LegSide>();
+  /** One prompt player per side, created on first use. */
+  private readonly players = new Map<LegSide, PromptPlayer>();
   private readonly sessionId = String(Math.floor(Math.random() * 1e9));
   private endPromise?: Promise<void>;
 
@@ -188,7 +196,7 @@ export class Call extends EventEmitter<CallEvents> {
         other === callee ? callee.cancel() : caller.end();
         void this.end({ status: 500, reason: why, side: 'system', cause: why === 'no ACK' ? 'no-ack' : 'failed' });
       });
-      leg.on('reoffer', (r: IncomingReoffer) => void this.serial(() => this.relayReoffer(leg, other, r)).catch((err) => {
+      leg.on('reoffer', (r: IncomingReoffer) => void this.serial(() => this.onReoffer(leg, other, r)).catch((err) => {
         r.reject(500, 'Server Internal Error');
         deps.log.warn({ err, callId: this.id, code: 'CC_CALL_RELAY_FAILED' satisfies CallErrorCode }, 're-INVITE relay failed');
       }));
@@ -202,6 +210,89 @@ export class Call extends EventEmitter<CallEvents> {
     if (!caller || !callee) return;
     await callee.media.receiveFrom(caller.media);
     await caller.media.receiveFrom(callee.media);
+  }
+
+  private onReoffer(from: SipLeg<any>, to: SipLeg<any>, r: IncomingReoffer): Promise<void> {
+    if (this.deps.onHold === 'music' && this.deps.prompts && this.state === 'answered') return this.holdWithMusic(from, to, r);
+    return this.relayReoffer(from, to, r);
+  }
+
+  /** A re-INVITE answered by the box: on hold, `to` hears music; on resume, `from` again. */
+  private async holdWithMusic(from: SipLeg<any>, to: SipLeg<any>, r: IncomingReoffer): Promise<void> {
+    const offer = r.offer;
+    const hold = isHold(offer);
+    const offered: MediaDirection = offer.holdByZeroAddress ? 'sendonly' : offer.direction;
+    if (offered === 'sendonly' || offered === 'inactive') await from.media.pauseSending();
+    else await from.media.resumeSending();
+    const wasHeld = this.held.has(from.side);
+    if (hold && !wasHeld) {
+      this.held.add(from.side);
+      await this.startMusic(to.side);
+    } else if (!hold && wasHeld) {
+      this.held.delete(from.side);
+      this.players.get(to.side)?.stop();
+      await this.hearOtherParty(to.side);
+    }
+    from.media.resetIdle();
+    to.media.resetIdle();
+    r.accept(this.sdpFor(from, answerDirection(offered), offer));
+    if (wasHeld !== hold) this.emit('held', from.side, hold);
+  }
+
+  private async startMusic(side: LegSide): Promise<void> {
+    const music = this.deps.prompts?.music();
+    const player = music && (await this.playerFor(side));
+    const leg = this.legOf(side);
+    if (!player || !leg) return;
+    await leg.media.receiveFrom(player);
+    void player.play([music], { loop: true });
+  }
+
+  private legOf(side: LegSide): SipLeg<any> | undefined {
+    return side === 'caller' ? this.caller : this.callee;
+  }
+
+  private async playerFor(side: LegSide): Promise<PromptPlayer | undefined> {
+    const existing = this.players.get(side);
+    if (existing) return existing;
+    if (!this.router || this.endPromise) return undefined;
+    const player = await PromptPlayer.create(this.router, this.setup.codecs);
+    if (this.endPromise) {
+      player.close();
+      return undefined;
+    }
+    this.players.set(side, player);
+    return player;
+  }
+
+  /** `side` hears the other party again (after a prompt or music). */
+  private async hearOtherParty(side: LegSide): Promise<void> {
+    const leg = this.legOf(side);
+    const other = this.legOf(side === 'caller' ? 'callee' : 'caller');
+    if (leg && other && this.state === 'answered') await leg.media.receiveFrom(other.media);
+  }
+
+  /**
+   * Verb: play clips (8 kHz linear audio, e.g. from the PromptLibrary) to one side, then let
+   * it hear the other party again. `stopOnDtmf` ends the prompt on that side's first digit.
+   */
+  async play(side: LegSide, clips: Int16Array[], opts: { loop?: boolean; stopOnDtmf?: boolean } = {}): Promise<{ outcome: PlayOutcome | 'dtmf'; digit?: string }> {
+    const leg = this.legOf(side);
+    const player = leg && (await this.playerFor(side));
+    if (!leg || !player) return { outcome: 'stopped' };
+    await leg.media.receiveFrom(player);
+    let digit: string | undefined;
+    const onDtmf = (d: string, from: LegSide) => {
+      if (opts.stopOnDtmf && from === side && digit === undefined) {
+        digit = d;
+        player.stop();
+      }
+    };
+    this.on('dtmf', onDtmf);
+    const outcome = await player.play(clips, { loop: opts.loop });
+    this.off('dtmf', onDtmf);
+    if (!this.held.size) await this.hearOtherParty(side);
+    return digit !== undefined ? { outcome: 'dtmf', digit } : { outcome };
   }
 
   /** A re-INVITE from `from` (hold, resume, new address): offer the same to `to`, answer `from` with what `to` said. */
@@ -323,6 +414,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.setState('ending');
     this.endPromise = (async () => {
       for (const t of this.timers) clearTimeout(t);
+      for (const p of this.players.values()) p.close();
       const endedAt = Date.now();
       const [cq, bq] = await Promise.all([this.caller?.media.quality(), this.callee?.media.quality()]);
       this.caller?.media.close();

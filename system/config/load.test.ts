@@ -24,7 +24,7 @@ const FULL: BoxConfig = {
   sip: { bindAddress: '10.0.0.2', publicAddress: '203.0.113.2', udpPort: 5070, tcpPort: 5071, maxMessageBytes: 8192, userAgent: 'Test/1' },
   http: { host: '127.0.0.1', port: 8443 },
   media: { listenIp: '10.0.0.2', announcedAddress: '203.0.113.2', rtpMinPort: 30000, rtpMaxPort: 30999, workers: 2, codecs: ['PCMA'] },
-  calls: { noAnswerTimeoutSec: 30, deadMediaTimeoutSec: 0, maxCalls: 50, dtmfEvents: false },
+  calls: { noAnswerTimeoutSec: 30, deadMediaTimeoutSec: 0, maxCalls: 50, onHold: 'relay', dtmfEvents: false },
   registrar: { realm: 'office.example', minExpires: 30, maxExpires: 7200, defaultExpires: 600, nonceTtlSec: 120, digestAlgorithms: ['SHA-256', 'MD5'], maxAuthFailures: 5 },
   extensions: [
     { number: '1001', password: 'pass1001', displayName: 'Alice', maxContacts: 2 },
@@ -51,7 +51,7 @@ test('an empty document gets every default', () => {
   assert.deepEqual(cfg.sip, { bindAddress: '0.0.0.0', udpPort: 5060, tcpPort: 5060, maxMessageBytes: 65535, userAgent: 'CallCenterBox/0.1' });
   assert.deepEqual(cfg.http, { host: '0.0.0.0', port: 8080 });
   assert.deepEqual(cfg.media, { listenIp: '0.0.0.0', rtpMinPort: 20000, rtpMaxPort: 29999, workers: 1, codecs: ['PCMU', 'PCMA'] });
-  assert.deepEqual(cfg.calls, { noAnswerTimeoutSec: 60, deadMediaTimeoutSec: 60, maxCalls: 2000, dtmfEvents: true });
+  assert.deepEqual(cfg.calls, { noAnswerTimeoutSec: 60, deadMediaTimeoutSec: 60, maxCalls: 2000, onHold: 'music', dtmfEvents: true });
   assert.equal(cfg.registrar.realm, 'callcenter.box');
   assert.deepEqual(cfg.registrar.digestAlgorithms, ['MD5']);
   assert.deepEqual([cfg.extensions, cfg.trunks, cfg.dids, cfg.dialPlan], [[], [], [], []]);

@@ -63,6 +63,8 @@ export const BoxConfigSchema = Type.Object({
     rtpMinPort: Type.Integer({ minimum: 1024, maximum: 65535, default: 20000 }),
     rtpMaxPort: Type.Integer({ minimum: 1024, maximum: 65535, default: 29999 }),
     workers: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+    /** The prompt set built by scripts/prompts.sh (default: build/prompts in the install). */
+    promptsDir: Type.Optional(Type.String()),
     /** Codec preference, first wins. */
     codecs: Type.Array(Type.Union([Type.Literal('PCMU'), Type.Literal('PCMA')]), { default: ['PCMU', 'PCMA'] }),
   }, { default: {} }),
@@ -70,6 +72,9 @@ export const BoxConfigSchema = Type.Object({
     noAnswerTimeoutSec: Type.Integer({ minimum: 5, maximum: 600, default: 60 }),
     deadMediaTimeoutSec: Type.Integer({ minimum: 0, maximum: 3600, default: 60 }),
     maxCalls: Type.Integer({ minimum: 1, maximum: 100000, default: 2000 }),
+    /** When a party puts the call on hold: 'music' plays music on hold to the other party
+     *  (the box answers the hold itself); 'relay' passes the re-INVITE to the other party. */
+    onHold: Type.Union([Type.Literal('music'), Type.Literal('relay')], { default: 'music' }),
     /** Tap every leg's RTP for RFC 4733 DTMF events (costs one RTP copy per leg into Node). */
     dtmfEvents: Type.Boolean({ default: true }),
   }, { default: {} }),

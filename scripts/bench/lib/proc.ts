@@ -87,6 +87,7 @@ export class CpuWindow {
 export interface UdpSocket {
   ip: string;
   port: number;
+  inode: number;
   rxQueue: number;
   drops: number;
 }
@@ -103,14 +104,38 @@ export function udpSockets(): UdpSocket[] {
     const f = line.trim().split(/\s+/);
     const [ipHex, portHex] = f[1].split(':');
     const [, rxHex] = f[4].split(':');
-    return { ip: hexToIpv4(ipHex), port: parseInt(portHex, 16), rxQueue: parseInt(rxHex, 16), drops: Number(f[f.length - 1]) };
+    return { ip: hexToIpv4(ipHex), port: parseInt(portHex, 16), inode: Number(f[9]), rxQueue: parseInt(rxHex, 16), drops: Number(f[f.length - 1]) };
   });
 }
 
-/** Sum of drops of the sockets `match` selects. */
-export function udpDrops(match: (s: UdpSocket) => boolean, sockets = udpSockets()): { sockets: number; drops: number } {
-  const chosen = sockets.filter(match);
-  return { sockets: chosen.length, drops: chosen.reduce((n, s) => n + s.drops, 0) };
+/** Receive drops of every UDP socket seen while it runs: polls /proc/net/udp so that sockets
+ *  closed before the end (the box's media ports at hang-up) still count; sockets that existed
+ *  at the start count only the drops since. */
+export class UdpDropTracker {
+  private readonly base = new Map<string, number>();
+  private readonly seen = new Map<string, UdpSocket>();
+  private timer?: NodeJS.Timeout;
+
+  start(everyMs = 500): void {
+    for (const s of udpSockets()) this.base.set(socketKey(s), s.drops);
+    this.timer = setInterval(() => this.poll(), everyMs);
+    this.timer.unref();
+  }
+
+  /** Drops per socket since start(). */
+  stop(): UdpSocket[] {
+    clearInterval(this.timer);
+    this.poll();
+    return [...this.seen.entries()].map(([key, s]) => ({ ...s, drops: s.drops - (this.base.get(key) ?? 0) }));
+  }
+
+  private poll(): void {
+    for (const s of udpSockets()) this.seen.set(socketKey(s), s);
+  }
+}
+
+function socketKey(s: UdpSocket): string {
+  return `${s.ip}:${s.port}:${s.inode}`;
 }
 
 /** Busy CPU seconds of the whole machine (all cores) so far, from /proc/stat. */
@@ -118,4 +143,12 @@ export function machineBusySeconds(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, , , irq, softirq, steal] = f;
   return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
+}
+
+/** The kernel's machine-wide UDP counters (/proc/net/snmp), e.g. RcvbufErrors, SndbufErrors. */
+export function udpCounters(): Record<string, number> {
+  const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+  const names = lines[0].split(/\s+/).slice(1);
+  const values = lines[1].split(/\s+/).slice(1).map(Number);
+  return Object.fromEntries(names.map((n, i) => [n, values[i]]));
 }
