@@ -4,7 +4,7 @@
 // dead-media detection. Whoever creates a SipLegMedia closes it; close() is idempotent.
 import type { types } from 'mediasoup';
 import { DtmfDeduplicator, decodeTelephoneEvent, parseRtp } from './rtp-event.ts';
-import type { CallCodecs } from './media-engine.ts';
+import { routerCaps, type CallCodecs } from './media-engine.ts';
 import { estimateMos } from './quality.ts';
 
 /** The MID the patched worker treats as "latch any SSRC" (see the worker patch). */
@@ -73,10 +73,17 @@ export class SipLegMedia {
     return new SipLegMedia(router, transport, codecs, opts.comedia);
   }
 
+  /** Our RTP/RTCP address for SDP (read once: mediasoup's tuple getters deep-clone). */
   get local(): { address: string; port: number; rtcpPort: number } {
-    const t = this.transport;
-    return { address: t.tuple.localAddress ?? t.tuple.localIp, port: t.tuple.localPort, rtcpPort: t.rtcpTuple?.localPort ?? t.tuple.localPort + 1 };
+    if (!this.localCache) {
+      const t = this.transport;
+      const tuple = t.tuple;
+      this.localCache = { address: tuple.localAddress ?? tuple.localIp, port: tuple.localPort, rtcpPort: t.rtcpTuple?.localPort ?? tuple.localPort + 1 };
+    }
+    return this.localCache;
   }
+
+  private localCache?: { address: string; port: number; rtcpPort: number };
 
   get producerId(): string | undefined {
     return this.producer?.id;
@@ -124,7 +131,7 @@ export class SipLegMedia {
     }
     // Negotiate no RTP header extensions towards SIP peers. (The worker still reserves a
     // one-byte extension block on forwarded packets; RFC 3550 receivers skip it.)
-    const rtpCapabilities = { codecs: this.router.rtpCapabilities.codecs, headerExtensions: [] };
+    const rtpCapabilities = { codecs: routerCaps(this.router).codecs, headerExtensions: [] };
     this.consumer = await this.transport.consume({ producerId, rtpCapabilities, paused: false });
     if (this.closed) this.consumer.close();
   }
@@ -153,7 +160,8 @@ export class SipLegMedia {
     try {
       // MID "dtmf-tap": the patched worker forwards only telephone-event packets to this
       // consumer (scripts/mediasoup-worker-patches/0002), so audio never crosses into Node.
-      consumer = await transport.consume({ producerId: this.producer.id, rtpCapabilities: this.router.rtpCapabilities, mid: DTMF_TAP_MID });
+      const rtpCapabilities = { codecs: routerCaps(this.router).codecs, headerExtensions: [] };
+      consumer = await transport.consume({ producerId: this.producer.id, rtpCapabilities, mid: DTMF_TAP_MID });
     } catch (err) {
       transport.close();
       if (this.closed) return;

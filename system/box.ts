@@ -14,6 +14,8 @@ import { TrunkRegistration } from './sip/trunk-registration.ts';
 import { CallManager } from './calls/call-manager.ts';
 import { MediaEngine } from '../media/media-engine.ts';
 import { PromptLibrary } from '../media/prompt-library.ts';
+import { RecordingHub } from '../media/recording-hub.ts';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApi, type Api } from './api/server.ts';
 
@@ -118,8 +120,12 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     registrar.start();
     cleanups.unshift(() => registrar.stop());
     const prompts = loadPrompts(config.media.promptsDir, log);
+    const recordingHub = config.recording.enabled || config.trunks.some((t) => t.record) ? await RecordingHub.open('127.0.0.1') : undefined;
+    if (recordingHub) cleanups.unshift(() => recordingHub.close());
     const calls = new CallManager({
       prompts,
+      recordingHub,
+      recordingDir: config.recording.dir ?? join(store.dataDir, 'recordings'),
       store,
       endpoint,
       media,

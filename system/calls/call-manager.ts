@@ -14,8 +14,12 @@ import { Call, type CallDeps } from './call.ts';
 import { calledNumber, identifyTrunk, routeCall, type CallSource } from './routing.ts';
 import type { OutboundTarget } from './outbound-leg.ts';
 import type { CdrParty } from './cdr.ts';
+import type { RecordingHub } from '../../media/recording-hub.ts';
 
-export interface CallManagerDeps extends Omit<CallDeps, 'noAnswerTimeoutMs' | 'deadMediaTimeoutMs' | 'dtmfEvents' | 'onHold'> {
+export interface CallManagerDeps extends Omit<CallDeps, 'noAnswerTimeoutMs' | 'deadMediaTimeoutMs' | 'dtmfEvents' | 'onHold' | 'recording'> {
+  /** Shared by all recorded calls; undefined when recording is off. */
+  recordingHub?: RecordingHub;
+  recordingDir: string;
   config: () => BoxConfig;
   auth: AuthGuard;
   registrar: Registrar;
@@ -109,6 +113,7 @@ export class CallManager {
         deadMediaTimeoutMs: cfg.calls.deadMediaTimeoutSec * 1000,
         dtmfEvents: cfg.calls.dtmfEvents,
         onHold: cfg.calls.onHold,
+        recording: this.deps.recordingHub && shouldRecord(cfg, source, route) ? { hub: this.deps.recordingHub, dir: this.deps.recordingDir } : undefined,
       },
       {
         tx,
@@ -150,6 +155,13 @@ export class CallManager {
   async hangupAll(cause = 'shutdown'): Promise<void> {
     await Promise.all([...this.calls.values()].map((c) => c.hangup({ status: 503, reason: cause, side: 'system', cause })));
   }
+}
+
+/** Record unless recording is off, or a trunk on the call says record: false. */
+function shouldRecord(cfg: BoxConfig, source: CallSource, route: { kind: string; trunk?: TrunkConfig }): boolean {
+  const trunks = [source.kind === 'trunk' ? source.trunk : undefined, route.kind === 'trunk' ? route.trunk : undefined];
+  for (const t of trunks) if (t?.record !== undefined) return t.record;
+  return cfg.recording.enabled;
 }
 
 export function trunkTarget(trunk: TrunkConfig, number: string, from: OutboundTarget['from']): OutboundTarget {

@@ -14,13 +14,17 @@ import type { CallCodecs, MediaEngine } from '../../media/media-engine.ts';
 import { SipLegMedia } from '../../media/sip-leg-media.ts';
 import { PromptPlayer, type PlayOutcome } from '../../media/prompt-player.ts';
 import type { PromptLibrary } from '../../media/prompt-library.ts';
+import { CallRecorder } from '../../media/call-recorder.ts';
+import type { RecordingHub } from '../../media/recording-hub.ts';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { InboundLeg } from './inbound-leg.ts';
 import { OutboundLeg, type OutboundTarget } from './outbound-leg.ts';
 import type { SipLeg, LegSide, IncomingReoffer } from './sip-leg.ts';
 import { canTransition, type CallState } from './call-states.ts';
 import { legSdp, remoteMediaOf } from './leg-sdp.ts';
 import { dispositionFor, mapCalleeFailure, type HangupCause } from './hangup.ts';
-import { writeCdr, type Cdr, type CdrParty } from './cdr.ts';
+import { writeCdr, type Cdr, type CdrParty, type RecordingRow } from './cdr.ts';
 import type { CallErrorCode } from './errors.ts';
 
 export type CallEvents = {
@@ -41,6 +45,8 @@ export interface CallDeps {
   onHold: 'music' | 'relay';
   /** Prompts and music on hold; without it, holds are relayed and play() plays nothing. */
   prompts?: PromptLibrary;
+  /** Where this call is recorded (undefined: not recorded). */
+  recording?: { hub: RecordingHub; dir: string };
   log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void; error: (o: object, m: string) => void };
 }
 
@@ -62,7 +68,9 @@ export class Call extends EventEmitter<CallEvents> {
   state: CallState = 'routing';
   caller?: InboundLeg;
   callee?: OutboundLeg;
+  /** Shared with other calls of the same codec set; this call's transports are its own. */
   private router?: types.Router;
+  private releaseRouter?: () => void;
   private readonly startedAt = Date.now();
   private ringingAt?: number;
   private answeredAt?: number;
@@ -73,6 +81,8 @@ export class Call extends EventEmitter<CallEvents> {
   private readonly held = new Set<LegSide>();
   /** One prompt player per side, created on first use. */
   private readonly players = new Map<LegSide, PromptPlayer>();
+  private recorder?: CallRecorder;
+  private recordingStartedAt?: number;
   private readonly sessionId = String(Math.floor(Math.random() * 1e9));
   private endPromise?: Promise<void>;
 
@@ -104,8 +114,10 @@ export class Call extends EventEmitter<CallEvents> {
   async start(): Promise<void> {
     const { deps, setup } = this;
     const legOpts = (comedia: boolean) => ({ listenIp: deps.media.listenIp, announcedAddress: deps.media.announcedAddress, portRange: deps.portRange, comedia });
-    this.router = await deps.media.createRouter(setup.codecs);
-    if (this.endPromise) return void this.router.close(); // hung up while we awaited
+    const lease = await deps.media.acquireRouter(setup.codecs);
+    this.releaseRouter = lease.release;
+    this.router = lease.router;
+    if (this.endPromise) return lease.release(); // hung up while we awaited
     const callerMedia = await SipLegMedia.create(this.router, setup.codecs, legOpts(setup.callerNatted));
     const caller = new InboundLeg(deps.endpoint, setup.tx, callerMedia, deps.log);
     this.caller = caller; // from here on, end() closes this media
@@ -173,6 +185,7 @@ export class Call extends EventEmitter<CallEvents> {
         caller.answer(this.sdpFor(caller, answerDirection(this.setup.offer.direction), this.setup.offer));
         this.answeredAt = Date.now();
         this.setState('answered');
+        await this.startRecording();
         if (deps.dtmfEvents) {
           await caller.media.tapDtmf((d) => this.onDigit(d, 'caller', 'rfc4733'));
           await callee.media.tapDtmf((d) => this.onDigit(d, 'callee', 'rfc4733'));
@@ -351,6 +364,32 @@ export class Call extends EventEmitter<CallEvents> {
     this.after(every, () => void tick());
   }
 
+  /** Record both sides from the answer on; a failure (disk full) is an alert, never the call's end. */
+  private async startRecording(): Promise<void> {
+    const rec = this.deps.recording;
+    if (!rec || !this.router || !this.caller || !this.callee) return;
+    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
+    const dir = join(rec.dir, day);
+    try {
+      mkdirSync(dir, { recursive: true });
+      const recorder = await CallRecorder.start(this.router, this.setup.codecs, rec.hub, join(dir, `${this.id}.wav`));
+      if (this.endPromise) return void (await recorder.stop()); // the call ended while we set up
+      this.recorder = recorder;
+      this.recordingStartedAt = Date.now();
+      this.recorder.on('failed', (code, message) => this.recordingFailed(code, message));
+      await this.recorder.follow('caller', this.caller.media.producerId);
+      await this.recorder.follow('callee', this.callee.media.producerId);
+    } catch (err) {
+      this.recordingFailed((err as { code?: string }).code ?? 'CC_MEDIA_WAV_WRITE_FAILED', (err as Error).message);
+    }
+  }
+
+  private recordingFailed(code: string, message: string): void {
+    this.deps.log.error({ callId: this.id, code, message }, 'recording stopped (the call goes on)');
+    const store = this.deps.store;
+    void store.transaction(() => store.appendEvent('recording-stopped', { callId: this.id, code, message })).catch(() => undefined);
+  }
+
   /** Verb: end the call from the system side (BYE answered legs, CANCEL/reject the rest). */
   hangup(cause: HangupCause = { status: 200, reason: 'hangup', side: 'system', cause: 'hangup' }): Promise<void> {
     this.callee?.cancel();
@@ -415,11 +454,12 @@ export class Call extends EventEmitter<CallEvents> {
     this.endPromise = (async () => {
       for (const t of this.timers) clearTimeout(t);
       for (const p of this.players.values()) p.close();
+      const recording = await this.recorder?.stop().catch(() => undefined);
       const endedAt = Date.now();
       const [cq, bq] = await Promise.all([this.caller?.media.quality(), this.callee?.media.quality()]);
       this.caller?.media.close();
       this.callee?.media.close();
-      this.router?.close();
+      this.releaseRouter?.();
       const cdr: Cdr = {
         callId: this.id,
         sipCallId: this.sipCallId,
@@ -438,8 +478,21 @@ export class Call extends EventEmitter<CallEvents> {
         quality: { caller: cq, callee: bq },
         dtmf: { ...this.dtmf },
       };
+      const recordingRow: RecordingRow | undefined = recording && {
+        callId: this.id,
+        path: recording.path,
+        startedAt: this.recordingStartedAt ?? endedAt,
+        endedAt,
+        durationMs: recording.durationMs,
+        caller: this.setup.caller.number,
+        callee: this.setup.callee.number,
+        parties: [this.setup.caller.number, this.setup.callee.number],
+        bytes: recording.bytes,
+        sha256: recording.sha256,
+        stoppedBy: recording.stoppedBy,
+      };
       try {
-        await writeCdr(this.deps.store, cdr);
+        await writeCdr(this.deps.store, cdr, recordingRow);
       } catch (err) {
         this.deps.log.error({ err, callId: this.id, code: 'CC_CDR_WRITE_FAILED' satisfies CallErrorCode }, 'CDR write failed');
       }

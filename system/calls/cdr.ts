@@ -33,9 +33,27 @@ export interface Cdr {
   dtmf: { caller: string; callee: string };
 }
 
-export async function writeCdr(store: Store, cdr: Cdr): Promise<void> {
+/** The recording index row, written with the CDR. */
+export interface RecordingRow {
+  callId: string;
+  path: string;
+  startedAt: number;
+  endedAt: number;
+  durationMs: number;
+  caller: string;
+  callee: string;
+  /** Everyone who was on the recording (numbers/extensions), in order of joining. */
+  parties: string[];
+  bytes: number;
+  sha256: string;
+  /** Why it stopped early (e.g. CC_MEDIA_DISK_FULL), if it did. */
+  stoppedBy?: string;
+}
+
+export async function writeCdr(store: Store, cdr: Cdr, recording?: RecordingRow): Promise<void> {
   await store.transaction(() => {
     store.tables.cdr.put(cdr.callId, cdr);
+    if (recording) store.tables.recordings.put(cdr.callId, recording);
     store.appendEvent('call-ended', { callId: cdr.callId, disposition: cdr.disposition, cause: cdr.hangup.cause, side: cdr.hangup.side }, cdr.endedAt);
   });
 }

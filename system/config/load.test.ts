@@ -25,6 +25,7 @@ const FULL: BoxConfig = {
   http: { host: '127.0.0.1', port: 8443 },
   media: { listenIp: '10.0.0.2', announcedAddress: '203.0.113.2', rtpMinPort: 30000, rtpMaxPort: 30999, workers: 2, codecs: ['PCMA'] },
   calls: { noAnswerTimeoutSec: 30, deadMediaTimeoutSec: 0, maxCalls: 50, onHold: 'relay', dtmfEvents: false },
+  recording: { enabled: false },
   registrar: { realm: 'office.example', minExpires: 30, maxExpires: 7200, defaultExpires: 600, nonceTtlSec: 120, digestAlgorithms: ['SHA-256', 'MD5'], maxAuthFailures: 5 },
   extensions: [
     { number: '1001', password: 'pass1001', displayName: 'Alice', maxContacts: 2 },

@@ -25,6 +25,8 @@ export const TrunkSchema = Type.Object({
   password: Type.Optional(Type.String({ maxLength: 128 })),
   registerExpires: Type.Optional(Type.Integer({ minimum: 60, maximum: 86400 })),
   maxChannels: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+  /** Record calls on this trunk (default: recording.enabled). */
+  record: Type.Optional(Type.Boolean()),
 });
 
 export const DidSchema = Type.Object({
@@ -91,6 +93,12 @@ export const BoxConfigSchema = Type.Object({
     digestAlgorithms: Type.Array(Type.Union([Type.Literal('MD5'), Type.Literal('SHA-256')]), { minItems: 1, maxItems: 2, uniqueItems: true, default: ['MD5'] }),
     /** Failed digest attempts (per source+user) before 403. */
     maxAuthFailures: Type.Integer({ minimum: 1, maximum: 20, default: 3 }),
+  }, { default: {} }),
+  recording: Type.Object({
+    /** Record every call (two-channel WAV: caller left, callee right) unless a trunk says no. */
+    enabled: Type.Boolean({ default: true }),
+    /** Where recordings go (default: <data dir>/recordings). */
+    dir: Type.Optional(Type.String()),
   }, { default: {} }),
   extensions: Type.Array(ExtensionSchema, { default: [], maxItems: 5000 }),
   trunks: Type.Array(TrunkSchema, { default: [], maxItems: 64 }),

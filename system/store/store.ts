@@ -12,6 +12,8 @@ export interface StoreTables {
   registrations: Database<unknown, string>;
   /** Call id -> CDR row. */
   cdr: Database<unknown, string>;
+  /** Call id -> recording index row (file, parties, size, checksum). */
+  recordings: Database<unknown, string>;
   /** Monotonic event log: key [timestampMs, seq] -> event. */
   events: Database<unknown, [number, number]>;
 }
@@ -29,6 +31,7 @@ export class Store {
       config: this.root.openDB({ name: 'config' }),
       registrations: this.root.openDB({ name: 'registrations' }),
       cdr: this.root.openDB({ name: 'cdr' }),
+      recordings: this.root.openDB({ name: 'recordings' }),
       events: this.root.openDB({ name: 'events' }) as Database<unknown, [number, number]>,
     };
   }

@@ -1,0 +1,108 @@
+// Every call is recorded: a two-channel WAV (caller left, callee right) written while the
+// call runs, indexed in LMDB with the CDR. Checked with sox as an independent reader: the
+// duration matches the call, each channel carries its own side's tone, and the index row's
+// size and checksum match the file.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
+import { runSipp } from './harness/sipp.ts';
+import { freePort } from './harness/ports.ts';
+import { RtpPeer } from './harness/rtp-peer.ts';
+import { encodeUlaw } from '../media/g711.ts';
+
+let box: BoxProcess;
+let upstreamPort: number;
+
+before(async () => {
+  upstreamPort = await freePort('127.0.0.3');
+  box = await startBoxProcess({
+    trunks: [
+      { name: 'carrier', kind: 'static', host: '127.0.0.2' },
+      { name: 'upstream', kind: 'static', host: '127.0.0.3', port: upstreamPort },
+      { name: 'private', kind: 'static', host: '127.0.0.4', record: false },
+    ],
+    dids: [{ number: '*', destination: 'dial:' }],
+    dialPlan: [{ prefix: '9', trunk: 'upstream', strip: 1 }],
+  });
+});
+
+after(async () => {
+  await box.stop();
+});
+
+function tone(hz: number, frames: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let f = 0; f < frames; f++) {
+    const s = new Int16Array(160);
+    for (let i = 0; i < 160; i++) s[i] = Math.round(8000 * Math.sin((2 * Math.PI * hz * (f * 160 + i)) / 8000));
+    out.push(encodeUlaw(s));
+  }
+  return out;
+}
+
+/** RMS of one channel after a band-pass around `hz` (sox), in linear units 0..1. */
+function bandRms(file: string, channel: 1 | 2, hz: number): number {
+  // sox prints its stats on stderr.
+  const report = spawnSync('sox', [file, '-n', 'remix', String(channel), 'sinc', `${hz - 60}-${hz + 60}`, 'stats'], { encoding: 'utf8' }).stderr;
+  const m = /RMS lev dB\s+(-?[\d.]+|-inf)/.exec(report);
+  return !m || m[1] === '-inf' ? 0 : 10 ** (Number(m[1]) / 20);
+}
+
+test('a call is recorded as caller-left / callee-right WAV, indexed in LMDB with size and checksum', async () => {
+  const caller = await RtpPeer.open('127.0.0.2');
+  const callee = await RtpPeer.open('127.0.0.3');
+  const uas = runSipp({ scenario: 'uas-answer-to.xml', localIp: '127.0.0.3', localPort: upstreamPort, keys: { rtp_ip: '127.0.0.3', rtp_port: callee.port } });
+  const uac = runSipp({ scenario: 'uac-call.xml', localIp: '127.0.0.2', target: `127.0.0.1:${box.sipPort}`, keys: { dialled: '96001', caller: '1', rtp_ip: '127.0.0.2', rtp_port: caller.port }, pauseMs: 3000 });
+  try {
+    const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
+    // The callee's box port: where the box sends the caller's audio from.
+    let calleeBoxPort = 0;
+    for (let i = 0; i < 50 && !calleeBoxPort; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      caller.socket.send(caller.packet(0, Buffer.alloc(160, 0xff)), Number(boxPort), '127.0.0.1');
+      calleeBoxPort = callee.received[0]?.from.port ?? 0;
+    }
+    assert.ok(calleeBoxPort, 'media flows to the callee');
+    // 2 s: the caller says 500 Hz, the callee says 1500 Hz, at the same time.
+    await Promise.all([caller.sendStream(tone(500, 100), '127.0.0.1', Number(boxPort)), callee.sendStream(tone(1500, 100), '127.0.0.1', calleeBoxPort)]);
+    const [a, b] = await Promise.all([uac.done, uas.done]);
+    assert.equal(a.code, 0, a.errors);
+    assert.equal(b.code, 0, b.errors);
+  } finally {
+    caller.close();
+    callee.close();
+  }
+  const cdr = await box.cdr('96001');
+  const rows = await box.read<any>('recordings');
+  const row = rows.find((r) => r.key === cdr.callId)?.value;
+  assert.ok(row, 'an index row for the call');
+  assert.equal(row.stoppedBy, undefined);
+  assert.deepEqual(row.parties, ['1', '6001']);
+  const file = row.path as string;
+  assert.equal(statSync(file).size, row.bytes, 'the index holds the file size');
+  assert.equal(createHash('sha256').update(readFileSync(file)).digest('hex'), row.sha256);
+  const info = execFileSync('sox', ['--i', file], { encoding: 'utf8' });
+  assert.match(info, /Channels\s+:\s+2/);
+  assert.match(info, /Sample Rate\s+:\s+8000/);
+  const seconds = Number(execFileSync('sox', ['--i', '-D', file], { encoding: 'utf8' }).trim());
+  const callSeconds = (cdr.endedAt - cdr.answeredAt) / 1000;
+  assert.ok(Math.abs(seconds - callSeconds) < 0.5, `recording ${seconds} s vs call ${callSeconds} s`);
+  assert.ok(bandRms(file, 1, 500) > 0.05, 'the caller\'s 500 Hz is on the left');
+  assert.ok(bandRms(file, 2, 1500) > 0.05, 'the callee\'s 1500 Hz is on the right');
+  assert.ok(bandRms(file, 1, 1500) < bandRms(file, 2, 1500) / 10, 'and not on the left');
+  assert.ok(bandRms(file, 2, 500) < bandRms(file, 1, 500) / 10, 'and the caller not on the right');
+});
+
+test('a trunk with record: false is not recorded', async () => {
+  const caller = await RtpPeer.open('127.0.0.4');
+  const uas = runSipp({ scenario: 'uas-answer.xml', localIp: '127.0.0.3', localPort: upstreamPort, mediaPort: await freePort('127.0.0.3'), rtpEcho: true });
+  const uac = runSipp({ scenario: 'uac-call.xml', localIp: '127.0.0.4', target: `127.0.0.1:${box.sipPort}`, keys: { dialled: '96002', caller: '1', rtp_ip: '127.0.0.4', rtp_port: caller.port }, pauseMs: 500 });
+  await Promise.all([uac.done, uas.done]);
+  caller.close();
+  const cdr = await box.cdr('96002');
+  assert.equal(cdr.disposition, 'answered');
+  assert.equal((await box.read<any>('recordings')).find((r) => r.key === cdr.callId), undefined);
+});
