@@ -1,7 +1,8 @@
 // Every call is recorded: a two-channel WAV (caller left, callee right) written while the
 // call runs, indexed in LMDB with the CDR. Checked with sox as an independent reader: the
 // duration matches the call, each channel carries its own side's tone, and the index row's
-// size and checksum match the file.
+// size and checksum match the file. In-band DTMF is detected on that audio, and a key press
+// sent both as RFC 4733 and as tones counts once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -23,6 +24,7 @@ before(async () => {
       { name: 'carrier', kind: 'static', host: '127.0.0.2' },
       { name: 'upstream', kind: 'static', host: '127.0.0.3', port: upstreamPort },
       { name: 'private', kind: 'static', host: '127.0.0.4', record: false },
+      { name: 'tones', kind: 'static', host: '127.0.0.5', dtmfInband: true },
     ],
     dids: [{ number: '*', destination: 'dial:' }],
     dialPlan: [{ prefix: '9', trunk: 'upstream', strip: 1 }],
@@ -105,4 +107,41 @@ test('a trunk with record: false is not recorded', async () => {
   const cdr = await box.cdr('96002');
   assert.equal(cdr.disposition, 'answered');
   assert.equal((await box.read<any>('recordings')).find((r) => r.key === cdr.callId), undefined);
+});
+
+/** 20 ms μ-law frames of a DTMF key (two sines at -10 dBm0 each) lasting `ms`. */
+function dtmfTone(key: string, ms: number): Buffer[] {
+  const rows: Record<string, number> = { '1': 697, '2': 697, '3': 697, '4': 770, '5': 770, '6': 770, '7': 852, '8': 852, '9': 852, '*': 941, '0': 941, '#': 941 };
+  const cols: Record<string, number> = { '1': 1209, '4': 1209, '7': 1209, '*': 1209, '2': 1336, '5': 1336, '8': 1336, '0': 1336, '3': 1477, '6': 1477, '9': 1477, '#': 1477 };
+  const out: Buffer[] = [];
+  for (let f = 0; f < ms / 20; f++) {
+    const s = new Int16Array(160);
+    for (let i = 0; i < 160; i++) {
+      const t = (f * 160 + i) / 8000;
+      s[i] = Math.round(5000 * Math.sin(2 * Math.PI * rows[key] * t) + 5000 * Math.sin(2 * Math.PI * cols[key] * t));
+    }
+    out.push(encodeUlaw(s));
+  }
+  return out;
+}
+
+test('in-band DTMF from a tone-sending trunk is detected, and a key sent both ways counts once', async () => {
+  const caller = await RtpPeer.open('127.0.0.5');
+  const uas = runSipp({ scenario: 'uas-answer.xml', localIp: '127.0.0.3', localPort: upstreamPort, mediaPort: await freePort('127.0.0.3'), rtpEcho: true });
+  const uac = runSipp({ scenario: 'uac-call.xml', localIp: '127.0.0.5', target: `127.0.0.1:${box.sipPort}`, keys: { dialled: '96003', caller: '1', rtp_ip: '127.0.0.5', rtp_port: caller.port }, pauseMs: 4000 });
+  try {
+    const [, p] = await uac.waitForLog(/BOXPORT (\d+)/);
+    const port = Number(p);
+    const silence = (n: number) => Array.from({ length: n }, () => Buffer.alloc(160, 0xff));
+    await caller.sendStream([...silence(15), ...dtmfTone('4', 100), ...silence(10)], '127.0.0.1', port);
+    // 7 as tones and, at the same time, as RFC 4733 events (what many phones do).
+    await Promise.all([caller.sendStream(dtmfTone('7', 120), '127.0.0.1', port), caller.sendDigit('7', '127.0.0.1', port)]);
+    await caller.sendStream([...silence(10), ...dtmfTone('9', 100), ...silence(15)], '127.0.0.1', port);
+    const [a] = await Promise.all([uac.done, uas.done]);
+    assert.equal(a.code, 0, a.errors);
+  } finally {
+    caller.close();
+  }
+  const cdr = await box.cdr('96003');
+  assert.equal(cdr.dtmf.caller, '479', `caller digits: ${JSON.stringify(cdr.dtmf)}`);
 });

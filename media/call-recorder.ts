@@ -17,6 +17,9 @@ import { WavFileWriter, type WavError } from './wav.ts';
 export type RecorderSide = 'caller' | 'callee';
 const FRAME = 160;
 const MAX_QUEUED_FRAMES = 10; // 200 ms: beyond that the channel has drifted; drop the oldest
+/** Playout buffer: a side starts (and restarts after running dry) once this many frames wait,
+ *  so packets arriving up to ~40 ms late do not put silence into the middle of speech/tones. */
+const PREBUFFER_FRAMES = 3;
 
 export interface RecordingSummary {
   path: string;
@@ -27,8 +30,15 @@ export interface RecordingSummary {
   stoppedBy?: string;
 }
 
-export class CallRecorder extends EventEmitter<{ failed: [code: string, message: string] }> {
+export type RecorderEvents = {
+  failed: [code: string, message: string];
+  /** Every decoded 20 ms frame of one side, as it is written (for in-band DTMF detection). */
+  frame: [side: RecorderSide, samples: Int16Array];
+};
+
+export class CallRecorder extends EventEmitter<RecorderEvents> {
   private readonly queues: Record<RecorderSide, Int16Array[]> = { caller: [], callee: [] };
+  private readonly buffering: Record<RecorderSide, boolean> = { caller: true, callee: true };
   private readonly consumers = new Map<RecorderSide, { consumer: types.Consumer; unregister: () => void }>();
   private unsubscribe?: () => void;
   private stoppedBy?: string;
@@ -84,11 +94,23 @@ export class CallRecorder extends EventEmitter<{ failed: [code: string, message:
     const left = this.take('caller');
     const right = this.take('callee');
     this.writer.append([left, right]);
+    if (this.listenerCount('frame') > 0) {
+      this.emit('frame', 'caller', left);
+      this.emit('frame', 'callee', right);
+    }
   }
 
   private take(side: RecorderSide): Int16Array {
-    const frame = this.queues[side].shift();
-    if (!frame) return new Int16Array(FRAME);
+    const q = this.queues[side];
+    if (this.buffering[side]) {
+      if (q.length < PREBUFFER_FRAMES) return new Int16Array(FRAME);
+      this.buffering[side] = false;
+    }
+    const frame = q.shift();
+    if (!frame) {
+      this.buffering[side] = true;
+      return new Int16Array(FRAME);
+    }
     if (frame.length === FRAME) return frame;
     const out = new Int16Array(FRAME);
     out.set(frame.subarray(0, FRAME));

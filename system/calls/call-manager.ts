@@ -16,7 +16,7 @@ import type { OutboundTarget } from './outbound-leg.ts';
 import type { CdrParty } from './cdr.ts';
 import type { RecordingHub } from '../../media/recording-hub.ts';
 
-export interface CallManagerDeps extends Omit<CallDeps, 'noAnswerTimeoutMs' | 'deadMediaTimeoutMs' | 'dtmfEvents' | 'onHold' | 'recording'> {
+export interface CallManagerDeps extends Omit<CallDeps, 'noAnswerTimeoutMs' | 'deadMediaTimeoutMs' | 'dtmfEvents' | 'onHold' | 'recording' | 'inbandDtmf'> {
   /** Shared by all recorded calls; undefined when recording is off. */
   recordingHub?: RecordingHub;
   recordingDir: string;
@@ -114,6 +114,10 @@ export class CallManager {
         dtmfEvents: cfg.calls.dtmfEvents,
         onHold: cfg.calls.onHold,
         recording: this.deps.recordingHub && shouldRecord(cfg, source, route) ? { hub: this.deps.recordingHub, dir: this.deps.recordingDir } : undefined,
+        inbandDtmf: [
+          ...(source.kind === 'trunk' && source.trunk.dtmfInband ? (['caller'] as const) : []),
+          ...(route.kind === 'trunk' && route.trunk.dtmfInband ? (['callee'] as const) : []),
+        ],
       },
       {
         tx,

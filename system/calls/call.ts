@@ -15,6 +15,7 @@ import { SipLegMedia } from '../../media/sip-leg-media.ts';
 import { PromptPlayer, type PlayOutcome } from '../../media/prompt-player.ts';
 import type { PromptLibrary } from '../../media/prompt-library.ts';
 import { CallRecorder } from '../../media/call-recorder.ts';
+import { InbandDtmfDetector } from '../../media/dtmf-inband.ts';
 import type { RecordingHub } from '../../media/recording-hub.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,10 +30,14 @@ import type { CallErrorCode } from './errors.ts';
 
 export type CallEvents = {
   stateChanged: [from: CallState, to: CallState];
-  dtmf: [digit: string, side: LegSide, via: 'rfc4733' | 'info'];
+  dtmf: [digit: string, side: LegSide, via: DtmfSource];
   held: [side: LegSide, held: boolean];
   ended: [cdr: Cdr];
 };
+
+export type DtmfSource = 'rfc4733' | 'info' | 'inband';
+/** How close two reports of the same digit from different sources must be to count once. */
+const DTMF_DEDUP_MS = 300;
 
 export interface CallDeps {
   store: Store;
@@ -47,6 +52,8 @@ export interface CallDeps {
   prompts?: PromptLibrary;
   /** Where this call is recorded (undefined: not recorded). */
   recording?: { hub: RecordingHub; dir: string };
+  /** Sides whose audio is searched for in-band DTMF tones (runs on the recording's audio). */
+  inbandDtmf?: LegSide[];
   log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void; error: (o: object, m: string) => void };
 }
 
@@ -336,10 +343,21 @@ export class Call extends EventEmitter<CallEvents> {
     if (wasHeld !== hold) this.emit('held', from.side, hold);
   }
 
-  private onDigit(digit: string, side: LegSide, via: 'rfc4733' | 'info'): void {
+  /**
+   * One DTMF stream per call: a phone or carrier that sends a key press both as RFC 4733
+   * and as tones (or INFO) must not produce it twice, so the same digit from another source
+   * within DTMF_DEDUP_MS of the first is dropped.
+   */
+  private onDigit(digit: string, side: LegSide, via: DtmfSource): void {
+    const now = Date.now();
+    const last = this.lastDigit[side];
+    if (last && last.digit === digit && last.via !== via && now - last.at < DTMF_DEDUP_MS) return;
+    this.lastDigit[side] = { digit, via, at: now };
     if (this.dtmf[side].length < 256) this.dtmf[side] += digit;
     this.emit('dtmf', digit, side, via);
   }
+
+  private readonly lastDigit: Partial<Record<LegSide, { digit: string; via: DtmfSource; at: number }>> = {};
 
   /** Hang up calls whose RTP stopped (not while a side is on hold). */
   private watchMedia(): void {
@@ -377,6 +395,10 @@ export class Call extends EventEmitter<CallEvents> {
       this.recorder = recorder;
       this.recordingStartedAt = Date.now();
       this.recorder.on('failed', (code, message) => this.recordingFailed(code, message));
+      for (const side of this.deps.inbandDtmf ?? []) {
+        const detector = new InbandDtmfDetector((digit) => this.onDigit(digit, side, 'inband'));
+        this.recorder.on('frame', (s, samples) => s === side && detector.push(samples));
+      }
       await this.recorder.follow('caller', this.caller.media.producerId);
       await this.recorder.follow('callee', this.callee.media.producerId);
     } catch (err) {

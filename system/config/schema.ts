@@ -25,6 +25,8 @@ export const TrunkSchema = Type.Object({
   password: Type.Optional(Type.String({ maxLength: 128 })),
   registerExpires: Type.Optional(Type.Integer({ minimum: 60, maximum: 86400 })),
   maxChannels: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+  /** The carrier sends DTMF as tones in the audio: detect them (needs the call recorded). */
+  dtmfInband: Type.Optional(Type.Boolean()),
   /** Record calls on this trunk (default: recording.enabled). */
   record: Type.Optional(Type.Boolean()),
 });
