@@ -14,18 +14,15 @@ import type { CallCodecs, MediaEngine } from '../../media/media-engine.ts';
 import { SipLegMedia } from '../../media/sip-leg-media.ts';
 import { PromptPlayer, type PlayOutcome } from '../../media/prompt-player.ts';
 import type { PromptLibrary } from '../../media/prompt-library.ts';
-import { CallRecorder } from '../../media/call-recorder.ts';
-import { InbandDtmfDetector } from '../../media/dtmf-inband.ts';
 import type { RecordingHub } from '../../media/recording-hub.ts';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { InboundLeg } from './inbound-leg.ts';
 import { OutboundLeg, type OutboundTarget } from './outbound-leg.ts';
 import type { SipLeg, LegSide, IncomingReoffer } from './sip-leg.ts';
 import { canTransition, type CallState } from './call-states.ts';
 import { legSdp, remoteMediaOf } from './leg-sdp.ts';
 import { dispositionFor, mapCalleeFailure, type HangupCause } from './hangup.ts';
-import { writeCdr, type Cdr, type CdrParty, type RecordingRow } from './cdr.ts';
+import { writeCdr, type Cdr, type CdrParty } from './cdr.ts';
+import { CallRecording } from './call-recording.ts';
 import type { CallErrorCode } from './errors.ts';
 
 export type CallEvents = {
@@ -88,8 +85,7 @@ export class Call extends EventEmitter<CallEvents> {
   private readonly held = new Set<LegSide>();
   /** One prompt player per side, created on first use. */
   private readonly players = new Map<LegSide, PromptPlayer>();
-  private recorder?: CallRecorder;
-  private recordingStartedAt?: number;
+  private recording?: CallRecording;
   private readonly sessionId = String(Math.floor(Math.random() * 1e9));
   private endPromise?: Promise<void>;
 
@@ -386,30 +382,16 @@ export class Call extends EventEmitter<CallEvents> {
   private async startRecording(): Promise<void> {
     const rec = this.deps.recording;
     if (!rec || !this.router || !this.caller || !this.callee) return;
-    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
-    const dir = join(rec.dir, day);
-    try {
-      mkdirSync(dir, { recursive: true });
-      const recorder = await CallRecorder.start(this.router, this.setup.codecs, rec.hub, join(dir, `${this.id}.wav`));
-      if (this.endPromise) return void (await recorder.stop()); // the call ended while we set up
-      this.recorder = recorder;
-      this.recordingStartedAt = Date.now();
-      this.recorder.on('failed', (code, message) => this.recordingFailed(code, message));
-      for (const side of this.deps.inbandDtmf ?? []) {
-        const detector = new InbandDtmfDetector((digit) => this.onDigit(digit, side, 'inband'));
-        this.recorder.on('frame', (s, samples) => s === side && detector.push(samples));
-      }
-      await this.recorder.follow('caller', this.caller.media.producerId);
-      await this.recorder.follow('callee', this.callee.media.producerId);
-    } catch (err) {
-      this.recordingFailed((err as { code?: string }).code ?? 'CC_MEDIA_WAV_WRITE_FAILED', (err as Error).message);
-    }
-  }
-
-  private recordingFailed(code: string, message: string): void {
-    this.deps.log.error({ callId: this.id, code, message }, 'recording stopped (the call goes on)');
-    const store = this.deps.store;
-    void store.transaction(() => store.appendEvent('recording-stopped', { callId: this.id, code, message })).catch(() => undefined);
+    this.recording = new CallRecording({
+      callId: this.id,
+      store: this.deps.store,
+      hub: rec.hub,
+      dir: rec.dir,
+      inbandDtmf: this.deps.inbandDtmf ?? [],
+      onInbandDigit: (digit, side) => this.onDigit(digit, side, 'inband'),
+      log: this.deps.log,
+    });
+    await this.recording.start(this.router, this.setup.codecs, { caller: this.caller.media.producerId, callee: this.callee.media.producerId });
   }
 
   /** Verb: end the call from the system side (BYE answered legs, CANCEL/reject the rest). */
@@ -476,8 +458,8 @@ export class Call extends EventEmitter<CallEvents> {
     this.endPromise = (async () => {
       for (const t of this.timers) clearTimeout(t);
       for (const p of this.players.values()) p.close();
-      const recording = await this.recorder?.stop().catch(() => undefined);
       const endedAt = Date.now();
+      const recordingRow = await this.recording?.stop({ caller: this.setup.caller.number, callee: this.setup.callee.number }, endedAt);
       const [cq, bq] = await Promise.all([this.caller?.media.quality(), this.callee?.media.quality()]);
       this.caller?.media.close();
       this.callee?.media.close();
@@ -499,19 +481,6 @@ export class Call extends EventEmitter<CallEvents> {
         codec: this.setup.codecs.codec.name,
         quality: { caller: cq, callee: bq },
         dtmf: { ...this.dtmf },
-      };
-      const recordingRow: RecordingRow | undefined = recording && {
-        callId: this.id,
-        path: recording.path,
-        startedAt: this.recordingStartedAt ?? endedAt,
-        endedAt,
-        durationMs: recording.durationMs,
-        caller: this.setup.caller.number,
-        callee: this.setup.callee.number,
-        parties: [this.setup.caller.number, this.setup.callee.number],
-        bytes: recording.bytes,
-        sha256: recording.sha256,
-        stoppedBy: recording.stoppedBy,
       };
       try {
         await writeCdr(this.deps.store, cdr, recordingRow);

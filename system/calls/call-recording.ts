@@ -1,0 +1,80 @@
+// A call's recording as the call sees it: starts the media recorder at the answer, hooks the
+// in-band DTMF detectors to its audio, turns a failure (disk full) into an alert and an
+// event row without touching the call, and builds the index row written with the CDR.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { types } from 'mediasoup';
+import type { Store } from '../store/store.ts';
+import type { CallCodecs } from '../../media/media-engine.ts';
+import { CallRecorder } from '../../media/call-recorder.ts';
+import { InbandDtmfDetector } from '../../media/dtmf-inband.ts';
+import type { RecordingHub } from '../../media/recording-hub.ts';
+import type { RecordingRow } from './cdr.ts';
+import type { LegSide } from './sip-leg.ts';
+
+export interface CallRecordingOptions {
+  callId: string;
+  store: Store;
+  hub: RecordingHub;
+  dir: string;
+  /** Sides whose audio is searched for in-band DTMF. */
+  inbandDtmf: LegSide[];
+  onInbandDigit: (digit: string, side: LegSide) => void;
+  log: { error: (o: object, m: string) => void };
+}
+
+export class CallRecording {
+  private recorder?: CallRecorder;
+  private startedAt?: number;
+  private stopped = false;
+
+  constructor(private readonly o: CallRecordingOptions) {}
+
+  /** Start recording the two producers (one per side) on `router`. Never throws. */
+  async start(router: types.Router, codecs: CallCodecs, producers: Record<LegSide, string | undefined>): Promise<void> {
+    const { o } = this;
+    const dir = join(o.dir, new Date().toISOString().slice(0, 10).replace(/-/g, '/'));
+    try {
+      mkdirSync(dir, { recursive: true });
+      const recorder = await CallRecorder.start(router, codecs, o.hub, join(dir, `${o.callId}.wav`));
+      if (this.stopped) return void (await recorder.stop()); // the call ended while we set up
+      this.recorder = recorder;
+      this.startedAt = Date.now();
+      recorder.on('failed', (code, message) => this.failed(code, message));
+      for (const side of o.inbandDtmf) {
+        const detector = new InbandDtmfDetector((digit) => o.onInbandDigit(digit, side));
+        recorder.on('frame', (s, samples) => s === side && detector.push(samples));
+      }
+      await recorder.follow('caller', producers.caller);
+      await recorder.follow('callee', producers.callee);
+    } catch (err) {
+      this.failed((err as { code?: string }).code ?? 'CC_MEDIA_WAV_WRITE_FAILED', (err as Error).message);
+    }
+  }
+
+  private failed(code: string, message: string): void {
+    const { o } = this;
+    o.log.error({ callId: o.callId, code, message }, 'recording stopped (the call goes on)');
+    void o.store.transaction(() => o.store.appendEvent('recording-stopped', { callId: o.callId, code, message })).catch(() => undefined);
+  }
+
+  /** Finish the file; the index row for the CDR's transaction (undefined if nothing was recorded). */
+  async stop(parties: { caller: string; callee: string }, endedAt = Date.now()): Promise<RecordingRow | undefined> {
+    this.stopped = true;
+    const summary = await this.recorder?.stop().catch(() => undefined);
+    if (!summary) return undefined;
+    return {
+      callId: this.o.callId,
+      path: summary.path,
+      startedAt: this.startedAt ?? endedAt,
+      endedAt,
+      durationMs: summary.durationMs,
+      caller: parties.caller,
+      callee: parties.callee,
+      parties: [parties.caller, parties.callee],
+      bytes: summary.bytes,
+      sha256: summary.sha256,
+      stoppedBy: summary.stoppedBy,
+    };
+  }
+}
