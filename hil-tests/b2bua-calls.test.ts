@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
+import { carrierToUpstream } from './harness/topology.ts';
 import { runSipp } from './harness/sipp.ts';
 import { freePort } from './harness/ports.ts';
 import { RtpPeer } from './harness/rtp-peer.ts';
@@ -14,15 +15,7 @@ let upstreamPort: number;
 
 before(async () => {
   upstreamPort = await freePort('127.0.0.3');
-  box = await startBoxProcess({
-    trunks: [
-      { name: 'carrier', kind: 'static', host: '127.0.0.2' },
-      { name: 'upstream', kind: 'static', host: '127.0.0.3', port: upstreamPort },
-    ],
-    dids: [{ number: '*', trunk: 'carrier', destination: 'dial:' }],
-    dialPlan: [{ prefix: '9', trunk: 'upstream', strip: 1 }],
-    calls: { noAnswerTimeoutSec: 10 },
-  });
+  box = await startBoxProcess(carrierToUpstream(upstreamPort, { calls: { noAnswerTimeoutSec: 10 } }));
 });
 
 after(async () => {

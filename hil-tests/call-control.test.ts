@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
+import { carrierToUpstream } from './harness/topology.ts';
 import { runSipp } from './harness/sipp.ts';
 import { freePort } from './harness/ports.ts';
 import { RtpPeer, ulawRms } from './harness/rtp-peer.ts';
@@ -12,15 +13,7 @@ let box: BoxProcess;
 let upstreamPort: number;
 
 function boxConfig(port: number, calls: Record<string, unknown>) {
-  return {
-    trunks: [
-      { name: 'carrier', kind: 'static', host: '127.0.0.2' },
-      { name: 'upstream', kind: 'static', host: '127.0.0.3', port },
-    ],
-    dids: [{ number: '*', trunk: 'carrier', destination: 'dial:' }],
-    dialPlan: [{ prefix: '9', trunk: 'upstream', strip: 1 }],
-    calls,
-  };
+  return carrierToUpstream(port, { calls });
 }
 
 before(async () => {

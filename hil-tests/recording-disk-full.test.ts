@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBoxProcess } from './harness/box-process.ts';
+import { carrierToUpstream } from './harness/topology.ts';
 import { runSipp } from './harness/sipp.ts';
 import { freePort } from './harness/ports.ts';
 import { RtpPeer } from './harness/rtp-peer.ts';
@@ -18,15 +19,7 @@ test('a full disk stops the recording with an alert and an event, never the call
   const mount = mkdtempSync(join(tmpdir(), 'ccbox-full-'));
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount]);
   const upstreamPort = await freePort('127.0.0.3');
-  const box = await startBoxProcess({
-    trunks: [
-      { name: 'carrier', kind: 'static', host: '127.0.0.2' },
-      { name: 'upstream', kind: 'static', host: '127.0.0.3', port: upstreamPort },
-    ],
-    dids: [{ number: '*', destination: 'dial:' }],
-    dialPlan: [{ prefix: '9', trunk: 'upstream', strip: 1 }],
-    recording: { enabled: true, dir: mount },
-  });
+  const box = await startBoxProcess(carrierToUpstream(upstreamPort, { recording: { enabled: true, dir: mount } }));
   const caller = await RtpPeer.open('127.0.0.2');
   try {
     // 256 KiB holds about 8 s of 8 kHz 16-bit stereo; the call lasts 12 s.

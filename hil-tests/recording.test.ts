@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
+import { carrierToUpstream } from './harness/topology.ts';
 import { runSipp } from './harness/sipp.ts';
 import { freePort } from './harness/ports.ts';
 import { RtpPeer } from './harness/rtp-peer.ts';
@@ -19,16 +20,15 @@ let upstreamPort: number;
 
 before(async () => {
   upstreamPort = await freePort('127.0.0.3');
-  box = await startBoxProcess({
-    trunks: [
-      { name: 'carrier', kind: 'static', host: '127.0.0.2' },
-      { name: 'upstream', kind: 'static', host: '127.0.0.3', port: upstreamPort },
-      { name: 'private', kind: 'static', host: '127.0.0.4', record: false },
-      { name: 'tones', kind: 'static', host: '127.0.0.5', dtmfInband: true },
-    ],
-    dids: [{ number: '*', destination: 'dial:' }],
-    dialPlan: [{ prefix: '9', trunk: 'upstream', strip: 1 }],
-  });
+  box = await startBoxProcess(
+    carrierToUpstream(upstreamPort, {
+      trunks: [
+        { name: 'private', kind: 'static', host: '127.0.0.4', record: false },
+        { name: 'tones', kind: 'static', host: '127.0.0.5', dtmfInband: true },
+      ],
+      dids: [{ number: '*', destination: 'dial:' }],
+    }),
+  );
 });
 
 after(async () => {
