@@ -19,6 +19,7 @@
 //    confirm which calls carried media both ways through the whole window. Run with DTMF
 //    taps on (the default config), then, if time allows, with `calls.dtmfEvents: false`.
 // 4. Every box must end with no router and no transport left: `leaked_routers`.
+// Recording is off here (bench:media measures it): these figures are the B2BUA alone.
 // Prints RESULT lines last; exits 0 whenever it ran, non-zero only if it could not run.
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -120,7 +121,7 @@ async function baselineSetupRate(): Promise<number> {
 async function boxSetupRate(leaks: LeakTally): Promise<number> {
   const port = await freePort(CALLEE_IP);
   const uas = await startCallee('uas-box', port);
-  const box = await Box.start({ upstreamPorts: [port], dtmfEvents: true });
+  const box = await Box.start({ upstreamPorts: [port], dtmfEvents: true, recording: { enabled: false } });
   say(`box pid ${box.pid} (worker ${box.workerPids().join(',')}), SIP 127.0.0.1:${box.sipPort}`);
   try {
     const settleBetween = async () => {
@@ -292,7 +293,7 @@ async function holdCallsWithRtp(label: string, dtmfEvents: boolean, leaks: LeakT
   const rampSec = total / HOLD.setupCps;
   const holdMs = (rampSec + HOLD.answerWaitSec + HOLD.settleSec + HOLD.windowSec + HOLD.marginSec) * 1000;
   const uasPorts = await Promise.all(Array.from({ length: HOLD.pairs }, () => freePort(CALLEE_IP)));
-  const box = await Box.start({ upstreamPorts: uasPorts, dtmfEvents });
+  const box = await Box.start({ upstreamPorts: uasPorts, dtmfEvents, recording: { enabled: false } });
   say(`${label}: box pid ${box.pid} (worker ${box.workerPids().join(',')}), dtmfEvents=${dtmfEvents}; ${total} calls over ${HOLD.pairs} sipp pairs at ${HOLD.setupCps} calls/s, each held ${holdMs / 1000} s with ${HOLD.pps} RTP packets/s each way`);
   const startedAt = Date.now();
   const drops = new UdpDropTracker();

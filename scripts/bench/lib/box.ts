@@ -21,6 +21,8 @@ export interface BoxOptions {
   /** SIP port of the callee sipp for each upstream trunk: upstream0 answers dial prefix 90, upstream1 91, ... */
   upstreamPorts: number[];
   dtmfEvents: boolean;
+  /** The box's `recording` config; left out, the box's default applies (every call recorded). */
+  recording?: { enabled: boolean; dir?: string };
 }
 
 export interface BoxStatus {
@@ -44,6 +46,7 @@ function boxConfig(o: BoxOptions, sipPort: number, httpPort: number): object {
     trunks: [{ name: 'carrier', kind: 'static', host: CARRIER_IP }, ...upstream],
     dids: [{ number: '*', trunk: 'carrier', destination: 'dial:' }],
     dialPlan: upstream.map((t, i) => ({ prefix: dialPrefix(i), trunk: t.name, strip: 2 })),
+    ...(o.recording ? { recording: o.recording } : {}),
   };
 }
 
@@ -135,6 +138,21 @@ export class Box {
     const env = open({ path: join(this.dataDir, 'data', 'box.lmdb'), readOnly: true, maxDbs: 32 });
     try {
       return [...env.openDB({ name: 'cdr' }).getRange()].map(({ value }) => value as T);
+    } finally {
+      await env.close();
+    }
+  }
+
+  /** Where the box writes recordings unless the config names a folder (<data dir>/recordings). */
+  get recordingsDir(): string {
+    return join(this.dataDir, 'data', 'recordings');
+  }
+
+  /** Every row of one LMDB table of the box, e.g. 'recordings' (read-only, as cdrs()). */
+  async table<T>(name: string): Promise<T[]> {
+    const env = open({ path: join(this.dataDir, 'data', 'box.lmdb'), readOnly: true, maxDbs: 32 });
+    try {
+      return [...env.openDB({ name }).getRange()].map(({ value }) => value as T);
     } finally {
       await env.close();
     }

@@ -6,8 +6,12 @@ export interface LegQuality {
   packetsReceived: number;
   packetsLost: number;
   packetsSent: number;
+  /** RFC 3550 interarrival jitter of what the box received on this leg, ms (mediasoup's
+   *  running estimate when the call ended). */
+  jitterMs?: number;
 }
 export interface CdrRow {
+  callId?: string;
   disposition: string;
   answeredAt?: number;
   endedAt: number;
@@ -30,6 +34,12 @@ function correctedLoss(q: LegQuality | undefined): { lost: number; corrected: bo
 /** Each leg received at least 90 % of the packets a caller streams for its whole hold. */
 function mediaFlowed(c: CdrRow, expectedPackets: number): boolean {
   return [c.quality.caller, c.quality.callee].every((q) => (q?.packetsReceived ?? 0) >= 0.9 * expectedPackets);
+}
+
+/** The calls answered before the window that were still up at its end and carried media both
+ *  ways (the `covering` set of analyseCdrs, as rows). */
+export function callsHeld<T extends CdrRow>(cdrs: T[], window: { start: number; end: number }, expectedPackets: number): T[] {
+  return cdrs.filter((c) => c.answeredAt !== undefined && c.answeredAt <= window.start && c.endedAt >= window.end && mediaFlowed(c, expectedPackets));
 }
 
 function legTotals(rows: CdrRow[], leg: 'caller' | 'callee') {

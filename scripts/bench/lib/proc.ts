@@ -1,7 +1,7 @@
 // Linux /proc readings for benchmarks: CPU time of processes (utime+stime, all threads),
 // their children, resident memory, and per-socket UDP receive drops from /proc/net/udp.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 export const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
@@ -138,11 +138,50 @@ function socketKey(s: UdpSocket): string {
   return `${s.ip}:${s.port}:${s.inode}`;
 }
 
+/** Inodes of the sockets a process holds open (from its /proc/PID/fd links); empty if it is gone.
+ *  Matches UdpSocket.inode, e.g. to tell a process's own UDP sockets from others on the address. */
+export function socketInodes(pid: number): Set<number> {
+  const out = new Set<number>();
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return out;
+  }
+  for (const fd of fds) {
+    try {
+      const m = readlinkSync(`/proc/${pid}/fd/${fd}`).match(/^socket:\[(\d+)\]$/);
+      if (m) out.add(Number(m[1]));
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  return out;
+}
+
 /** Busy CPU seconds of the whole machine (all cores) so far, from /proc/stat. */
 export function machineBusySeconds(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, , , irq, softirq, steal] = f;
   return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
+}
+
+/** Kernel softirq CPU seconds of the whole machine so far (/proc/stat): on loopback, packet
+ *  delivery runs here and is charged to no process. */
+export function softirqSeconds(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return f[6] / CLOCK_TICKS;
+}
+
+/** CPU seconds used so far by every process on the machine, by pid, with its name. */
+export function allProcessCpu(): Map<number, { comm: string; seconds: number }> {
+  const out = new Map<number, { comm: string; seconds: number }>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const st = readStat(Number(name));
+    if (st) out.set(st.pid, { comm: st.comm, seconds: st.ticks / CLOCK_TICKS });
+  }
+  return out;
 }
 
 /** The kernel's machine-wide UDP counters (/proc/net/snmp), e.g. RcvbufErrors, SndbufErrors. */

@@ -1,0 +1,619 @@
+// Media benchmark (`npm run bench:media`, no arguments, < 10 min on the 2-core box): what
+// recording every call costs the box while it holds 600 G.711 calls with RTP both ways.
+// Conventions: docs/BENCHMARKS.md; peers and measuring pitfalls: docs/TESTING.md.
+//
+// The hold phase of bench:calls (lib/hold.ts: 6 caller/callee sipp pairs × 100 calls, each
+// caller streaming a tone at 50 packets/s, each callee echoing it) runs twice, each time on a
+// fresh box with the default config (DTMF taps on):
+//   1. baseline: `recording: { enabled: false }`;
+//   2. `recording: { enabled: true }` (the box's default): every call written as a two-channel
+//      WAV under <data dir>/recordings/YYYY/MM/DD/<callId>.wav, indexed in the LMDB table
+//      `recordings` with its size and SHA-256.
+// For each run, over a 20 s window once every call is answered: calls held (answered before
+// the window, still up at its end, media both ways: CDRs + GET /api/status), RTP loss from the
+// box's CDR counters (corrected for mediasoup's seq-0 cycle, lib/cdr.ts), UDP receive drops on
+// the box's own sockets (media, SIP, the daemon's recording socket) apart from drops on the
+// callee sipps' echo sockets (the tool's, not the box's: they show up as loss on the callee
+// legs), CPU of the daemon (node) and its mediasoup worker, and how fast the recordings grow
+// on disk. After the run: every answered call must have a recording row without stoppedBy
+// whose file exists with exactly the indexed size (`recordings_missing`); checksums, WAV
+// headers, the audio itself (how late each recording starts, silent frames once a channel has
+// sound: RTP the recorder never got) and recorded duration against wall time are checked too.
+// Every box must end with no router left (`leaked_routers`). `rtp_loss_pct` is the CDR loss as
+// the box counted it; `rtp_loss_pct_without_echo_drops` takes off the packets the callee sipps'
+// echo sockets dropped (those never came back to the box: the tool's loss, not the box's).
+// What else ran on the machine during each window (kernel softirq, other processes) is printed.
+//
+// Jitter. The figure asked for is the jitter the box adds. The box's CDR gives, per leg, the
+// RFC 3550 interarrival jitter of what the box *received* (mediasoup's running estimate when
+// the call ended, i.e. roughly the last 16 packets, at the worker's millisecond clock). On
+// the callee leg that is the audio that went caller -> box -> callee sipp -> echoed -> box, so
+// it carries the box's forwarding jitter towards the callee (plus the echoing sipp's own and
+// the worker's receive timing). `added_jitter_p99_ms` = p99 over the held calls' callee legs
+// of that CDR jitter with recording − the same without: the receive-side interarrival jitter
+// difference, not a direct send-side measure. A direct measure from the callers is impossible:
+// sipp callers never read their media socket, so nothing measures the RTP the box sends them.
+// What can be measured directly is the box's send timing on the wire: dumpcap captures pair
+// 0's caller->box and box->callee RTP on `lo` (kernel stamps at send time), each forwarded
+// packet is paired with the one the caller sent (same RTP timestamp, lib/rtp-capture.ts), and
+// the variation of the box's transit time is the jitter the box adds on the way to the
+// callees, per stream as RFC 3550 jitter (`send_transit_jitter_p99_ms`,
+// `added_send_jitter_p99_ms`). The capture (about 100 calls × 2 streams) costs about 1 % of a
+// core in both runs alike; its own drops are printed. Read the CDR figure next to the wire
+// figures: at 600 calls the CDR jitter also reflects when the busy worker gets round to reading
+// its sockets and how busy the echoing sipps are (caller legs, whose packets leave sipp with
+// ~2 ms jitter on the wire, have shown 6-45 ms in the CDRs), so other load on the machine moves
+// it (once it stayed flat between the runs while the wire showed the box adding ~25 ms).
+//
+// Prints RESULT lines last; exits 0 whenever it ran, non-zero only if it could not run.
+// BENCH_MEDIA_SMOKE=1 runs a 10-call version in under a minute (to check the script itself).
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { freePort } from '../../hil-tests/harness/ports.ts';
+import { cleanupAll, cleanupOnSignals } from './lib/cleanup.ts';
+import { Box, CALLEE_IP, CARRIER_IP, sleep } from './lib/box.ts';
+import { UdpDropTracker, allProcessCpu, socketInodes, softirqSeconds, udpCounters } from './lib/proc.ts';
+import { elapsedSec, printResults, record, round, say } from './lib/report.ts';
+import { analyseCdrs, callsHeld, reportCdrs, type CdrRow } from './lib/cdr.ts';
+import {
+  HOLD_600, describeStatus, finishBox, holdCalls, holdMs, measureWindow, newLeakTally, rampSec, reportDrops, reportIdleLoad,
+  reportSippPairs, startRtpPairs, waitForCalls, type HoldPlan, type LeakTally, type RtpPair,
+} from './lib/hold.ts';
+import { boxTransit, percentile, readPcapRtp, startRtpCapture, streamJitter, streamsOf, type RtpCapture } from './lib/rtp-capture.ts';
+
+const SMOKE = Boolean(process.env.BENCH_MEDIA_SMOKE);
+const PLAN: HoldPlan = SMOKE ? { pairs: 1, callsPerPair: 10, setupCps: 10, answerWaitSec: 5, settleSec: 1, windowSec: 5, marginSec: 3, pps: 50 } : HOLD_600;
+/** Transports of a call: one plain transport per leg and one direct transport per leg for the
+ *  DTMF taps; a recorded call adds the recorder's plain transport. */
+const TRANSPORTS_PER_CALL = { legs: 4, recorder: 1 };
+/** Consumers of a call: one per leg (the other party's audio), one DTMF tap per leg; a recorded call adds one per side. */
+const CONSUMERS_PER_CALL = { legs: 4, recorder: 2 };
+/** A recording is 16-bit PCM, 2 channels, 8 kHz, after a 44-byte header. */
+const WAV = { header: 44, bytesPerSec: 8000 * 2 * 2, frameSamples: 160 };
+/** Frames whose peak stays below this are silence (the tone peaks near 8000). */
+const SILENCE_PEAK = 200;
+const BUDGET = { totalSec: 600, watchdogSec: 585, secondRunNeedsSec: 150 };
+
+interface MediaCdr extends CdrRow {
+  callId: string;
+}
+
+interface RecordingRow {
+  callId: string;
+  path: string;
+  startedAt: number;
+  endedAt: number;
+  durationMs: number;
+  bytes: number;
+  sha256: string;
+  stoppedBy?: string;
+}
+
+interface RecordingCheck {
+  rows: number;
+  answered: number;
+  /** Answered calls without a complete recording: no row, stoppedBy set, file missing or of another size. */
+  missing: number;
+  noRow: number;
+  stopped: Record<string, number>;
+  noFile: number;
+  sizeMismatch: number;
+  badChecksum: number;
+  badHeader: number;
+  /** Rows whose path is not <recordings>/YYYY/MM/DD/<callId>.wav. */
+  oddPath: number;
+  /** Files on disk no row names, rows no answered call has. */
+  strayFiles: number;
+  strayRows: number;
+  /** Silent 20 ms frames after a channel's first sound (last second left out), in %, per channel. */
+  gapPct: { caller: number; callee: number };
+  filesWithGaps: number;
+  /** Silence at the start of each channel, ms: p50, p99, max over recordings (caller, callee). */
+  leadingMs: { caller: [number, number, number]; callee: [number, number, number] };
+  /** From the answer to the recording's start (index row startedAt - CDR answeredAt), ms: p50, p99, max. */
+  startDelayMs: [number, number, number];
+  /** Recorded duration / wall time from the recording's start to the call's end: min, median. */
+  durationRatio: { min: number; median: number };
+  /** Call ids with a complete recording. */
+  complete: Set<string>;
+  examples: string[];
+}
+
+interface WireResult {
+  captured?: number;
+  dropped?: number;
+  inStreams: number;
+  outStreams: number;
+  /** Per-stream RFC 3550 jitter (mean over the window) of what the caller sent and of what the box sent on. */
+  inJitterP99: number;
+  outJitterP99: number;
+  /** Sequence gaps on the wire inside the window: caller -> box, box -> callee. */
+  inGaps: number;
+  outGaps: number;
+  matched: number;
+  unmatched: number;
+  transitP50: number;
+  transitP99: number;
+  transitP999: number;
+  transitMax: number;
+  /** Per-stream RFC 3550 jitter of the box's transit time (the jitter the box adds), p50 and p99 over streams. */
+  transitJitterP50: number;
+  transitJitterP99: number;
+}
+
+interface RunResult {
+  label: string;
+  recording: boolean;
+  held: number;
+  lossPct: number;
+  lossPctRaw: number;
+  /** Loss with the packets the callee sipps' echo sockets dropped taken off (those never came back: the tool's). */
+  lossPctBox: number;
+  drops: { boxMedia: number; boxSip: number; boxNodeOther: number; calleeEcho: number };
+  calleeJitter: { p50: number; p99: number; max: number; legs: number };
+  callerJitterP99: number;
+  cpu: Record<string, number>;
+  windowSec: number;
+  answerMs: number;
+  /** Growth of the recordings on disk over the window, bytes/s; and the same from the index rows. */
+  diskBytesPerSec?: number;
+  rowBytesPerSec?: number;
+  recordings?: RecordingCheck;
+  /** Held calls with a complete recording (capped by the fewest calls the box reported in the window). */
+  recordedHeld?: number;
+  wire?: WireResult;
+}
+
+// ---------------------------------------------------------------- recordings on disk
+
+function wavFiles(dir: string): { path: string; size: number }[] {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return wavFiles(p);
+    if (!e.name.endsWith('.wav')) return [];
+    try {
+      return [{ path: p, size: statSync(p).size }];
+    } catch {
+      return []; // removed meanwhile
+    }
+  });
+}
+
+const diskBytes = (dir: string) => wavFiles(dir).reduce((n, f) => n + f.size, 0);
+
+/** The header of a 2-channel 8 kHz 16-bit WAV whose sizes match the file; undefined when fine. */
+function headerProblem(buf: Buffer): string | undefined {
+  if (buf.length < WAV.header) return 'shorter than a header';
+  if (buf.toString('latin1', 0, 4) !== 'RIFF' || buf.toString('latin1', 8, 12) !== 'WAVE') return 'not RIFF/WAVE';
+  if (buf.readUInt32LE(4) !== buf.length - 8) return `RIFF size ${buf.readUInt32LE(4)} for a file of ${buf.length}`;
+  if (buf.toString('latin1', 12, 16) !== 'fmt ' || buf.readUInt16LE(20) !== 1) return 'no PCM fmt chunk first';
+  const [channels, rate, bits] = [buf.readUInt16LE(22), buf.readUInt32LE(24), buf.readUInt16LE(34)];
+  if (channels !== 2 || rate !== 8000 || bits !== 16) return `fmt ${channels} ch ${rate} Hz ${bits} bit`;
+  if (buf.toString('latin1', 36, 40) !== 'data') return 'no data chunk at 36';
+  const data = buf.readUInt32LE(40);
+  if (data !== buf.length - WAV.header && data + 1 !== buf.length - WAV.header) return `data size ${data} for ${buf.length - WAV.header} bytes after the header`;
+  return undefined;
+}
+
+/** Silence per channel: how long each channel stays silent from the recording's start (the
+ *  recorder not yet fed), and silent frames after that channel's first sound up to its last
+ *  second (the caller pauses its tone before the BYE): audio lost while the call went on. */
+function audioGaps(buf: Buffer): { leadingFrames: [number, number]; frames: [number, number]; silent: [number, number] } {
+  const bytes = buf.subarray(WAV.header);
+  const aligned = bytes.byteOffset % 2 ? Buffer.from(bytes) : bytes;
+  const samples = new Int16Array(aligned.buffer, aligned.byteOffset, Math.floor(aligned.length / 2));
+  const frameLen = WAV.frameSamples * 2;
+  const total = Math.floor(samples.length / frameLen);
+  const first: [number, number] = [-1, -1];
+  const frames: [number, number] = [0, 0];
+  const silent: [number, number] = [0, 0];
+  for (let f = 0; f < total - 50; f++) {
+    const peak = [0, 0];
+    for (let i = f * frameLen; i < (f + 1) * frameLen; i += 2) {
+      peak[0] = Math.max(peak[0], Math.abs(samples[i]));
+      peak[1] = Math.max(peak[1], Math.abs(samples[i + 1]));
+    }
+    for (const ch of [0, 1] as const) {
+      const sound = peak[ch] >= SILENCE_PEAK;
+      if (first[ch] < 0 && sound) first[ch] = f;
+      if (first[ch] < 0) continue;
+      frames[ch]++;
+      if (!sound) silent[ch]++;
+    }
+  }
+  return { leadingFrames: [first[0] < 0 ? total : first[0], first[1] < 0 ? total : first[1]], frames, silent };
+}
+
+/** Every answered call against the `recordings` index and the files on disk. */
+function checkRecordings(dir: string, cdrs: MediaCdr[], rows: RecordingRow[]): RecordingCheck {
+  const answered = cdrs.filter((c) => c.answeredAt !== undefined);
+  const byCall = new Map(rows.map((r) => [r.callId, r]));
+  const c: RecordingCheck = {
+    rows: rows.length, answered: answered.length, missing: 0, noRow: 0, stopped: {}, noFile: 0, sizeMismatch: 0, badChecksum: 0, badHeader: 0, oddPath: 0,
+    strayFiles: 0, strayRows: 0, gapPct: { caller: 0, callee: 0 }, filesWithGaps: 0, leadingMs: { caller: [NaN, NaN, NaN], callee: [NaN, NaN, NaN] }, startDelayMs: [NaN, NaN, NaN], durationRatio: { min: NaN, median: NaN }, complete: new Set(), examples: [],
+  };
+  const example = (s: string) => c.examples.length < 6 && c.examples.push(s);
+  const frames = [0, 0];
+  const silent = [0, 0];
+  const leading: [number[], number[]] = [[], []];
+  const delays: number[] = [];
+  const ratios: number[] = [];
+  for (const call of answered) {
+    const row = byCall.get(call.callId);
+    if (!row) {
+      c.noRow++;
+      c.missing++;
+      example(`call ${call.callId}: no recording row`);
+      continue;
+    }
+    let problem = false;
+    if (row.stoppedBy !== undefined) {
+      c.stopped[row.stoppedBy] = (c.stopped[row.stoppedBy] ?? 0) + 1;
+      example(`call ${call.callId}: stoppedBy ${row.stoppedBy}`);
+      problem = true;
+    }
+    if (!/^\d{4}\/\d{2}\/\d{2}\/[^/]+\.wav$/.test(relative(dir, row.path)) || !row.path.endsWith(`/${call.callId}.wav`)) {
+      c.oddPath++;
+      example(`call ${call.callId}: path ${row.path}`);
+    }
+    let buf: Buffer;
+    try {
+      buf = readFileSync(row.path);
+    } catch {
+      c.noFile++;
+      c.missing++;
+      example(`call ${call.callId}: ${row.path} not on disk`);
+      continue;
+    }
+    if (buf.length !== row.bytes) {
+      c.sizeMismatch++;
+      example(`call ${call.callId}: ${buf.length} bytes on disk, ${row.bytes} indexed`);
+      problem = true;
+    }
+    if (problem) {
+      c.missing++;
+      continue;
+    }
+    c.complete.add(call.callId);
+    delays.push(row.startedAt - call.answeredAt!);
+    if (createHash('sha256').update(buf).digest('hex') !== row.sha256) {
+      c.badChecksum++;
+      example(`call ${call.callId}: SHA-256 differs from the index`);
+    }
+    const bad = headerProblem(buf);
+    if (bad) {
+      c.badHeader++;
+      example(`call ${call.callId}: header: ${bad}`);
+      continue;
+    }
+    const gaps = audioGaps(buf);
+    for (const ch of [0, 1]) {
+      frames[ch] += gaps.frames[ch];
+      silent[ch] += gaps.silent[ch];
+      leading[ch].push(gaps.leadingFrames[ch] * 20);
+    }
+    if (gaps.silent[0] > 0.01 * gaps.frames[0] || gaps.silent[1] > 0.01 * gaps.frames[1]) c.filesWithGaps++;
+    if (row.endedAt > row.startedAt) ratios.push(row.durationMs / (row.endedAt - row.startedAt));
+  }
+  const answeredIds = new Set(answered.map((a) => a.callId));
+  c.strayRows = rows.filter((r) => !answeredIds.has(r.callId)).length;
+  const indexed = new Set(rows.map((r) => r.path));
+  c.strayFiles = wavFiles(dir).filter((f) => !indexed.has(f.path)).length;
+  c.gapPct = { caller: frames[0] ? (100 * silent[0]) / frames[0] : 0, callee: frames[1] ? (100 * silent[1]) / frames[1] : 0 };
+  const spread = (xs: number[]): [number, number, number] => [percentile(xs, 50), percentile(xs, 99), xs.length ? Math.max(...xs) : NaN];
+  c.leadingMs = { caller: spread(leading[0]), callee: spread(leading[1]) };
+  c.startDelayMs = spread(delays);
+  c.durationRatio = { min: ratios.length ? Math.min(...ratios) : NaN, median: percentile(ratios, 50) };
+  return c;
+}
+
+function reportRecordings(label: string, c: RecordingCheck): void {
+  const stopped = Object.entries(c.stopped).map(([k, v]) => `${k} ${v}`).join(' ') || '0';
+  say(
+    `${label}: recordings: ${c.rows} index rows for ${c.answered} answered calls; missing ${c.missing} (no row ${c.noRow}, stoppedBy ${stopped}, file gone ${c.noFile}, size on disk != indexed ${c.sizeMismatch}); ` +
+      `checksum differs ${c.badChecksum}, bad WAV header ${c.badHeader}, unexpected path ${c.oddPath}, files without a row ${c.strayFiles}, rows without an answered call ${c.strayRows}`,
+  );
+  const ms = (xs: number[]) => xs.map((x) => round(x, 0)).join('/');
+  say(
+    `${label}: recorded audio: from the answer to the recording's start p50/p99/max ${ms(c.startDelayMs)} ms; silence at the start p50/p99/max ${ms(c.leadingMs.caller)} ms (caller channel), ${ms(c.leadingMs.callee)} ms (callee channel); ` +
+      `after that, silent 20 ms frames ${round(c.gapPct.caller, 3)} % (caller), ${round(c.gapPct.callee, 3)} % (callee), files with > 1 % ${c.filesWithGaps}; ` +
+      `recorded duration / wall time from the recording's start to the call's end min ${round(c.durationRatio.min, 4)}, median ${round(c.durationRatio.median, 4)}`,
+  );
+  for (const e of c.examples) say(`  ${e}`);
+}
+
+// ---------------------------------------------------------------- the wire (pair 0)
+
+/** pair 0's RTP towards the box and from the box to its callee. */
+function captureFilter(pair: RtpPair): string {
+  return `udp and ((src host ${CARRIER_IP} and src port ${pair.uacMediaPort}) or (dst host ${CALLEE_IP} and dst port ${pair.uasMediaPort}))`;
+}
+
+function analyseWire(file: string, pair: RtpPair, window: { start: number; end: number }, counts: { captured?: number; dropped?: number }): WireResult {
+  const packets = readPcapRtp(file);
+  const inputs = streamsOf(packets, (p) => p.src === CARRIER_IP && p.sport === pair.uacMediaPort);
+  const outputs = streamsOf(packets, (p) => p.dst === CALLEE_IP && p.dport === pair.uasMediaPort);
+  const inJ = streamJitter(inputs, window);
+  const outJ = streamJitter(outputs, window);
+  const transit = boxTransit(inputs, outputs, window);
+  return {
+    ...counts,
+    inStreams: inJ.streams,
+    outStreams: outJ.streams,
+    inJitterP99: percentile(inJ.jitterMs, 99),
+    outJitterP99: percentile(outJ.jitterMs, 99),
+    inGaps: inJ.gaps,
+    outGaps: outJ.gaps,
+    matched: transit.matched,
+    unmatched: transit.unmatched,
+    transitP50: percentile(transit.transitMs, 50),
+    transitP99: percentile(transit.transitMs, 99),
+    transitP999: percentile(transit.transitMs, 99.9),
+    transitMax: transit.transitMs.length ? transit.transitMs.reduce((a, b) => Math.max(a, b)) : NaN,
+    transitJitterP50: percentile(transit.streamTransitJitter, 50),
+    transitJitterP99: percentile(transit.streamTransitJitter, 99),
+  };
+}
+
+function reportWire(label: string, w: WireResult): void {
+  say(
+    `${label}: wire (pair 0, dumpcap on lo: ${w.captured ?? '?'} packets captured, ${w.dropped ?? '?'} dropped by the capture): ` +
+      `caller->box ${w.inStreams} streams, jitter p99 ${round(w.inJitterP99, 3)} ms, seq gaps ${w.inGaps}; box->callee ${w.outStreams} streams, jitter p99 ${round(w.outJitterP99, 3)} ms, seq gaps ${w.outGaps}`,
+  );
+  say(
+    `${label}: wire: box transit caller->callee (${w.matched} streams paired, ${w.unmatched} not): p50 ${round(w.transitP50, 3)} ms, p99 ${round(w.transitP99, 3)}, p99.9 ${round(w.transitP999, 3)}, max ${round(w.transitMax, 1)}; ` +
+      `per-stream RFC 3550 jitter of the transit p50 ${round(w.transitJitterP50, 3)} ms, p99 ${round(w.transitJitterP99, 3)} ms`,
+  );
+}
+
+/** CDR loss in % after taking off what the callee sipps' echo sockets dropped. */
+function lossWithoutEcho(c: ReturnType<typeof analyseCdrs>, echoDrops: number): number {
+  const lost = c.caller.lost + c.callee.lost;
+  const received = c.caller.received + c.callee.received;
+  return received + lost ? (100 * Math.max(0, lost - echoDrops)) / (received + lost) : 0;
+}
+
+// ---------------------------------------------------------------- the rest of the machine
+
+/** What else used the CPU over the window: kernel softirq (loopback packet delivery, charged to
+ *  no process) and any process not ours above 2 % of a core (another job on a shared machine). */
+function othersBegin() {
+  return { procs: allProcessCpu(), softirq: softirqSeconds() };
+}
+
+function othersEnd(begin: ReturnType<typeof othersBegin>, seconds: number, ours: number[]): string {
+  const skip = new Set([...ours, process.pid, process.ppid]);
+  const busy: string[] = [];
+  for (const [pid, now] of allProcessCpu()) {
+    if (skip.has(pid)) continue;
+    const pct = (100 * (now.seconds - (begin.procs.get(pid)?.seconds ?? 0))) / seconds;
+    if (pct >= 2) busy.push(`${now.comm}(${pid}) ${round(pct, 0)} %`);
+  }
+  const softirq = (100 * (softirqSeconds() - begin.softirq)) / seconds;
+  return `kernel softirq ${round(softirq, 0)} % of a core; other processes above 2 %: ${busy.join(', ') || 'none'}`;
+}
+
+// ---------------------------------------------------------------- one hold run
+
+async function holdRun(label: string, recording: boolean, leaks: LeakTally): Promise<RunResult> {
+  const total = holdCalls(PLAN);
+  const hold = holdMs(PLAN);
+  const uasPorts = await Promise.all(Array.from({ length: PLAN.pairs }, () => freePort(CALLEE_IP)));
+  const box = await Box.start({ upstreamPorts: uasPorts, dtmfEvents: true, recording: { enabled: recording } });
+  // The daemon's own sockets (SIP, and the recording hub when recording is on).
+  const nodeInodes = socketInodes(box.pid);
+  say(`${label}: box pid ${box.pid} (worker ${box.workerPids().join(',')}), recording ${recording ? 'on' : 'off'}; ${total} calls over ${PLAN.pairs} sipp pairs at ${PLAN.setupCps} calls/s, each held ${hold / 1000} s with ${PLAN.pps} RTP packets/s each way`);
+  const startedAt = Date.now();
+  const drops = new UdpDropTracker();
+  const snmpBefore = udpCounters();
+  drops.start();
+  const pairs = await startRtpPairs(box, uasPorts, PLAN);
+  let capture: RtpCapture | undefined;
+  try {
+    try {
+      capture = await startRtpCapture(label, captureFilter(pairs[0]));
+    } catch (err) {
+      say(`${label}: no wire capture: ${(err as Error).message}`);
+    }
+    const up = await waitForCalls(box, total, (rampSec(PLAN) + PLAN.answerWaitSec) * 1000);
+    const perCall = TRANSPORTS_PER_CALL.legs + (recording ? TRANSPORTS_PER_CALL.recorder : 0);
+    const allSetUp = `transports=${total * perCall} consumers=${total * (CONSUMERS_PER_CALL.legs + (recording ? CONSUMERS_PER_CALL.recorder : 0))}`;
+    say(`${label}: after ${round((Date.now() - startedAt) / 1000, 1)} s: ${describeStatus(up)} (every call fully set up, taps and recorder included: ${allSetUp})`);
+    await sleep(PLAN.settleSec * 1000);
+    // The window must close before the first call's hold ends.
+    const window = { start: Date.now(), end: Math.min(Date.now() + PLAN.windowSec * 1000, startedAt + hold - 1500) };
+    const disk0 = { at: performance.now(), bytes: recording ? diskBytes(box.recordingsDir) : 0 };
+    const others = othersBegin();
+    const { sampled, usage } = await measureWindow(label, box, pairs, window.end, capture ? { capture: [capture.pid] } : {});
+    const ours = [box.pid, ...box.workerPids(), ...pairs.flatMap((p) => [p.uac.pid, p.uas.pid]), capture?.pid ?? 0];
+    say(`${label}: the rest of the machine over the window: ${othersEnd(others, usage.seconds, ours)}`);
+    if (sampled.last) say(`${label}: at the window's end: ${describeStatus(sampled.last)} (fully set up: ${allSetUp})`);
+    const disk1 = { at: performance.now(), bytes: recording ? diskBytes(box.recordingsDir) : 0 };
+    const diskBytesPerSec = recording ? (disk1.bytes - disk0.bytes) / ((disk1.at - disk0.at) / 1000) : undefined;
+    if (recording) say(`${label}: recordings on disk grew ${round((disk1.bytes - disk0.bytes) / 1e6, 1)} MB over the window: ${round(diskBytesPerSec! / 1e6, 3)} MB/s (${sampled.minCalls} calls × ${WAV.bytesPerSec} B/s = ${round((sampled.minCalls * WAV.bytesPerSec) / 1e6, 3)} MB/s expected)`);
+    const answerMs = await reportSippPairs(label, pairs, PLAN);
+    const wireCounts = capture ? await capture.stop() : undefined;
+    const dropped = reportDrops(label, drops, snmpBefore, box, pairs, nodeInodes);
+    const expectedPackets = (PLAN.pps * hold) / 1000;
+    const fromBox = await finishBox(label, box, leaks, perCall, async () => {
+      const cdrs = await box.cdrs<MediaCdr>();
+      const rows = await box.table<RecordingRow>('recordings');
+      return { cdrs, rows, check: checkRecordings(box.recordingsDir, cdrs, rows) };
+    });
+    const cdrs = analyseCdrs(fromBox.cdrs, window, expectedPackets);
+    reportCdrs(label, cdrs);
+    const held = callsHeld(fromBox.cdrs, window, expectedPackets);
+    const calleeJ = held.map((c) => c.quality.callee?.jitterMs).filter((j): j is number => j !== undefined);
+    const callerJ = held.map((c) => c.quality.caller?.jitterMs).filter((j): j is number => j !== undefined);
+    const calleeJitter = { p50: percentile(calleeJ, 50), p99: percentile(calleeJ, 99), max: calleeJ.length ? Math.max(...calleeJ) : NaN, legs: calleeJ.length };
+    say(`${label}: CDR jitter of the held calls (what the box received), ms: callee legs p50 ${round(calleeJitter.p50, 3)}, p99 ${round(calleeJitter.p99, 3)}, max ${round(calleeJitter.max, 3)} (${calleeJ.length} legs); caller legs p99 ${round(percentile(callerJ, 99), 3)}`);
+    const result: RunResult = {
+      label,
+      recording,
+      held: Math.min(sampled.minCalls, held.length),
+      lossPct: cdrs.lossPct,
+      lossPctRaw: cdrs.lossPctRaw,
+      lossPctBox: lossWithoutEcho(cdrs, dropped.calleeEcho.drops),
+      drops: { boxMedia: dropped.boxMedia.drops, boxSip: dropped.boxSip.drops, boxNodeOther: dropped.boxNodeOther.drops, calleeEcho: dropped.calleeEcho.drops },
+      calleeJitter,
+      callerJitterP99: percentile(callerJ, 99),
+      cpu: usage.pct,
+      windowSec: usage.seconds,
+      answerMs,
+      diskBytesPerSec,
+    };
+    const check = fromBox.check;
+    if (recording) {
+      reportRecordings(label, check);
+      result.recordings = check;
+      result.recordedHeld = Math.min(sampled.minCalls, held.filter((c) => check.complete.has(c.callId)).length);
+      // The same rate from the index: each row's bytes spread evenly over its recording time, the part inside the window.
+      const inWindow = fromBox.rows.reduce((n, r) => {
+        const overlap = Math.min(r.endedAt, window.end) - Math.max(r.startedAt, window.start);
+        return n + (overlap > 0 && r.endedAt > r.startedAt ? (r.bytes * overlap) / (r.endedAt - r.startedAt) : 0);
+      }, 0);
+      result.rowBytesPerSec = inWindow / ((window.end - window.start) / 1000);
+      say(`${label}: from the index rows: ${round(result.rowBytesPerSec / 1e6, 3)} MB/s of recording over the window`);
+    } else if (check.rows || check.strayFiles) say(`${label}: recording is off, yet ${check.rows} recording rows and ${check.strayFiles} files exist`);
+    else say(`${label}: recording off: no recording rows, no files (as expected)`);
+    if (capture && wireCounts) {
+      try {
+        result.wire = analyseWire(capture.file, pairs[0], window, wireCounts);
+        reportWire(label, result.wire);
+      } catch (err) {
+        say(`${label}: wire capture unreadable: ${(err as Error).message}; dumpcap said: ${wireCounts.stderr}`);
+      }
+    }
+    return result;
+  } finally {
+    await capture?.stop();
+    capture?.remove();
+    await Promise.all(pairs.flatMap((p) => [p.uac.kill(), p.uas.kill()]));
+    await box.stop();
+  }
+}
+
+// ---------------------------------------------------------------- results
+
+/** Run a hold against a box; a box that crashes or stops answering is a result (logged, its
+ *  figures left out, counted in box_phase_errors), not a reason to stop the benchmark. */
+async function boxPhase<T>(name: string, errors: string[], fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    say(`${name} FAILED: ${(err as Error).stack ?? err}`);
+    errors.push(name);
+    return undefined;
+  }
+}
+
+function checkTools(): void {
+  try {
+    execFileSync('sipp', ['-v'], { stdio: 'ignore' });
+  } catch (err) {
+    // sipp -v exits 99 after printing its version; only a missing binary is fatal.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('sipp not found: apt-get install -y sip-tester');
+  }
+  try {
+    execFileSync('dumpcap', ['-v'], { stdio: 'ignore' });
+  } catch {
+    say('dumpcap not found (apt-get install -y tshark): the wire jitter figures are left out');
+  }
+}
+
+const boxCpu = (r: RunResult | undefined) => (r ? r.cpu.node + r.cpu.worker : undefined);
+const diff = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || Number.isNaN(a) || Number.isNaN(b) ? undefined : a - b);
+
+function recordResults(base: RunResult | undefined, rec: RunResult | undefined, leaks: LeakTally, errors: string[]): void {
+  const target = `>=${holdCalls(PLAN)}`;
+  if (rec?.recordedHeld !== undefined) record({ figure: 'recorded_calls', value: rec.recordedHeld, unit: 'calls', baseline: base?.held, target });
+  if (rec) record({ figure: 'held_calls_recording', value: rec.held, unit: 'calls', baseline: base?.held, target });
+  else if (base) record({ figure: 'held_calls_no_recording', value: base.held, unit: 'calls', target });
+  if (rec) record({ figure: 'rtp_loss_pct', value: round(rec.lossPct, 4), unit: '%', baseline: base && round(base.lossPct, 4), target: '<=0.1' });
+  else if (base) record({ figure: 'rtp_loss_pct_no_recording', value: round(base.lossPct, 4), unit: '%', target: '<=0.1' });
+  if (rec) record({ figure: 'rtp_loss_pct_without_echo_drops', value: round(rec.lossPctBox, 4), unit: '%', baseline: base && round(base.lossPctBox, 4), target: '-' });
+  for (const r of [rec, base]) {
+    if (!r) continue;
+    const suffix = r.recording ? '' : '_no_recording';
+    record({ figure: `rtp_drops_box_sockets${suffix}`, value: r.drops.boxMedia + r.drops.boxSip, unit: 'packets', target: '-' });
+    record({ figure: `rtp_drops_echo_sockets_sipp${suffix}`, value: r.drops.calleeEcho, unit: 'packets', target: '-' });
+  }
+  if (rec) record({ figure: 'rtp_drops_recording_socket', value: rec.drops.boxNodeOther, unit: 'packets', target: '-' });
+  const rj = rec?.calleeJitter.p99;
+  const bj = base?.calleeJitter.p99;
+  if (rec && !Number.isNaN(rj)) record({ figure: 'callee_jitter_p99_ms', value: round(rj!, 3), unit: 'ms', baseline: bj !== undefined && !Number.isNaN(bj) ? round(bj, 3) : undefined, target: '-' });
+  const added = diff(rj, bj);
+  if (added !== undefined) record({ figure: 'added_jitter_p99_ms', value: round(added, 3), unit: 'ms', target: '<=5' });
+  const rw = rec?.wire?.transitJitterP99;
+  const bw = base?.wire?.transitJitterP99;
+  if (rw !== undefined && !Number.isNaN(rw)) record({ figure: 'send_transit_jitter_p99_ms', value: round(rw, 3), unit: 'ms', baseline: bw !== undefined && !Number.isNaN(bw) ? round(bw, 3) : undefined, target: '-' });
+  const addedWire = diff(rw, bw);
+  if (addedWire !== undefined) record({ figure: 'added_send_jitter_p99_ms', value: round(addedWire, 3), unit: 'ms', target: '-' });
+  if (rec?.wire) record({ figure: 'send_transit_p99_ms', value: round(rec.wire.transitP99, 3), unit: 'ms', baseline: base?.wire && round(base.wire.transitP99, 3), target: '-' });
+  if (rec) record({ figure: 'hold_answer_ms', value: round(rec.answerMs, 0), unit: 'ms', baseline: base && round(base.answerMs, 0), target: '-' });
+  const rc = boxCpu(rec);
+  if (rc !== undefined) {
+    record({ figure: 'box_cpu_pct', value: round(rc, 1), unit: '%core', baseline: base && round(boxCpu(base)!, 1), target: '-' });
+    record({ figure: 'box_node_cpu_pct', value: round(rec!.cpu.node, 1), unit: '%core', baseline: base && round(base.cpu.node, 1), target: '-' });
+    record({ figure: 'box_worker_cpu_pct', value: round(rec!.cpu.worker, 1), unit: '%core', baseline: base && round(base.cpu.worker, 1), target: '-' });
+  } else if (base) record({ figure: 'box_cpu_pct_no_recording', value: round(boxCpu(base)!, 1), unit: '%core', target: '-' });
+  if (rec?.diskBytesPerSec !== undefined) record({ figure: 'recording_bytes_per_s', value: Math.round(rec.diskBytesPerSec), unit: 'B/s', target: '-' });
+  const c = rec?.recordings;
+  if (c) {
+    record({ figure: 'recordings_missing', value: c.missing, unit: 'recordings', target: '=0' });
+    record({ figure: 'recordings_bad_checksum', value: c.badChecksum + c.badHeader, unit: 'recordings', target: '=0' });
+    record({ figure: 'recording_start_delay_p99_ms', value: round(c.startDelayMs[1], 0), unit: 'ms', target: '-' });
+    record({ figure: 'recording_gap_pct', value: round(Math.max(c.gapPct.caller, c.gapPct.callee), 4), unit: '%', target: '-' });
+    record({ figure: 'recording_duration_ratio_min', value: round(c.durationRatio.min, 4), unit: 'ratio', target: '-' });
+  }
+  record({ figure: 'leaked_routers', value: leaks.routers, unit: 'routers', target: '=0' });
+  record({ figure: 'leaked_transports', value: leaks.transports, unit: 'transports', target: '=0' });
+  record({ figure: 'calls_left_up', value: leaks.callsLeft, unit: 'calls', target: '=0' });
+  record({ figure: 'box_phase_errors', value: errors.length, unit: 'phases', target: '=0' });
+  record({ figure: 'bench_duration', value: round(elapsedSec(), 1), unit: 's', target: `<=${BUDGET.totalSec}` });
+}
+
+async function main(): Promise<void> {
+  cleanupOnSignals();
+  const watchdog = setTimeout(() => {
+    say(`time budget of ${BUDGET.watchdogSec} s exceeded: stopping; results so far follow`);
+    void cleanupAll().finally(() => {
+      printResults();
+      process.exit(1);
+    });
+  }, BUDGET.watchdogSec * 1000);
+  watchdog.unref();
+  checkTools();
+  await reportIdleLoad();
+  const leaks = newLeakTally();
+  const errors: string[] = [];
+
+  say(`1/3 ${holdCalls(PLAN)} calls held with RTP, recording off (baseline)`);
+  const base = await boxPhase('hold-no-recording', errors, () => holdRun('no-recording', false, leaks));
+  let rec: RunResult | undefined;
+  if (elapsedSec() + BUDGET.secondRunNeedsSec < BUDGET.watchdogSec) {
+    say(`2/3 the same with every call recorded`);
+    rec = await boxPhase('hold-recording', errors, () => holdRun('recording', true, leaks));
+  } else say('2/3 skipped: not enough time left for the run with recording');
+  say(`3/3 leaks: routers=${leaks.routers} transports=${leaks.transports}, calls still up=${leaks.callsLeft}${leaks.notes.length ? ' — ' + leaks.notes.join('; ') : ''}`);
+  await cleanupAll();
+  clearTimeout(watchdog);
+
+  say(`done in ${round(elapsedSec(), 1)} s (budget ${BUDGET.totalSec} s)`);
+  recordResults(base, rec, leaks, errors);
+  printResults();
+}
+
+main().catch(async (err) => {
+  console.error(`bench:media could not run: ${(err as Error).stack ?? err}`);
+  await cleanupAll();
+  process.exit(2);
+});
