@@ -22,20 +22,22 @@
 // Recording is off here (bench:media measures it): these figures are the B2BUA alone.
 // Prints RESULT lines last; exits 0 whenever it ran, non-zero only if it could not run.
 import { execFileSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { freePort } from '../../hil-tests/harness/ports.ts';
 import { cleanupAll, cleanupOnSignals } from './lib/cleanup.ts';
-import { Box, CALLEE_IP, CARRIER_IP, RTP_RANGE, dialPrefix, sleep, type BoxStatus } from './lib/box.ts';
-import { BUFFER_BYTES, startSipp, type SippInstance, type SippResult } from './lib/sipp.ts';
-import { CpuWindow, UdpDropTracker, rssMb, udpCounters, type UdpSocket } from './lib/proc.ts';
+import { Box, CALLEE_IP, CARRIER_IP, dialPrefix, sleep } from './lib/box.ts';
+import { startSipp, type SippInstance, type SippResult } from './lib/sipp.ts';
+import { CpuWindow, UdpDropTracker, udpCounters } from './lib/proc.ts';
 import { elapsedSec, printResults, record, round, say } from './lib/report.ts';
-import { muLawTone } from './lib/tone.ts';
 import { analyseCdrs, reportCdrs, type CdrRow } from './lib/cdr.ts';
+import {
+  HOLD_600, describeStatus, finishBox, holdCalls, holdMs, logBoxWarnings, measureWindow, newLeakTally, rampSec, reportDrops, reportIdleLoad,
+  reportSippPairs, startCallee, startRtpPairs, waitForCalls, type HoldPlan, type LeakTally,
+} from './lib/hold.ts';
 
 const SETUP = { rates: [100, 200, 300, 400, 600, 800, 1000], stepSec: 4, minAchieved: 0.9 };
 // Each call is held long enough for a slow box: up to answerWaitSec for every call to be
-// answered, then the measurement window, with margin before the first call hangs up.
-const HOLD = { pairs: 6, callsPerPair: 100, setupCps: 120, answerWaitSec: 20, settleSec: 2, windowSec: 20, marginSec: 5, pps: 50 };
+// answered, then the measurement window, with margin before the first call hangs up (lib/hold.ts).
+const HOLD: HoldPlan = HOLD_600;
 /** A call's transports: one plain transport per leg, plus a direct one per leg for DTMF taps. */
 const TRANSPORTS_PER_CALL = { plain: 2, dtmf: 4 };
 const BUDGET = { totalSec: 600, watchdogSec: 585, secondHoldNeedsSec: 120 };
@@ -47,14 +49,6 @@ interface StepResult {
   ok: boolean;
   summary: string;
   run: SippResult;
-}
-
-/** One built-in uas on the callee address, running until killed. */
-async function startCallee(label: string, port: number, rtpEcho?: { mediaPort: number }): Promise<SippInstance> {
-  const media = rtpEcho ? ['-mi', CALLEE_IP, '-mp', String(rtpEcho.mediaPort), '-rtp_echo', '-rtp_buffsize', String(BUFFER_BYTES)] : [];
-  const uas = startSipp({ scenario: 'uas', builtin: true, localIp: CALLEE_IP, localPort: port, args: media, label });
-  await sleep(300); // sipp binds before it reads anything; give it a moment
-  return uas;
 }
 
 /** `rate` calls/s of short calls for SETUP.stepSec from the carrier address to `target`;
@@ -167,150 +161,30 @@ interface HoldResult {
   echoDrops: number;
 }
 
-interface Pair {
-  uac: SippInstance;
-  uas: SippInstance;
-  uacMediaPort: number;
-  uasMediaPort: number;
-}
-
-async function startPairs(box: Box, uasPorts: number[], holdMs: number): Promise<Pair[]> {
-  const tone = muLawTone(1);
-  const pairs: Pair[] = [];
-  for (const [i, port] of uasPorts.entries()) {
-    const uasMediaPort = await freePort(CALLEE_IP);
-    const uacMediaPort = await freePort(CARRIER_IP);
-    const uas = await startCallee(`uas-rtp${i}`, port, { mediaPort: uasMediaPort });
-    const uac = startSipp({
-      scenario: 'bench-uac-rtp.xml',
-      localIp: CARRIER_IP,
-      localPort: await freePort(CARRIER_IP),
-      target: `127.0.0.1:${box.sipPort}`,
-      label: `uac-rtp${i}`,
-      files: { 'bench-tone.ulaw': tone },
-      args: [
-        '-s', `${dialPrefix(i)}${1000 + i}`, '-mi', CARRIER_IP, '-mp', String(uacMediaPort), '-rtp_buffsize', String(BUFFER_BYTES),
-        '-m', String(HOLD.callsPerPair), '-l', String(HOLD.callsPerPair), '-r', String(HOLD.setupCps / HOLD.pairs), '-d', String(holdMs),
-        '-timeout', `${Math.ceil(holdMs / 1000) + 60}s`, '-timeout_error',
-      ],
-    });
-    pairs.push({ uac, uas, uacMediaPort, uasMediaPort });
-  }
-  return pairs;
-}
-
-/** Poll the box until `want` calls are up and answered (two dialogs each) or the time is
- *  over; the last status. */
-async function waitForCalls(box: Box, want: number, timeoutMs: number): Promise<BoxStatus> {
-  const until = Date.now() + timeoutMs;
-  let s = await box.status();
-  while (Date.now() < until && (s.calls < want || s.dialogs < 2 * want)) {
-    await sleep(250);
-    s = await box.status();
-  }
-  return s;
-}
-
-interface WindowSample {
-  minCalls: number;
-  /** Peak of daemon + worker RSS, MB. */
-  rssMb: number;
-  /** RSS of the daemon and of the worker at the first and the last sample, MB. */
-  nodeRss: [number, number];
-  workerRss: [number, number];
-  last?: BoxStatus;
-}
-
-/** Sample the box once a second until `endAt`: fewest calls seen and memory. */
-async function sampleWindow(box: Box, endAt: number): Promise<WindowSample> {
-  const out: WindowSample = { minCalls: Infinity, rssMb: 0, nodeRss: [0, 0], workerRss: [0, 0] };
-  let first = true;
-  while (Date.now() < endAt) {
-    out.last = await box.status();
-    out.minCalls = Math.min(out.minCalls, out.last.calls);
-    const node = rssMb(box.pid);
-    const worker = box.workerPids().reduce((n, pid) => n + rssMb(pid), 0);
-    if (first) [out.nodeRss[0], out.workerRss[0], first] = [node, worker, false];
-    [out.nodeRss[1], out.workerRss[1]] = [node, worker];
-    out.rssMb = Math.max(out.rssMb, node + worker);
-    await sleep(Math.min(1000, Math.max(0, endAt - Date.now())));
-  }
-  if (out.minCalls === Infinity) out.minCalls = 0;
-  return out;
-}
-
-type DropGroups = Record<'boxMedia' | 'boxSip' | 'calleeEcho' | 'callerSink', { sockets: number; drops: number }>;
-
-/** UDP receive drops by socket group: the box's media and SIP, the callee sipps' echo sockets,
- *  the caller sipps' media sockets (never read, so drops there are expected). */
-function groupDrops(sockets: UdpSocket[], box: Box, pairs: Pair[]): DropGroups {
-  const groups: Record<keyof DropGroups, (s: UdpSocket) => boolean> = {
-    boxMedia: (s) => s.ip === '127.0.0.1' && s.port >= RTP_RANGE.min && s.port <= RTP_RANGE.max,
-    boxSip: (s) => s.ip === '127.0.0.1' && s.port === box.sipPort,
-    calleeEcho: (s) => s.ip === CALLEE_IP && pairs.some((p) => p.uasMediaPort === s.port),
-    callerSink: (s) => s.ip === CARRIER_IP && pairs.some((p) => p.uacMediaPort === s.port),
-  };
-  const out = {} as DropGroups;
-  for (const [name, match] of Object.entries(groups) as [keyof DropGroups, (s: UdpSocket) => boolean][]) {
-    const chosen = sockets.filter(match);
-    out[name] = { sockets: chosen.length, drops: chosen.reduce((n, s) => n + s.drops, 0) };
-  }
-  return out;
-}
-
-/** Drops over the whole run (set-up to the last hang-up), with the kernel's UDP counters. */
-function reportDrops(label: string, tracker: UdpDropTracker, snmpBefore: Record<string, number>, box: Box, pairs: Pair[]): DropGroups {
-  const drops = groupDrops(tracker.stop(), box, pairs);
-  const snmp = udpCounters();
-  say(`${label}: UDP receive drops from set-up to the last hang-up: ${Object.entries(drops).map(([k, v]) => `${k} ${v.drops} (${v.sockets} sockets)`).join(', ')} (sipp callers never read their media socket: callerSink drops are expected)`);
-  say(`${label}: machine-wide UDP counters over the same time (/proc/net/snmp, callerSink drops included): ${['RcvbufErrors', 'SndbufErrors', 'InErrors', 'NoPorts'].map((k) => `${k} ${snmp[k] - snmpBefore[k]}`).join(', ')}`);
-  return drops;
-}
-
-
-/** What the window measured: box status samples, CPU, memory. */
-async function measureWindow(label: string, box: Box, pairs: Pair[], endAt: number, perCall: { routers: number; transports: number }) {
-  const cpu = new CpuWindow({ node: [box.pid], worker: box.workerPids(), sipp: pairs.flatMap((p) => [p.uac.pid, p.uas.pid]) });
-  cpu.begin();
-  const sampled = await sampleWindow(box, endAt);
-  const usage = cpu.end();
-  const p = usage.pct;
-  const calls = HOLD.pairs * HOLD.callsPerPair;
-  say(
-    `${label}: window ${round(usage.seconds, 1)} s: box calls min ${sampled.minCalls}, last status ${sampled.last ? describeStatus(sampled.last) : '-'} ` +
-      `(all set up: routers=${calls * perCall.routers} transports=${calls * perCall.transports})`,
-  );
-  say(
-    `${label}: CPU % of one core: node ${round(p.node, 1)}, mediasoup-worker ${round(p.worker, 1)}, all sipp ${round(p.sipp, 1)}, ` +
-      `whole machine ${round(p.machine, 1)} of ${availableParallelism() * 100} (other processes ~${round(Math.max(0, p.machine - p.node - p.worker - p.sipp), 0)})`,
-  );
-  say(`${label}: RSS MB at window start -> end: node ${round(sampled.nodeRss[0], 0)} -> ${round(sampled.nodeRss[1], 0)}, worker ${round(sampled.workerRss[0], 0)} -> ${round(sampled.workerRss[1], 0)}`);
-  return { sampled, usage };
-}
-
 async function holdCallsWithRtp(label: string, dtmfEvents: boolean, leaks: LeakTally): Promise<HoldResult> {
-  const total = HOLD.pairs * HOLD.callsPerPair;
-  const rampSec = total / HOLD.setupCps;
-  const holdMs = (rampSec + HOLD.answerWaitSec + HOLD.settleSec + HOLD.windowSec + HOLD.marginSec) * 1000;
+  const total = holdCalls(HOLD);
+  const hold = holdMs(HOLD);
   const uasPorts = await Promise.all(Array.from({ length: HOLD.pairs }, () => freePort(CALLEE_IP)));
   const box = await Box.start({ upstreamPorts: uasPorts, dtmfEvents, recording: { enabled: false } });
-  say(`${label}: box pid ${box.pid} (worker ${box.workerPids().join(',')}), dtmfEvents=${dtmfEvents}; ${total} calls over ${HOLD.pairs} sipp pairs at ${HOLD.setupCps} calls/s, each held ${holdMs / 1000} s with ${HOLD.pps} RTP packets/s each way`);
+  say(`${label}: box pid ${box.pid} (worker ${box.workerPids().join(',')}), dtmfEvents=${dtmfEvents}; ${total} calls over ${HOLD.pairs} sipp pairs at ${HOLD.setupCps} calls/s, each held ${hold / 1000} s with ${HOLD.pps} RTP packets/s each way`);
   const startedAt = Date.now();
   const drops = new UdpDropTracker();
   const snmpBefore = udpCounters();
   drops.start();
-  const pairs = await startPairs(box, uasPorts, holdMs);
+  const pairs = await startRtpPairs(box, uasPorts, HOLD);
   try {
-    const up = await waitForCalls(box, total, (rampSec + HOLD.answerWaitSec) * 1000);
+    const up = await waitForCalls(box, total, (rampSec(HOLD) + HOLD.answerWaitSec) * 1000);
     say(`${label}: after ${round((Date.now() - startedAt) / 1000, 1)} s: ${describeStatus(up)}`);
     await sleep(HOLD.settleSec * 1000);
     // The window must close before the first call's hold ends.
-    const window = { start: Date.now(), end: Math.min(Date.now() + HOLD.windowSec * 1000, startedAt + holdMs - 1500) };
-    const perCall = { routers: 1, transports: dtmfEvents ? TRANSPORTS_PER_CALL.dtmf : TRANSPORTS_PER_CALL.plain };
-    const { sampled, usage } = await measureWindow(label, box, pairs, window.end, perCall);
-    const answerMs = await reportSippPairs(label, pairs);
+    const window = { start: Date.now(), end: Math.min(Date.now() + HOLD.windowSec * 1000, startedAt + hold - 1500) };
+    const perCall = { transports: dtmfEvents ? TRANSPORTS_PER_CALL.dtmf : TRANSPORTS_PER_CALL.plain };
+    // Calls with the same codec set share one router (ref-counted), so only transports scale per call.
+    const allSetUp = ` (all set up: routers=1 shared transports=${total * perCall.transports})`;
+    const { sampled, usage } = await measureWindow(label, box, pairs, window.end, {}, allSetUp);
+    const answerMs = await reportSippPairs(label, pairs, HOLD);
     const dropped = reportDrops(label, drops, snmpBefore, box, pairs);
-    const expectedPackets = (HOLD.pps * holdMs) / 1000;
+    const expectedPackets = (HOLD.pps * hold) / 1000;
     const cdrs = await finishBox(label, box, leaks, perCall.transports, async () => analyseCdrs(await box.cdrs<CdrRow>(), window, expectedPackets));
     reportCdrs(label, cdrs);
     return {
@@ -328,70 +202,6 @@ async function holdCallsWithRtp(label: string, dtmfEvents: boolean, leaks: LeakT
   } finally {
     await Promise.all(pairs.flatMap((p) => [p.uac.kill(), p.uas.kill()]));
     await box.stop();
-  }
-}
-
-
-/** Wait for the callers to finish their calls; print what sipp saw on both sides. The mean
- *  INVITE->200 time over all callers. */
-async function reportSippPairs(label: string, pairs: Pair[]): Promise<number> {
-  const uacs = await Promise.all(pairs.map((p) => p.uac.done));
-  await Promise.all(pairs.map((p) => p.uas.kill()));
-  const uass = await Promise.all(pairs.map((p) => p.uas.done));
-  const total = (f: (r: SippResult) => number | undefined) => uacs.reduce((n, r) => n + (f(r) ?? 0), 0);
-  const rtd = uacs.map((r) => round(r.stats?.responseTimeMs ?? NaN, 0)).join(',');
-  say(
-    `${label}: caller sipps: ${total((r) => r.stats?.successful)} calls ok, ${total((r) => r.stats?.failed)} failed, ` +
-      `${HOLD.pairs * HOLD.callsPerPair - total((r) => r.stats?.successful) - total((r) => r.stats?.failed)} unfinished when sipp stopped, ` +
-      `${total((r) => r.stats?.retransmissions)} retransmissions, INVITE->200 mean per sipp ${rtd} ms, longest sipp run ${round(Math.max(...uacs.map((r) => r.wallSec)), 1)} s, exit codes ${uacs.map((r) => r.code).join(',')}`,
-  );
-  for (const line of [...uacs, ...uass].flatMap((r) => r.errors).slice(0, 6)) say(`  sipp: ${line}`);
-  return uacs.reduce((n, r) => n + (r.stats?.responseTimeMs ?? NaN), 0) / uacs.length;
-}
-
-// ---------------------------------------------------------------- box bookkeeping
-
-interface LeakTally {
-  /** Routers and transports no live call accounts for. */
-  routers: number;
-  transports: number;
-  /** Calls still up when the box was about to be stopped. */
-  callsLeft: number;
-  notes: string[];
-}
-
-/** Let the box go idle, count what is left, run `before` (e.g. read CDRs), stop it. Media
- *  objects count as leaked when no live call accounts for them (one router and up to
- *  `transportsPerCall` transports per call still up, e.g. when its caller gave up without BYE). */
-async function finishBox<T>(label: string, box: Box, leaks: LeakTally, transportsPerCall: number, before?: () => Promise<T>): Promise<T> {
-  try {
-    const s = await box.settle(15_000);
-    leaks.callsLeft += s.calls;
-    leaks.routers += Math.max(0, s.media.routers - s.calls);
-    leaks.transports += Math.max(0, s.media.transports - transportsPerCall * s.calls);
-    say(`${label}: box after its calls: ${describeStatus(s)}`);
-    if (s.calls || s.dialogs || s.media.routers || s.media.transports) leaks.notes.push(`${label}: ${describeStatus(s)}`);
-  } catch (err) {
-    leaks.notes.push(`${label}: status unavailable (${(err as Error).message}); box running=${box.running}`);
-    say(`${label}: box status unavailable: ${(err as Error).message}`);
-  }
-  try {
-    return await (before?.() ?? Promise.resolve(undefined as T));
-  } finally {
-    logBoxWarnings(box);
-    await box.stop();
-  }
-}
-
-function describeStatus(s: BoxStatus): string {
-  const m = s.media;
-  return `calls=${s.calls} dialogs=${s.dialogs} transactions=${s.transactions.server}/${s.transactions.client} routers=${m.routers} transports=${m.transports} producers=${m.producers} consumers=${m.consumers}`;
-}
-
-function logBoxWarnings(box: Box): void {
-  for (const g of box.logSummary().filter((g) => !/first start: admin password/.test(g.key)).slice(0, 5)) {
-    say(`  box log x${g.count}: ${g.key}`);
-    say(`    e.g. ${g.example}`);
   }
 }
 
@@ -424,14 +234,6 @@ async function boxPhase<T>(name: string, errors: string[], fn: () => Promise<T>)
   }
 }
 
-/** Other work on the machine skews every figure here: say how busy it was before we started. */
-async function reportIdleLoad(): Promise<void> {
-  const cpu = new CpuWindow({});
-  cpu.begin();
-  await sleep(1000);
-  say(`machine busy before the benchmark: ${round(cpu.end().pct.machine, 0)} % of one core (of ${availableParallelism() * 100})`);
-}
-
 function checkTools(): void {
   try {
     execFileSync('sipp', ['-v'], { stdio: 'ignore' });
@@ -453,7 +255,7 @@ async function main(): Promise<void> {
   watchdog.unref();
   checkTools();
   await reportIdleLoad();
-  const leaks: LeakTally = { routers: 0, transports: 0, callsLeft: 0, notes: [] };
+  const leaks: LeakTally = newLeakTally();
 
   say('1/4 baseline: sipp<->sipp direct');
   const baseline = await baselineSetupRate();

@@ -154,8 +154,9 @@ export function reportDrops(label: string, tracker: UdpDropTracker, snmpBefore: 
   return drops;
 }
 
-/** CPU of the daemon, its worker, the sipps and `extra` processes over [now, endAt], with the window samples. */
-export async function measureWindow(label: string, box: Box, pairs: RtpPair[], endAt: number, extra: Record<string, number[]> = {}) {
+/** CPU of the daemon, its worker, the sipps and `extra` processes over [now, endAt], with the window samples.
+ *  `note` is appended to the printed last status (e.g. what a fully set-up box would show). */
+export async function measureWindow(label: string, box: Box, pairs: RtpPair[], endAt: number, extra: Record<string, number[]> = {}, note = '') {
   const cpu = new CpuWindow({ node: [box.pid], worker: box.workerPids(), sipp: pairs.flatMap((p) => [p.uac.pid, p.uas.pid]), ...extra });
   cpu.begin();
   const sampled = await sampleWindow(box, endAt);
@@ -163,7 +164,7 @@ export async function measureWindow(label: string, box: Box, pairs: RtpPair[], e
   const p = usage.pct;
   const others = Object.keys(extra).map((k) => `, ${k} ${round(p[k], 1)}`).join('');
   const accounted = p.node + p.worker + p.sipp + Object.keys(extra).reduce((n, k) => n + p[k], 0);
-  say(`${label}: window ${round(usage.seconds, 1)} s: box calls min ${sampled.minCalls}, last status ${sampled.last ? describeStatus(sampled.last) : '-'}, slowest /api/status ${round(sampled.slowestStatusMs, 0)} ms`);
+  say(`${label}: window ${round(usage.seconds, 1)} s: box calls min ${sampled.minCalls}, last status ${sampled.last ? describeStatus(sampled.last) : '-'}${note}, slowest /api/status ${round(sampled.slowestStatusMs, 0)} ms`);
   say(
     `${label}: CPU % of one core: node ${round(p.node, 1)}, mediasoup-worker ${round(p.worker, 1)}, all sipp ${round(p.sipp, 1)}${others}, ` +
       `whole machine ${round(p.machine, 1)} of ${availableParallelism() * 100} (other processes ~${round(Math.max(0, p.machine - accounted), 0)})`,
