@@ -82,6 +82,9 @@ test('a call is recorded as caller-left / callee-right WAV, indexed in LMDB with
   const row = rows.find((r) => r.key === cdr.callId)?.value;
   assert.ok(row, 'an index row for the call');
   assert.equal(row.stoppedBy, undefined);
+  // Each side sent 2 s of tone, then nothing until the hang-up: at least 1.5 s must be real audio.
+  assert.ok(row.durationMs - row.gapMs.caller >= 1500 && row.durationMs - row.gapMs.callee >= 1500, `gaps ${JSON.stringify(row.gapMs)} of ${row.durationMs} ms`);
+  assert.ok(row.gapMs.caller > 0, 'the silence after the caller stopped sending is counted');
   assert.deepEqual(row.parties, ['1', '6001']);
   const file = row.path as string;
   assert.equal(statSync(file).size, row.bytes, 'the index holds the file size');

@@ -28,6 +28,8 @@ export interface RecordingSummary {
   sha256: string;
   /** Set when the recording stopped early (e.g. CC_MEDIA_DISK_FULL). */
   stoppedBy?: string;
+  /** 20 ms frames per side filled with silence after that side's audio had started (gaps). */
+  filledFrames: Record<RecorderSide, number>;
 }
 
 export type RecorderEvents = {
@@ -39,6 +41,9 @@ export type RecorderEvents = {
 export class CallRecorder extends EventEmitter<RecorderEvents> {
   private readonly queues: Record<RecorderSide, Int16Array[]> = { caller: [], callee: [] };
   private readonly buffering: Record<RecorderSide, boolean> = { caller: true, callee: true };
+  /** Has this side ever sent audio? Silence before its first packet is not a gap. */
+  private readonly started: Record<RecorderSide, boolean> = { caller: false, callee: false };
+  private readonly filled: Record<RecorderSide, number> = { caller: 0, callee: 0 };
   private readonly consumers = new Map<RecorderSide, { consumer: types.Consumer; unregister: () => void }>();
   private unsubscribe?: () => void;
   private stoppedBy?: string;
@@ -103,18 +108,24 @@ export class CallRecorder extends EventEmitter<RecorderEvents> {
   private take(side: RecorderSide): Int16Array {
     const q = this.queues[side];
     if (this.buffering[side]) {
-      if (q.length < PREBUFFER_FRAMES) return new Int16Array(FRAME);
+      if (q.length < PREBUFFER_FRAMES) return this.silence(side);
       this.buffering[side] = false;
+      this.started[side] = true;
     }
     const frame = q.shift();
     if (!frame) {
       this.buffering[side] = true;
-      return new Int16Array(FRAME);
+      return this.silence(side);
     }
     if (frame.length === FRAME) return frame;
     const out = new Int16Array(FRAME);
     out.set(frame.subarray(0, FRAME));
     return out;
+  }
+
+  private silence(side: RecorderSide): Int16Array {
+    if (this.started[side]) this.filled[side]++;
+    return new Int16Array(FRAME);
   }
 
   private fail(code: string, message: string): void {
@@ -150,7 +161,7 @@ export class CallRecorder extends EventEmitter<RecorderEvents> {
         bytes = this.writer.bytesWritten;
         durationMs = this.writer.durationMs;
       }
-      return { path: this.path, bytes, durationMs, sha256: await sha256(this.path), stoppedBy: this.stoppedBy };
+      return { path: this.path, bytes, durationMs, sha256: await sha256(this.path), stoppedBy: this.stoppedBy, filledFrames: { ...this.filled } };
     })();
     return this.closed;
   }

@@ -75,6 +75,7 @@ export class CallRecording {
       bytes: summary.bytes,
       sha256: summary.sha256,
       stoppedBy: summary.stoppedBy,
+      gapMs: { caller: summary.filledFrames.caller * 20, callee: summary.filledFrames.callee * 20 },
     };
   }
 }

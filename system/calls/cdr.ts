@@ -48,6 +48,10 @@ export interface RecordingRow {
   sha256: string;
   /** Why it stopped early (e.g. CC_MEDIA_DISK_FULL), if it did. */
   stoppedBy?: string;
+  /** Milliseconds of silence filled in per side after its audio began: packets lost, too
+   *  late, or never sent (a peer that stops talking or suppresses silence). Large values on
+   *  a call with continuous audio mean a lossy recording. */
+  gapMs: { caller: number; callee: number };
 }
 
 export async function writeCdr(store: Store, cdr: Cdr, recording?: RecordingRow): Promise<void> {
