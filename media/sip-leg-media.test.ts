@@ -101,3 +101,31 @@ test('a stream whose first sequence number is 0 is not counted as 65,536 packets
     await engine.close();
   }
 });
+
+test('sample() reports live receive quality and how long RTP has been idle', async () => {
+  const engine = await MediaEngine.start({ workers: 1, listenIp: '127.0.0.1', rtpMinPort: 40000, rtpMaxPort: 40999, log });
+  const peer = await udpSocket();
+  try {
+    const codecs = { codec: { name: 'PCMU' as const, payloadType: 0 } };
+    const router = await engine.createRouter(codecs);
+    const leg = await SipLegMedia.create(router, codecs, { listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', portRange: { min: 40000, max: 40999 }, comedia: true });
+    await leg.start(undefined);
+    for (let i = 0; i < 30; i++) {
+      peer.send(rtpPacket(0, 500 + i, 160 * i, 0x777, Buffer.alloc(160, 0xff)), leg.local.port, '127.0.0.1');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    const first = await leg.sample();
+    assert.equal(first.quality.packetsReceived, 30);
+    assert.ok(first.quality.mos > 4 && first.quality.mos <= 4.5, `MOS ${first.quality.mos}`);
+    assert.ok(first.idleMs < 200);
+    await new Promise((r) => setTimeout(r, 400));
+    const later = await leg.sample();
+    assert.ok(later.idleMs >= 350, `idle for ${later.idleMs} ms once packets stopped`);
+    leg.close();
+    router.close();
+  } finally {
+    peer.close();
+    await engine.close();
+  }
+});

@@ -26,7 +26,8 @@ export interface RemoteMedia {
   rtcpPort?: number;
 }
 
-export interface LegQuality {
+/** What we receive from the peer (from mediasoup's RTP stream counters), with an E-model score. */
+export interface ReceiveQuality {
   packetsReceived: number;
   packetsLost: number;
   /** Fraction 0..1 of expected packets lost. */
@@ -34,14 +35,18 @@ export interface LegQuality {
   /** Interarrival jitter in milliseconds (RFC 3550). */
   jitterMs: number;
   bytesReceived: number;
+  /** ITU-T G.107 E-model estimate (simplified for G.711) from loss, jitter and RTT. */
+  mos: number;
+  rFactor: number;
+}
+
+/** A leg's quality at the end of a call (stored on the CDR). */
+export interface LegQuality extends ReceiveQuality {
   packetsSent: number;
   /** From the peer's RTCP receiver reports about what we sent it (absent if it sends none). */
   peerPacketsLost?: number;
   peerJitterMs?: number;
   rttMs?: number;
-  /** ITU-T G.107 E-model estimate (simplified for G.711) from loss, jitter and RTT. */
-  mos: number;
-  rFactor: number;
 }
 
 export class SipLegMedia {
@@ -51,7 +56,7 @@ export class SipLegMedia {
   private closed = false;
   /** Where connect() sent us (mediasoup allows one connect per PlainTransport). */
   private connectedTo?: RemoteMedia;
-  private lastBytes = 0;
+  private lastPackets = 0;
   private lastActivityAt = Date.now();
 
   private constructor(
@@ -179,9 +184,9 @@ export class SipLegMedia {
     if (this.closed) transport.close();
   }
 
-  /** Receive statistics from the producer's RTP stream (RTCP-style counters). */
-  async quality(): Promise<LegQuality> {
-    const q: LegQuality = { packetsReceived: 0, packetsLost: 0, lossRate: 0, jitterMs: 0, bytesReceived: 0, packetsSent: 0, mos: 0, rFactor: 0 };
+  /** Live receive quality of the peer's stream: one getStats of the producer. */
+  private async receiveQuality(): Promise<ReceiveQuality> {
+    const q: ReceiveQuality = { packetsReceived: 0, packetsLost: 0, lossRate: 0, jitterMs: 0, bytesReceived: 0, mos: 0, rFactor: 0 };
     if (this.closed) return q;
     try {
       for (const s of (await this.producer?.getStats()) ?? []) {
@@ -191,6 +196,26 @@ export class SipLegMedia {
         q.bytesReceived += s.byteCount;
         q.jitterMs = Math.max(q.jitterMs, (s.jitter / 8000) * 1000);
       }
+    } catch {
+      /* closed under us: report what we have */
+    }
+    const expected = q.packetsReceived + q.packetsLost;
+    q.lossRate = expected > 0 ? q.packetsLost / expected : 0;
+    this.score(q);
+    return q;
+  }
+
+  private score(q: ReceiveQuality & { rttMs?: number }): void {
+    const { mos, r } = estimateMos({ lossRate: q.lossRate, jitterMs: q.jitterMs, rttMs: q.rttMs });
+    q.mos = Math.round(mos * 100) / 100;
+    q.rFactor = Math.round(r * 10) / 10;
+  }
+
+  /** Full quality at the end of a call: receive side plus the peer's RTCP reports on what we sent. */
+  async quality(): Promise<LegQuality> {
+    const q: LegQuality = { ...(await this.receiveQuality()), packetsSent: 0 };
+    if (this.closed) return q;
+    try {
       for (const s of (await this.consumer?.getStats()) ?? []) {
         if (s.type !== 'outbound-rtp') continue;
         q.packetsSent += s.packetCount;
@@ -199,31 +224,21 @@ export class SipLegMedia {
         if (s.roundTripTime !== undefined && s.roundTripTime > 0) q.rttMs = s.roundTripTime;
       }
     } catch {
-      /* closed under us: report what we have */
+      /* closed under us */
     }
-    const expected = q.packetsReceived + q.packetsLost;
-    q.lossRate = expected > 0 ? q.packetsLost / expected : 0;
-    const { mos, r } = estimateMos({ lossRate: q.lossRate, jitterMs: q.jitterMs, rttMs: q.rttMs });
-    q.mos = Math.round(mos * 100) / 100;
-    q.rFactor = Math.round(r * 10) / 10;
+    this.score(q);
     return q;
   }
 
-  /** Milliseconds since RTP was last seen arriving (polled; see checkActivity). */
-  async idleMs(now = Date.now()): Promise<number> {
-    if (this.closed) return 0;
-    let bytes = 0;
-    try {
-      const stats = await this.transport.getStats();
-      bytes = stats[0]?.rtpBytesReceived ?? 0;
-    } catch {
-      return 0;
-    }
-    if (bytes !== this.lastBytes) {
-      this.lastBytes = bytes;
+  /** One stats read while the call runs: live receive quality, and how long RTP has been idle. */
+  async sample(now = Date.now()): Promise<{ idleMs: number; quality: ReceiveQuality }> {
+    const quality = await this.receiveQuality();
+    if (this.closed) return { idleMs: 0, quality };
+    if (quality.packetsReceived !== this.lastPackets) {
+      this.lastPackets = quality.packetsReceived;
       this.lastActivityAt = now;
     }
-    return now - this.lastActivityAt;
+    return { idleMs: now - this.lastActivityAt, quality };
   }
 
   /** Restart the idle clock (after hold/unhold or a re-INVITE). */

@@ -11,7 +11,7 @@ import type { ServerTransaction } from '../sip/transactions.ts';
 import type { Remote } from '../sip/message.ts';
 import { answerDirection, isHold, type AudioOffer, type MediaDirection } from '../sip/sdp.ts';
 import type { CallCodecs, MediaEngine } from '../../media/media-engine.ts';
-import { SipLegMedia } from '../../media/sip-leg-media.ts';
+import { SipLegMedia, type ReceiveQuality } from '../../media/sip-leg-media.ts';
 import { PromptPlayer, type PlayOutcome } from '../../media/prompt-player.ts';
 import type { PromptLibrary } from '../../media/prompt-library.ts';
 import type { RecordingHub } from '../../media/recording-hub.ts';
@@ -29,6 +29,8 @@ export type CallEvents = {
   stateChanged: [from: CallState, to: CallState];
   dtmf: [digit: string, side: LegSide, via: DtmfSource];
   held: [side: LegSide, held: boolean];
+  /** Live receive quality of both legs, every few seconds while answered (monitoring). */
+  quality: [sample: Record<LegSide, ReceiveQuality>];
   ended: [cdr: Cdr];
 };
 
@@ -356,17 +358,23 @@ export class Call extends EventEmitter<CallEvents> {
   private readonly lastDigit: Partial<Record<LegSide, { digit: string; via: DtmfSource; at: number }>> = {};
 
   /** Hang up calls whose RTP stopped (not while a side is on hold). */
+  /**
+   * Every few seconds while answered: one stats read per leg gives the live quality (emitted
+   * as `quality` for monitoring) and tells whether RTP stopped (dead-media hang-up; not while
+   * a side is on hold).
+   */
   private watchMedia(): void {
     const limit = this.deps.deadMediaTimeoutMs;
-    if (!limit) return;
-    const every = Math.max(1000, Math.min(5000, Math.floor(limit / 3)));
+    const every = limit ? Math.max(1000, Math.min(5000, Math.floor(limit / 3))) : 5000;
     const tick = async () => {
       if (this.state !== 'answered' || !this.caller || !this.callee) return;
+      const [a, b] = await Promise.all([this.caller.media.sample(), this.callee.media.sample()]);
+      if (this.state !== 'answered') return;
+      this.emit('quality', { caller: a.quality, callee: b.quality });
       if (this.held.size === 0) {
-        const [a, b] = await Promise.all([this.caller.media.idleMs(), this.callee.media.idleMs()]);
-        const dead = a >= limit ? 'caller' : b >= limit ? 'callee' : undefined;
-        if (dead && this.state === 'answered') {
-          this.deps.log.warn({ callId: this.id, code: 'CC_CALL_DEAD_MEDIA' satisfies CallErrorCode, dead, idleMs: Math.max(a, b) }, 'no RTP: hanging up');
+        const dead = !limit ? undefined : a.idleMs >= limit ? 'caller' : b.idleMs >= limit ? 'callee' : undefined;
+        if (dead) {
+          this.deps.log.warn({ callId: this.id, code: 'CC_CALL_DEAD_MEDIA' satisfies CallErrorCode, dead, idleMs: Math.max(a.idleMs, b.idleMs) }, 'no RTP: hanging up');
           return this.hangup({ status: 408, reason: 'media timeout', side: 'system', cause: 'dead-media' });
         }
       } else {
