@@ -394,38 +394,27 @@ export function answerChallenge(
     `nonce=${quote(nonce)}`,
     `uri=${quote(opts.uri)}`,
   ];
-  let response: string;
-  let tail: string[] = [];
+  // With a qop offer: qop=auth with nc and cnonce (RFC 2617 3.2.2); without: the RFC 2069 form.
+  let qop: { qop: 'auth'; nc: string; cnonce: string } | undefined;
   if (qopOffer !== undefined) {
     const offered = qopOffer.split(',').map((q) => q.trim().toLowerCase());
     if (!offered.includes('auth')) throw new TypeError(`digest: no supported qop in "${qopOffer}"`);
     if (!Number.isInteger(opts.nc) || opts.nc < 1 || opts.nc > 0xffffffff) {
       throw new RangeError('digest: nc must be an integer in 1..0xffffffff');
     }
-    const nc = opts.nc.toString(16).padStart(8, '0');
-    const cnonce = opts.cnonce ?? randomBytes(12).toString('hex');
-    response = digestResponse({
-      algorithm,
-      username: opts.username,
-      realm,
-      password: opts.password,
-      method: opts.method,
-      uri: opts.uri,
-      nonce,
-      qop: { qop: 'auth', nc, cnonce },
-    });
-    tail = [`cnonce=${quote(cnonce)}`, 'qop=auth', `nc=${nc}`];
-  } else {
-    response = digestResponse({
-      algorithm,
-      username: opts.username,
-      realm,
-      password: opts.password,
-      method: opts.method,
-      uri: opts.uri,
-      nonce,
-    });
+    qop = { qop: 'auth', nc: opts.nc.toString(16).padStart(8, '0'), cnonce: opts.cnonce ?? randomBytes(12).toString('hex') };
   }
+  const response = digestResponse({
+    algorithm,
+    username: opts.username,
+    realm,
+    password: opts.password,
+    method: opts.method,
+    uri: opts.uri,
+    nonce,
+    qop,
+  });
+  const tail = qop ? [`cnonce=${quote(qop.cnonce)}`, 'qop=auth', `nc=${qop.nc}`] : [];
   parts.push(`response="${response}"`);
   if (algorithmParam !== undefined) parts.push(`algorithm=${algorithm}`);
   parts.push(...tail);
