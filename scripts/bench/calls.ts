@@ -21,13 +21,12 @@
 // 4. Every box must end with no router and no transport left: `leaked_routers`.
 // Recording is off here (bench:media measures it): these figures are the B2BUA alone.
 // Prints RESULT lines last; exits 0 whenever it ran, non-zero only if it could not run.
-import { execFileSync } from 'node:child_process';
 import { freePort } from '../../hil-tests/harness/ports.ts';
 import { cleanupAll, cleanupOnSignals } from './lib/cleanup.ts';
 import { Box, CALLEE_IP, CARRIER_IP, dialPrefix, sleep } from './lib/box.ts';
-import { startSipp, type SippInstance, type SippResult } from './lib/sipp.ts';
+import { requireSipp, startSipp, type SippInstance, type SippResult } from './lib/sipp.ts';
 import { CpuWindow, UdpDropTracker, udpCounters } from './lib/proc.ts';
-import { elapsedSec, printResults, record, round, say } from './lib/report.ts';
+import { boxPhase, elapsedSec, printResults, record, round, say } from './lib/report.ts';
 import { analyseCdrs, reportCdrs, type CdrRow } from './lib/cdr.ts';
 import {
   HOLD_600, describeStatus, finishBox, holdCalls, holdMs, logBoxWarnings, measureWindow, newLeakTally, rampSec, reportDrops, reportIdleLoad,
@@ -222,26 +221,6 @@ function recordHold(hold: HoldResult | undefined, suffix: string, cpuBaseline?: 
   record({ figure: `hold_window_s${suffix}`, value: round(hold.windowSec, 1), unit: 's', target: '-' });
 }
 
-/** Run a phase against the box; a box that crashes or stops answering is a result (logged,
- *  its figures left out, counted in box_phase_errors), not a reason to stop the benchmark. */
-async function boxPhase<T>(name: string, errors: string[], fn: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await fn();
-  } catch (err) {
-    say(`${name} FAILED: ${(err as Error).stack ?? err}`);
-    errors.push(name);
-    return undefined;
-  }
-}
-
-function checkTools(): void {
-  try {
-    execFileSync('sipp', ['-v'], { stdio: 'ignore' });
-  } catch (err) {
-    // sipp -v exits 99 after printing its version; only a missing binary is fatal.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('sipp not found: apt-get install -y sip-tester');
-  }
-}
 
 async function main(): Promise<void> {
   cleanupOnSignals();
@@ -253,7 +232,7 @@ async function main(): Promise<void> {
     });
   }, BUDGET.watchdogSec * 1000);
   watchdog.unref();
-  checkTools();
+  requireSipp();
   await reportIdleLoad();
   const leaks: LeakTally = newLeakTally();
 

@@ -55,7 +55,8 @@ import { freePort } from '../../hil-tests/harness/ports.ts';
 import { cleanupAll, cleanupOnSignals } from './lib/cleanup.ts';
 import { Box, CALLEE_IP, CARRIER_IP, sleep } from './lib/box.ts';
 import { UdpDropTracker, allProcessCpu, socketInodes, softirqSeconds, udpCounters } from './lib/proc.ts';
-import { elapsedSec, printResults, record, round, say } from './lib/report.ts';
+import { boxPhase, elapsedSec, printResults, record, round, say } from './lib/report.ts';
+import { requireSipp } from './lib/sipp.ts';
 import { analyseCdrs, callsHeld, reportCdrs, type CdrRow } from './lib/cdr.ts';
 import {
   HOLD_600, describeStatus, finishBox, holdCalls, holdMs, measureWindow, newLeakTally, rampSec, reportDrops, reportIdleLoad,
@@ -503,25 +504,8 @@ async function holdRun(label: string, recording: boolean, leaks: LeakTally): Pro
 
 // ---------------------------------------------------------------- results
 
-/** Run a hold against a box; a box that crashes or stops answering is a result (logged, its
- *  figures left out, counted in box_phase_errors), not a reason to stop the benchmark. */
-async function boxPhase<T>(name: string, errors: string[], fn: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await fn();
-  } catch (err) {
-    say(`${name} FAILED: ${(err as Error).stack ?? err}`);
-    errors.push(name);
-    return undefined;
-  }
-}
-
 function checkTools(): void {
-  try {
-    execFileSync('sipp', ['-v'], { stdio: 'ignore' });
-  } catch (err) {
-    // sipp -v exits 99 after printing its version; only a missing binary is fatal.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('sipp not found: apt-get install -y sip-tester');
-  }
+  requireSipp();
   try {
     execFileSync('dumpcap', ['-v'], { stdio: 'ignore' });
   } catch {

@@ -40,3 +40,15 @@ function line(f: Figure): string {
 export function printResults(): void {
   for (const f of results) console.log(line(f));
 }
+
+/** Run a phase against a box; a box that crashes or stops answering is a result (logged, its
+ *  figures left out, counted in box_phase_errors), not a reason to stop the benchmark. */
+export async function boxPhase<T>(name: string, errors: string[], fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    say(`${name} FAILED: ${(err as Error).stack ?? err}`);
+    errors.push(name);
+    return undefined;
+  }
+}

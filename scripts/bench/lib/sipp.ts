@@ -1,7 +1,7 @@
 // sipp (Debian sip-tester) as a load generator: each instance runs in its own temporary
 // working folder (stat CSV, error log, media files), is registered for clean-up, and reports
 // its final statistics from the -trace_stat CSV plus the first lines of its error log.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -141,5 +141,14 @@ function readErrors(dir: string): string[] {
       .filter((l) => l.trim() && !/^sipp: The following events occurred:$/.test(l.trim()));
   } catch {
     return [];
+  }
+}
+
+/** Fails with an install hint when sipp is missing (sipp -v exits 99 after its version). */
+export function requireSipp(): void {
+  try {
+    execFileSync('sipp', ['-v'], { stdio: 'ignore' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('sipp not found: apt-get install -y sip-tester');
   }
 }
