@@ -23,12 +23,15 @@ import { legSdp, remoteMediaOf } from './leg-sdp.ts';
 import { dispositionFor, mapCalleeFailure, type HangupCause } from './hangup.ts';
 import { writeCdr, type Cdr, type CdrParty } from './cdr.ts';
 import { CallRecording } from './call-recording.ts';
+import { CalleeOffer, type CalleeCandidate } from './callee-offer.ts';
 import type { CallErrorCode } from './errors.ts';
 
 export type CallEvents = {
   stateChanged: [from: CallState, to: CallState];
   dtmf: [digit: string, side: LegSide, via: DtmfSource];
   held: [side: LegSide, held: boolean];
+  /** A box-answered call was connected to a callee (offer() won by `key`). */
+  connected: [party: CdrParty, key: string];
   /** Live receive quality of both legs, every few seconds while answered (monitoring). */
   quality: [sample: Record<LegSide, ReceiveQuality>];
   ended: [cdr: Cdr];
@@ -62,9 +65,9 @@ export interface CallSetup {
   codecs: CallCodecs;
   caller: CdrParty;
   callerNatted: boolean;
-  callee: CdrParty;
-  target: OutboundTarget;
-  calleeIsPhone: boolean;
+  /** Where the call goes. Without it the box answers the caller itself (queues, IVR) and a
+   *  callee is found later with offer(). */
+  destination?: { party: CdrParty; target: OutboundTarget; isPhone: boolean };
   dialled: string;
   maxForwards: number;
 }
@@ -88,11 +91,18 @@ export class Call extends EventEmitter<CallEvents> {
   /** One prompt player per side, created on first use. */
   private readonly players = new Map<LegSide, PromptPlayer>();
   private recording?: CallRecording;
+  /** The callee as known so far (the destination, or whoever answered an offer). */
+  private calleeParty?: CdrParty;
+  /** The offer ringing candidates for a box-answered call, if any. */
+  private pendingOffer?: CalleeOffer;
+  /** Labels features put on the call for the CDR and recording index (queue, agents). */
+  readonly tags: { queue?: string; agents: string[] } = { agents: [] };
   private readonly sessionId = String(Math.floor(Math.random() * 1e9));
   private endPromise?: Promise<void>;
 
   constructor(private readonly deps: CallDeps, private readonly setup: CallSetup) {
     super();
+    this.calleeParty = setup.destination?.party;
     // A CANCEL may arrive while the media is still being set up.
     setup.tx.onCancel = () => {
       this.cancelledEarly = true;
@@ -131,11 +141,15 @@ export class Call extends EventEmitter<CallEvents> {
       caller.reject(487, 'Request Terminated');
       return this.end({ status: 487, reason: 'Request Terminated', side: 'caller', cause: 'cancel' });
     }
-    const calleeMedia = await SipLegMedia.create(this.router, setup.codecs, legOpts(setup.calleeIsPhone));
+    this.wireCaller(caller);
+    const destination = setup.destination;
+    if (!destination) return this.answerLocally(caller);
+    const calleeMedia = await SipLegMedia.create(this.router, setup.codecs, legOpts(destination.isPhone));
     if (this.endPromise) return calleeMedia.close();
-    const callee = new OutboundLeg(deps.endpoint, calleeMedia, setup.target, deps.log);
+    const callee = new OutboundLeg(deps.endpoint, calleeMedia, destination.target, deps.log);
     this.callee = callee;
-    this.wire(caller, callee);
+    this.wireRinging(caller, callee);
+    this.wireLeg(callee);
     if (this.state !== 'routing') return; // ended meanwhile (CANCEL during set-up)
     callee.start(this.sdpFor(callee, 'sendrecv'), setup.maxForwards - 1);
     this.after(deps.noAnswerTimeoutMs, () => {
@@ -160,12 +174,100 @@ export class Call extends EventEmitter<CallEvents> {
     });
   }
 
-  private wire(caller: InboundLeg, callee: OutboundLeg): void {
-    const { deps } = this;
+  /** The box answers the caller itself; features (queue, IVR) drive the call from here. */
+  private async answerLocally(caller: InboundLeg): Promise<void> {
+    if (this.endPromise) return;
+    caller.answer(this.sdpFor(caller, answerDirection(this.setup.offer.direction), this.setup.offer));
+    this.answeredAt = Date.now();
+    this.setState('answered');
+    if (this.deps.dtmfEvents) await caller.media.tapDtmf((d) => this.onDigit(d, 'caller', 'rfc4733'));
+    this.watchMedia();
+  }
+
+  /**
+   * Verb (box-answered calls): ring candidates in parallel; the first to answer is connected
+   * to the caller (the caller's prompt or music stops), the others are cancelled. Add more
+   * candidates to the returned offer while it rings. One offer at a time.
+   */
+  offer(candidates: CalleeCandidate[]): CalleeOffer | undefined {
+    if (this.setup.destination || this.callee || this.pendingOffer?.active || this.state !== 'answered' || this.endPromise) return undefined;
+    const offer = new CalleeOffer({
+      createLeg: async (candidate) => {
+        if (!this.router || this.endPromise) return undefined;
+        const media = await SipLegMedia.create(this.router, this.setup.codecs, {
+          listenIp: this.deps.media.listenIp, announcedAddress: this.deps.media.announcedAddress, portRange: this.deps.portRange, comedia: candidate.isPhone,
+        });
+        if (this.endPromise) {
+          media.close();
+          return undefined;
+        }
+        return new OutboundLeg(this.deps.endpoint, media, candidate.target, this.deps.log);
+      },
+      sendInvite: (leg) => leg.start(this.sdpFor(leg, 'sendrecv'), this.setup.maxForwards - 1),
+      adopt: (leg, answer, candidate) => this.serial(() => this.adopt(leg, answer, candidate)),
+    });
+    this.pendingOffer = offer;
+    for (const c of candidates) offer.add(c);
+    return offer;
+  }
+
+  /** The winner of an offer becomes this call's callee. */
+  private async adopt(leg: OutboundLeg, answer: AudioOffer | undefined, candidate: CalleeCandidate): Promise<boolean> {
+    if (this.endPromise || this.state !== 'answered' || !this.caller) {
+      leg.cancel();
+      leg.media.close();
+      return false;
+    }
+    this.callee = leg;
+    this.calleeParty = candidate.party;
+    this.wireLeg(leg);
+    await leg.media.start(answer && remoteMediaOf(answer));
+    this.players.get('caller')?.stop();
+    await this.bridge();
+    this.connectedAt = Date.now();
+    await this.startRecording();
+    if (this.deps.dtmfEvents) await leg.media.tapDtmf((d) => this.onDigit(d, 'callee', 'rfc4733'));
+    this.emit('connected', candidate.party, candidate.key);
+    return true;
+  }
+
+  private connectedAt?: number;
+
+  private wireCaller(caller: InboundLeg): void {
     caller.on('cancelled', () => {
-      callee.cancel();
+      this.callee?.cancel();
       void this.end({ status: 487, reason: 'Request Terminated', side: 'caller', cause: 'cancel' });
     });
+    this.wireLeg(caller);
+  }
+
+  /** In-dialog events of either leg: hang-up, failure, re-INVITE, INFO digits. */
+  private wireLeg(leg: SipLeg<any>): void {
+    const other = () => this.legOf(leg.side === 'caller' ? 'callee' : 'caller');
+    const endOther = () => {
+      const o = other();
+      if (o === this.caller) this.caller?.end();
+      else this.callee?.cancel();
+      if (leg === this.caller) this.pendingOffer?.cancelAll();
+    };
+    leg.on('bye', () => {
+      endOther();
+      void this.end({ status: 200, reason: 'BYE', side: leg.side, cause: 'bye' });
+    });
+    leg.on('failed', (why: string) => {
+      endOther();
+      void this.end({ status: 500, reason: why, side: 'system', cause: why === 'no ACK' ? 'no-ack' : 'failed' });
+    });
+    leg.on('reoffer', (r: IncomingReoffer) => void this.serial(() => this.onReoffer(leg, other(), r)).catch((err) => {
+      r.reject(500, 'Server Internal Error');
+      this.deps.log.warn({ err, callId: this.id, code: 'CC_CALL_RELAY_FAILED' satisfies CallErrorCode }, 're-INVITE relay failed');
+    }));
+    leg.on('infoDigit', (digit: string) => this.onDigit(digit, leg.side, 'info'));
+  }
+
+  /** Progress and the final answer of the callee of a routed call, relayed to the caller. */
+  private wireRinging(caller: InboundLeg, callee: OutboundLeg): void {
+    const { deps } = this;
     callee.on('progress', (status, early) => {
       if (this.state === 'routing') {
         this.ringingAt = Date.now();
@@ -203,23 +305,6 @@ export class Call extends EventEmitter<CallEvents> {
       caller.reject(mapped.status, mapped.reason);
       void this.end({ status, reason, side: 'callee', cause: 'rejected' });
     });
-    for (const leg of [caller, callee] as SipLeg<any>[]) {
-      const other = leg === caller ? callee : caller;
-      leg.on('bye', () => {
-        if (other === callee) callee.cancel();
-        else caller.end();
-        void this.end({ status: 200, reason: 'BYE', side: leg.side, cause: 'bye' });
-      });
-      leg.on('failed', (why: string) => {
-        other === callee ? callee.cancel() : caller.end();
-        void this.end({ status: 500, reason: why, side: 'system', cause: why === 'no ACK' ? 'no-ack' : 'failed' });
-      });
-      leg.on('reoffer', (r: IncomingReoffer) => void this.serial(() => this.onReoffer(leg, other, r)).catch((err) => {
-        r.reject(500, 'Server Internal Error');
-        deps.log.warn({ err, callId: this.id, code: 'CC_CALL_RELAY_FAILED' satisfies CallErrorCode }, 're-INVITE relay failed');
-      }));
-      leg.on('infoDigit', (digit: string) => this.onDigit(digit, leg.side, 'info'));
-    }
   }
 
   /** Each leg hears the other (idempotent). */
@@ -230,9 +315,19 @@ export class Call extends EventEmitter<CallEvents> {
     await caller.media.receiveFrom(callee.media);
   }
 
-  private onReoffer(from: SipLeg<any>, to: SipLeg<any>, r: IncomingReoffer): Promise<void> {
+  private onReoffer(from: SipLeg<any>, to: SipLeg<any> | undefined, r: IncomingReoffer): Promise<void> {
+    if (!to) return this.acceptReofferLocally(from, r);
     if (this.deps.onHold === 'music' && this.deps.prompts && this.state === 'answered') return this.holdWithMusic(from, to, r);
     return this.relayReoffer(from, to, r);
+  }
+
+  /** A re-INVITE while nobody else is on the call (a queued caller): the box answers it. */
+  private async acceptReofferLocally(from: SipLeg<any>, r: IncomingReoffer): Promise<void> {
+    const offered: MediaDirection = r.offer.holdByZeroAddress ? 'sendonly' : r.offer.direction;
+    if (offered === 'sendonly' || offered === 'inactive') await from.media.pauseSending();
+    else await from.media.resumeSending();
+    from.media.resetIdle();
+    r.accept(this.sdpFor(from, answerDirection(offered), r.offer));
   }
 
   /** A re-INVITE answered by the box: on hold, `to` hears music; on resume, `from` again. */
@@ -367,19 +462,20 @@ export class Call extends EventEmitter<CallEvents> {
     const limit = this.deps.deadMediaTimeoutMs;
     const every = limit ? Math.max(1000, Math.min(5000, Math.floor(limit / 3))) : 5000;
     const tick = async () => {
-      if (this.state !== 'answered' || !this.caller || !this.callee) return;
-      const [a, b] = await Promise.all([this.caller.media.sample(), this.callee.media.sample()]);
+      if (this.state !== 'answered' || !this.caller) return;
+      const callee = this.callee?.dialog ? this.callee : undefined;
+      const [a, b] = await Promise.all([this.caller.media.sample(), callee?.media.sample()]);
       if (this.state !== 'answered') return;
-      this.emit('quality', { caller: a.quality, callee: b.quality });
+      if (b) this.emit('quality', { caller: a.quality, callee: b.quality });
       if (this.held.size === 0) {
-        const dead = !limit ? undefined : a.idleMs >= limit ? 'caller' : b.idleMs >= limit ? 'callee' : undefined;
+        const dead = !limit ? undefined : a.idleMs >= limit ? 'caller' : b && b.idleMs >= limit ? 'callee' : undefined;
         if (dead) {
-          this.deps.log.warn({ callId: this.id, code: 'CC_CALL_DEAD_MEDIA' satisfies CallErrorCode, dead, idleMs: Math.max(a.idleMs, b.idleMs) }, 'no RTP: hanging up');
+          this.deps.log.warn({ callId: this.id, code: 'CC_CALL_DEAD_MEDIA' satisfies CallErrorCode, dead, idleMs: Math.max(a.idleMs, b?.idleMs ?? 0) }, 'no RTP: hanging up');
           return this.hangup({ status: 408, reason: 'media timeout', side: 'system', cause: 'dead-media' });
         }
       } else {
         this.caller.media.resetIdle();
-        this.callee.media.resetIdle();
+        callee?.media.resetIdle();
       }
       this.after(every, () => void tick());
     };
@@ -404,6 +500,7 @@ export class Call extends EventEmitter<CallEvents> {
 
   /** Verb: end the call from the system side (BYE answered legs, CANCEL/reject the rest). */
   hangup(cause: HangupCause = { status: 200, reason: 'hangup', side: 'system', cause: 'hangup' }): Promise<void> {
+    this.pendingOffer?.cancelAll();
     this.callee?.cancel();
     if (this.caller) this.caller.end(503, 'Service Unavailable');
     else {
@@ -464,10 +561,11 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.endPromise) return this.endPromise;
     this.setState('ending');
     this.endPromise = (async () => {
+      this.pendingOffer?.cancelAll();
       for (const t of this.timers) clearTimeout(t);
       for (const p of this.players.values()) p.close();
       const endedAt = Date.now();
-      const recordingRow = await this.recording?.stop({ caller: this.setup.caller.number, callee: this.setup.callee.number }, endedAt);
+      const recordingRow = await this.recording?.stop({ caller: this.setup.caller.number, callee: this.calleeParty?.number ?? '' }, endedAt);
       const [cq, bq] = await Promise.all([this.caller?.media.quality(), this.callee?.media.quality()]);
       this.caller?.media.close();
       this.callee?.media.close();
@@ -476,7 +574,7 @@ export class Call extends EventEmitter<CallEvents> {
         callId: this.id,
         sipCallId: this.sipCallId,
         caller: this.setup.caller,
-        callee: this.setup.callee,
+        callee: this.calleeParty,
         dialled: this.setup.dialled,
         startedAt: this.startedAt,
         ringingAt: this.ringingAt,
@@ -489,9 +587,12 @@ export class Call extends EventEmitter<CallEvents> {
         codec: this.setup.codecs.codec.name,
         quality: { caller: cq, callee: bq },
         dtmf: { ...this.dtmf },
+        ...(this.connectedAt ? { connectedAt: this.connectedAt } : {}),
+        ...(this.tags.queue ? { queue: this.tags.queue } : {}),
+        ...(this.tags.agents.length ? { agents: [...this.tags.agents] } : {}),
       };
       try {
-        await writeCdr(this.deps.store, cdr, recordingRow);
+        await writeCdr(this.deps.store, cdr, recordingRow && { ...recordingRow, ...(cdr.queue ? { queue: cdr.queue } : {}), ...(cdr.agents ? { agents: cdr.agents } : {}) });
       } catch (err) {
         this.deps.log.error({ err, callId: this.id, code: 'CC_CDR_WRITE_FAILED' satisfies CallErrorCode }, 'CDR write failed');
       }

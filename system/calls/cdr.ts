@@ -31,6 +31,11 @@ export interface Cdr {
   quality: { caller?: LegQuality; callee?: LegQuality };
   /** Digits each side sent (RFC 4733 or SIP INFO), in order. */
   dtmf: { caller: string; callee: string };
+  /** A box-answered call (queue, IVR): when a callee was connected. */
+  connectedAt?: number;
+  /** The queue the call went through, and the agents who took it, in order. */
+  queue?: string;
+  agents?: string[];
 }
 
 /** The recording index row, written with the CDR. */
@@ -52,6 +57,8 @@ export interface RecordingRow {
    *  late, or never sent (a peer that stops talking or suppresses silence). Large values on
    *  a call with continuous audio mean a lossy recording. */
   gapMs: { caller: number; callee: number };
+  queue?: string;
+  agents?: string[];
 }
 
 export async function writeCdr(store: Store, cdr: Cdr, recording?: RecordingRow): Promise<void> {
