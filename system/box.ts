@@ -18,6 +18,7 @@ import { RecordingHub } from '../media/recording-hub.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApi, type Api } from './api/server.ts';
+import { ConferenceRooms } from './conference/conference-rooms.ts';
 
 export interface Box {
   config: BoxConfig;
@@ -135,6 +136,9 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       registrar,
       log: log.child({ module: 'calls' }),
     });
+    const conferences = new ConferenceRooms({ config: () => config, log: log.child({ module: 'conference' }) });
+    calls.services.conference = conferences;
+    cleanups.unshift(() => conferences.close());
     endpoint.setRequestHandler((rq, tx, remote) => {
       switch (rq.method) {
         case 'REGISTER':

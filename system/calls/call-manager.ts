@@ -10,8 +10,8 @@ import type { Registrar } from '../sip/registrar.ts';
 import { parseUri } from '../sip/codec.ts';
 import { negotiateCodec, parseSdp } from '../sip/sdp.ts';
 import type { BoxConfig, TrunkConfig } from '../config/schema.ts';
-import { Call, type CallDeps } from './call.ts';
-import { calledNumber, identifyTrunk, routeCall, type CallSource } from './routing.ts';
+import { Call, type CallDeps, type CallSetup } from './call.ts';
+import { calledNumber, identifyTrunk, routeCall, type CallSource, type RouteDecision } from './routing.ts';
 import type { OutboundTarget } from './outbound-leg.ts';
 import type { CdrParty } from './cdr.ts';
 import type { RecordingHub } from '../../media/recording-hub.ts';
@@ -25,11 +25,21 @@ export interface CallManagerDeps extends Omit<CallDeps, 'noAnswerTimeoutMs' | 'd
   registrar: Registrar;
 }
 
+/** A feature that takes box-answered calls (the ACD for queues, conference rooms). */
+export interface LocalService {
+  /** Before the box answers: refuse (e.g. an unknown name) with a SIP status, or accept. */
+  admit(name: string): { ok: true } | { ok: false; status: number; reason: string };
+  /** The caller is answered; the service owns what happens next. */
+  take(call: Call, name: string): void;
+}
+
 export class CallManager {
   readonly calls = new Map<string, Call>();
   private readonly trunkChannels = new Map<string, number>();
   /** Listeners for every new call (features subscribe here). */
   onCall?: (call: Call) => void;
+  /** Services for routes the box answers itself. */
+  readonly services: Partial<Record<'queue' | 'conference', LocalService>> = {};
 
   constructor(private readonly deps: CallManagerDeps) {}
 
@@ -87,23 +97,32 @@ export class CallManager {
         ? { kind: 'trunk', id: source.trunk.name, uri: rq.headers.from.uri, number: parseUri(rq.headers.from.uri)?.user ?? '', address: remote.address }
         : { kind: 'extension', id: source.extension, uri: rq.headers.from.uri, number: source.extension, address: remote.address };
     const from = { name: rq.headers.from.name, uri: source.kind === 'extension' ? `sip:${source.extension}@${endpoint.publicAddress}` : rq.headers.from.uri, params: {} };
-    let target: OutboundTarget;
-    let callee: CdrParty;
+    let destination: CallSetup['destination'];
+    let service: { service: LocalService; name: string } | undefined;
     if (route.kind === 'extension') {
       const binding = this.deps.registrar.lookup(route.extension)[0];
       if (!binding) {
         endpoint.respond(tx, 480, 'Temporarily Unavailable (not registered)');
         return;
       }
-      target = { requestUri: binding.contact, remote: binding.remote, from, to: { uri: `sip:${route.extension}@${endpoint.publicAddress}`, params: {} } };
-      callee = { kind: 'extension', id: route.extension, uri: binding.contact, number: route.extension, address: binding.remote.address };
-    } else {
+      const target = extensionTarget(route.extension, binding, from, endpoint.publicAddress);
+      destination = { target, isPhone: true, party: { kind: 'extension', id: route.extension, uri: binding.contact, number: route.extension, address: binding.remote.address } };
+    } else if (route.kind === 'trunk') {
       if (!this.takeChannel(route.trunk)) {
         endpoint.respond(tx, 503, 'Service Unavailable (trunk busy)');
         return;
       }
-      target = trunkTarget(route.trunk, route.number, from);
-      callee = { kind: 'trunk', id: route.trunk.name, uri: target.requestUri, number: route.number, address: target.remote.address };
+      const target = trunkTarget(route.trunk, route.number, from);
+      destination = { target, isPhone: false, party: { kind: 'trunk', id: route.trunk.name, uri: target.requestUri, number: route.number, address: target.remote.address } };
+    } else {
+      const name = route.kind === 'queue' ? route.queue : route.room;
+      const svc = this.services[route.kind];
+      const admitted = svc ? svc.admit(name) : { ok: false as const, status: 503, reason: `Service Unavailable (no ${route.kind} service)` };
+      if (!admitted.ok) {
+        endpoint.respond(tx, admitted.status, admitted.reason);
+        return;
+      }
+      service = { service: svc!, name };
     }
 
     const call = new Call(
@@ -125,7 +144,7 @@ export class CallManager {
         codecs: { codec: { name: codec.name.toUpperCase() as 'PCMU' | 'PCMA', payloadType: codec.payloadType }, telephoneEventPayloadType: offer.telephoneEvent?.payloadType ?? 101 },
         caller,
         callerNatted: source.kind === 'extension' && offer.connectionAddress !== remote.address,
-        destination: { party: callee, target, isPhone: route.kind === 'extension' },
+        destination,
         dialled,
         maxForwards: mf,
       },
@@ -136,7 +155,9 @@ export class CallManager {
       if (route.kind === 'trunk') this.releaseChannel(route.trunk);
     });
     this.onCall?.(call);
-    call.start().catch((err) => {
+    call.start().then(() => {
+      if (service && call.state === 'answered') service.service.take(call, service.name);
+    }).catch((err) => {
       this.deps.log.error({ err, callId: call.id, code: 'CC_CALL_SETUP_FAILED' }, 'call set-up failed');
       void call.hangup({ status: 500, reason: 'set-up failed', side: 'system', cause: 'failed' });
     });
@@ -159,11 +180,20 @@ export class CallManager {
   }
 }
 
-/** Record unless recording is off, or a trunk on the call says record: false. */
-function shouldRecord(cfg: BoxConfig, source: CallSource, route: { kind: string; trunk?: TrunkConfig }): boolean {
+/** Record unless recording is off, or a trunk (or the queue) on the call says record: false. */
+function shouldRecord(cfg: BoxConfig, source: CallSource, route: RouteDecision): boolean {
   const trunks = [source.kind === 'trunk' ? source.trunk : undefined, route.kind === 'trunk' ? route.trunk : undefined];
   for (const t of trunks) if (t?.record !== undefined) return t.record;
+  if (route.kind === 'queue') {
+    const q = cfg.queues.find((x) => x.name === route.queue);
+    if (q?.record !== undefined) return q.record;
+  }
   return cfg.recording.enabled;
+}
+
+/** An INVITE to a registered phone of an extension. */
+export function extensionTarget(extension: string, binding: { contact: string; remote: OutboundTarget['remote'] }, from: OutboundTarget['from'], publicAddress: string): OutboundTarget {
+  return { requestUri: binding.contact, remote: binding.remote, from, to: { uri: `sip:${extension}@${publicAddress}`, params: {} } };
 }
 
 export function trunkTarget(trunk: TrunkConfig, number: string, from: OutboundTarget['from']): OutboundTarget {

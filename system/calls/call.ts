@@ -408,6 +408,11 @@ export class Call extends EventEmitter<CallEvents> {
     return digit !== undefined ? { outcome: 'dtmf', digit } : { outcome };
   }
 
+  /** Verb: stop whatever plays to `side` (its pending play() resolves 'stopped'). */
+  stopPlaying(side: LegSide): void {
+    this.players.get(side)?.stop();
+  }
+
   /** A re-INVITE from `from` (hold, resume, new address): offer the same to `to`, answer `from` with what `to` said. */
   private async relayReoffer(from: SipLeg<any>, to: SipLeg<any>, r: IncomingReoffer): Promise<void> {
     const offer = r.offer;

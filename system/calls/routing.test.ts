@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { identifyTrunk, routeCall, dial, calledNumber, type CallSource } from './routing.ts';
+import { parseConfig } from '../config/load.ts';
 import type { BoxConfig, TrunkConfig } from '../config/schema.ts';
 
-type RoutingConfig = Pick<BoxConfig, 'dids' | 'dialPlan' | 'extensions' | 'trunks'>;
+type RoutingConfig = Pick<BoxConfig, 'dids' | 'dialPlan' | 'extensions' | 'trunks' | 'queues' | 'conferences'>;
 
 const carrierA: TrunkConfig = { name: 'carrierA', kind: 'static', host: '198.51.100.10', sourceAddresses: ['198.51.100.10', '198.51.100.11'] };
 const carrierB: TrunkConfig = { name: 'carrierB', kind: 'static', host: '203.0.113.5' };
@@ -18,6 +19,8 @@ function config(over: Partial<RoutingConfig> = {}): RoutingConfig {
     ],
     dids: [],
     dialPlan: [],
+    queues: [],
+    conferences: [],
     ...over,
   };
 }
@@ -244,4 +247,21 @@ test('calledNumber does not throw on a malformed %-escape and routes on the user
     assert.equal(out, user);
   }
   assert.equal(calledNumber('030-12%zz'), '03012%zz', 'separators are still removed');
+});
+
+// box-answered destinations
+
+test('a DID can send trunk callers to a queue or a conference room', () => {
+  const cfg = config({ dids: [{ number: '5550100', destination: 'queue:sales' }, { number: '5550200', destination: 'conf:board' }] });
+  assert.deepEqual(routeCall(cfg, fromTrunk(carrierA), '5550100'), { kind: 'queue', queue: 'sales' });
+  assert.deepEqual(routeCall(cfg, fromTrunk(carrierA), '5550200'), { kind: 'conference', room: 'board' });
+});
+
+test('extensions reach a queue or a room by its internal number; extensions win over them', () => {
+  const q = parseConfig({ queues: [{ name: 'sales', number: '600', overflow: 'hangup' }], conferences: [{ name: 'board', number: '700' }] });
+  const cfg = config({ queues: q.queues, conferences: q.conferences });
+  assert.deepEqual(routeCall(cfg, fromExtension('1001'), '600'), { kind: 'queue', queue: 'sales' });
+  assert.deepEqual(routeCall(cfg, fromExtension('1001'), '700'), { kind: 'conference', room: 'board' });
+  assert.deepEqual(routeCall(cfg, fromExtension('1001'), '1002'), { kind: 'extension', extension: '1002' });
+  assert.equal(routeCall(cfg, fromExtension('1001'), '601').kind, 'reject');
 });

@@ -8,6 +8,10 @@ export type CallSource = { kind: 'trunk'; trunk: TrunkConfig } | { kind: 'extens
 export type RouteDecision =
   | { kind: 'extension'; extension: string }
   | { kind: 'trunk'; trunk: TrunkConfig; number: string }
+  /** The box answers and puts the caller in a queue. */
+  | { kind: 'queue'; queue: string }
+  /** The box answers and joins the caller to a conference room. */
+  | { kind: 'conference'; room: string }
   | { kind: 'reject'; status: number; reason: string };
 
 /** The trunk whose source addresses include `address` (static trunks; a registering trunk's host counts too). */
@@ -15,13 +19,15 @@ export function identifyTrunk(trunks: TrunkConfig[], address: string): TrunkConf
   return trunks.find((t) => (t.sourceAddresses ?? [t.host]).includes(address));
 }
 
-export function routeCall(cfg: Pick<BoxConfig, 'dids' | 'dialPlan' | 'extensions' | 'trunks'>, source: CallSource, called: string): RouteDecision {
+export function routeCall(cfg: Pick<BoxConfig, 'dids' | 'dialPlan' | 'extensions' | 'trunks' | 'queues' | 'conferences'>, source: CallSource, called: string): RouteDecision {
   if (source.kind === 'trunk') {
     const did =
       cfg.dids.find((d) => d.number === called && (!d.trunk || d.trunk === source.trunk.name)) ??
       cfg.dids.find((d) => d.number === '*' && (!d.trunk || d.trunk === source.trunk.name));
     if (!did) return { kind: 'reject', status: 404, reason: 'Not Found (no DID)' };
     if (did.destination.startsWith('ext:')) return { kind: 'extension', extension: did.destination.slice(4) };
+    if (did.destination.startsWith('queue:')) return { kind: 'queue', queue: did.destination.slice(6) };
+    if (did.destination.startsWith('conf:')) return { kind: 'conference', room: did.destination.slice(5) };
     const number = did.destination.slice(5) || called;
     return dial(cfg, number);
   }
@@ -29,6 +35,10 @@ export function routeCall(cfg: Pick<BoxConfig, 'dids' | 'dialPlan' | 'extensions
     if (called === source.extension) return { kind: 'reject', status: 486, reason: 'Busy Here (calling yourself)' };
     return { kind: 'extension', extension: called };
   }
+  const queue = cfg.queues.find((q) => q.number === called);
+  if (queue) return { kind: 'queue', queue: queue.name };
+  const room = cfg.conferences.find((c) => c.number === called);
+  if (room) return { kind: 'conference', room: room.name };
   return dial(cfg, called);
 }
 

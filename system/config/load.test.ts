@@ -26,6 +26,15 @@ const FULL: BoxConfig = {
   media: { listenIp: '10.0.0.2', announcedAddress: '203.0.113.2', rtpMinPort: 30000, rtpMaxPort: 30999, workers: 2, codecs: ['PCMA'] },
   calls: { noAnswerTimeoutSec: 30, deadMediaTimeoutSec: 0, maxCalls: 50, onHold: 'relay', dtmfEvents: false },
   recording: { enabled: false },
+  acd: { crossQueueFairness: false, breakReasons: ['lunch', 'missed-call'], handleTimeSamples: 20 },
+  agents: [{ id: 'alice', name: 'Alice', extension: '1001', skills: { english: 5 }, queues: [{ queue: 'sales', penalty: 0 }] }],
+  queues: [{
+    name: 'sales', number: '600', strategy: 'round-robin', ringTimeoutSec: 20, progressiveStepSec: 5, wrapUpSec: 15, afterNoAnswer: 'break',
+    maxLength: 10, maxWaitSec: 300, overflow: 'ext:1002', joinEmpty: true, leaveWhenEmpty: false, announceEverySec: 45,
+    periodicEverySec: 90, exitKey: '0', exitDestination: 'callback', language: 'zh', requiredSkills: [{ skill: 'english', minLevel: 3 }],
+    relaxation: [{ afterSec: 60, minLevelDrop: 1 }], weight: 1,
+  }],
+  conferences: [{ name: 'board', number: '700', maxParties: 8 }],
   registrar: { realm: 'office.example', minExpires: 30, maxExpires: 7200, defaultExpires: 600, nonceTtlSec: 120, digestAlgorithms: ['SHA-256', 'MD5'], maxAuthFailures: 5 },
   extensions: [
     { number: '1001', password: 'pass1001', displayName: 'Alice', maxContacts: 2 },
@@ -201,4 +210,41 @@ test('a valid full document round-trips unchanged', () => {
 test('a parsed configuration parses again to itself', () => {
   const once = parseConfig({ trunks: FULL.trunks, extensions: FULL.extensions, dids: FULL.dids, dialPlan: FULL.dialPlan });
   assert.deepEqual(parseConfig(JSON.parse(JSON.stringify(once))), once);
+});
+
+// queues, agents, conference rooms
+
+test('queue, agent and room references are cross-checked and all reported', () => {
+  const problems = problemsOf({
+    extensions: [{ number: '1001', password: 'pass1001' }],
+    queues: [
+      { name: 'sales', number: '1001', overflow: 'queue:sales' },
+      { name: 'sales', overflow: 'queue:nowhere', exitKey: '0' },
+      { name: 'support', number: '700', overflow: 'ext:1999' },
+    ],
+    conferences: [{ name: 'room', number: '700' }],
+    agents: [
+      { id: 'a1', extension: '1002', queues: [{ queue: 'billing' }] },
+      { id: 'a1', extension: '1001' },
+    ],
+    dids: [{ number: '1', destination: 'queue:ghost' }, { number: '2', destination: 'conf:ghost' }],
+  });
+  for (const p of [
+    /duplicate queue name sales/, /number 1001 is also an extension/, /unknown or own queue sales/, /unknown or own queue nowhere/,
+    /exitKey needs exitDestination/, /unknown extension 1999/, /number 700 is also used by \/queues\/support/,
+    /\/agents\/a1: unknown extension 1002/, /\/agents\/a1: unknown queue billing/, /duplicate agent id a1/,
+    /unknown queue ghost/, /unknown conference room ghost/,
+  ]) assertProblem(problems, p);
+});
+
+test('a queue gets its defaults: longest-idle, 15 s ring, 10 s wrap-up, break after no answer', () => {
+  const cfg = parseConfig({ queues: [{ name: 'q', overflow: 'hangup' }] });
+  const q = cfg.queues[0];
+  assert.equal(q.strategy, 'longest-idle');
+  assert.equal(q.ringTimeoutSec, 15);
+  assert.equal(q.wrapUpSec, 10);
+  assert.equal(q.afterNoAnswer, 'break');
+  assert.equal(cfg.acd.crossQueueFairness, true);
+  assert.ok(cfg.acd.breakReasons.includes('missed-call'));
+  assert.deepEqual(problemsOf({ queues: [{ name: 'q', overflow: 'hangup', strategy: 'best' }] }).length > 0, true);
 });

@@ -46,7 +46,54 @@ function crossCheck(cfg: BoxConfig): string[] {
     if (d.destination.startsWith('ext:') && !exts.has(d.destination.slice(4))) out.push(`/dids/${d.number}: unknown extension ${d.destination.slice(4)}`);
   }
   for (const r of cfg.dialPlan) if (!trunks.has(r.trunk)) out.push(`/dialPlan/${r.prefix}: unknown trunk ${r.trunk}`);
+  out.push(...crossCheckAcd(cfg, exts));
   if (cfg.media.rtpMinPort > cfg.media.rtpMaxPort) out.push('/media: rtpMinPort > rtpMaxPort');
+  return out;
+}
+
+/** Queues, agents and conference rooms: unique names, and every reference resolves. */
+function crossCheckAcd(cfg: BoxConfig, exts: Set<string>): string[] {
+  const out: string[] = [];
+  const queues = new Set<string>();
+  const rooms = new Set<string>();
+  const numbers = new Map<string, string>();
+  const claimNumber = (number: string | undefined, owner: string) => {
+    if (!number) return;
+    if (exts.has(number)) out.push(`${owner}: number ${number} is also an extension`);
+    else if (numbers.has(number)) out.push(`${owner}: number ${number} is also used by ${numbers.get(number)}`);
+    else numbers.set(number, owner);
+  };
+  for (const q of cfg.queues) {
+    if (queues.has(q.name)) out.push(`/queues: duplicate queue name ${q.name}`);
+    queues.add(q.name);
+    claimNumber(q.number, `/queues/${q.name}`);
+  }
+  for (const c of cfg.conferences) {
+    if (rooms.has(c.name)) out.push(`/conferences: duplicate room name ${c.name}`);
+    rooms.add(c.name);
+    claimNumber(c.number, `/conferences/${c.name}`);
+  }
+  const checkExit = (where: string, dest: string | undefined, self?: string) => {
+    if (!dest) return;
+    if (dest.startsWith('queue:') && (!queues.has(dest.slice(6)) || dest.slice(6) === self)) out.push(`${where}: unknown or own queue ${dest.slice(6)}`);
+    if (dest.startsWith('ext:') && !exts.has(dest.slice(4))) out.push(`${where}: unknown extension ${dest.slice(4)}`);
+  };
+  for (const q of cfg.queues) {
+    checkExit(`/queues/${q.name}/overflow`, q.overflow, q.name);
+    if (q.exitDestination !== 'callback') checkExit(`/queues/${q.name}/exitDestination`, q.exitDestination, q.name);
+    if (q.exitKey && !q.exitDestination) out.push(`/queues/${q.name}: exitKey needs exitDestination`);
+  }
+  for (const d of cfg.dids) {
+    if (d.destination.startsWith('queue:') && !queues.has(d.destination.slice(6))) out.push(`/dids/${d.number}: unknown queue ${d.destination.slice(6)}`);
+    if (d.destination.startsWith('conf:') && !rooms.has(d.destination.slice(5))) out.push(`/dids/${d.number}: unknown conference room ${d.destination.slice(5)}`);
+  }
+  const agents = new Set<string>();
+  for (const a of cfg.agents) {
+    if (agents.has(a.id)) out.push(`/agents: duplicate agent id ${a.id}`);
+    agents.add(a.id);
+    if (!exts.has(a.extension)) out.push(`/agents/${a.id}: unknown extension ${a.extension}`);
+    for (const m of a.queues) if (!queues.has(m.queue)) out.push(`/agents/${a.id}: unknown queue ${m.queue}`);
+  }
   return out;
 }
 

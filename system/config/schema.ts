@@ -36,8 +36,9 @@ export const DidSchema = Type.Object({
   number: Type.Union([Digits, Type.Literal('*')]),
   trunk: Type.Optional(Type.String()),
   /** 'ext:1001' rings an extension; 'dial:' sends the called number through the dial plan;
-   *  'dial:NUMBER' dials that number through the dial plan. */
-  destination: Type.String({ pattern: '^(ext:[0-9]{2,10}|dial:[0-9*#+]{0,32})$' }),
+   *  'dial:NUMBER' dials that number through the dial plan; 'queue:NAME' puts the caller in
+   *  a queue; 'conf:NAME' joins a conference room. */
+  destination: Type.String({ pattern: '^(ext:[0-9]{2,10}|dial:[0-9*#+]{0,32}|queue:[a-zA-Z0-9_-]{1,32}|conf:[a-zA-Z0-9_-]{1,32})$' }),
 });
 
 export const DialRuleSchema = Type.Object({
@@ -45,6 +46,77 @@ export const DialRuleSchema = Type.Object({
   trunk: Type.String(),
   strip: Type.Optional(Type.Integer({ minimum: 0, maximum: 32 })),
   prepend: Type.Optional(Type.String({ pattern: '^[0-9*#+]{0,32}$' })),
+});
+
+const Name = Type.String({ pattern: '^[a-zA-Z0-9_-]{1,32}$' });
+const SkillLevel = Type.Integer({ minimum: 1, maximum: 10 });
+const SkillRequirementSchema = Type.Object({ skill: Name, minLevel: SkillLevel });
+
+export const AgentSchema = Type.Object({
+  /** Login id of the agent (also their box user name once the web app exists). */
+  id: Type.String({ pattern: '^[a-zA-Z0-9_.-]{1,32}$' }),
+  name: Type.Optional(Type.String({ maxLength: 64 })),
+  /** The extension whose registered phone rings for this agent's calls. */
+  extension: Type.String({ pattern: '^[0-9]{2,10}$' }),
+  /** Skill name -> proficiency 1..10. */
+  skills: Type.Record(Type.String({ pattern: '^[a-zA-Z0-9_-]{1,32}$' }), SkillLevel, { default: {} }),
+  /** Queues this agent serves; penalty 0 is the first tier, higher tiers get calls only when
+   *  no lower-tier agent can. */
+  queues: Type.Array(Type.Object({ queue: Name, penalty: Type.Integer({ minimum: 0, maximum: 100, default: 0 }) }), { default: [], maxItems: 50 }),
+});
+
+/** Where a queue sends a caller it gives up on. */
+const QueueExit = Type.String({ pattern: '^(queue:[a-zA-Z0-9_-]{1,32}|ext:[0-9]{2,10}|dial:[0-9*#+]{1,32}|hangup|message)$' });
+
+export const QueueSchema = Type.Object({
+  name: Name,
+  displayName: Type.Optional(Type.String({ maxLength: 64 })),
+  /** An internal number extensions dial to reach the queue. */
+  number: Type.Optional(Type.String({ pattern: '^[0-9]{2,10}$' })),
+  strategy: Type.Union(
+    ['ring-all', 'round-robin', 'longest-idle', 'fewest-calls', 'least-talk-time', 'random', 'linear', 'ring-progressively', 'skills-based'].map((s) => Type.Literal(s)),
+    { default: 'longest-idle' },
+  ),
+  /** Seconds an agent's phone rings before the call goes back to the queue (RONA). */
+  ringTimeoutSec: Type.Integer({ minimum: 5, maximum: 120, default: 15 }),
+  /** ring-progressively: ring one more agent every this many seconds. */
+  progressiveStepSec: Type.Integer({ minimum: 1, maximum: 60, default: 5 }),
+  /** Wrap-up time after each call of this queue (the agent is offered nothing meanwhile). */
+  wrapUpSec: Type.Integer({ minimum: 0, maximum: 3600, default: 10 }),
+  /** Where an agent who let a call ring out goes: a break with reason 'missed-call', or straight back. */
+  afterNoAnswer: Type.Union([Type.Literal('break'), Type.Literal('available'), Type.Literal('logged-out')], { default: 'break' }),
+  /** Callers waiting at most (0: unlimited); a caller beyond it goes to `overflow` at once. */
+  maxLength: Type.Integer({ minimum: 0, maximum: 10000, default: 0 }),
+  /** Longest wait before `overflow` (0: no limit). */
+  maxWaitSec: Type.Integer({ minimum: 0, maximum: 86400, default: 0 }),
+  overflow: QueueExit,
+  /** Accept callers when no agent is logged in (false: straight to overflow). */
+  joinEmpty: Type.Boolean({ default: true }),
+  /** Send waiting callers to overflow when the last agent logs out. */
+  leaveWhenEmpty: Type.Boolean({ default: false }),
+  /** Announce position and estimated wait on entry and every N seconds (0: never). */
+  announceEverySec: Type.Integer({ minimum: 0, maximum: 3600, default: 60 }),
+  /** A message clip (prompt name) played every `periodicEverySec`. */
+  periodicMessage: Type.Optional(Type.String({ pattern: '^[a-zA-Z0-9_/-]{1,64}$' })),
+  periodicEverySec: Type.Integer({ minimum: 10, maximum: 3600, default: 90 }),
+  /** A key the caller may press to leave: to `exitDestination`, or 'callback' to leave a callback request. */
+  exitKey: Type.Optional(Type.String({ pattern: '^[0-9*#]$' })),
+  exitDestination: Type.Optional(Type.Union([QueueExit, Type.Literal('callback')])),
+  language: Type.Union([Type.Literal('en'), Type.Literal('zh')], { default: 'en' }),
+  requiredSkills: Type.Array(SkillRequirementSchema, { default: [], maxItems: 10 }),
+  /** Accept lower skill levels as the caller waits longer. */
+  relaxation: Type.Array(Type.Object({ afterSec: Type.Integer({ minimum: 1, maximum: 86400 }), minLevelDrop: Type.Integer({ minimum: 1, maximum: 9 }) }), { default: [], maxItems: 10 }),
+  /** Queue order for agents in several queues when cross-queue fairness is off (higher first). */
+  weight: Type.Integer({ minimum: 0, maximum: 100, default: 0 }),
+  /** Record this queue's calls (default: recording.enabled). */
+  record: Type.Optional(Type.Boolean()),
+});
+
+export const ConferenceSchema = Type.Object({
+  name: Name,
+  /** An internal number extensions dial to join. */
+  number: Type.Optional(Type.String({ pattern: '^[0-9]{2,10}$' })),
+  maxParties: Type.Integer({ minimum: 2, maximum: 8, default: 8 }),
 });
 
 export const BoxConfigSchema = Type.Object({
@@ -102,6 +174,17 @@ export const BoxConfigSchema = Type.Object({
     /** Where recordings go (default: <data dir>/recordings). */
     dir: Type.Optional(Type.String()),
   }, { default: {} }),
+  acd: Type.Object({
+    /** An agent in several queues takes the longest-waiting caller across them (else queue weight order). */
+    crossQueueFairness: Type.Boolean({ default: true }),
+    /** Break reasons agents may choose ('missed-call' is used by no-answer handling). */
+    breakReasons: Type.Array(Type.String({ pattern: '^[a-z0-9-]{1,32}$' }), { default: ['lunch', 'training', 'meeting', 'personal', 'missed-call'], maxItems: 50 }),
+    /** Handle times remembered per queue for the estimated wait. */
+    handleTimeSamples: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+  }, { default: {} }),
+  agents: Type.Array(AgentSchema, { default: [], maxItems: 2000 }),
+  queues: Type.Array(QueueSchema, { default: [], maxItems: 200 }),
+  conferences: Type.Array(ConferenceSchema, { default: [], maxItems: 100 }),
   extensions: Type.Array(ExtensionSchema, { default: [], maxItems: 5000 }),
   trunks: Type.Array(TrunkSchema, { default: [], maxItems: 64 }),
   dids: Type.Array(DidSchema, { default: [], maxItems: 10000 }),
@@ -113,3 +196,6 @@ export type ExtensionConfig = Static<typeof ExtensionSchema>;
 export type TrunkConfig = Static<typeof TrunkSchema>;
 export type DidConfig = Static<typeof DidSchema>;
 export type DialRule = Static<typeof DialRuleSchema>;
+export type AgentConfig = Static<typeof AgentSchema>;
+export type QueueConfig = Static<typeof QueueSchema>;
+export type ConferenceConfig = Static<typeof ConferenceSchema>;
