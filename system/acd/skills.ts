@@ -1,0 +1,58 @@
+// Skill eligibility: which requirements a waiting call has right now (the queue's plus the
+// call's own, lowered by the queue's relaxation steps as the caller waits), whether an agent
+// meets them, and how proficient the agent is. Pure: plain data in, plain data out; imports
+// only types.
+import type { AgentSnapshot, QueueSpec, RelaxationStep, SkillRequirement, WaitingEntry } from './acd-types.ts';
+
+const NONE: readonly SkillRequirement[] = [];
+
+/** How many levels every requirement is lowered by after waiting `waitSec` seconds: the
+ *  largest drop among the steps whose `afterSec` has been reached (0 before the first). */
+export function relaxationDrop(steps: readonly RelaxationStep[], waitSec: number): number {
+  let drop = 0;
+  for (const step of steps) {
+    if (waitSec >= step.afterSec && step.minLevelDrop > drop) drop = step.minLevelDrop;
+  }
+  return drop;
+}
+
+/** The queue's requirements with the call's own added; for a skill both name, the call's
+ *  minLevel wins. Returns the queue's array itself when the call adds nothing. */
+export function mergeRequirements(
+  queueReqs: readonly SkillRequirement[],
+  callReqs: readonly SkillRequirement[] | undefined,
+): readonly SkillRequirement[] {
+  if (!callReqs || callReqs.length === 0) return queueReqs;
+  if (queueReqs.length === 0) return callReqs;
+  const merged = queueReqs.filter((q) => !callReqs.some((c) => c.skill === q.skill));
+  return merged.concat(callReqs);
+}
+
+/** Every level lowered by `drop`, but never below 1 (the agent must still have the skill); a
+ *  requirement of level 0 or less asks for nothing and stays so. */
+export function relaxRequirements(reqs: readonly SkillRequirement[], drop: number): readonly SkillRequirement[] {
+  if (drop <= 0 || reqs.length === 0) return reqs;
+  return reqs.map((r) => ({ skill: r.skill, minLevel: Math.max(Math.min(r.minLevel, 1), r.minLevel - drop) }));
+}
+
+/** The requirements `call` has at `now`: merged, then relaxed by the time it has waited. */
+export function requirementsAt(queue: QueueSpec, call: WaitingEntry, now: number): readonly SkillRequirement[] {
+  const merged = mergeRequirements(queue.requiredSkills ?? NONE, call.requiredSkills);
+  if (merged.length === 0) return merged;
+  const drop = relaxationDrop(queue.relaxation ?? NONE, (now - call.enteredAt) / 1000);
+  return relaxRequirements(merged, drop);
+}
+
+export function meetsRequirements(agent: AgentSnapshot, reqs: readonly SkillRequirement[]): boolean {
+  for (const r of reqs) {
+    if ((agent.skills[r.skill] ?? 0) < r.minLevel) return false;
+  }
+  return true;
+}
+
+/** The sum of the agent's levels in the required skills (0 when nothing is required). */
+export function proficiency(agent: AgentSnapshot, reqs: readonly SkillRequirement[]): number {
+  let sum = 0;
+  for (const r of reqs) sum += agent.skills[r.skill] ?? 0;
+  return sum;
+}
