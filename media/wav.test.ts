@@ -467,6 +467,47 @@ test('a stereo μ-law recording is a valid WAV for sox, within G.711 accuracy of
   assert.equal(readWav(readFileSync(file)).samples[1].length, 12000);
 });
 
+test('G.711 bytes appended as they came off the wire (μ-law and A-law) are the file\'s data, and sox reads them', async () => {
+  for (const [encoding, tag, law, encode] of [['ulaw', 7, 'u-law', encodeUlaw], ['alaw', 6, 'A-law', encodeAlaw]] as const) {
+    const file = tmp();
+    const w = await WavFileWriter.open(file, { channels: 2, encoding, flushIntervalMs: 100 });
+    const left = encode(tone(1000, 16384, 12000));
+    const right = encode(tone(440, 8192, 12000));
+    const frame = Buffer.alloc(320);
+    for (let f = 0; f < 75; f++) {
+      for (let i = 0; i < 160; i++) {
+        frame[2 * i] = left[f * 160 + i];
+        frame[2 * i + 1] = right[f * 160 + i];
+      }
+      w.appendEncoded(frame); // reused by the caller: the writer copies it
+      if (f % 7 === 0) await new Promise((r) => setImmediate(r));
+    }
+    assert.throws(() => w.appendEncoded(Buffer.alloc(3)), RangeError);
+    const summary = await w.close();
+    const buf = readFileSync(file);
+    assert.equal(buf.readUInt16LE(20), tag);
+    assert.equal(summary.bytesWritten, buf.length);
+    assert.equal(buf.length, 58 + 24000);
+    for (let i = 0; i < 12000; i++) assert.ok(buf[58 + 2 * i] === left[i] && buf[59 + 2 * i] === right[i], `sample ${i}`);
+    assert.deepEqual({ ...soxInfo(file) }, { channels: 2, rate: 8000, samples: 12000, seconds: 1.5, encoding: law });
+    const lv = soxLevels(file);
+    assert.ok(Math.abs(lv.rms[0] - -9.03) <= 0.1 && Math.abs(lv.rms[1] - -15.05) <= 0.1, `${encoding} levels ${JSON.stringify(lv)}`);
+    assert.equal(readWav(buf).samples[1].length, 12000);
+  }
+});
+
+test('a full disk during G.711 appends stops the recording at the last whole frame', async () => {
+  const file = tmp();
+  const w = await WavFileWriter.open(file, { channels: 2, encoding: 'alaw', openFile: diskOf(58 + 8001) });
+  for (let f = 0; f < 100; f++) w.appendEncoded(Buffer.alloc(320, 0xd5));
+  await assert.rejects(w.flush(), isDiskFull);
+  assert.equal(w.framesWritten, 4000);
+  w.appendEncoded(Buffer.alloc(320, 0xd5));
+  assert.equal(w.framesDropped, 16000 - 4000 + 160);
+  await assert.rejects(w.close(), isDiskFull);
+  assert.equal(soxInfo(file).samples, 4000);
+});
+
 test('an odd number of μ-law bytes gets its RIFF pad byte on close', async () => {
   const file = tmp();
   const w = await WavFileWriter.open(file, { encoding: 'ulaw' });

@@ -1,14 +1,16 @@
 // WAV files: reading any common WAV (PCM 8/16/24/32, float, μ-law, A-law, extensible) into
 // 16-bit channels, converting it to telephony audio (mono 8 kHz, Kaiser-windowed sinc), and
-// streaming recordings to disk so that a crash or a full disk still leaves a valid file.
+// streaming recordings to disk (16-bit PCM, or G.711 bytes written as they came off the wire)
+// so that a crash or a full disk still leaves a valid file.
 import { EventEmitter } from 'node:events';
 import { open as fsOpen } from 'node:fs/promises';
-import { alawToLinear, encodeUlaw, ulawToLinear } from './g711.ts';
+import { alawToLinear, encodeAlaw, encodeUlaw, ulawToLinear } from './g711.ts';
 
 export const WavErrorCodes = {
   CC_MEDIA_WAV_INVALID: 'the file is not a WAV file this box can play (unsupported or corrupt)',
   CC_MEDIA_DISK_FULL: 'the disk is full: the recording stops, its file is valid up to the last audio written',
   CC_MEDIA_WAV_WRITE_FAILED: 'a recording file could not be created or written',
+  CC_MEDIA_RECORDER_DIED: 'the recording worker thread stopped unexpectedly: recordings in progress stopped (their files are valid up to the last second written); new calls start a new worker',
 } as const;
 export type WavErrorCode = keyof typeof WavErrorCodes;
 
@@ -331,7 +333,12 @@ export function resample(input: ArrayLike<number>, inRate: number, outRate: numb
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-export type WavWriterEncoding = 'pcm16' | 'ulaw';
+export type WavWriterEncoding = 'pcm16' | 'ulaw' | 'alaw';
+
+/** The WAV header length the writer uses for an encoding: 44 for PCM, 58 for G.711 (fmt with cbSize, fact chunk). */
+export function wavHeaderLength(encoding: WavWriterEncoding): number {
+  return encoding === 'pcm16' ? 44 : 58;
+}
 
 /** The part of a node:fs/promises FileHandle the writer uses (a seam for tests). */
 export interface WavFileHandle {
@@ -344,7 +351,7 @@ export interface WavFileHandle {
 export interface WavWriterOptions {
   /** 1 (mono) or 2 (stereo: caller left, callee right). Default 1. */
   channels?: 1 | 2;
-  /** 16-bit PCM or G.711 μ-law, always 8 kHz. Default 'pcm16'. */
+  /** 16-bit PCM or G.711 μ-law / A-law (format tag 7 / 6), always 8 kHz. Default 'pcm16'. */
   encoding?: WavWriterEncoding;
   /** Appended audio reaches the file (and the header is rewritten) at least this often, in ms of audio and of wall time. Default 1000. */
   flushIntervalMs?: number;
@@ -364,7 +371,7 @@ export interface WavWriterSummary {
 }
 
 /**
- * Streams a recording to a WAV file. `append` is synchronous and only buffers; the buffer is
+ * Streams a recording to a WAV file. `append`/`appendEncoded` are synchronous and only buffer; the buffer is
  * written, and the RIFF/data/fact sizes rewritten, once it holds `flushIntervalMs` of audio, on
  * a `flushIntervalMs` timer, and on `flush()`/`close()`, one write at a time. A process that dies
  * therefore leaves a valid file missing at most the last `flushIntervalMs` of audio.
@@ -385,6 +392,10 @@ export class WavFileWriter extends EventEmitter {
   private readonly fsync: boolean;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Where appendEncoded copies to: one flush's worth, so a flush is usually one buffer, no concat. */
+  private block = Buffer.alloc(0);
+  private blockStart = 0;
+  private blockUsed = 0;
   private dataBytes = 0;
   private droppedFrames = 0;
   private failure: WavError | undefined;
@@ -402,7 +413,7 @@ export class WavFileWriter extends EventEmitter {
     this.channels = opts.channels ?? 1;
     this.encoding = opts.encoding ?? 'pcm16';
     this.blockAlign = this.channels * (this.encoding === 'pcm16' ? 2 : 1);
-    this.headerLength = this.encoding === 'pcm16' ? 44 : 58;
+    this.headerLength = wavHeaderLength(this.encoding);
     const interval = opts.flushIntervalMs ?? 1000;
     this.flushBytes = Math.max(this.blockAlign, Math.floor((this.sampleRate * interval) / 1000) * this.blockAlign);
     this.fsync = opts.fsync ?? false;
@@ -415,7 +426,7 @@ export class WavFileWriter extends EventEmitter {
   /** Creates the file and writes a header for an empty recording. */
   static async open(path: string, opts: WavWriterOptions = {}): Promise<WavFileWriter> {
     if (opts.channels !== undefined && opts.channels !== 1 && opts.channels !== 2) throw new RangeError(`channels must be 1 or 2, not ${String(opts.channels)}`);
-    if (opts.encoding !== undefined && opts.encoding !== 'pcm16' && opts.encoding !== 'ulaw') throw new RangeError(`unknown encoding ${String(opts.encoding)}`);
+    if (opts.encoding !== undefined && opts.encoding !== 'pcm16' && opts.encoding !== 'ulaw' && opts.encoding !== 'alaw') throw new RangeError(`unknown encoding ${String(opts.encoding)}`);
     if (opts.flushIntervalMs !== undefined && !(opts.flushIntervalMs > 0)) throw new RangeError('flushIntervalMs must be positive');
     const openFile = opts.openFile ?? ((p: string, flags: string) => fsOpen(p, flags));
     let fh: WavFileHandle;
@@ -471,10 +482,41 @@ export class WavFileWriter extends EventEmitter {
       this.droppedFrames += count;
       return;
     }
-    const bytes = this.encoding === 'ulaw' ? encodeUlaw(interleaved) : int16ToLE(interleaved);
+    const bytes = this.encoding === 'ulaw' ? encodeUlaw(interleaved) : this.encoding === 'alaw' ? encodeAlaw(interleaved) : int16ToLE(interleaved);
+    this.seal();
     this.pending.push(bytes);
     this.pendingBytes += bytes.length;
     if (this.pendingBytes >= this.flushBytes) this.backgroundFlush();
+  }
+
+  /**
+   * Adds audio already in the file's encoding, interleaved (for G.711: the bytes as they came
+   * off the wire, caller then callee per sample). The length must be a whole number of frames.
+   * Copies `bytes`, so the caller may reuse it.
+   */
+  appendEncoded(bytes: Uint8Array): void {
+    if (bytes.length % this.blockAlign !== 0) throw new RangeError(`${bytes.length} bytes is not a whole number of ${this.blockAlign}-byte frames`);
+    if (bytes.length === 0) return;
+    if (this.failure || this.closing) {
+      this.droppedFrames += bytes.length / this.blockAlign;
+      return;
+    }
+    if (this.block.length - this.blockUsed < bytes.length) {
+      this.seal();
+      this.block = Buffer.allocUnsafe(Math.max(this.flushBytes, bytes.length));
+      this.blockStart = this.blockUsed = 0;
+    }
+    this.block.set(bytes, this.blockUsed);
+    this.blockUsed += bytes.length;
+    this.pendingBytes += bytes.length;
+    if (this.pendingBytes >= this.flushBytes) this.backgroundFlush();
+  }
+
+  /** Moves what appendEncoded put in the block since the last seal onto the pending list. */
+  private seal(): void {
+    if (this.blockUsed === this.blockStart) return;
+    this.pending.push(this.block.subarray(this.blockStart, this.blockUsed));
+    this.blockStart = this.blockUsed;
   }
 
   /** Writes everything appended so far and updates the header; rejects if the recording failed. */
@@ -538,6 +580,7 @@ export class WavFileWriter extends EventEmitter {
   private async writePending(): Promise<void> {
     if (this.failure) throw this.failure;
     if (this.pendingBytes === 0) return;
+    this.seal();
     const chunk = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
@@ -596,7 +639,7 @@ export class WavFileWriter extends EventEmitter {
     h.write('WAVE', 8, 'latin1');
     h.write('fmt ', 12, 'latin1');
     h.writeUInt32LE(pcm ? 16 : 18, 16);
-    h.writeUInt16LE(pcm ? FORMAT_PCM : FORMAT_ULAW, 20);
+    h.writeUInt16LE(pcm ? FORMAT_PCM : this.encoding === 'alaw' ? FORMAT_ALAW : FORMAT_ULAW, 20);
     h.writeUInt16LE(this.channels, 22);
     h.writeUInt32LE(this.sampleRate, 24);
     h.writeUInt32LE(this.sampleRate * this.blockAlign, 28);
