@@ -1,6 +1,6 @@
 // Disk full during a recorded call: the recording stops with CC_MEDIA_DISK_FULL (an alert in
 // the log and a `recording-stopped` event row), the call itself goes on to its normal end,
-// and the file left behind is a valid WAV of what fitted. Uses a 256 KiB tmpfs (root only).
+// and the file left behind is a valid WAV of what fitted. Uses a 128 KiB tmpfs (root only).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -17,12 +17,12 @@ const isRoot = process.getuid?.() === 0;
 
 test('a full disk stops the recording with an alert and an event, never the call', { skip: !isRoot && 'needs root to mount a tmpfs' }, async () => {
   const mount = mkdtempSync(join(tmpdir(), 'ccbox-full-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount]);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'tmpfs', mount]);
   const upstreamPort = await freePort('127.0.0.3');
   const box = await startBoxProcess(carrierToUpstream(upstreamPort, { recording: { enabled: true, dir: mount } }));
   const caller = await RtpPeer.open('127.0.0.2');
   try {
-    // 256 KiB holds about 8 s of 8 kHz 16-bit stereo; the call lasts 12 s.
+    // 128 KiB holds about 8 s of 8 kHz G.711 stereo (16 kB/s); the call lasts 12 s.
     const uas = runSipp({ scenario: 'uas-answer.xml', localIp: '127.0.0.3', localPort: upstreamPort, mediaPort: await freePort('127.0.0.3'), rtpEcho: true });
     const uac = runSipp({ scenario: 'uac-call.xml', localIp: '127.0.0.2', target: `127.0.0.1:${box.sipPort}`, keys: { dialled: '97001', caller: '1', rtp_ip: '127.0.0.2', rtp_port: caller.port }, pauseMs: 12000, timeoutSec: 40 });
     const [, port] = await uac.waitForLog(/BOXPORT (\d+)/);

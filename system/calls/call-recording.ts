@@ -1,13 +1,13 @@
-// A call's recording as the call sees it: starts the media recorder at the answer, hooks the
-// in-band DTMF detectors to its audio, turns a failure (disk full) into an alert and an
-// event row without touching the call, and builds the index row written with the CDR.
+// A call's recording as the call sees it: starts the media recorder at the answer (the audio
+// is written, and searched for in-band DTMF, in a recording worker thread; digits come back
+// here), turns a failure (disk full) into an alert and an event row without touching the
+// call, and builds the index row written with the CDR.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { types } from 'mediasoup';
 import type { Store } from '../store/store.ts';
 import type { CallCodecs } from '../../media/media-engine.ts';
 import { CallRecorder } from '../../media/call-recorder.ts';
-import { InbandDtmfDetector } from '../../media/dtmf-inband.ts';
 import type { RecordingHub } from '../../media/recording-hub.ts';
 import type { RecordingRow } from './cdr.ts';
 import type { LegSide } from './sip-leg.ts';
@@ -27,6 +27,7 @@ export class CallRecording {
   private recorder?: CallRecorder;
   private startedAt?: number;
   private stopped = false;
+  private alerted = false;
 
   constructor(private readonly o: CallRecordingOptions) {}
 
@@ -36,15 +37,12 @@ export class CallRecording {
     const dir = join(o.dir, new Date().toISOString().slice(0, 10).replace(/-/g, '/'));
     try {
       mkdirSync(dir, { recursive: true });
-      const recorder = await CallRecorder.start(router, codecs, o.hub, join(dir, `${o.callId}.wav`));
+      const recorder = await CallRecorder.start(router, codecs, o.hub, join(dir, `${o.callId}.wav`), { inbandDtmf: o.inbandDtmf });
       if (this.stopped) return void (await recorder.stop()); // the call ended while we set up
       this.recorder = recorder;
       this.startedAt = Date.now();
       recorder.on('failed', (code, message) => this.failed(code, message));
-      for (const side of o.inbandDtmf) {
-        const detector = new InbandDtmfDetector((digit) => o.onInbandDigit(digit, side));
-        recorder.on('frame', (s, samples) => s === side && detector.push(samples));
-      }
+      recorder.on('digit', (side, digit) => o.onInbandDigit(digit, side));
       await recorder.follow('caller', producers.caller);
       await recorder.follow('callee', producers.callee);
     } catch (err) {
@@ -53,6 +51,8 @@ export class CallRecording {
   }
 
   private failed(code: string, message: string): void {
+    if (this.alerted) return;
+    this.alerted = true;
     const { o } = this;
     o.log.error({ callId: o.callId, code, message }, 'recording stopped (the call goes on)');
     void o.store.transaction(() => o.store.appendEvent('recording-stopped', { callId: o.callId, code, message })).catch(() => undefined);
@@ -63,6 +63,8 @@ export class CallRecording {
     this.stopped = true;
     const summary = await this.recorder?.stop().catch(() => undefined);
     if (!summary) return undefined;
+    // A failure on the last write (at the hang-up) is alerted too.
+    if (summary.stoppedBy) this.failed(summary.stoppedBy, `the recording ${summary.path} ended short`);
     return {
       callId: this.o.callId,
       path: summary.path,

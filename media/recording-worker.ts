@@ -1,0 +1,159 @@
+// Entry point of a recording worker thread (started by RecordingHub): one UDP socket that
+// receives the RTP of this thread's recordings (recorders' PlainTransports send to it),
+// demultiplexed by SSRC onto RecordingSessions, and one 20 ms frame clock that makes every
+// session write a frame. Keeps packet handling, file writing and DTMF detection off the main
+// thread (SIP signalling). Talks to the hub only through recording-protocol.ts messages.
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import { FrameClock } from './frame-clock.ts';
+import type { FromWorker, RecorderSide, RecordingWorkerOptions, ToWorker } from './recording-protocol.ts';
+import { RecordingSession } from './recording-session.ts';
+
+interface Route {
+  session: RecordingSession;
+  side: RecorderSide;
+  payloadType: number;
+}
+
+interface Entry {
+  session: RecordingSession;
+  ssrcs: Partial<Record<RecorderSide, number>>;
+}
+
+const opts = workerData as RecordingWorkerOptions;
+const port = parentPort!;
+const post = (m: FromWorker) => port.postMessage(m);
+
+const sessions = new Map<number, Entry>();
+const routes = new Map<number, Route>();
+const ticking = new Set<RecordingSession>();
+const clock = new FrameClock();
+let unsubscribe: (() => void) | undefined;
+let received = 0;
+let unknown = 0;
+
+if (opts.niceness) {
+  try {
+    // Linux: /proc/thread-self is "<pid>/task/<tid>"; setpriority on a tid applies to that thread only.
+    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), opts.niceness);
+  } catch {
+    /* not Linux, or not allowed: run at the process's priority */
+  }
+}
+
+const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: opts.recvBufferSize });
+socket.on('message', onPacket);
+socket.on('error', () => undefined);
+socket.bind(0, opts.address);
+await once(socket, 'listening');
+port.on('message', (m: ToWorker) => void onMessage(m));
+post({ type: 'ready', ip: socket.address().address, port: socket.address().port, recvBufferBytes: socket.getRecvBufferSize() });
+
+function onPacket(msg: Buffer): void {
+  if (msg.length < 12 || (msg[0] & 0xc0) !== 0x80) return;
+  const b1 = msg[1];
+  if (b1 >= 192 && b1 <= 223) return; // RTCP (the recorder's transport is rtcp-mux)
+  received++;
+  const route = routes.get(msg.readUInt32BE(8));
+  if (!route) {
+    unknown++;
+    return;
+  }
+  if ((b1 & 0x7f) !== route.payloadType) return; // anything but the call's codec is not audio to record
+  let offset = 12 + (msg[0] & 0x0f) * 4;
+  if (msg[0] & 0x10) {
+    if (msg.length < offset + 4) return;
+    offset += 4 + msg.readUInt16BE(offset + 2) * 4;
+  }
+  let end = msg.length;
+  if (msg[0] & 0x20) end -= msg[end - 1];
+  if (offset >= end) return;
+  route.session.push(route.side, msg.subarray(offset, end));
+}
+
+function tickAll(): void {
+  for (const s of ticking) s.tick();
+}
+
+function startTicking(s: RecordingSession): void {
+  ticking.add(s);
+  unsubscribe ??= clock.subscribe(tickAll);
+}
+
+function stopTicking(s: RecordingSession): void {
+  ticking.delete(s);
+  if (ticking.size === 0) {
+    unsubscribe?.();
+    unsubscribe = undefined;
+  }
+}
+
+function unroute(e: Entry): void {
+  for (const ssrc of Object.values(e.ssrcs)) if (routes.get(ssrc)?.session === e.session) routes.delete(ssrc);
+  e.ssrcs = {};
+}
+
+async function onMessage(m: ToWorker): Promise<void> {
+  switch (m.type) {
+    case 'open': {
+      let session: RecordingSession;
+      try {
+        session = await RecordingSession.open(m.spec, {
+          flushIntervalMs: opts.flushIntervalMs,
+          onFailed: (code, message) => {
+            const e = sessions.get(m.id);
+            if (e) unroute(e);
+            stopTicking(session);
+            post({ type: 'failed', id: m.id, code, message });
+          },
+          onDigit: (side, digit) => post({ type: 'digit', id: m.id, side, digit }),
+        });
+      } catch (err) {
+        const e = err as { code?: string; message?: string };
+        return post({ type: 'open-failed', id: m.id, code: e.code ?? 'CC_MEDIA_WAV_WRITE_FAILED', message: e.message ?? String(err) });
+      }
+      sessions.set(m.id, { session, ssrcs: {} });
+      startTicking(session);
+      return post({ type: 'opened', id: m.id });
+    }
+    case 'follow': {
+      const e = sessions.get(m.id);
+      if (!e || !e.session.active) return;
+      const previous = e.ssrcs[m.side];
+      if (previous !== undefined && routes.get(previous)?.session === e.session) routes.delete(previous);
+      delete e.ssrcs[m.side];
+      if (m.ssrc === undefined) return;
+      const ssrc = m.ssrc >>> 0;
+      e.ssrcs[m.side] = ssrc;
+      routes.set(ssrc, { session: e.session, side: m.side, payloadType: e.session.spec.payloadType });
+      return;
+    }
+    case 'stop': {
+      const e = sessions.get(m.id);
+      if (!e) return;
+      unroute(e);
+      stopTicking(e.session);
+      const summary = await e.session.stop();
+      sessions.delete(m.id);
+      return post({ type: 'stopped', id: m.id, summary });
+    }
+    case 'stats': {
+      let overflowBytes = 0;
+      for (const e of sessions.values()) overflowBytes += e.session.overflowBytes;
+      return post({ type: 'stats', id: m.id, stats: { received, unknown, overflowBytes, recordings: sessions.size, recvBufferBytes: socket.getRecvBufferSize() } });
+    }
+    case 'close': {
+      // Recordings still open (the process is going down) are finished, so their files are complete.
+      await Promise.all([...sessions.values()].map((e) => e.session.stop()));
+      sessions.clear();
+      routes.clear();
+      unsubscribe?.();
+      socket.close();
+      port.close();
+      return;
+    }
+  }
+}
