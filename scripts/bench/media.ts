@@ -7,14 +7,16 @@
 // fresh box with the default config (DTMF taps on):
 //   1. baseline: `recording: { enabled: false }`;
 //   2. `recording: { enabled: true }` (the box's default): every call written as a two-channel
-//      WAV under <data dir>/recordings/YYYY/MM/DD/<callId>.wav, indexed in the LMDB table
-//      `recordings` with its size and SHA-256.
+//      G.711 WAV (the call's codec, as received) under <data dir>/recordings/YYYY/MM/DD/<callId>.wav
+//      by the box's recording worker thread, indexed in the LMDB table `recordings` with its
+//      size and SHA-256.
 // For each run, over a 20 s window once every call is answered: calls held (answered before
 // the window, still up at its end, media both ways: CDRs + GET /api/status), RTP loss from the
 // box's CDR counters (corrected for mediasoup's seq-0 cycle, lib/cdr.ts), UDP receive drops on
 // the box's own sockets (media, SIP, the daemon's recording socket) apart from drops on the
 // callee sipps' echo sockets (the tool's, not the box's: they show up as loss on the callee
-// legs), CPU of the daemon (node) and its mediasoup worker, and how fast the recordings grow
+// legs), CPU of the daemon (node; its main thread apart from its other threads, the recording
+// worker thread among them) and its mediasoup worker, and how fast the recordings grow
 // on disk. After the run: every answered call must have a recording row without stoppedBy
 // whose file exists with exactly the indexed size (`recordings_missing`); checksums, WAV
 // headers, the audio itself (how late each recording starts, silent frames once a channel has
@@ -58,6 +60,7 @@ import { UdpDropTracker, allProcessCpu, socketInodes, softirqSeconds, udpCounter
 import { boxPhase, elapsedSec, printResults, record, round, say } from './lib/report.ts';
 import { requireSipp } from './lib/sipp.ts';
 import { analyseCdrs, callsHeld, reportCdrs, type CdrRow } from './lib/cdr.ts';
+import { ALAW_DECODE, ULAW_DECODE } from '../../media/g711.ts';
 import {
   HOLD_600, describeStatus, finishBox, holdCalls, holdMs, measureWindow, newLeakTally, rampSec, reportDrops, reportIdleLoad,
   reportSippPairs, startRtpPairs, waitForCalls, type HoldPlan, type LeakTally, type RtpPair,
@@ -71,8 +74,9 @@ const PLAN: HoldPlan = SMOKE ? { pairs: 1, callsPerPair: 10, setupCps: 10, answe
 const TRANSPORTS_PER_CALL = { legs: 4, recorder: 1 };
 /** Consumers of a call: one per leg (the other party's audio), one DTMF tap per leg; a recorded call adds one per side. */
 const CONSUMERS_PER_CALL = { legs: 4, recorder: 2 };
-/** A recording is 16-bit PCM, 2 channels, 8 kHz, after a 44-byte header. */
-const WAV = { header: 44, bytesPerSec: 8000 * 2 * 2, frameSamples: 160 };
+/** A recording is G.711 (μ-law, format tag 7, or A-law, 6: the call's codec), 2 channels, 8 kHz,
+ *  after a 58-byte header (fmt of 18 bytes, fact chunk). */
+const WAV = { header: 58, bytesPerSec: 8000 * 2, frameSamples: 160 };
 /** Frames whose peak stays below this are silence (the tone peaks near 8000). */
 const SILENCE_PEAK = 200;
 const BUDGET = { totalSec: 600, watchdogSec: 585, secondRunNeedsSec: 150 };
@@ -190,17 +194,19 @@ function wavFiles(dir: string): { path: string; size: number }[] {
 
 const diskBytes = (dir: string) => wavFiles(dir).reduce((n, f) => n + f.size, 0);
 
-/** The header of a 2-channel 8 kHz 16-bit WAV whose sizes match the file; undefined when fine. */
+/** The header of a 2-channel 8 kHz G.711 WAV whose sizes match the file; undefined when fine. */
 function headerProblem(buf: Buffer): string | undefined {
   if (buf.length < WAV.header) return 'shorter than a header';
   if (buf.toString('latin1', 0, 4) !== 'RIFF' || buf.toString('latin1', 8, 12) !== 'WAVE') return 'not RIFF/WAVE';
   if (buf.readUInt32LE(4) !== buf.length - 8) return `RIFF size ${buf.readUInt32LE(4)} for a file of ${buf.length}`;
-  if (buf.toString('latin1', 12, 16) !== 'fmt ' || buf.readUInt16LE(20) !== 1) return 'no PCM fmt chunk first';
+  if (buf.toString('latin1', 12, 16) !== 'fmt ' || buf.readUInt32LE(16) !== 18 || ![6, 7].includes(buf.readUInt16LE(20))) return 'no G.711 fmt chunk first';
   const [channels, rate, bits] = [buf.readUInt16LE(22), buf.readUInt32LE(24), buf.readUInt16LE(34)];
-  if (channels !== 2 || rate !== 8000 || bits !== 16) return `fmt ${channels} ch ${rate} Hz ${bits} bit`;
-  if (buf.toString('latin1', 36, 40) !== 'data') return 'no data chunk at 36';
-  const data = buf.readUInt32LE(40);
+  if (channels !== 2 || rate !== 8000 || bits !== 8) return `fmt ${channels} ch ${rate} Hz ${bits} bit`;
+  if (buf.toString('latin1', 38, 42) !== 'fact') return 'no fact chunk at 38';
+  if (buf.toString('latin1', 50, 54) !== 'data') return 'no data chunk at 50';
+  const data = buf.readUInt32LE(54);
   if (data !== buf.length - WAV.header && data + 1 !== buf.length - WAV.header) return `data size ${data} for ${buf.length - WAV.header} bytes after the header`;
+  if (buf.readUInt32LE(46) !== data / 2) return `fact says ${buf.readUInt32LE(46)} frames, data holds ${data / 2}`;
   return undefined;
 }
 
@@ -208,9 +214,8 @@ function headerProblem(buf: Buffer): string | undefined {
  *  recorder not yet fed), and silent frames after that channel's first sound up to its last
  *  second (the caller pauses its tone before the BYE): audio lost while the call went on. */
 function audioGaps(buf: Buffer): { leadingFrames: [number, number]; frames: [number, number]; silent: [number, number] } {
-  const bytes = buf.subarray(WAV.header);
-  const aligned = bytes.byteOffset % 2 ? Buffer.from(bytes) : bytes;
-  const samples = new Int16Array(aligned.buffer, aligned.byteOffset, Math.floor(aligned.length / 2));
+  const table = buf.readUInt16LE(20) === 6 ? ALAW_DECODE : ULAW_DECODE;
+  const samples = Int16Array.from(buf.subarray(WAV.header), (b) => table[b]);
   const frameLen = WAV.frameSamples * 2;
   const total = Math.floor(samples.length / frameLen);
   const first: [number, number] = [-1, -1];
@@ -433,7 +438,7 @@ async function holdRun(label: string, recording: boolean, leaks: LeakTally): Pro
     const window = { start: Date.now(), end: Math.min(Date.now() + PLAN.windowSec * 1000, startedAt + hold - 1500) };
     const disk0 = { at: performance.now(), bytes: recording ? diskBytes(box.recordingsDir) : 0 };
     const others = othersBegin();
-    const { sampled, usage } = await measureWindow(label, box, pairs, window.end, capture ? { capture: [capture.pid] } : {});
+    const { sampled, usage, threads } = await measureWindow(label, box, pairs, window.end, capture ? { capture: [capture.pid] } : {});
     const ours = [box.pid, ...box.workerPids(), ...pairs.flatMap((p) => [p.uac.pid, p.uas.pid]), capture?.pid ?? 0];
     say(`${label}: the rest of the machine over the window: ${othersEnd(others, usage.seconds, ours)}`);
     if (sampled.last) say(`${label}: at the window's end: ${describeStatus(sampled.last)} (fully set up: ${allSetUp})`);
@@ -466,7 +471,7 @@ async function holdRun(label: string, recording: boolean, leaks: LeakTally): Pro
       drops: { boxMedia: dropped.boxMedia.drops, boxSip: dropped.boxSip.drops, boxNodeOther: dropped.boxNodeOther.drops, calleeEcho: dropped.calleeEcho.drops },
       calleeJitter,
       callerJitterP99: percentile(callerJ, 99),
-      cpu: usage.pct,
+      cpu: { ...usage.pct, nodeMain: threads.mainPct, nodeOther: threads.otherPct },
       windowSec: usage.seconds,
       answerMs,
       diskBytesPerSec,
@@ -547,6 +552,8 @@ function recordResults(base: RunResult | undefined, rec: RunResult | undefined, 
   if (rc !== undefined) {
     record({ figure: 'box_cpu_pct', value: round(rc, 1), unit: '%core', baseline: base && round(boxCpu(base)!, 1), target: '-' });
     record({ figure: 'box_node_cpu_pct', value: round(rec!.cpu.node, 1), unit: '%core', baseline: base && round(base.cpu.node, 1), target: '-' });
+    record({ figure: 'box_node_main_thread_cpu_pct', value: round(rec!.cpu.nodeMain, 1), unit: '%core', baseline: base && round(base.cpu.nodeMain, 1), target: '-' });
+    record({ figure: 'box_node_other_threads_cpu_pct', value: round(rec!.cpu.nodeOther, 1), unit: '%core', baseline: base && round(base.cpu.nodeOther, 1), target: '-' });
     record({ figure: 'box_worker_cpu_pct', value: round(rec!.cpu.worker, 1), unit: '%core', baseline: base && round(base.cpu.worker, 1), target: '-' });
   } else if (base) record({ figure: 'box_cpu_pct_no_recording', value: round(boxCpu(base)!, 1), unit: '%core', target: '-' });
   if (rec?.diskBytesPerSec !== undefined) record({ figure: 'recording_bytes_per_s', value: Math.round(rec.diskBytesPerSec), unit: 'B/s', target: '-' });

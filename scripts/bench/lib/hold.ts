@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { freePort } from '../../../hil-tests/harness/ports.ts';
 import { Box, CALLEE_IP, CARRIER_IP, RTP_RANGE, dialPrefix, sleep, type BoxStatus } from './box.ts';
 import { BUFFER_BYTES, startSipp, type SippInstance, type SippResult } from './sipp.ts';
-import { CpuWindow, rssMb, udpCounters, type UdpDropTracker, type UdpSocket } from './proc.ts';
+import { CpuWindow, rssMb, threadCpu, udpCounters, type UdpDropTracker, type UdpSocket } from './proc.ts';
 import { round, say } from './report.ts';
 import { muLawTone } from './tone.ts';
 
@@ -158,9 +158,11 @@ export function reportDrops(label: string, tracker: UdpDropTracker, snmpBefore: 
  *  `note` is appended to the printed last status (e.g. what a fully set-up box would show). */
 export async function measureWindow(label: string, box: Box, pairs: RtpPair[], endAt: number, extra: Record<string, number[]> = {}, note = '') {
   const cpu = new CpuWindow({ node: [box.pid], worker: box.workerPids(), sipp: pairs.flatMap((p) => [p.uac.pid, p.uas.pid]), ...extra });
+  const threads0 = threadCpu(box.pid);
   cpu.begin();
   const sampled = await sampleWindow(box, endAt);
   const usage = cpu.end();
+  const threads = nodeThreads(box.pid, threads0, usage.seconds);
   const p = usage.pct;
   const others = Object.keys(extra).map((k) => `, ${k} ${round(p[k], 1)}`).join('');
   const accounted = p.node + p.worker + p.sipp + Object.keys(extra).reduce((n, k) => n + p[k], 0);
@@ -169,8 +171,18 @@ export async function measureWindow(label: string, box: Box, pairs: RtpPair[], e
     `${label}: CPU % of one core: node ${round(p.node, 1)}, mediasoup-worker ${round(p.worker, 1)}, all sipp ${round(p.sipp, 1)}${others}, ` +
       `whole machine ${round(p.machine, 1)} of ${availableParallelism() * 100} (other processes ~${round(Math.max(0, p.machine - accounted), 0)})`,
   );
+  say(`${label}: node by thread, % of one core: main (SIP, calls) ${round(threads.mainPct, 1)}, the others ${round(threads.otherPct, 1)} (busiest: ${threads.busiest.map((t) => `${t.comm}/${t.tid} ${round(t.pct, 1)}`).join(', ') || '-'})`);
   say(`${label}: RSS MB at window start -> end: node ${round(sampled.nodeRss[0], 0)} -> ${round(sampled.nodeRss[1], 0)}, worker ${round(sampled.workerRss[0], 0)} -> ${round(sampled.workerRss[1], 0)}`);
-  return { sampled, usage };
+  return { sampled, usage, threads };
+}
+
+/** CPU of the daemon's main thread (tid = pid) against its other threads (recording worker
+ *  threads, libuv pool, V8 helpers) over a window. */
+function nodeThreads(pid: number, before: Map<number, { comm: string; seconds: number }>, seconds: number) {
+  const per = [...threadCpu(pid)].map(([tid, t]) => ({ tid, comm: t.comm, pct: (100 * (t.seconds - (before.get(tid)?.seconds ?? 0))) / seconds }));
+  const main = per.find((t) => t.tid === pid)?.pct ?? NaN;
+  const others = per.filter((t) => t.tid !== pid).sort((a, b) => b.pct - a.pct);
+  return { mainPct: main, otherPct: others.reduce((n, t) => n + t.pct, 0), busiest: others.slice(0, 3).filter((t) => t.pct >= 1) };
 }
 
 /** Wait for the callers to finish their calls, stop the callees; print what sipp saw on both

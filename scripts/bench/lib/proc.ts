@@ -12,7 +12,7 @@ interface ProcStat {
   ticks: number;
 }
 
-function readStat(pid: number): ProcStat | undefined {
+function readStat(pid: number | string): ProcStat | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -23,7 +23,7 @@ function readStat(pid: number): ProcStat | undefined {
   const close = text.lastIndexOf(')');
   const rest = text.slice(close + 2).split(' ');
   // rest[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
-  return { pid, comm: text.slice(text.indexOf('(') + 1, close), ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) };
+  return { pid: Number(text.slice(0, text.indexOf(' '))), comm: text.slice(text.indexOf('(') + 1, close), ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) };
 }
 
 /** CPU seconds (user+system) a process has used so far; 0 if it is gone. */
@@ -155,6 +155,23 @@ export function socketInodes(pid: number): Set<number> {
     } catch {
       /* closed meanwhile */
     }
+  }
+  return out;
+}
+
+/** CPU seconds used so far by each thread of a process (/proc/PID/task), by thread id; the
+ *  main thread's id is the pid. Empty if the process is gone. */
+export function threadCpu(pid: number): Map<number, { comm: string; seconds: number }> {
+  const out = new Map<number, { comm: string; seconds: number }>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    const st = readStat(`${pid}/task/${tid}`);
+    if (st) out.set(Number(tid), { comm: st.comm, seconds: st.ticks / CLOCK_TICKS });
   }
   return out;
 }
