@@ -136,7 +136,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       registrar,
       log: log.child({ module: 'calls' }),
     });
-    const conferences = new ConferenceRooms({ config: () => config, log: log.child({ module: 'conference' }) });
+    const conferences = new ConferenceRooms({ config: () => config, store, prompts, log: log.child({ module: 'conference' }) });
     calls.services.conference = conferences;
     cleanups.unshift(() => conferences.close());
     endpoint.setRequestHandler((rq, tx, remote) => {

@@ -413,6 +413,11 @@ export class Call extends EventEmitter<CallEvents> {
     this.players.get(side)?.stop();
   }
 
+  /** For media features that attach to this call (conference mixing): its router and codecs, while it lives. */
+  get mediaContext(): { router: types.Router; codecs: CallCodecs } | undefined {
+    return this.router && !this.endPromise ? { router: this.router, codecs: this.setup.codecs } : undefined;
+  }
+
   /** A re-INVITE from `from` (hold, resume, new address): offer the same to `to`, answer `from` with what `to` said. */
   private async relayReoffer(from: SipLeg<any>, to: SipLeg<any>, r: IncomingReoffer): Promise<void> {
     const offer = r.offer;
