@@ -72,7 +72,7 @@ export interface WaitingEntry {
   priority: number;
   /** Epoch ms the caller entered the queue (relaxation and fairness count from here). */
   enteredAt: number;
-  /** Added to the queue's requirements; for a skill both name, the call's minLevel wins. */
+  /** Added to the queue's requirements; for a skill both name, the higher minLevel wins. */
   requiredSkills?: readonly SkillRequirement[];
   /** Agents not to offer this call to again (they missed it). */
   skip?: ReadonlySet<string>;

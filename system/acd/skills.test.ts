@@ -65,12 +65,12 @@ test('relaxation also lowers a call-specific requirement', () => {
   assert.deepEqual(rankAgents(q, { ...call, enteredAt: NOW }, agents, ctx), ['x']);
 });
 
-test("a call's own requirements are added to the queue's; for the same skill the call's level wins", () => {
+test("a call's own requirements are added to the queue's; for the same skill the higher level wins", () => {
   const queueReqs = [{ skill: 'tech', minLevel: 5 }, { skill: 'en', minLevel: 1 }];
   assert.equal(mergeRequirements(queueReqs, undefined), queueReqs);
-  assert.deepEqual(mergeRequirements(queueReqs, [{ skill: 'tech', minLevel: 2 }, { skill: 'fr', minLevel: 3 }]), [
-    { skill: 'en', minLevel: 1 },
-    { skill: 'tech', minLevel: 2 },
+  assert.deepEqual(mergeRequirements(queueReqs, [{ skill: 'tech', minLevel: 2 }, { skill: 'en', minLevel: 4 }, { skill: 'fr', minLevel: 3 }]), [
+    { skill: 'tech', minLevel: 5 },
+    { skill: 'en', minLevel: 4 },
     { skill: 'fr', minLevel: 3 },
   ]);
   assert.deepEqual(mergeRequirements([], [{ skill: 'fr', minLevel: 3 }]), [{ skill: 'fr', minLevel: 3 }]);

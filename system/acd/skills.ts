@@ -4,8 +4,6 @@
 // only types.
 import type { AgentSnapshot, QueueSpec, RelaxationStep, SkillRequirement, WaitingEntry } from './acd-types.ts';
 
-const NONE: readonly SkillRequirement[] = [];
-
 /** How many levels every requirement is lowered by after waiting `waitSec` seconds: the
  *  largest drop among the steps whose `afterSec` has been reached (0 before the first). */
 export function relaxationDrop(steps: readonly RelaxationStep[], waitSec: number): number {
@@ -16,16 +14,22 @@ export function relaxationDrop(steps: readonly RelaxationStep[], waitSec: number
   return drop;
 }
 
-/** The queue's requirements with the call's own added; for a skill both name, the call's
- *  minLevel wins. Returns the queue's array itself when the call adds nothing. */
+/** The queue's requirements with the call's own added; for a skill both name, the higher
+ *  minLevel wins (a call can only narrow who may take it, never widen it: the dispatcher
+ *  relies on this to drop agents who cannot meet a queue's own requirements). Returns the
+ *  queue's array itself when the call adds nothing. */
 export function mergeRequirements(
   queueReqs: readonly SkillRequirement[],
   callReqs: readonly SkillRequirement[] | undefined,
 ): readonly SkillRequirement[] {
   if (!callReqs || callReqs.length === 0) return queueReqs;
   if (queueReqs.length === 0) return callReqs;
-  const merged = queueReqs.filter((q) => !callReqs.some((c) => c.skill === q.skill));
-  return merged.concat(callReqs);
+  const merged = queueReqs.map((q) => {
+    const own = callReqs.find((c) => c.skill === q.skill);
+    return own && own.minLevel > q.minLevel ? own : q;
+  });
+  for (const c of callReqs) if (!queueReqs.some((q) => q.skill === c.skill)) merged.push(c);
+  return merged;
 }
 
 /** Every level lowered by `drop`, but never below 1 (the agent must still have the skill); a
@@ -37,9 +41,9 @@ export function relaxRequirements(reqs: readonly SkillRequirement[], drop: numbe
 
 /** The requirements `call` has at `now`: merged, then relaxed by the time it has waited. */
 export function requirementsAt(queue: QueueSpec, call: WaitingEntry, now: number): readonly SkillRequirement[] {
-  const merged = mergeRequirements(queue.requiredSkills ?? NONE, call.requiredSkills);
+  const merged = mergeRequirements(queue.requiredSkills, call.requiredSkills);
   if (merged.length === 0) return merged;
-  const drop = relaxationDrop(queue.relaxation ?? NONE, (now - call.enteredAt) / 1000);
+  const drop = relaxationDrop(queue.relaxation, (now - call.enteredAt) / 1000);
   return relaxRequirements(merged, drop);
 }
 

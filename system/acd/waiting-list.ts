@@ -85,17 +85,40 @@ function remove(t: Node | null, n: Node): Node | null {
   return t;
 }
 
-function* inOrder(root: Node | null): Generator<WaitingEntry> {
-  const stack: Node[] = [];
-  let t = root;
-  while (t !== null || stack.length > 0) {
+/** A lazy walk over one queue in service order. `take()` is the allocation-free form of
+ *  `next()`, for hot loops. */
+export interface WaitingCursor extends IterableIterator<WaitingEntry> {
+  take(): WaitingEntry | undefined;
+}
+
+class InOrderCursor implements WaitingCursor {
+  readonly #stack: Node[] = [];
+
+  constructor(root: Node | null) {
+    this.#descend(root);
+  }
+
+  take(): WaitingEntry | undefined {
+    const n = this.#stack.pop();
+    if (n === undefined) return undefined;
+    this.#descend(n.right);
+    return n.entry;
+  }
+
+  next(): IteratorResult<WaitingEntry> {
+    const e = this.take();
+    return e === undefined ? { done: true, value: undefined } : { done: false, value: e };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  #descend(t: Node | null): void {
     while (t !== null) {
-      stack.push(t);
+      this.#stack.push(t);
       t = t.left;
     }
-    const n = stack.pop()!;
-    yield n.entry;
-    t = n.right;
   }
 }
 
@@ -190,17 +213,16 @@ export class WaitingList {
   }
 
   /** The calls of `queue` in service order (lazy; empty for an unknown queue). */
-  entries(queue: string): IterableIterator<WaitingEntry> {
-    return inOrder(this.#queues.get(queue)?.root ?? null);
+  entries(queue: string): WaitingCursor {
+    return new InOrderCursor(this.#queues.get(queue)?.root ?? null);
   }
 
   /** Service order across queues, for cross-queue fairness: negative when `a` is served before
    *  `b` (priority, then enteredAt, then insertion order). Both must be waiting. */
   compare(a: WaitingEntry, b: WaitingEntry): number {
-    const na = this.#byCall.get(a.callId);
-    const nb = this.#byCall.get(b.callId);
-    if (!na || !nb) return b.priority - a.priority || a.enteredAt - b.enteredAt;
-    return na === nb ? 0 : before(na, nb) ? -1 : 1;
+    const byKey = b.priority - a.priority || a.enteredAt - b.enteredAt;
+    if (byKey !== 0 || a === b) return byKey;
+    return (this.#byCall.get(a.callId)?.seq ?? 0) - (this.#byCall.get(b.callId)?.seq ?? 0);
   }
 
   #insert(entry: WaitingEntry, seq: number): void {
