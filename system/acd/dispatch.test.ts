@@ -182,3 +182,26 @@ test('empty input, unknown queues and unknown members plan nothing and do not th
   assert.deepEqual(plan([queue('q', 'round-robin', ['ghost'])], [agent('a')], waitingOf(caller('c1', 'q', 5)), { memory: new Map([['q', 'ghost']]) }), []);
   assert.deepEqual(plan([queue('q', 'linear', [])], [agent('a')], waitingOf(caller('c1', 'q', 5))), []);
 });
+
+test('a call skipped by the only agent does not stop a later call with the same needs from reaching that agent', () => {
+  const q = queue('sales', 'linear', ['a']);
+  const waiting = waitingOf(caller('missed-by-a', 'sales', 60, { skip: new Set(['a']) }), caller('fresh', 'sales', 5));
+  assert.deepEqual(plan([q], [agent('a')], waiting), [{ callId: 'fresh', queue: 'sales', agentIds: ['a'] }]);
+});
+
+test('an agent below the queue’s own requirements even at their most relaxed is offered none of its calls', () => {
+  const q = queue('tech', 'linear', ['novice', 'expert'], { requiredSkills: [{ skill: 'tech', minLevel: 5 }], relaxation: [{ afterSec: 60, minLevelDrop: 2 }] });
+  const agents = [agent('novice', { skills: { tech: 2 } }), agent('expert', { skills: { tech: 5 } })];
+  const waiting = waitingOf(caller('c1', 'tech', 3600), caller('c2', 'tech', 3000, { requiredSkills: [{ skill: 'tech', minLevel: 1 }] }));
+  assert.deepEqual(plan([q], agents, waiting), [{ callId: 'c1', queue: 'tech', agentIds: ['expert'] }]);
+});
+
+test('replacing a queue spec in the same map is seen by the next round', () => {
+  const queues = new Map([['sales', queue('sales', 'linear', ['a'])]]);
+  const agents = new Map([['a', agent('a')], ['b', agent('b')]]);
+  const waiting = waitingOf(caller('c1', 'sales', 5));
+  const input = { queues, waiting, agents, memory: new Map(), busyCalls: new Set<string>(), crossQueueFairness: true, now: NOW, random: () => 0 };
+  assert.deepEqual(planOffers(input).map((o) => o.agentIds), [['a']]);
+  queues.set('sales', queue('sales', 'linear', ['b', 'a']));
+  assert.deepEqual(planOffers(input).map((o) => o.agentIds), [['b']]);
+});

@@ -4,23 +4,27 @@
 // offer.agentIds[0]). Imports skills, strategies and types only.
 //
 // How a round goes:
-// - Each queue with waiting calls gets a "stream": its available members (the pool) and its
-//   calls in service order, skipping calls in `busyCalls`. A stream ends when none of its pool
-//   is left unpromised, its calls run out, or it has looked at `scanLimitPerQueue` calls.
+// - Each queue with waiting calls gets a "stream": its pool (available members who meet the
+//   queue's own requirements at their most relaxed; nobody else could take any of its calls,
+//   since a call's own requirements only narrow) and its calls in service order, skipping calls
+//   in `busyCalls`. A stream ends when none of its pool is left unpromised, its calls run out,
+//   or it has looked at `scanLimitPerQueue` calls.
 // - crossQueueFairness on: the next call is always the best head among all streams (priority,
-//   then longest wait, then insertion order), so an agent in several queues gets the
-//   longest-waiting caller of those queues. Off: streams are served one after another in
-//   `weight` order (higher first), ties by their head's wait.
+//   then longest wait, then insertion order; a heap of streams), so an agent in several queues
+//   gets the longest-waiting caller of those queues. Off: streams are served one after another
+//   in `weight` order (higher first), ties by their head's wait.
 // - A call nobody free can take is passed over, so calls behind it with other skill needs are
-//   still served. Its (requirements, relaxation) signature is remembered for the stream, so
-//   the many calls with the same needs behind it cost a map lookup each, not a pool scan.
+//   still served. Its (own skills, relaxation drop) signature is remembered for the stream, so
+//   the many calls with the same needs behind it cost a lookup each, not a pool scan.
 // - Every agent appears in at most one offer of the round.
-import type { AgentSnapshot, Offer, QueueSpec, SkillRequirement, WaitingEntry } from './acd-types.ts';
-import { mergeRequirements, relaxationDrop, relaxRequirements } from './skills.ts';
+import type { AgentSnapshot, Offer, QueueMember, QueueSpec, SkillRequirement, WaitingEntry } from './acd-types.ts';
+import { meetsRequirements, mergeRequirements, relaxationDrop, relaxRequirements } from './skills.ts';
 import { bestTierCandidates, offersSeveral, strategyOf, type PoolMember } from './strategies/index.ts';
-import type { WaitingList } from './waiting-list.ts';
+import type { WaitingCursor, WaitingList } from './waiting-list.ts';
 
 export interface PlanInput {
+  /** queue name → spec. Treated as immutable: to change a queue, replace its spec (or its
+   *  members array); planOffers caches an agent → memberships index keyed on these objects. */
   queues: ReadonlyMap<string, QueueSpec>;
   waiting: WaitingList;
   agents: ReadonlyMap<string, AgentSnapshot>;
@@ -39,27 +43,142 @@ export interface PlanInput {
 export const DEFAULT_SCAN_LIMIT_PER_QUEUE = 1000;
 
 interface Stream {
+  name: string;
   spec: QueueSpec;
   pool: PoolMember[];
   /** Pool members not yet promised to a call this round. */
   free: number;
   lastOfferedIndex: number;
-  calls: Iterator<WaitingEntry>;
+  calls: WaitingCursor;
   head: WaitingEntry | undefined;
+  /** The head's relaxation drop, and its own-skills signature (undefined: it has a skip list,
+   *  so its result is not cached). */
+  headDrop: number;
+  headKey: string | undefined;
   scanned: number;
-  /** Signatures of requirements no free pool member meets (only shrinks within a round). */
-  unservable: Set<string>;
+  /** relaxation drop → own-skills signatures no free pool member meets (only grows). */
+  unservable: Map<number, Set<string>> | undefined;
+}
+
+interface Membership {
+  queueName: string;
+  spec: QueueSpec;
+  memberIndex: number;
+  penalty: number;
+}
+
+/** agent id → its memberships in member-list order, built once per queue-spec map and rebuilt
+ *  when a spec or its members array is replaced or changes length. */
+interface MembershipIndex {
+  specs: QueueSpec[];
+  memberArrays: (readonly QueueMember[])[];
+  lengths: number[];
+  byAgent: Map<string, Membership[]>;
+}
+
+const membershipIndexes = new WeakMap<ReadonlyMap<string, QueueSpec>, MembershipIndex>();
+
+function membershipIndex(queues: ReadonlyMap<string, QueueSpec>): Map<string, Membership[]> {
+  const cached = membershipIndexes.get(queues);
+  if (cached && cached.specs.length === queues.size) {
+    let i = 0;
+    let current = true;
+    for (const spec of queues.values()) {
+      if (spec !== cached.specs[i] || spec.members !== cached.memberArrays[i] || spec.members.length !== cached.lengths[i]) {
+        current = false;
+        break;
+      }
+      i++;
+    }
+    if (current) return cached.byAgent;
+  }
+  const built: MembershipIndex = { specs: [], memberArrays: [], lengths: [], byAgent: new Map() };
+  for (const [queueName, spec] of queues) {
+    built.specs.push(spec);
+    built.memberArrays.push(spec.members);
+    built.lengths.push(spec.members.length);
+    spec.members.forEach((m, memberIndex) => {
+      const entry = { queueName, spec, memberIndex, penalty: m.penalty };
+      const list = built.byAgent.get(m.agentId);
+      if (list) list.push(entry);
+      else built.byAgent.set(m.agentId, [entry]);
+    });
+  }
+  membershipIndexes.set(queues, built);
+  return built.byAgent;
+}
+
+const floors = new WeakMap<QueueSpec, readonly SkillRequirement[]>();
+
+/** The queue's own requirements at their most relaxed: an agent below them can take none of
+ *  its calls (a call's own requirements only narrow). */
+function floorOf(spec: QueueSpec): readonly SkillRequirement[] {
+  let floor = floors.get(spec);
+  if (floor === undefined) {
+    floor = relaxRequirements(spec.requiredSkills, relaxationDrop(spec.relaxation, Infinity));
+    floors.set(spec, floor);
+  }
+  return floor;
 }
 
 const skillKeys = new WeakMap<readonly SkillRequirement[], string>();
 
-function skillKey(reqs: readonly SkillRequirement[]): string {
+/** A call's own requirements as a string, computed once per array. */
+function skillKey(reqs: readonly SkillRequirement[] | undefined): string {
+  if (!reqs || reqs.length === 0) return '';
   let key = skillKeys.get(reqs);
   if (key === undefined) {
     key = reqs.map((r) => `${r.skill}:${r.minLevel}`).join(',');
     skillKeys.set(reqs, key);
   }
   return key;
+}
+
+/** Min-heap of streams by their head call's service order. */
+class StreamHeap {
+  readonly #items: Stream[] = [];
+  readonly #waiting: WaitingList;
+
+  constructor(waiting: WaitingList) {
+    this.#waiting = waiting;
+  }
+
+  push(s: Stream): void {
+    const a = this.#items;
+    a.push(s);
+    let i = a.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.#before(a[i], a[parent])) break;
+      [a[i], a[parent]] = [a[parent], a[i]];
+      i = parent;
+    }
+  }
+
+  pop(): Stream | undefined {
+    const a = this.#items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.#before(a[l], a[m])) m = l;
+        if (r < a.length && this.#before(a[r], a[m])) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+
+  #before(x: Stream, y: Stream): boolean {
+    return this.#waiting.compare(x.head!, y.head!) < 0;
+  }
 }
 
 export function planOffers(input: PlanInput): Offer[] {
@@ -69,29 +188,44 @@ export function planOffers(input: PlanInput): Offer[] {
   const promised = new Set<string>();
   const streamsOfAgent = new Map<string, Stream[]>();
 
+  /** Moves the stream to its next call worth evaluating: not ringing, and not of a signature
+   *  already known unservable (such calls stay unservable for the rest of the round, since
+   *  the pool only shrinks, so they need no place in the cross-queue order either). */
   const advance = (s: Stream): void => {
     s.head = undefined;
     if (s.free === 0) return;
+    const spec = s.spec;
     while (s.scanned < scanLimit) {
-      const next = s.calls.next();
-      if (next.done) return;
-      if (busyCalls.has(next.value.callId)) continue;
+      const call = s.calls.take();
+      if (call === undefined) return;
+      if (busyCalls.has(call.callId)) continue;
       s.scanned++;
-      s.head = next.value;
+      const own = call.requiredSkills;
+      const drop = spec.requiredSkills.length === 0 && !own?.length ? 0 : relaxationDrop(spec.relaxation, (now - call.enteredAt) / 1000);
+      const key = skillKey(own);
+      const cacheable = !call.skip || call.skip.size === 0;
+      if (cacheable && s.unservable?.get(drop)?.has(key)) continue;
+      s.head = call;
+      s.headDrop = drop;
+      s.headKey = cacheable ? key : undefined;
       return;
     }
   };
 
-  const serve = (s: Stream, call: WaitingEntry): void => {
+  /** Offers the stream's head to its best free agents, or remembers its signature as unservable. */
+  const serve = (s: Stream): void => {
     const spec = s.spec;
-    const merged = mergeRequirements(spec.requiredSkills ?? [], call.requiredSkills);
-    const drop = merged.length === 0 ? 0 : relaxationDrop(spec.relaxation ?? [], (now - call.enteredAt) / 1000);
-    const cacheable = !call.skip || call.skip.size === 0;
-    const key = cacheable ? `${call.requiredSkills?.length ? skillKey(call.requiredSkills) : ''}#${drop}` : '';
-    if (cacheable && s.unservable.has(key)) return;
-    const candidates = bestTierCandidates(s.pool, call, relaxRequirements(merged, drop), promised);
+    const call = s.head!;
+    const drop = s.headDrop;
+    const key = s.headKey;
+    const reqs = relaxRequirements(mergeRequirements(spec.requiredSkills, call.requiredSkills), drop);
+    const candidates = bestTierCandidates(s.pool, call, reqs, promised);
     if (candidates.length === 0) {
-      if (cacheable) s.unservable.add(key);
+      if (key === undefined) return;
+      s.unservable ??= new Map();
+      const known = s.unservable.get(drop);
+      if (known) known.add(key);
+      else s.unservable.set(drop, new Set([key]));
       return;
     }
     const agentIds = strategyOf(spec.strategy)(
@@ -100,7 +234,7 @@ export function planOffers(input: PlanInput): Offer[] {
       offersSeveral(spec.strategy) ? Infinity : 1,
     );
     if (agentIds.length === 0) return;
-    offers.push({ callId: call.callId, queue: spec.name, agentIds });
+    offers.push({ callId: call.callId, queue: s.name, agentIds });
     s.lastOfferedIndex = candidates.find((c) => c.agent.id === agentIds[0])!.memberIndex;
     for (const id of agentIds) {
       promised.add(id);
@@ -108,24 +242,32 @@ export function planOffers(input: PlanInput): Offer[] {
     }
   };
 
+  // Pools from the available agents through the membership index: O(available × their
+  // queues), not O(every member of every queue).
+  const index = membershipIndex(input.queues);
+  const pools = new Map<string, { spec: QueueSpec; pool: PoolMember[] }>();
+  input.agents.forEach((agent, agentId) => {
+    if (!agent.available) return;
+    const memberships = index.get(agentId);
+    if (memberships === undefined) return;
+    for (const m of memberships) {
+      if (!meetsRequirements(agent, floorOf(m.spec))) continue;
+      const entry = pools.get(m.queueName);
+      const member = { agent, memberIndex: m.memberIndex, penalty: m.penalty };
+      if (entry) entry.pool.push(member);
+      else if (waiting.size(m.queueName) > 0) pools.set(m.queueName, { spec: m.spec, pool: [member] });
+    }
+  });
   const streams: Stream[] = [];
-  for (const name of waiting.queues()) {
-    const spec = input.queues.get(name);
-    if (!spec) continue;
+  for (const [name, { spec, pool }] of pools) {
+    pool.sort((a, b) => a.memberIndex - b.memberIndex);
     const last = input.memory.get(name);
-    let lastOfferedIndex = -1;
-    const pool: PoolMember[] = [];
-    spec.members.forEach((m, memberIndex) => {
-      if (lastOfferedIndex < 0 && m.agentId === last) lastOfferedIndex = memberIndex;
-      const agent = input.agents.get(m.agentId);
-      if (agent?.available) pool.push({ agent, memberIndex, penalty: m.penalty });
-    });
-    if (pool.length === 0) continue;
-    const s: Stream = { spec, pool, free: pool.length, lastOfferedIndex, calls: waiting.entries(name), head: undefined, scanned: 0, unservable: new Set() };
+    const lastOfferedIndex = last === undefined ? -1 : (index.get(last)?.find((m) => m.queueName === name)?.memberIndex ?? -1);
+    const s: Stream = { name, spec, pool, free: pool.length, lastOfferedIndex, calls: waiting.entries(name), head: undefined, headDrop: 0, headKey: undefined, scanned: 0, unservable: undefined };
     advance(s);
     if (!s.head) continue;
     streams.push(s);
-    for (const m of pool) {
+    for (const m of s.pool) {
       const list = streamsOfAgent.get(m.agent.id);
       if (list) list.push(s);
       else streamsOfAgent.set(m.agent.id, [s]);
@@ -133,21 +275,19 @@ export function planOffers(input: PlanInput): Offer[] {
   }
 
   if (input.crossQueueFairness) {
-    let active = streams;
-    while (active.length > 0) {
-      let best = active[0];
-      for (let i = 1; i < active.length; i++) {
-        if (waiting.compare(active[i].head!, best.head!) < 0) best = active[i];
-      }
-      serve(best, best.head!);
-      advance(best);
-      if (!best.head || active.some((s) => s.free === 0)) active = active.filter((s) => s.head && s.free > 0);
+    const heap = new StreamHeap(waiting);
+    for (const s of streams) heap.push(s);
+    for (let s = heap.pop(); s !== undefined; s = heap.pop()) {
+      if (s.free === 0) continue;
+      serve(s);
+      advance(s);
+      if (s.head) heap.push(s);
     }
   } else {
-    streams.sort((a, b) => (b.spec.weight ?? 0) - (a.spec.weight ?? 0) || waiting.compare(a.head!, b.head!));
+    streams.sort((a, b) => b.spec.weight - a.spec.weight || waiting.compare(a.head!, b.head!));
     for (const s of streams) {
       while (s.head && s.free > 0) {
-        serve(s, s.head);
+        serve(s);
         advance(s);
       }
     }
