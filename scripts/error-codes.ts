@@ -4,6 +4,7 @@ import { SipErrorCodes } from '../system/sip/errors.ts';
 import { SdpErrorCodes } from '../system/sip/sdp.ts';
 import { CallErrorCodes } from '../system/calls/errors.ts';
 import { ConfigErrorCodes } from '../system/config/load.ts';
+import { AcdErrorCodes } from '../system/acd/errors.ts';
 import { MediaErrorCodes } from '../media/errors.ts';
 import { WavErrorCodes } from '../media/wav.ts';
 
@@ -12,6 +13,7 @@ const areas: [string, Record<string, string>][] = [
   ['SDP', SdpErrorCodes],
   ['Calls', CallErrorCodes],
   ['Configuration', ConfigErrorCodes],
+  ['Queues and agents', AcdErrorCodes],
   ['Media', MediaErrorCodes],
   ['Media files', WavErrorCodes],
 ];

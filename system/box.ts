@@ -6,6 +6,7 @@ import os from 'node:os';
 import type { Logger } from 'pino';
 import { Store } from './store/store.ts';
 import type { BoxConfig } from './config/schema.ts';
+import { parseConfig } from './config/load.ts';
 import { SipTransport } from './sip/transport.ts';
 import { SipEndpoint } from './sip/endpoint.ts';
 import { AuthGuard } from './sip/auth-guard.ts';
@@ -19,15 +20,26 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApi, type Api } from './api/server.ts';
 import { ConferenceRooms } from './conference/conference-rooms.ts';
+import { Acd } from './acd/acd.ts';
+import { ringTargets } from './acd/ring-targets.ts';
 
 export interface Box {
-  config: BoxConfig;
+  /** The running configuration (replaced by updateConfig). */
+  readonly config: BoxConfig;
+  /**
+   * Change the stored configuration document: the result is validated as a whole, written to
+   * LMDB with a `config-changed` event, then becomes the running configuration. Routing,
+   * queues, agents and rooms follow at once; SIP, media, registrar and extension settings at
+   * the next start. Throws ConfigError (nothing changed) when the result is invalid.
+   */
+  updateConfig(mutate: (doc: Record<string, unknown>) => void, by: string): Promise<BoxConfig>;
   store: Store;
   media: MediaEngine;
   transport: SipTransport;
   endpoint: SipEndpoint;
   registrar: Registrar;
   calls: CallManager;
+  acd: Acd;
   trunks: TrunkRegistration[];
   api: Api;
   status(): BoxStatus;
@@ -73,6 +85,17 @@ async function boxSecret(store: Store, name: string): Promise<Buffer> {
     store.appendEvent('secret-created', { name });
   });
   return secret;
+}
+
+/** Extensions on a call right now (an agent's phone busy with a direct call is not offered queue calls). */
+function busyExtensions(calls: CallManager): Set<string> {
+  const busy = new Set<string>();
+  for (const call of calls.calls.values()) {
+    const { caller, callee } = call.parties;
+    if (caller.kind === 'extension') busy.add(caller.id);
+    if (callee?.kind === 'extension') busy.add(callee.id);
+  }
+  return busy;
 }
 
 /** Start everything on an open Store; the Box owns the store from here and closes it last. */
@@ -136,6 +159,20 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       registrar,
       log: log.child({ module: 'calls' }),
     });
+    const targets = ringTargets({ config: () => config, registrar, publicAddress });
+    const acd = new Acd({
+      store,
+      config: () => config,
+      prompts,
+      agentCandidate: targets.agentCandidate,
+      ringExtension: targets.ringExtension,
+      ringNumber: targets.ringNumber,
+      reach: { registered: targets.registered, busyExtensions: () => busyExtensions(calls) },
+      log: log.child({ module: 'acd' }),
+    });
+    await acd.start();
+    calls.services.queue = acd;
+    cleanups.unshift(() => acd.close());
     const conferences = new ConferenceRooms({ config: () => config, store, prompts, log: log.child({ module: 'conference' }) });
     calls.services.conference = conferences;
     cleanups.unshift(() => conferences.close());
@@ -170,8 +207,24 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     for (const t of trunks) t.start();
     cleanups.unshift(() => trunks.forEach((t) => t.stop()));
 
+    const updateConfig = async (mutate: (doc: Record<string, unknown>) => void, by: string): Promise<BoxConfig> => {
+      const stored = store.tables.config.get('box-config');
+      const doc = structuredClone((stored ?? {}) as Record<string, unknown>);
+      mutate(doc);
+      const next = parseConfig(doc);
+      await store.transaction(() => {
+        store.tables.config.put('box-config', doc);
+        store.appendEvent('config-changed', { by });
+      });
+      config = next;
+      return next;
+    };
     const box = {
-      config, store, media, transport, endpoint, registrar, calls, trunks,
+      get config() {
+        return config;
+      },
+      updateConfig,
+      store, media, transport, endpoint, registrar, calls, acd, trunks,
       status: (): BoxStatus => ({
         calls: calls.calls.size,
         dialogs: endpoint.dialogCount,

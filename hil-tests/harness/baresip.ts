@@ -17,6 +17,8 @@ export interface BaresipOptions {
   /** Microphone: a 16-bit mono 8 kHz WAV; defaults to a 20 s 440 Hz tone. */
   wav?: string;
   toneHz?: number;
+  /** 'manual': the phone rings and never answers by itself (no-answer tests). Default auto. */
+  answer?: 'auto' | 'manual';
 }
 
 export interface Baresip {
@@ -57,7 +59,7 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
   );
   writeFileSync(
     join(dir, 'accounts'),
-    `<sip:${o.extension}@${o.box.host}:${o.box.port}>;auth_pass=${o.password};audio_codecs=PCMU,PCMA;answermode=auto;regint=300\n`,
+    `<sip:${o.extension}@${o.box.host}:${o.box.port}>;auth_pass=${o.password};audio_codecs=PCMU,PCMA;answermode=${o.answer ?? 'auto'};regint=300\n`,
   );
   const child = spawn('baresip', ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -17,7 +17,7 @@ export interface BoxProcess {
   logs: string[];
   status(): Promise<any>;
   /** Read a table of the box's LMDB (works while it runs: LMDB allows many readers). */
-  read<T = unknown>(table: 'cdr' | 'registrations' | 'events' | 'config' | 'recordings'): Promise<{ key: unknown; value: T }[]>;
+  read<T = unknown>(table: 'cdr' | 'registrations' | 'events' | 'config' | 'recordings' | 'agents' | 'queue-log' | 'queue-calls' | 'callbacks' | 'customers'): Promise<{ key: unknown; value: T }[]>;
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** The CDR of the call to `dialled` (matching `where`), once the box has written it. */
   cdr(dialled: string, where?: (row: any) => boolean, timeoutMs?: number): Promise<any>;

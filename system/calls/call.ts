@@ -96,7 +96,7 @@ export class Call extends EventEmitter<CallEvents> {
   /** The offer ringing candidates for a box-answered call, if any. */
   private pendingOffer?: CalleeOffer;
   /** Labels features put on the call for the CDR and recording index (queue, agents). */
-  readonly tags: { queue?: string; agents: string[] } = { agents: [] };
+  readonly tags: { queue?: string; agents: string[]; priority?: number } = { agents: [] };
   private readonly sessionId = String(Math.floor(Math.random() * 1e9));
   private endPromise?: Promise<void>;
 
@@ -385,15 +385,31 @@ export class Call extends EventEmitter<CallEvents> {
     if (leg && other && this.state === 'answered') await leg.media.receiveFrom(other.media);
   }
 
+  /** Who is on the call: the caller, and the callee once known. */
+  get parties(): { caller: CdrParty; callee?: CdrParty } {
+    return { caller: this.setup.caller, callee: this.calleeParty };
+  }
+
+  /** Whether a callee is on the call (a routed call's callee, or the winner of an offer). */
+  get hasCallee(): boolean {
+    return this.callee !== undefined;
+  }
+
   /**
    * Verb: play clips (8 kHz linear audio, e.g. from the PromptLibrary) to one side, then let
    * it hear the other party again. `stopOnDtmf` ends the prompt on that side's first digit.
    */
-  async play(side: LegSide, clips: Int16Array[], opts: { loop?: boolean; stopOnDtmf?: boolean } = {}): Promise<{ outcome: PlayOutcome | 'dtmf'; digit?: string }> {
+  async play(side: LegSide, clips: Int16Array[], opts: { loop?: boolean; stopOnDtmf?: boolean; whileAlone?: boolean } = {}): Promise<{ outcome: PlayOutcome | 'dtmf'; digit?: string }> {
     const leg = this.legOf(side);
+    // whileAlone (a queued caller's music): never take the caller away from a connected callee.
+    if (opts.whileAlone && this.callee) return { outcome: 'stopped' };
     const player = leg && (await this.playerFor(side));
-    if (!leg || !player) return { outcome: 'stopped' };
+    if (!leg || !player || (opts.whileAlone && this.callee)) return { outcome: 'stopped' };
     await leg.media.receiveFrom(player);
+    if (opts.whileAlone && this.callee) {
+      await this.hearOtherParty(side);
+      return { outcome: 'stopped' };
+    }
     let digit: string | undefined;
     const onDtmf = (d: string, from: LegSide) => {
       if (opts.stopOnDtmf && from === side && digit === undefined) {

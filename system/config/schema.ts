@@ -66,7 +66,7 @@ export const AgentSchema = Type.Object({
 });
 
 /** Where a queue sends a caller it gives up on. */
-const QueueExit = Type.String({ pattern: '^(queue:[a-zA-Z0-9_-]{1,32}|ext:[0-9]{2,10}|dial:[0-9*#+]{1,32}|hangup|message)$' });
+const QueueExit = Type.String({ pattern: '^(queue:[a-zA-Z0-9_-]{1,32}|ext:[0-9]{2,10}|dial:[0-9*#+]{1,32}|hangup)$' });
 
 export const QueueSchema = Type.Object({
   name: Name,

@@ -16,6 +16,16 @@ export interface StoreTables {
   recordings: Database<unknown, string>;
   /** Monotonic event log: key [timestampMs, seq] -> event. */
   events: Database<unknown, [number, number]>;
+  /** Agent id -> the agent's authoritative ACD state (system/acd). */
+  agents: Database<unknown, string>;
+  /** The queue event log, source of the reports: key [timestampMs, seq] -> queue event. */
+  queueLog: Database<unknown, [number, number]>;
+  /** Call id -> a caller currently in a queue (left-overs after a crash are reconciled). */
+  queueCalls: Database<unknown, string>;
+  /** Caller number -> customer record (name, VIP priority). */
+  customers: Database<unknown, string>;
+  /** [timestampMs, seq] -> a callback request left by a waiting caller. */
+  callbacks: Database<unknown, [number, number]>;
 }
 
 export class Store {
@@ -33,6 +43,11 @@ export class Store {
       cdr: this.root.openDB({ name: 'cdr' }),
       recordings: this.root.openDB({ name: 'recordings' }),
       events: this.root.openDB({ name: 'events' }) as Database<unknown, [number, number]>,
+      agents: this.root.openDB({ name: 'agents' }),
+      queueLog: this.root.openDB({ name: 'queue-log' }) as Database<unknown, [number, number]>,
+      queueCalls: this.root.openDB({ name: 'queue-calls' }),
+      customers: this.root.openDB({ name: 'customers' }),
+      callbacks: this.root.openDB({ name: 'callbacks' }) as Database<unknown, [number, number]>,
     };
   }
 
@@ -44,6 +59,13 @@ export class Store {
   /** Append an event row (inside a transaction when called from one). */
   appendEvent(type: string, data: Record<string, unknown>, at = Date.now()): void {
     this.tables.events.put([at, this.seq++], { type, at, ...data });
+  }
+
+  /** Append a queue-log row (inside a transaction when called from one); returns its key. */
+  appendQueueEvent(type: string, data: Record<string, unknown>, at = Date.now()): [number, number] {
+    const key: [number, number] = [at, this.seq++];
+    this.tables.queueLog.put(key, { type, at, ...data });
+    return key;
   }
 
   async close(): Promise<void> {

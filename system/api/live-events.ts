@@ -1,0 +1,25 @@
+// GET /api/events (WebSocket, token in the query): live agent state changes and queue-log
+// rows as JSON messages `{ kind: 'agent' | 'queue', ... }`, sent after they are persisted.
+// Agents receive their own state changes and queue rows; other roles receive everything.
+import type { FastifyInstance } from 'fastify';
+import type { Box } from '../box.ts';
+import type { AgentRecord } from '../acd/agent-book.ts';
+
+export function liveEvents(app: FastifyInstance, box: Box): void {
+  app.get('/api/events', { websocket: true }, (socket, req) => {
+    const session = req.session!;
+    const mine = (agent: unknown) => session.role !== 'agent' || agent === session.username;
+    const send = (msg: object) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg));
+    };
+    const onAgent = (record: AgentRecord) => mine(record.id) && send({ kind: 'agent', record });
+    const onQueue = (event: Record<string, unknown>) => (session.role !== 'agent' || event.agent === undefined || mine(event.agent)) && send({ kind: 'queue', event });
+    box.acd.on('agent', onAgent);
+    box.acd.on('queueEvent', onQueue);
+    send({ kind: 'hello', username: session.username, role: session.role });
+    socket.on('close', () => {
+      box.acd.off('agent', onAgent);
+      box.acd.off('queueEvent', onQueue);
+    });
+  });
+}
