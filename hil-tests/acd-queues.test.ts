@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import { startBaresip, type Baresip } from './harness/baresip.ts';
 import { runSipp } from './harness/sipp.ts';
-import { RtpPeer, toneRatio } from './harness/rtp-peer.ts';
+import { RtpPeer, toneRatio, ulawRms } from './harness/rtp-peer.ts';
 import { signIn, type ApiClient } from './harness/api.ts';
 
 const CARRIER = '127.0.0.2';
@@ -22,6 +22,7 @@ const AGENTS = [
   { id: 'a4', extension: '2004', tone: 1700 },
 ];
 
+const QUEUES = ['rr', 'idle', 'rona', 'wrap', 'vip', 'nobody', 'exit', 'spill'];
 const queue = (name: string, extra: Record<string, unknown>) => ({ name, overflow: 'hangup', announceEverySec: 0, ringTimeoutSec: 5, wrapUpSec: 0, ...extra });
 
 before(async () => {
@@ -35,7 +36,9 @@ before(async () => {
       queue('rona', { strategy: 'linear' }),
       queue('wrap', { strategy: 'linear', wrapUpSec: 6 }),
       queue('vip', { strategy: 'linear' }),
-      queue('nobody', { strategy: 'linear' }),
+      queue('nobody', { strategy: 'linear', announceEverySec: 5 }),
+      queue('exit', { strategy: 'linear', exitKey: '0', exitDestination: 'callback' }),
+      queue('spill', { strategy: 'linear', maxWaitSec: 3, overflow: 'queue:rr' }),
     ],
     agents: [
       { id: 'a1', extension: '2001', queues: [{ queue: 'rr' }, { queue: 'idle' }, { queue: 'rona', penalty: 1 }] },
@@ -43,7 +46,7 @@ before(async () => {
       { id: 'a3', extension: '2003', queues: [{ queue: 'rr' }, { queue: 'idle' }, { queue: 'vip' }] },
       { id: 'a4', extension: '2004', queues: [{ queue: 'rona', penalty: 0 }, { queue: 'nobody' }] },
     ],
-    dids: ['rr', 'idle', 'rona', 'wrap', 'vip', 'nobody'].map((q, i) => ({ number: `55501${i}0`, trunk: 'carrier', destination: `queue:${q}` })),
+    dids: QUEUES.map((q, i) => ({ number: `55501${i}0`, trunk: 'carrier', destination: `queue:${q}` })),
   });
   api = await signIn(box);
   for (const a of AGENTS) {
@@ -61,7 +64,7 @@ after(async () => {
   await box?.stop();
 });
 
-const did = (q: string) => `55501${['rr', 'idle', 'rona', 'wrap', 'vip', 'nobody'].indexOf(q)}0`;
+const did = (q: string) => `55501${QUEUES.indexOf(q)}0`;
 
 async function agentAction(id: string, action: string, body?: object) {
   const r = await api.call('POST', `/api/acd/agents/${id}/${action}`, body);
@@ -183,12 +186,87 @@ test('a VIP caller (customer priority) overtakes callers who waited longer', asy
   assert.deepEqual(connects.map(callerOf), ['1394000099', '1394000001']);
 });
 
-test('a caller who hangs up while waiting is logged as abandoned with their wait and position', async () => {
-  const r = await caller('nobody', '1395000001', 3000).done;
+test('a caller who hangs up while waiting is logged as abandoned with their wait and position; they heard music and announcements meanwhile', async () => {
+  const peer = await RtpPeer.open(CARRIER);
+  let r;
+  try {
+    r = await caller('nobody', '1395000001', 7000, peer.port).done;
+  } finally {
+    peer.close();
+  }
   assert.equal(r.code, 0, r.errors || r.stderr);
+  const heard = peer.received.filter((p) => p.payloadType === 0).map((p) => p.payload);
+  assert.ok(heard.length > 250, `the waiting caller received ${heard.length} packets of audio in 7 s`);
+  const loud = heard.filter((p) => ulawRms([p]) > 300).length;
+  assert.ok(loud > heard.length / 2, `music/announcements, not silence (${loud} of ${heard.length} packets have energy)`);
   const [abandon] = await waitForLog((x) => x.type === 'abandon' && x.queue === 'nobody');
   assert.equal(abandon.position, 1);
   assert.equal(abandon.caller, '1395000001');
-  assert.ok(abandon.waitMs >= 2800 && abandon.waitMs < 6000, `waited ${abandon.waitMs} ms`);
+  assert.ok(abandon.waitMs >= 6800 && abandon.waitMs < 10_000, `waited ${abandon.waitMs} ms`);
   assert.equal((await box.read('queue-calls')).length, 0, 'no caller left in the durable waiting table');
+});
+
+test('the exit key leaves a callback request: the box says thanks and hangs up', async () => {
+  const peer = await RtpPeer.open(CARRIER);
+  const run = runSipp({
+    scenario: 'uac-wait-bye.xml', localIp: CARRIER, target: `127.0.0.1:${box.sipPort}`,
+    keys: { dialled: did('exit'), caller: '1396000001', rtp_ip: CARRIER, rtp_port: peer.port }, timeoutSec: 30,
+  });
+  try {
+    const [, boxPort] = await run.waitForLog(/BOXPORT (\d+)/);
+    // A real caller's audio flows (silence here), then they press 0.
+    const silence = Array.from({ length: 50 }, () => Buffer.alloc(160, 0xff));
+    await peer.sendStream(silence, '127.0.0.1', Number(boxPort));
+    await peer.sendDigit('0', '127.0.0.1', Number(boxPort));
+    await peer.sendStream(silence.slice(0, 10), '127.0.0.1', Number(boxPort));
+    const r = await run.done;
+    assert.equal(r.code, 0, `the box hung up the caller: ${r.errors || r.stderr}`);
+  } finally {
+    peer.close();
+    run.kill();
+  }
+  const [exit] = await waitForLog((x) => x.type === 'exit' && x.queue === 'exit');
+  assert.equal(exit.to, 'callback');
+  const callbacks = (await api.call('GET', '/api/acd/callbacks')).body as any[];
+  assert.ok(callbacks.some((c) => c.number === '1396000001' && c.queue === 'exit'), JSON.stringify(callbacks));
+  assert.equal((await queueLog((x) => x.type === 'abandon' && x.queue === 'exit')).length, 0, 'leaving by the key is not an abandon');
+});
+
+test('a caller who waits past the maximum overflows to the next queue and is answered there', async () => {
+  await setOnly(['a1']);
+  const r = await caller('spill', '1397000001', 8000).done;
+  assert.equal(r.code, 0, r.errors || r.stderr);
+  const [overflow] = await waitForLog((x) => x.type === 'overflow' && x.queue === 'spill');
+  assert.deepEqual([overflow.to, overflow.why, overflow.position], ['queue:rr', 'timeout', 1]);
+  assert.ok(overflow.waitMs >= 2900, `overflowed after ${overflow.waitMs} ms (max wait 3 s)`);
+  const enters = await waitForLog((x) => x.type === 'enter' && x.caller === '1397000001', 2);
+  assert.deepEqual(enters.map((e) => e.queue), ['spill', 'rr']);
+  const [connect] = await waitForLog((x) => x.type === 'connect' && x.callId === overflow.callId);
+  assert.deepEqual([connect.queue, connect.agent], ['rr', 'a1']);
+});
+
+test('the API needs a signed-in user, and an agent may only change their own state', async () => {
+  const anon = await fetch(`http://127.0.0.1:${box.httpPort}/api/acd/queues`);
+  assert.equal(anon.status, 401);
+  assert.equal((await anon.json()).code, 'CC_API_UNAUTHENTICATED');
+  const created = await api.call('POST', '/api/users', { username: 'a2', role: 'agent', password: 'agent-two-pw' });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const agent = await signIn(box, 'a2', 'agent-two-pw');
+  const other = await agent.call('POST', '/api/acd/agents/a1/logout');
+  assert.deepEqual([other.status, other.body.code], [403, 'CC_ACD_FORBIDDEN']);
+  const own = await agent.call('POST', '/api/acd/agents/a2/break', { reason: 'lunch' });
+  assert.deepEqual([own.status, own.body.state, own.body.reason], [200, 'break', 'lunch']);
+  const badReason = await agent.call('POST', '/api/acd/agents/a2/break', { reason: 'nap' });
+  assert.deepEqual([badReason.status, badReason.body.code], [409, 'CC_ACD_BAD_REASON']);
+  const membership = await agent.call('PUT', '/api/acd/agents/a2/queues', { queues: [{ queue: 'rr', penalty: 0 }] });
+  assert.equal(membership.status, 403, 'membership is for supervisors and admins');
+  const unknownQueue = await api.call('PUT', '/api/acd/agents/a2/queues', { queues: [{ queue: 'ghost', penalty: 0 }] });
+  assert.deepEqual([unknownQueue.status, unknownQueue.body.code], [400, 'CC_CONFIG_INVALID']);
+  const moved = await api.call('PUT', '/api/acd/agents/a2/queues', { queues: [{ queue: 'rr', penalty: 0 }, { queue: 'vip', penalty: 2 }] });
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  const vip = (await api.call('GET', '/api/acd/queues')).body.find((q: any) => q.name === 'vip');
+  assert.equal(vip.agents.break, 1, 'a2 (on break) now counts in the vip queue');
+  const badBody = await api.call('PUT', '/api/customers/12345', { priority: 'high' });
+  assert.deepEqual([badBody.status, badBody.body.code], [400, 'CC_API_BAD_REQUEST']);
+  await agent.call('POST', '/api/acd/agents/a2/ready');
 });
