@@ -205,3 +205,11 @@ test('replacing a queue spec in the same map is seen by the next round', () => {
   queues.set('sales', queue('sales', 'linear', ['b', 'a']));
   assert.deepEqual(planOffers(input).map((o) => o.agentIds), [['b']]);
 });
+
+test('with fairness, agents shared by many queues take the oldest callers across all of them, oldest first', () => {
+  const names = ['q1', 'q2', 'q3', 'q4', 'q5', 'q6'];
+  const queues = names.map((n) => queue(n, 'linear', ['a', 'b', 'c']));
+  const waits = [[40, 7], [95, 3], [12], [60, 59], [1, 2, 3], [88]];
+  const waiting = waitingOf(...names.flatMap((n, i) => waits[i].map((sec) => caller(`${n}-${sec}`, n, sec))));
+  assert.deepEqual(plan(queues, ['a', 'b', 'c'].map((id) => agent(id)), waiting).map((o) => `${o.callId}>${o.agentIds[0]}`), ['q2-95>a', 'q6-88>b', 'q4-60>c']);
+});

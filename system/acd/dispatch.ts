@@ -15,10 +15,12 @@
 //   in `weight` order (higher first), ties by their head's wait.
 // - A call nobody free can take is passed over, so calls behind it with other skill needs are
 //   still served. Its (own skills, relaxation drop) signature is remembered for the stream, so
-//   the many calls with the same needs behind it cost a lookup each, not a pool scan.
+//   the many calls with the same needs behind it cost a lookup each, not a pool scan. A queue
+//   none of whose distinct own-skill lists (WaitingList.skillSets) any pool member could
+//   serve, even fully relaxed, is not walked at all.
 // - Every agent appears in at most one offer of the round.
 import type { AgentSnapshot, Offer, QueueMember, QueueSpec, SkillRequirement, WaitingEntry } from './acd-types.ts';
-import { meetsRequirements, mergeRequirements, relaxationDrop, relaxRequirements } from './skills.ts';
+import { meetsRequirements, mergeRequirements, relaxationDrop, relaxRequirements, requirementsKey } from './skills.ts';
 import { bestTierCandidates, offersSeveral, strategyOf, type PoolMember } from './strategies/index.ts';
 import type { WaitingCursor, WaitingList } from './waiting-list.ts';
 
@@ -128,56 +130,52 @@ function skillKey(reqs: readonly SkillRequirement[] | undefined): string {
   if (!reqs || reqs.length === 0) return '';
   let key = skillKeys.get(reqs);
   if (key === undefined) {
-    key = reqs.map((r) => `${r.skill}:${r.minLevel}`).join(',');
+    key = requirementsKey(reqs);
     skillKeys.set(reqs, key);
   }
   return key;
 }
 
+/** Whether some pool member could take a call with one of these own-skill lists once it has
+ *  waited long enough (fully relaxed). False lets a round pass a queue without walking it. */
+function anySkillSetServable(spec: QueueSpec, skillSets: readonly (readonly SkillRequirement[])[], pool: readonly PoolMember[]): boolean {
+  const fullDrop = relaxationDrop(spec.relaxation, Infinity);
+  return skillSets.some((own) => {
+    const reqs = relaxRequirements(mergeRequirements(spec.requiredSkills, own), fullDrop);
+    return pool.some((m) => meetsRequirements(m.agent, reqs));
+  });
+}
+
 /** Min-heap of streams by their head call's service order. */
 class StreamHeap {
   readonly #items: Stream[] = [];
-  readonly #waiting: WaitingList;
+  readonly #before: (x: Stream, y: Stream) => boolean;
 
   constructor(waiting: WaitingList) {
-    this.#waiting = waiting;
+    this.#before = (x, y) => waiting.compare(x.head!, y.head!) < 0;
   }
 
   push(s: Stream): void {
     const a = this.#items;
-    a.push(s);
-    let i = a.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.#before(a[i], a[parent])) break;
+    let i = a.push(s) - 1;
+    for (let parent = (i - 1) >> 1; i > 0 && this.#before(a[i], a[parent]); i = parent, parent = (i - 1) >> 1) {
       [a[i], a[parent]] = [a[parent], a[i]];
-      i = parent;
     }
   }
 
   pop(): Stream | undefined {
     const a = this.#items;
     const top = a[0];
-    const last = a.pop();
-    if (a.length > 0 && last !== undefined) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.#before(a[l], a[m])) m = l;
-        if (r < a.length && this.#before(a[r], a[m])) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
-        i = m;
-      }
+    const last = a.pop()!;
+    if (a.length === 0) return top;
+    a[0] = last;
+    for (let i = 0; ; ) {
+      let m = i;
+      for (const c of [2 * i + 1, 2 * i + 2]) if (c < a.length && this.#before(a[c], a[m])) m = c;
+      if (m === i) return top;
+      [a[i], a[m]] = [a[m], a[i]];
+      i = m;
     }
-    return top;
-  }
-
-  #before(x: Stream, y: Stream): boolean {
-    return this.#waiting.compare(x.head!, y.head!) < 0;
   }
 }
 
@@ -260,6 +258,7 @@ export function planOffers(input: PlanInput): Offer[] {
   });
   const streams: Stream[] = [];
   for (const [name, { spec, pool }] of pools) {
+    if (!anySkillSetServable(spec, waiting.skillSets(name), pool)) continue;
     pool.sort((a, b) => a.memberIndex - b.memberIndex);
     const last = input.memory.get(name);
     const lastOfferedIndex = last === undefined ? -1 : (index.get(last)?.find((m) => m.queueName === name)?.memberIndex ?? -1);

@@ -60,3 +60,9 @@ export function proficiency(agent: AgentSnapshot, reqs: readonly SkillRequiremen
   for (const r of reqs) sum += agent.skills[r.skill] ?? 0;
   return sum;
 }
+
+/** A stable text key for a list of requirements ('' for none), e.g. 'fr:3,tech:2'. */
+export function requirementsKey(reqs: readonly SkillRequirement[] | undefined): string {
+  if (!reqs || reqs.length === 0) return '';
+  return reqs.map((r) => `${r.skill}:${r.minLevel}`).join(',');
+}

@@ -117,3 +117,17 @@ test('10,000 random adds and removes keep service order and positions exactly as
   assert.deepEqual(order(list), reference.map((r) => r.e.callId));
   for (let i = 0; i < reference.length; i += 97) assert.equal(list.position(reference[i].e.callId), i + 1);
 });
+
+test('skillSets lists the distinct own-skill lists of a queue’s calls while any call has them', () => {
+  const list = new WaitingList();
+  const fr = [{ skill: 'fr', minLevel: 2 }];
+  list.add(entry('plain', 1));
+  list.add(entry('fr1', 2, { requiredSkills: fr }));
+  list.add(entry('fr2', 3, { requiredSkills: [{ skill: 'fr', minLevel: 2 }] }));
+  assert.deepEqual(list.skillSets('sales'), [[], fr]);
+  list.remove('fr1');
+  assert.equal(list.skillSets('sales').length, 2);
+  list.remove('fr2');
+  assert.deepEqual(list.skillSets('sales'), [[]]);
+  assert.deepEqual(list.skillSets('none'), []);
+});

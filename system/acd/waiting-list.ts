@@ -2,8 +2,10 @@
 // earlier enteredAt, then insertion order. One order-statistic treap per queue (expected
 // O(log n) add, remove, update and position; in-order iteration) plus a callId index. Pure
 // in-memory data; no I/O, no clock, no Math.random (the treap's balance draws come from a
-// fixed-seed xorshift, so runs are reproducible). Imports only types.
-import type { WaitingEntry } from './acd-types.ts';
+// fixed-seed xorshift, so runs are reproducible). Imports types and skills.ts (for the key of a
+// call's own skill list).
+import type { SkillRequirement, WaitingEntry } from './acd-types.ts';
+import { requirementsKey } from './skills.ts';
 
 interface Node {
   entry: WaitingEntry;
@@ -11,6 +13,8 @@ interface Node {
   priority: number;
   enteredAt: number;
   seq: number;
+  /** requirementsKey of the entry's own skills. */
+  skillKey: string;
   heap: number;
   size: number;
   left: Node | null;
@@ -124,6 +128,8 @@ class InOrderCursor implements WaitingCursor {
 
 interface QueueTree {
   root: Node | null;
+  /** Distinct own-skill lists of the queue's calls: key → one such list and how many calls. */
+  skillSets: Map<string, { reqs: readonly SkillRequirement[]; count: number }>;
 }
 
 export type WaitingUpdate = Partial<Pick<WaitingEntry, 'priority' | 'requiredSkills' | 'skip'>>;
@@ -151,6 +157,8 @@ export class WaitingList {
     if (!n) return undefined;
     const tree = this.#queues.get(n.entry.queue)!;
     tree.root = remove(tree.root, n);
+    const set = tree.skillSets.get(n.skillKey)!;
+    if (--set.count === 0) tree.skillSets.delete(n.skillKey);
     if (tree.root === null) this.#queues.delete(n.entry.queue);
     this.#byCall.delete(callId);
     return n.entry;
@@ -212,6 +220,13 @@ export class WaitingList {
     return t.entry;
   }
 
+  /** The distinct own-skill lists among the calls of `queue` ([] stands for calls with none),
+   *  so a planner can see that nobody free could take any of its calls without walking it. */
+  skillSets(queue: string): (readonly SkillRequirement[])[] {
+    const sets = this.#queues.get(queue)?.skillSets;
+    return sets ? [...sets.values()].map((v) => v.reqs) : [];
+  }
+
   /** The calls of `queue` in service order (lazy; empty for an unknown queue). */
   entries(queue: string): WaitingCursor {
     return new InOrderCursor(this.#queues.get(queue)?.root ?? null);
@@ -232,13 +247,17 @@ export class WaitingList {
     x ^= x >>> 17;
     x ^= x << 5;
     this.#rand = x >>> 0;
-    const n: Node = { entry, priority: entry.priority, enteredAt: entry.enteredAt, seq, heap: this.#rand, size: 1, left: null, right: null };
+    const skillKey = requirementsKey(entry.requiredSkills);
+    const n: Node = { entry, priority: entry.priority, enteredAt: entry.enteredAt, seq, skillKey, heap: this.#rand, size: 1, left: null, right: null };
     let tree = this.#queues.get(entry.queue);
     if (!tree) {
-      tree = { root: null };
+      tree = { root: null, skillSets: new Map() };
       this.#queues.set(entry.queue, tree);
     }
     tree.root = insert(tree.root, n);
+    const set = tree.skillSets.get(skillKey);
+    if (set) set.count++;
+    else tree.skillSets.set(skillKey, { reqs: entry.requiredSkills ?? [], count: 1 });
     this.#byCall.set(entry.callId, n);
   }
 }
