@@ -98,7 +98,11 @@ export interface Candidate {
 
 /** A planned offer: ring `agentIds` for `callId`. One agent for the single-agent strategies;
  *  every eligible agent of the best tier for ring-all; the ordered list for ring-progressively
- *  (the runtime rings agentIds[0] first and adds the next every progressiveStepSec). */
+ *  (the runtime rings agentIds[0] first and adds the next every progressiveStepSec). An agent
+ *  is in at most one offer of a round; agents the runtime has not rung yet stay available in
+ *  its next snapshot, so a later round may offer them another call (re-rank with rankAgents
+ *  when adding the next one). The runtime records agentIds[0] as the queue's round-robin
+ *  memory when it rings. */
 export interface Offer {
   callId: string;
   queue: string;

@@ -144,8 +144,9 @@ export class WaitingList {
   #seq = 0;
   #rand = 0x9e3779b9;
 
-  /** Adds a call (a call already waiting is replaced, keeping its insertion place only if its
-   *  key is unchanged — use `update` for that). O(log n) expected. */
+  /** Adds a call. A call already waiting is replaced and gets a new insertion sequence, so
+   *  among callers with the same priority and enteredAt it goes last; `update` keeps the exact
+   *  place. O(log n) expected. */
   add(e: WaitingEntry): void {
     if (this.#byCall.has(e.callId)) this.remove(e.callId);
     this.#insert(e, ++this.#seq);
