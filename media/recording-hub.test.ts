@@ -75,6 +75,8 @@ test('RTP sent to the worker thread is recorded per SSRC, and in-band digits com
     await new Promise((r) => setTimeout(r, 150));
     const [stats] = await hub.stats();
     assert.equal(stats.recordings, 1);
+    assert.equal(stats.receive, 'fd', 'the socket is drained by descriptor, not one event per packet');
+    assert.deepEqual([stats.lateBytes, stats.reanchors], [0, 0]);
     assert.ok(stats.unknown >= 55, `unknown SSRC packets counted: ${JSON.stringify(stats)}`);
     const summary = await rec.stop();
     assert.equal(await rec.stop(), summary, 'stop is idempotent');

@@ -43,8 +43,12 @@ export interface RecordingWorkerStats {
   /** RTP packets received, and those with an SSRC no recording follows. */
   received: number;
   unknown: number;
-  /** Payload bytes thrown away because a side's queue was full (it had drifted over 200 ms). */
-  overflowBytes: number;
+  /** Audio bytes that arrived after their place in the file was written (over 500 ms late). */
+  lateBytes: number;
+  /** Streams placed anew after a timestamp jump or a run of late packets. */
+  reanchors: number;
+  /** Receive path: 'fd' (batched synchronous reads) or 'events' (one dgram 'message' per packet). */
+  receive: 'fd' | 'events';
   recordings: number;
   /** SO_RCVBUF the kernel granted. */
   recvBufferBytes: number;

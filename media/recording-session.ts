@@ -1,81 +1,66 @@
-// One call's recording inside a recording worker thread: a playout FIFO of G.711 bytes per
-// side, filled from RTP payloads, and every 20 ms tick one frame per side interleaved into a
-// 2-channel G.711 WAV (caller left, callee right), so the channels stay aligned by arrival
-// time. Audio is never decoded except for the sides searched for in-band DTMF. Owns its
-// WavFileWriter and closes it; knows nothing of sockets, threads or mediasoup.
+// One call's recording inside a recording worker thread: per side, a 2 s jitter buffer of
+// G.711 bytes placed by RTP timestamp, and a write cursor that follows the wall clock 500 ms
+// behind, interleaving one frame per side into a 2-channel G.711 WAV (caller left, callee
+// right). A side's stream is anchored where its first packet arrived, so the channels are
+// aligned by arrival; after that, bursts and late packets (a busy mediasoup worker, a busy
+// thread) land where their timestamps say, and only audio that never came is silence.
+// Audio is never decoded except for the sides searched for in-band DTMF, which are decoded
+// as packets arrive (not 500 ms later). Owns its WavFileWriter; knows nothing of sockets,
+// threads or mediasoup.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { endianness } from 'node:os';
 import { InbandDtmfDetector } from './dtmf-inband.ts';
 import { ALAW_DECODE, ULAW_DECODE, silenceByte } from './g711.ts';
 import { RECORDER_SIDES, type RecorderSide, type RecordingSpec, type RecordingSummary } from './recording-protocol.ts';
 import { WavFileWriter, type WavError } from './wav.ts';
 
-/** Samples (= G.711 bytes) per 20 ms frame. */
+/** Samples (= G.711 bytes) per 20 ms frame, and per ms. */
 const FRAME = 160;
-/** 200 ms: beyond that a side has drifted; the oldest bytes go. */
-const MAX_QUEUED = 10 * FRAME;
-/** Playout buffer: a side starts (and restarts after running dry) once 3 frames wait, so packets
- *  arriving up to ~40 ms late do not put silence into the middle of speech or tones. */
-const PREBUFFER = 3 * FRAME;
-const RING = 4096;
+const PER_MS = 8;
+/** How far the write cursor stays behind the wall clock: packets up to this late still land in place. */
+export const PLAYOUT_DELAY_MS = 500;
+/** Jitter buffer per side (frames): audio may be placed up to this far ahead of the cursor. */
+const RING_FRAMES = 100;
+const RING = RING_FRAMES * FRAME;
+/** Packets in a row too late to place: the stream's timestamps moved (or its clock is slow); re-anchor. */
+const LATE_RUN_REANCHOR = 5;
+/** A timestamp jump of up to this many samples is silence for the in-band DTMF detector; beyond, a new start. */
+const DTMF_MAX_FILL = 10 * FRAME;
 
-/** One side's bytes waiting to be written, oldest first. */
-class SideFifo {
-  private readonly ring = new Uint8Array(RING);
-  private read = 0;
-  queued = 0;
-  buffering = true;
-  /** Has this side ever sent audio? Silence before its first packet is not a gap. */
-  started = false;
+/** One side's jitter buffer: bytes at absolute sample positions (mod RING) of the file. */
+class SideBuffer {
+  readonly ring: Uint8Array;
+  /** Bytes placed per frame slot (silence is written for the rest). */
+  readonly have = new Uint8Array(RING_FRAMES);
+  /** RTP timestamp ↔ file position of the stream being placed. */
+  anchor?: { ts: number; pos: number };
+  /** File position of this side's first audio: silence before it is not a gap. */
+  firstPos = Infinity;
   filled = 0;
-  overflow = 0;
+  lateBytes = 0;
+  lateRun = 0;
+  reanchors = 0;
+  /** In-band DTMF (sides that want it): the detector and the next timestamp it expects. */
+  detector?: InbandDtmfDetector;
+  dtmfTs?: number;
 
-  constructor(private readonly silence: number) {}
-
-  push(payload: Uint8Array): void {
-    let src = payload;
-    if (src.length > MAX_QUEUED) {
-      this.overflow += src.length - MAX_QUEUED;
-      src = src.subarray(src.length - MAX_QUEUED);
-    }
-    const over = this.queued + src.length - MAX_QUEUED;
-    if (over > 0) {
-      this.overflow += over;
-      this.read = (this.read + over) % RING;
-      this.queued -= over;
-    }
-    const write = (this.read + this.queued) % RING;
-    const first = Math.min(src.length, RING - write);
-    this.ring.set(src.subarray(0, first), write);
-    if (first < src.length) this.ring.set(src.subarray(first), 0);
-    this.queued += src.length;
+  constructor(readonly silence: number) {
+    this.ring = new Uint8Array(RING).fill(silence);
   }
 
-  /** One frame into out[offset], out[offset + stride], …: queued audio, else silence. */
-  take(out: Uint8Array, offset: number, stride: number): void {
-    if (this.buffering) {
-      if (this.queued < PREBUFFER) return this.fill(out, offset, stride, 0);
-      this.buffering = false;
-      this.started = true;
-    }
-    const n = Math.min(FRAME, this.queued);
+  /** Copies payload[from, to) to file positions pos… (wrapping in the ring), counting bytes per frame slot. */
+  place(payload: Uint8Array, from: number, to: number, pos: number): void {
     const ring = this.ring;
-    let r = this.read;
-    for (let i = 0, at = offset; i < n; i++, at += stride) {
-      out[at] = ring[r];
-      r = r + 1 === RING ? 0 : r + 1;
+    while (from < to) {
+      const at = pos % RING;
+      const slot = Math.floor(at / FRAME);
+      const n = Math.min(to - from, (slot + 1) * FRAME - at);
+      for (let i = 0; i < n; i++) ring[at + i] = payload[from + i];
+      this.have[slot] = Math.min(FRAME, this.have[slot] + n);
+      from += n;
+      pos += n;
     }
-    this.read = r;
-    this.queued -= n;
-    if (n < FRAME) {
-      this.buffering = true;
-      this.fill(out, offset, stride, n);
-    }
-  }
-
-  private fill(out: Uint8Array, offset: number, stride: number, from: number): void {
-    if (this.started) this.filled++;
-    for (let i = from, at = offset + from * stride; i < FRAME; i++, at += stride) out[at] = this.silence;
   }
 }
 
@@ -84,15 +69,21 @@ export interface RecordingSessionOptions {
   /** The recording stopped by itself (disk full); it records nothing more. Called once. */
   onFailed: (code: string, message: string) => void;
   onDigit: (side: RecorderSide, digit: string) => void;
+  /** Milliseconds, for tests (default performance.now). */
+  now?: () => number;
 }
 
 export class RecordingSession {
-  private readonly sides: Record<RecorderSide, SideFifo>;
-  /** One stereo frame, reused every tick (the writer copies it). */
+  private readonly sides: Record<RecorderSide, SideBuffer>;
+  /** One stereo frame, reused (the writer copies it), and a 16-bit view of it where that is caller-first. */
   private readonly frame = new Uint8Array(2 * FRAME);
-  private readonly detectors: [RecorderSide, InbandDtmfDetector][] = [];
+  private readonly frame16 = endianness() === 'LE' ? new Uint16Array(this.frame.buffer) : undefined;
   private readonly decodeTable: Readonly<Int16Array>;
-  private readonly linear = new Int16Array(FRAME);
+  private linear = new Int16Array(FRAME);
+  private readonly now: () => number;
+  private readonly t0: number;
+  /** File position (samples) of the next frame to write. */
+  private cursor = 0;
   private stoppedBy?: string;
   private closed?: Promise<RecordingSummary>;
 
@@ -102,11 +93,13 @@ export class RecordingSession {
     private readonly o: RecordingSessionOptions,
   ) {
     const silence = silenceByte(spec.codec);
-    this.sides = { caller: new SideFifo(silence), callee: new SideFifo(silence) };
+    this.sides = { caller: new SideBuffer(silence), callee: new SideBuffer(silence) };
     this.decodeTable = spec.codec === 'PCMU' ? ULAW_DECODE : ALAW_DECODE;
     for (const side of RECORDER_SIDES) {
-      if (spec.inbandDtmf.includes(side)) this.detectors.push([side, new InbandDtmfDetector((digit) => o.onDigit(side, digit))]);
+      if (spec.inbandDtmf.includes(side)) this.sides[side].detector = new InbandDtmfDetector((digit) => o.onDigit(side, digit));
     }
+    this.now = o.now ?? (() => performance.now());
+    this.t0 = this.now();
     writer.on('error', (err: WavError) => this.fail(err.code, err.message));
   }
 
@@ -121,27 +114,103 @@ export class RecordingSession {
     return !this.stoppedBy && !this.closed;
   }
 
-  /** Bytes dropped because a side's queue was over 200 ms. */
-  get overflowBytes(): number {
-    return this.sides.caller.overflow + this.sides.callee.overflow;
+  /** Audio bytes that came too late to be placed, and stream re-anchorings (timestamp jumps). */
+  get late(): { bytes: number; reanchors: number } {
+    const { caller, callee } = this.sides;
+    return { bytes: caller.lateBytes + callee.lateBytes, reanchors: caller.reanchors + callee.reanchors };
   }
 
-  /** One RTP payload of the call's codec from `side`. */
-  push(side: RecorderSide, payload: Uint8Array): void {
-    if (this.active) this.sides[side].push(payload);
+  /** The wall clock as a file position (samples since the recording opened). */
+  private wallPos(): number {
+    return Math.floor((this.now() - this.t0) * PER_MS);
   }
 
-  /** Writes one 20 ms stereo frame (silence where a side has nothing) and runs the DTMF detectors. */
+  /** `side` starts a new stream (another producer): its next packet anchors anew. */
+  restart(side: RecorderSide): void {
+    this.sides[side].anchor = undefined;
+    this.sides[side].dtmfTs = undefined;
+  }
+
+  /** One RTP payload (payload[from, to)) of the call's codec from `side`, with its RTP timestamp. */
+  push(side: RecorderSide, payload: Uint8Array, from: number, to: number, timestamp: number): void {
+    if (!this.active || to <= from) return;
+    const s = this.sides[side];
+    if (s.detector) this.detect(s, payload, from, to, timestamp);
+    const len = to - from;
+    let pos = s.anchor ? s.anchor.pos + ((timestamp - s.anchor.ts) | 0) : NaN;
+    if (!(pos + len > this.cursor && pos + len <= this.cursor + RING)) {
+      const late = pos + len <= this.cursor;
+      if (late && ++s.lateRun < LATE_RUN_REANCHOR) {
+        s.lateBytes += len;
+        return;
+      }
+      // First packet, a timestamp jump, or a stream persistently late: place it where it arrived.
+      if (s.anchor) s.reanchors++;
+      pos = Math.max(this.cursor, Math.floor(this.wallPos() / FRAME) * FRAME);
+      s.anchor = { ts: timestamp, pos };
+      if (s.firstPos === Infinity) s.firstPos = pos;
+    }
+    s.lateRun = 0;
+    if (pos < this.cursor) {
+      // Partly late: the part already written is lost.
+      s.lateBytes += this.cursor - pos;
+      from += this.cursor - pos;
+      pos = this.cursor;
+    }
+    s.place(payload, from, to, pos);
+  }
+
+  /** In-band DTMF on the audio as it arrives; a timestamp gap is silence for the detector. */
+  private detect(s: SideBuffer, payload: Uint8Array, from: number, to: number, ts: number): void {
+    const len = to - from;
+    if (s.dtmfTs !== undefined) {
+      const gap = (ts - s.dtmfTs) | 0;
+      if (gap < 0) return; // a duplicate or reordered packet
+      if (gap > 0 && gap <= DTMF_MAX_FILL) s.detector!.push(new Int16Array(gap));
+    }
+    s.dtmfTs = (ts + len) >>> 0;
+    if (this.linear.length < len) this.linear = new Int16Array(len);
+    const lin = this.linear;
+    const table = this.decodeTable;
+    for (let i = 0; i < len; i++) lin[i] = table[payload[from + i]];
+    s.detector!.push(lin.subarray(0, len));
+  }
+
+  /** Writes every frame due by the wall clock (minus the playout delay). */
   tick(): void {
-    if (!this.active) return;
-    this.sides.caller.take(this.frame, 0, 2);
-    this.sides.callee.take(this.frame, 1, 2);
-    this.writer.appendEncoded(this.frame);
-    for (const [side, detector] of this.detectors) {
-      const table = this.decodeTable;
-      const lin = this.linear;
-      for (let i = 0, at = side === 'caller' ? 0 : 1; i < FRAME; i++, at += 2) lin[i] = table[this.frame[at]];
-      detector.push(lin);
+    if (this.active) this.writeUpTo(this.wallPos() - PLAYOUT_DELAY_MS * PER_MS);
+  }
+
+  private writeUpTo(target: number): void {
+    const { caller, callee } = this.sides;
+    const left = caller.ring;
+    const right = callee.ring;
+    const frame = this.frame;
+    const frame16 = this.frame16;
+    while (this.cursor + FRAME <= target) {
+      const at = this.cursor % RING;
+      // Interleave: caller byte then callee byte per sample (one 16-bit store each on little-endian machines).
+      if (frame16) for (let i = 0; i < FRAME; i++) frame16[i] = left[at + i] | (right[at + i] << 8);
+      else {
+        for (let i = 0; i < FRAME; i++) {
+          frame[2 * i] = left[at + i];
+          frame[2 * i + 1] = right[at + i];
+        }
+      }
+      this.release(caller, at);
+      this.release(callee, at);
+      this.writer.appendEncoded(frame);
+      this.cursor += FRAME;
+    }
+  }
+
+  /** A side's frame slot at ring offset `at` has been written: count it if it was (partly) silence, empty it. */
+  private release(s: SideBuffer, at: number): void {
+    const slot = at / FRAME;
+    if (s.have[slot] < FRAME && this.cursor >= s.firstPos) s.filled++;
+    if (s.have[slot] > 0) {
+      s.have[slot] = 0;
+      s.ring.fill(s.silence, at, at + FRAME);
     }
   }
 
@@ -151,8 +220,10 @@ export class RecordingSession {
     this.o.onFailed(code, message);
   }
 
-  /** Finishes the file and returns its size, duration and checksum. Idempotent, never rejects. */
+  /** Writes what the buffers hold (up to now), finishes the file, returns its size, duration
+   *  and checksum. Idempotent, never rejects. */
   stop(): Promise<RecordingSummary> {
+    if (this.active) this.writeUpTo(this.wallPos());
     this.closed ??= (async () => {
       let bytes: number;
       let durationMs: number;
