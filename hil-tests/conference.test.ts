@@ -95,7 +95,7 @@ test('three callers in a room each hear the other two and not themselves; a four
   const others: SippRun[] = [];
   try {
     // Alone in the room: music on hold.
-    const a = await dialRoom('5001', 500, 16_000);
+    const a = await dialRoom('5001', 500, 18_000);
     parties.push(a);
     await until('a joins', async () => (await events('conference-join')).length >= 1);
     const mark = a.peer.received.length;
@@ -104,9 +104,9 @@ test('three callers in a room each hear the other two and not themselves; a four
     assert.ok(alone.length >= 25, `a lone party receives audio (${alone.length} packets in 0.8 s)`);
     assert.ok(ulawRms(alone) > 300, `a lone party hears music on hold (RMS ${ulawRms(alone).toFixed(0)})`);
 
-    const b = await dialRoom('5002', 1100, 14_000);
+    const b = await dialRoom('5002', 1100, 16_000);
     parties.push(b);
-    const c = await dialRoom('5003', 1900, 8_000);
+    const c = await dialRoom('5003', 1900, 10_000);
     parties.push(c);
     await until('three joins', async () => (await events('conference-join')).length >= 3);
 
@@ -135,7 +135,7 @@ test('three callers in a room each hear the other two and not themselves; a four
       }
     }
 
-    // c hangs up (its BYE at 8 s): it is removed, the room goes on with two.
+    // c hangs up (its BYE 10 s after its answer): it is removed, the room goes on with two.
     const cDone = await c.sipp.done;
     assert.equal(cDone.code, 0, cDone.errors);
     const leave = await until('c leaves', async () => (await events('conference-leave')).find((e) => e.caller === '5003'));
