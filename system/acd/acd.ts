@@ -76,8 +76,9 @@ export class Acd extends EventEmitter<AcdEvents> implements LocalService {
   constructor(private readonly deps: AcdDeps) {
     super();
     this.agents = new AgentBook(deps.store, () => deps.config().agents, () => deps.config().acd.breakReasons);
-    this.agents.on('changed', (rec, from) => {
+    this.agents.on('changed', (rec, from, _cause, row) => {
       this.emit('agent', rec);
+      this.emit('queueEvent', row);
       if (rec.state === 'available') this.planSoon();
       if (rec.state === 'logged-out' && from !== 'logged-out') this.onAgentLeft(rec.id);
     });

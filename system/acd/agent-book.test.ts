@@ -70,7 +70,7 @@ test('wrap-up ends by itself and the agent is available again', async () => {
     await book.transition('a1', 'on-call', { cause: 'answered', callId: 'c1', queue: 'q' });
     const wrapping = await book.afterCall('a1', 'q', 1000, 0.2);
     assert.equal(wrapping.state, 'wrap-up');
-    const [rec, , cause] = await new Promise<[any, string, string]>((r) => book.once('changed', (...a) => r(a)));
+    const [rec, , cause] = await new Promise<[any, string, string, unknown]>((r) => book.once('changed', (...a) => r(a)));
     assert.deepEqual([rec.state, cause], ['available', 'wrap-up-ended']);
   });
   rmSync(dir, { recursive: true, force: true });

@@ -46,7 +46,8 @@ export interface TransitionOptions {
 }
 
 export type AgentBookEvents = {
-  changed: [record: AgentRecord, from: AgentState, cause: string];
+  /** After commit: the new record and the queue-log row written with it. */
+  changed: [record: AgentRecord, from: AgentState, cause: string, row: Record<string, unknown>];
 };
 
 export type AgentRequest = 'login' | 'logout' | 'break' | 'ready';
@@ -140,14 +141,16 @@ export class AgentBook extends EventEmitter<AgentBookEvents> {
     this.clearWrapUp(id);
     if (to === 'wrap-up') this.armWrapUp(rec);
     const snapshot = { ...rec };
+    const row = { type: eventTypeFor(from, to), at: now, agent: id, from, to, cause: opts.cause, reason: opts.reason, callId: opts.callId, queue: opts.queue };
     return this.store
       .transaction(() => {
         this.store.tables.agents.put(id, snapshot);
-        this.store.appendQueueEvent(eventTypeFor(from, to), { agent: id, from, to, cause: opts.cause, reason: opts.reason, callId: opts.callId, queue: opts.queue }, now);
+        const { type, at, ...data } = row;
+        this.store.appendQueueEvent(type, data, at);
         opts.alsoWrite?.();
       })
       .then(() => {
-        this.emit('changed', snapshot, from, opts.cause);
+        this.emit('changed', snapshot, from, opts.cause, row);
         return snapshot;
       });
   }

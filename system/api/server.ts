@@ -2,7 +2,8 @@
 // (queues and agents, users, customers), plus one WebSocket of live events. Every route but
 // /api/health and /api/session needs a bearer token; roles are checked per route. Bodies and
 // parameters are validated by TypeBox schemas before a handler runs; errors answer with a
-// code. Imports nothing that imports it.
+// code. /api/status is also open to the box itself (local console, on-box monitoring).
+// Imports nothing that imports it.
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import { Type } from '@sinclair/typebox';
@@ -32,6 +33,9 @@ export function requireRole(...roles: Role[]) {
 }
 
 const OPEN_ROUTES = new Set(['/api/health', '/api/session']);
+/** Open to the box itself only (the technician's local console and on-box monitoring). */
+const LOCAL_ROUTES = new Set(['/api/status']);
+const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
 
 export async function startApi(box: Box, opts: { host: string; port: number; log: Logger }): Promise<Api> {
   const app = Fastify({ loggerInstance: opts.log.child({ module: 'http' }, { level: 'warn' }), bodyLimit: 256 * 1024 });
@@ -41,6 +45,7 @@ export async function startApi(box: Box, opts: { host: string; port: number; log
   app.addHook('onRequest', async (req, reply) => {
     const path = req.routeOptions.url ?? req.url;
     if (OPEN_ROUTES.has(path) || !path.startsWith('/api/')) return;
+    if (LOCAL_ROUTES.has(path) && isLoopback(req.socket.remoteAddress ?? '')) return;
     const header = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7) : (req.query as { token?: string } | undefined)?.token;
     const session = sessions.check(token);
