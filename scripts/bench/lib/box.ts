@@ -123,9 +123,29 @@ export class Box {
   }
 
   async status(): Promise<BoxStatus> {
-    const res = await fetch(`http://127.0.0.1:${this.httpPort}/api/status`, { signal: AbortSignal.timeout(5000) });
+    const get = () => fetch(`http://127.0.0.1:${this.httpPort}/api/status`, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {}, signal: AbortSignal.timeout(5000) });
+    let res = await get();
+    if (res.status === 401 && (await this.signIn())) res = await get();
     if (!res.ok) throw new Error(`GET /api/status: ${res.status}`);
     return (await res.json()) as BoxStatus;
+  }
+
+  private token?: string;
+
+  /** Where the API wants a session: sign in as the admin whose password the fresh box logged at its first start. */
+  private async signIn(): Promise<boolean> {
+    const line = this.logs.find((l) => l.includes('admin password generated'));
+    if (!line) return false;
+    const { username, password } = JSON.parse(line) as { username: string; password: string };
+    const res = await fetch(`http://127.0.0.1:${this.httpPort}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!res.ok) return false;
+    this.token = ((await res.json()) as { token: string }).token;
+    return true;
   }
 
   /** The mediasoup worker processes (children of the daemon). */
