@@ -23,7 +23,7 @@ const AGENTS = [
   { id: 'a4', extension: '2004', tone: 1700 },
 ];
 
-const QUEUES = ['rr', 'idle', 'rona', 'wrap', 'vip', 'nobody', 'exit', 'spill'];
+const QUEUES = ['rr', 'idle', 'rona', 'wrap', 'vip', 'nobody', 'exit', 'spill', 'all', 'closed'];
 const queue = (name: string, extra: Record<string, unknown>) => ({ name, overflow: 'hangup', announceEverySec: 0, ringTimeoutSec: 5, wrapUpSec: 0, ...extra });
 
 before(async () => {
@@ -40,12 +40,14 @@ before(async () => {
       queue('nobody', { strategy: 'linear', announceEverySec: 5 }),
       queue('exit', { strategy: 'linear', exitKey: '0', exitDestination: 'callback' }),
       queue('spill', { strategy: 'linear', maxWaitSec: 3, overflow: 'queue:rr' }),
+      queue('all', { strategy: 'ring-all', ringTimeoutSec: 20 }),
+      queue('closed', { strategy: 'linear', joinEmpty: false }),
     ],
     agents: [
-      { id: 'a1', extension: '2001', queues: [{ queue: 'rr' }, { queue: 'idle' }, { queue: 'rona', penalty: 1 }] },
+      { id: 'a1', extension: '2001', queues: [{ queue: 'rr' }, { queue: 'idle' }, { queue: 'rona', penalty: 1 }, { queue: 'all' }] },
       { id: 'a2', extension: '2002', queues: [{ queue: 'rr' }, { queue: 'idle' }, { queue: 'wrap' }] },
       { id: 'a3', extension: '2003', queues: [{ queue: 'rr' }, { queue: 'idle' }, { queue: 'vip' }] },
-      { id: 'a4', extension: '2004', queues: [{ queue: 'rona', penalty: 0 }, { queue: 'nobody' }] },
+      { id: 'a4', extension: '2004', queues: [{ queue: 'rona', penalty: 0 }, { queue: 'nobody' }, { queue: 'all' }, { queue: 'closed' }] },
     ],
     dids: QUEUES.map((q, i) => ({ number: `55501${i}0`, trunk: 'carrier', destination: `queue:${q}` })),
   });
@@ -297,4 +299,31 @@ test('live events: the WebSocket tells a supervisor of agent changes and queue r
   } finally {
     ws.close();
   }
+});
+
+test('ring-all rings every free agent at once; the first to answer wins and the others go back to available', async () => {
+  await setOnly(['a1', 'a4']);
+  const r = await caller('all', '1398000001', 3000).done;
+  assert.equal(r.code, 0, r.errors || r.stderr);
+  const [connect] = await waitForLog((x) => x.type === 'connect' && x.queue === 'all');
+  assert.equal(connect.agent, 'a1', 'a1 answers (a4 never does)');
+  const attempts = await queueLog((x) => x.type === 'ring-attempt' && x.callId === connect.callId);
+  assert.deepEqual(attempts.map((x) => x.agent).sort(), ['a1', 'a4'], 'both phones rang for the one caller');
+  const [released] = await waitForLog((x) => x.agent === 'a4' && x.type === 'agent-available' && x.callId === connect.callId);
+  assert.equal(released.cause, 'not-chosen', 'a4 is not blamed for a call someone else took');
+  const agents = (await api.call('GET', '/api/acd/agents')).body as any[];
+  assert.equal(agents.find((a) => a.id === 'a4').state, 'available');
+});
+
+test('a queue that does not accept callers when nobody is logged in sends them to overflow at once', async () => {
+  await setOnly([]);
+  const run = runSipp({
+    scenario: 'uac-wait-bye.xml', localIp: CARRIER, target: `127.0.0.1:${box.sipPort}`,
+    keys: { dialled: did('closed'), caller: '1399000001', rtp_ip: CARRIER, rtp_port: 9 }, timeoutSec: 30,
+  });
+  const r = await run.done;
+  assert.equal(r.code, 0, `the box said goodbye and hung up: ${r.errors || r.stderr}`);
+  const [overflow] = await waitForLog((x) => x.type === 'overflow' && x.queue === 'closed');
+  assert.deepEqual([overflow.why, overflow.to], ['empty', 'hangup']);
+  assert.equal((await queueLog((x) => x.type === 'enter' && x.queue === 'closed')).length, 0, 'never entered the queue');
 });

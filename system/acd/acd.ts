@@ -244,9 +244,11 @@ export class Acd extends EventEmitter<AcdEvents> implements LocalService {
       const ringing = w.ringing;
       clearInterval(ringing?.progressive);
       w.ringing = undefined;
-      if (outcome.kind === 'answered') return this.onConnected(w, q, outcome.key, ringing?.startedAt ?? Date.now());
-      for (const key of offer.keys) this.release(key, w.call.id, 'not-chosen');
-      this.releaseAllFor(w.call.id);
+      if (outcome.kind === 'answered') {
+        this.releaseAllFor(w.call.id, 'not-chosen', outcome.key);
+        return this.onConnected(w, q, outcome.key, ringing?.startedAt ?? Date.now());
+      }
+      this.releaseAllFor(w.call.id, w.call.state === 'answered' ? 'not-chosen' : 'caller-left');
       this.planSoon();
     }).catch((err) => this.deps.log.error({ err, callId: w.call.id }, 'queue offer outcome failed'));
   }
@@ -276,8 +278,9 @@ export class Acd extends EventEmitter<AcdEvents> implements LocalService {
     if (rec?.state === 'ringing' && rec.callId === callId) void this.agents.transition(agentId, 'available', { cause, callId }).catch(() => undefined);
   }
 
-  private releaseAllFor(callId: string): void {
-    for (const rec of this.agents.all()) if (rec.state === 'ringing' && rec.callId === callId) this.release(rec.id, callId, 'caller-left');
+  /** Every agent still ringing for `callId` (but `except`) goes back to available. */
+  private releaseAllFor(callId: string, cause: string, except?: string): void {
+    for (const rec of this.agents.all()) if (rec.state === 'ringing' && rec.callId === callId && rec.id !== except) this.release(rec.id, callId, cause);
   }
 
   /** One agent did not take the call: RONA puts them where the queue says; a decline cools them down. */
@@ -325,7 +328,7 @@ export class Acd extends EventEmitter<AcdEvents> implements LocalService {
     clearTimeout(w.maxWait);
     w.experience.stop();
     clearInterval(w.ringing?.progressive);
-    this.releaseAllFor(w.call.id);
+    this.releaseAllFor(w.call.id, 'caller-left');
     const q = this.queueConfig(w.queue);
     if (w.agent && w.connectedAt) {
       const talkMs = cdr.endedAt - w.connectedAt;
