@@ -23,7 +23,7 @@ const AGENTS = [
   { id: 'a4', extension: '2004', tone: 1700 },
 ];
 
-const QUEUES = ['rr', 'idle', 'rona', 'wrap', 'vip', 'nobody', 'exit', 'spill', 'all', 'closed'];
+const QUEUES = ['rr', 'idle', 'rona', 'wrap', 'vip', 'nobody', 'exit', 'spill', 'all', 'closed', 'prog'];
 const queue = (name: string, extra: Record<string, unknown>) => ({ name, overflow: 'hangup', announceEverySec: 0, ringTimeoutSec: 5, wrapUpSec: 0, ...extra });
 
 before(async () => {
@@ -42,12 +42,13 @@ before(async () => {
       queue('spill', { strategy: 'linear', maxWaitSec: 3, overflow: 'queue:rr' }),
       queue('all', { strategy: 'ring-all', ringTimeoutSec: 20 }),
       queue('closed', { strategy: 'linear', joinEmpty: false }),
+      queue('prog', { strategy: 'ring-progressively', progressiveStepSec: 2, ringTimeoutSec: 30 }),
     ],
     agents: [
-      { id: 'a1', extension: '2001', queues: [{ queue: 'rr' }, { queue: 'idle' }, { queue: 'rona', penalty: 1 }, { queue: 'all' }] },
+      { id: 'a1', extension: '2001', queues: [{ queue: 'rr' }, { queue: 'idle' }, { queue: 'rona', penalty: 1 }, { queue: 'all' }, { queue: 'prog' }] },
       { id: 'a2', extension: '2002', queues: [{ queue: 'rr' }, { queue: 'idle' }, { queue: 'wrap' }] },
       { id: 'a3', extension: '2003', queues: [{ queue: 'rr' }, { queue: 'idle' }, { queue: 'vip' }] },
-      { id: 'a4', extension: '2004', queues: [{ queue: 'rona', penalty: 0 }, { queue: 'nobody' }, { queue: 'all' }, { queue: 'closed' }] },
+      { id: 'a4', extension: '2004', queues: [{ queue: 'rona', penalty: 0 }, { queue: 'nobody' }, { queue: 'all' }, { queue: 'closed' }, { queue: 'prog' }] },
     ],
     dids: QUEUES.map((q, i) => ({ number: `55501${i}0`, trunk: 'carrier', destination: `queue:${q}` })),
   });
@@ -326,4 +327,21 @@ test('a queue that does not accept callers when nobody is logged in sends them t
   const [overflow] = await waitForLog((x) => x.type === 'overflow' && x.queue === 'closed');
   assert.deepEqual([overflow.why, overflow.to], ['empty', 'hangup']);
   assert.equal((await queueLog((x) => x.type === 'enter' && x.queue === 'closed')).length, 0, 'never entered the queue');
+});
+
+test('ring-progressively keeps the first phone ringing and adds the next free agent every step', async () => {
+  await setOnly(['a4']);
+  const run = caller('prog', '1400000001', 12_000);
+  const [first] = await waitForLog((x) => x.type === 'ring-attempt' && x.queue === 'prog');
+  assert.equal(first.agent, 'a4');
+  await agentAction('a1', 'login');
+  const [connect] = await waitForLog((x) => x.type === 'connect' && x.queue === 'prog', 1, 20_000);
+  assert.equal(connect.agent, 'a1', 'a1, added at the next step, answers');
+  const attempts = await queueLog((x) => x.type === 'ring-attempt' && x.callId === first.callId);
+  assert.deepEqual(attempts.map((x) => x.agent), ['a4', 'a1']);
+  assert.equal((await queueLog((x) => x.type === 'no-answer' && x.callId === first.callId)).length, 0, 'a4 was still ringing, not timed out');
+  const [released] = await waitForLog((x) => x.agent === 'a4' && x.type === 'agent-available' && x.callId === first.callId);
+  assert.equal(released.cause, 'not-chosen');
+  const r = await run.done;
+  assert.equal(r.code, 0, r.errors || r.stderr);
 });
