@@ -147,14 +147,14 @@ export class Acd extends EventEmitter<AcdEvents> implements LocalService {
     const empty = !q.joinEmpty && !this.staffed(name);
     if (full || empty) return this.exits.overflow(w, q, full ? 'full' : 'empty', this.waiting.size(name) + 1);
     const caller = w.call.parties.caller.number;
-    const rows = this.rows(['enter', { callId: w.call.id, queue: name, caller, priority: w.priority, position: this.waiting.size(name) + 1 }]);
+    const rows = this.rows(['enter', { callId: w.call.id, queue: name, caller, priority: w.priority, position: this.waiting.size(name) + 1, ...(w.call.tags.ivr ? { ivr: w.call.tags.ivr } : {}) }]);
     await this.deps.store.transaction(() => {
       this.deps.store.tables.queueCalls.put(w.call.id, { queue: name, enteredAt: w.enteredAt, caller });
       rows.write();
     });
     rows.announce();
     if (w.call.state !== 'answered' || w.left) return;
-    this.waiting.add({ callId: w.call.id, queue: name, priority: w.priority, enteredAt: w.enteredAt });
+    this.waiting.add({ callId: w.call.id, queue: name, priority: w.priority, enteredAt: w.enteredAt, ...(w.call.tags.skills?.length ? { requiredSkills: w.call.tags.skills } : {}) });
     w.experience.start(q);
     if (q.maxWaitSec > 0) {
       w.maxWait = setTimeout(() => void this.leaveWaiting(w).then((pos) => (pos ? this.exits.overflow(w, q, 'timeout', pos) : undefined)), q.maxWaitSec * 1000);

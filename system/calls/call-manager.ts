@@ -11,7 +11,7 @@ import { parseUri } from '../sip/codec.ts';
 import { negotiateCodec, parseSdp } from '../sip/sdp.ts';
 import type { BoxConfig, TrunkConfig } from '../config/schema.ts';
 import { Call, type CallDeps, type CallSetup } from './call.ts';
-import { calledNumber, identifyTrunk, routeCall, type CallSource, type RouteDecision } from './routing.ts';
+import { calledNumber, identifyTrunk, routeCall, type CallSource, type RouteDecision, type ScheduleState } from './routing.ts';
 import type { OutboundTarget } from './outbound-leg.ts';
 import type { CdrParty } from './cdr.ts';
 import type { RecordingHub } from '../../media/recording-hub.ts';
@@ -39,7 +39,9 @@ export class CallManager {
   /** Listeners for every new call (features subscribe here). */
   onCall?: (call: Call) => void;
   /** Services for routes the box answers itself. */
-  readonly services: Partial<Record<'queue' | 'conference', LocalService>> = {};
+  readonly services: Partial<Record<'queue' | 'conference' | 'ivr', LocalService>> = {};
+  /** Business-hours state for DID rules (set by the box; without it every DID is open). */
+  scheduleState?: ScheduleState;
 
   constructor(private readonly deps: CallManagerDeps) {}
 
@@ -87,7 +89,7 @@ export class CallManager {
     }
     // Where to?
     const dialled = calledNumber(requestUri.user);
-    const route = routeCall(cfg, source, dialled);
+    const route = routeCall(cfg, source, dialled, this.scheduleState);
     if (route.kind === 'reject') {
       endpoint.respond(tx, route.status, route.reason);
       return;
@@ -115,7 +117,7 @@ export class CallManager {
       const target = trunkTarget(route.trunk, route.number, from);
       destination = { target, isPhone: false, party: { kind: 'trunk', id: route.trunk.name, uri: target.requestUri, number: route.number, address: target.remote.address } };
     } else {
-      const name = route.kind === 'queue' ? route.queue : route.room;
+      const name = route.kind === 'queue' ? route.queue : route.kind === 'conference' ? route.room : route.flow;
       const svc = this.services[route.kind];
       const admitted = svc ? svc.admit(name) : { ok: false as const, status: 503, reason: `Service Unavailable (no ${route.kind} service)` };
       if (!admitted.ok) {

@@ -21,7 +21,7 @@ import type { SipLeg, LegSide, IncomingReoffer } from './sip-leg.ts';
 import { canTransition, type CallState } from './call-states.ts';
 import { legSdp, remoteMediaOf } from './leg-sdp.ts';
 import { dispositionFor, mapCalleeFailure, type HangupCause } from './hangup.ts';
-import { writeCdr, type Cdr, type CdrParty } from './cdr.ts';
+import { writeCdr, type Cdr, type CdrParty, type IvrTag } from './cdr.ts';
 import { CallRecording } from './call-recording.ts';
 import { CalleeOffer, type CalleeCandidate } from './callee-offer.ts';
 import type { CallErrorCode } from './errors.ts';
@@ -96,7 +96,7 @@ export class Call extends EventEmitter<CallEvents> {
   /** The offer ringing candidates for a box-answered call, if any. */
   private pendingOffer?: CalleeOffer;
   /** Labels features put on the call for the CDR and recording index (queue, agents). */
-  readonly tags: { queue?: string; agents: string[]; priority?: number } = { agents: [] };
+  readonly tags: { queue?: string; agents: string[]; priority?: number; skills?: { skill: string; minLevel: number }[]; ivr?: IvrTag } = { agents: [] };
   private readonly sessionId = String(Math.floor(Math.random() * 1e9));
   private endPromise?: Promise<void>;
 
@@ -616,6 +616,7 @@ export class Call extends EventEmitter<CallEvents> {
         ...(this.connectedAt ? { connectedAt: this.connectedAt } : {}),
         ...(this.tags.queue ? { queue: this.tags.queue } : {}),
         ...(this.tags.agents.length ? { agents: [...this.tags.agents] } : {}),
+        ...(this.tags.ivr ? { ivr: structuredClone(this.tags.ivr) } : {}),
       };
       try {
         await writeCdr(this.deps.store, cdr, recordingRow && { ...recordingRow, ...(cdr.queue ? { queue: cdr.queue } : {}), ...(cdr.agents ? { agents: cdr.agents } : {}) });

@@ -36,6 +36,17 @@ export interface Cdr {
   /** The queue the call went through, and the agents who took it, in order. */
   queue?: string;
   agents?: string[];
+  /** The IVR flow the caller went through: its version, the nodes visited and the data collected. */
+  ivr?: IvrTag;
+}
+
+/** What an IVR flow leaves on a call (call.tags.ivr, copied to the CDR). */
+export interface IvrTag {
+  flow: string;
+  version: number;
+  /** Node ids in the order visited (the last 200). */
+  path: string[];
+  variables: Record<string, string>;
 }
 
 /** The recording index row, written with the CDR. */

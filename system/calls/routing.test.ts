@@ -265,3 +265,23 @@ test('extensions reach a queue or a room by its internal number; extensions win 
   assert.deepEqual(routeCall(cfg, fromExtension('1001'), '1002'), { kind: 'extension', extension: '1002' });
   assert.equal(routeCall(cfg, fromExtension('1001'), '601').kind, 'reject');
 });
+
+test('a DID can answer trunk callers with an IVR flow, and extensions reach a flow by its internal number', () => {
+  const cfg = { ...config({ dids: [{ number: '5550300', destination: 'ivr:main' }] }), ivr: { numbers: [{ number: '800', flow: 'main' }] } };
+  assert.deepEqual(routeCall(cfg, fromTrunk(carrierA), '5550300'), { kind: 'ivr', flow: 'main' });
+  assert.deepEqual(routeCall(cfg, fromExtension('1001'), '800'), { kind: 'ivr', flow: 'main' });
+  assert.equal(routeCall(cfg, fromExtension('1001'), '801').kind, 'reject');
+});
+
+test('a DID business-hours rule sends callers to the open, closed or holiday destination as the schedule says', () => {
+  const cfg = config({ dids: [
+    { number: '5550400', destination: 'queue:sales', hours: { schedule: 'office', closed: 'ivr:after-hours', holiday: 'ext:1002' } },
+    { number: '5550401', destination: 'queue:sales', hours: { schedule: 'office', closed: 'ivr:after-hours' } },
+  ] });
+  const at = (state: 'open' | 'closed' | 'holiday') => (schedule: string) => (assert.equal(schedule, 'office'), state);
+  assert.deepEqual(routeCall(cfg, fromTrunk(carrierA), '5550400', at('open')), { kind: 'queue', queue: 'sales' });
+  assert.deepEqual(routeCall(cfg, fromTrunk(carrierA), '5550400', at('closed')), { kind: 'ivr', flow: 'after-hours' });
+  assert.deepEqual(routeCall(cfg, fromTrunk(carrierA), '5550400', at('holiday')), { kind: 'extension', extension: '1002' });
+  assert.deepEqual(routeCall(cfg, fromTrunk(carrierA), '5550401', at('holiday')), { kind: 'ivr', flow: 'after-hours' }, 'no holiday destination: the closed one');
+  assert.deepEqual(routeCall(cfg, fromTrunk(carrierA), '5550400'), { kind: 'queue', queue: 'sales' }, 'without a schedule clock the DID is open');
+});

@@ -12,6 +12,8 @@ export type RouteDecision =
   | { kind: 'queue'; queue: string }
   /** The box answers and joins the caller to a conference room. */
   | { kind: 'conference'; room: string }
+  /** The box answers and runs an IVR flow (its latest published version). */
+  | { kind: 'ivr'; flow: string }
   | { kind: 'reject'; status: number; reason: string };
 
 /** The trunk whose source addresses include `address` (static trunks; a registering trunk's host counts too). */
@@ -19,16 +21,28 @@ export function identifyTrunk(trunks: TrunkConfig[], address: string): TrunkConf
   return trunks.find((t) => (t.sourceAddresses ?? [t.host]).includes(address));
 }
 
-export function routeCall(cfg: Pick<BoxConfig, 'dids' | 'dialPlan' | 'extensions' | 'trunks' | 'queues' | 'conferences'>, source: CallSource, called: string): RouteDecision {
+/** Whether a business-hours schedule is open now (injected: routing stays pure). */
+export type ScheduleState = (schedule: string) => 'open' | 'closed' | 'holiday';
+
+export function routeCall(
+  cfg: Pick<BoxConfig, 'dids' | 'dialPlan' | 'extensions' | 'trunks' | 'queues' | 'conferences'> & Partial<Pick<BoxConfig, 'ivr'>>,
+  source: CallSource,
+  called: string,
+  scheduleState?: ScheduleState,
+): RouteDecision {
   if (source.kind === 'trunk') {
     const did =
       cfg.dids.find((d) => d.number === called && (!d.trunk || d.trunk === source.trunk.name)) ??
       cfg.dids.find((d) => d.number === '*' && (!d.trunk || d.trunk === source.trunk.name));
     if (!did) return { kind: 'reject', status: 404, reason: 'Not Found (no DID)' };
-    if (did.destination.startsWith('ext:')) return { kind: 'extension', extension: did.destination.slice(4) };
-    if (did.destination.startsWith('queue:')) return { kind: 'queue', queue: did.destination.slice(6) };
-    if (did.destination.startsWith('conf:')) return { kind: 'conference', room: did.destination.slice(5) };
-    const number = did.destination.slice(5) || called;
+    // A business-hours rule picks the destination (without a clock to ask, the DID is open).
+    const state = did.hours && scheduleState ? scheduleState(did.hours.schedule) : 'open';
+    const destination = state === 'open' || !did.hours ? did.destination : state === 'holiday' ? did.hours.holiday ?? did.hours.closed : did.hours.closed;
+    if (destination.startsWith('ext:')) return { kind: 'extension', extension: destination.slice(4) };
+    if (destination.startsWith('queue:')) return { kind: 'queue', queue: destination.slice(6) };
+    if (destination.startsWith('conf:')) return { kind: 'conference', room: destination.slice(5) };
+    if (destination.startsWith('ivr:')) return { kind: 'ivr', flow: destination.slice(4) };
+    const number = destination.slice(5) || called;
     return dial(cfg, number);
   }
   if (cfg.extensions.some((e) => e.number === called)) {
@@ -39,6 +53,8 @@ export function routeCall(cfg: Pick<BoxConfig, 'dids' | 'dialPlan' | 'extensions
   if (queue) return { kind: 'queue', queue: queue.name };
   const room = cfg.conferences.find((c) => c.number === called);
   if (room) return { kind: 'conference', room: room.name };
+  const flow = cfg.ivr?.numbers.find((n) => n.number === called);
+  if (flow) return { kind: 'ivr', flow: flow.flow };
   return dial(cfg, called);
 }
 

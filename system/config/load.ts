@@ -47,6 +47,7 @@ function crossCheck(cfg: BoxConfig): string[] {
   }
   for (const r of cfg.dialPlan) if (!trunks.has(r.trunk)) out.push(`/dialPlan/${r.prefix}: unknown trunk ${r.trunk}`);
   out.push(...crossCheckAcd(cfg, exts));
+  out.push(...crossCheckHours(cfg, exts));
   if (cfg.media.rtpMinPort > cfg.media.rtpMaxPort) out.push('/media: rtpMinPort > rtpMaxPort');
   return out;
 }
@@ -93,6 +94,51 @@ function crossCheckAcd(cfg: BoxConfig, exts: Set<string>): string[] {
     agents.add(a.id);
     if (!exts.has(a.extension)) out.push(`/agents/${a.id}: unknown extension ${a.extension}`);
     for (const m of a.queues) if (!queues.has(m.queue)) out.push(`/agents/${a.id}: unknown queue ${m.queue}`);
+  }
+  return out;
+}
+
+/** Time zone, schedules, DID business-hours rules and IVR numbers. IVR flows live in LMDB, so
+ *  an `ivr:` destination is checked when a call arrives (404 for an unknown flow), not here. */
+function crossCheckHours(cfg: BoxConfig, exts: Set<string>): string[] {
+  const out: string[] = [];
+  if (cfg.timeZone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: cfg.timeZone });
+    } catch {
+      out.push(`/timeZone: unknown time zone ${cfg.timeZone}`);
+    }
+  }
+  const schedules = new Set<string>();
+  for (const s of cfg.schedules ?? []) {
+    if (schedules.has(s.name)) out.push(`/schedules: duplicate schedule name ${s.name}`);
+    schedules.add(s.name);
+    const ranges = [...Object.entries(s.weekly).map(([day, list]) => [`weekly/${day}`, list ?? []] as const), ...s.exceptions.map((e, i) => [`exceptions/${i}`, e.hours] as const)];
+    for (const [where, list] of ranges) list.forEach((r, i) => r.from >= r.to && out.push(`/schedules/${s.name}/${where}/${i}: from ${r.from} is not before to ${r.to}`));
+    for (const [kind, list] of [['holidays', s.holidays], ['exceptions', s.exceptions]] as const) {
+      list.forEach((d, i) => {
+        if (Number.isNaN(Date.parse(`${d.date}T00:00:00Z`)) || new Date(`${d.date}T00:00:00Z`).toISOString().slice(0, 10) !== d.date) out.push(`/schedules/${s.name}/${kind}/${i}/date: no such date ${d.date}`);
+        if (d.to !== undefined && d.to < d.date) out.push(`/schedules/${s.name}/${kind}/${i}/to: ${d.to} is before ${d.date}`);
+      });
+    }
+  }
+  const queues = new Set(cfg.queues.map((q) => q.name));
+  const rooms = new Set(cfg.conferences.map((c) => c.name));
+  const checkDestination = (where: string, dest: string) => {
+    if (dest.startsWith('ext:') && !exts.has(dest.slice(4))) out.push(`${where}: unknown extension ${dest.slice(4)}`);
+    if (dest.startsWith('queue:') && !queues.has(dest.slice(6))) out.push(`${where}: unknown queue ${dest.slice(6)}`);
+    if (dest.startsWith('conf:') && !rooms.has(dest.slice(5))) out.push(`${where}: unknown conference room ${dest.slice(5)}`);
+  };
+  for (const d of cfg.dids) {
+    if (!d.hours) continue;
+    if (!schedules.has(d.hours.schedule)) out.push(`/dids/${d.number}/hours: unknown schedule ${d.hours.schedule}`);
+    checkDestination(`/dids/${d.number}/hours/closed`, d.hours.closed);
+    if (d.hours.holiday) checkDestination(`/dids/${d.number}/hours/holiday`, d.hours.holiday);
+  }
+  const taken = new Set([...exts, ...cfg.queues.map((q) => q.number), ...cfg.conferences.map((c) => c.number)].filter((n): n is string => n !== undefined));
+  for (const n of cfg.ivr?.numbers ?? []) {
+    if (taken.has(n.number)) out.push(`/ivr/numbers/${n.number}: number is also an extension, queue, room or another IVR number`);
+    taken.add(n.number);
   }
   return out;
 }

@@ -31,15 +31,55 @@ export const TrunkSchema = Type.Object({
   record: Type.Optional(Type.Boolean()),
 });
 
+/** Where a DID sends a call (see DidSchema.destination). */
+const DidDestination = Type.String({ pattern: '^(ext:[0-9]{2,10}|dial:[0-9*#+]{0,32}|queue:[a-zA-Z0-9_-]{1,32}|conf:[a-zA-Z0-9_-]{1,32}|ivr:[a-zA-Z0-9_-]{1,32})$' });
+
 export const DidSchema = Type.Object({
   /** Called number as it arrives from the trunk, or '*' for any. */
   number: Type.Union([Digits, Type.Literal('*')]),
   trunk: Type.Optional(Type.String()),
   /** 'ext:1001' rings an extension; 'dial:' sends the called number through the dial plan;
    *  'dial:NUMBER' dials that number through the dial plan; 'queue:NAME' puts the caller in
-   *  a queue; 'conf:NAME' joins a conference room. */
-  destination: Type.String({ pattern: '^(ext:[0-9]{2,10}|dial:[0-9*#+]{0,32}|queue:[a-zA-Z0-9_-]{1,32}|conf:[a-zA-Z0-9_-]{1,32})$' }),
+   *  a queue; 'conf:NAME' joins a conference room; 'ivr:NAME' answers with an IVR flow. */
+  destination: DidDestination,
+  /** Business-hours rule: `destination` while schedule `schedule` is open, `closed` outside
+   *  its hours, `holiday` (default: `closed`) on its holidays. */
+  hours: Type.Optional(Type.Object({
+    schedule: Type.String({ pattern: '^[a-zA-Z0-9_-]{1,32}$' }),
+    closed: DidDestination,
+    holiday: Type.Optional(DidDestination),
+  })),
 });
+
+const ClockTime = Type.String({ pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$' });
+const TimeRange = Type.Object({ from: ClockTime, to: ClockTime });
+const CalendarDate = Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' });
+const DayHours = Type.Optional(Type.Array(TimeRange, { maxItems: 8 }));
+
+/** Business hours and holidays (参数配置), evaluated in the box's `timeZone`. A day's state:
+ *  an exception for the date decides first, then a holiday, then the weekly hours. */
+export const ScheduleSchema = Type.Object({
+  name: Type.String({ pattern: '^[a-zA-Z0-9_-]{1,32}$' }),
+  /** Opening hours per weekday, several ranges a day ('HH:MM', `to` may be '24:00'); a day without ranges is closed. */
+  weekly: Type.Object({ mon: DayHours, tue: DayHours, wed: DayHours, thu: DayHours, fri: DayHours, sat: DayHours, sun: DayHours }, { default: {} }),
+  /** Closed all day: one date, or `date` to `to` inclusive; `yearly` repeats the month-days every year. */
+  holidays: Type.Array(Type.Object({
+    name: Type.Optional(Type.String({ maxLength: 64 })),
+    date: CalendarDate,
+    to: Type.Optional(CalendarDate),
+    yearly: Type.Optional(Type.Boolean()),
+  }), { default: [], maxItems: 500 }),
+  /** Dates with other hours than the week says (a half day, a special opening, even on a
+   *  holiday): `hours` replace the weekday's; an empty list closes the day. */
+  exceptions: Type.Array(Type.Object({
+    name: Type.Optional(Type.String({ maxLength: 64 })),
+    date: CalendarDate,
+    to: Type.Optional(CalendarDate),
+    yearly: Type.Optional(Type.Boolean()),
+    hours: Type.Array(TimeRange, { maxItems: 8 }),
+  }), { default: [], maxItems: 500 }),
+});
+
 
 export const DialRuleSchema = Type.Object({
   prefix: Type.String({ pattern: '^[0-9*#+]{0,32}$' }),
@@ -189,6 +229,14 @@ export const BoxConfigSchema = Type.Object({
   trunks: Type.Array(TrunkSchema, { default: [], maxItems: 64 }),
   dids: Type.Array(DidSchema, { default: [], maxItems: 10000 }),
   dialPlan: Type.Array(DialRuleSchema, { default: [], maxItems: 1000 }),
+  /** IANA time zone of the site (business hours, holidays); UTC when absent. */
+  timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  /** Business-hours calendars, used by DID rules and IVR time conditions. */
+  schedules: Type.Optional(Type.Array(ScheduleSchema, { maxItems: 100 })),
+  /** IVR flows (the flows themselves are versioned documents in LMDB): internal numbers extensions dial to reach one. */
+  ivr: Type.Optional(Type.Object({
+    numbers: Type.Array(Type.Object({ number: Type.String({ pattern: '^[0-9]{2,10}$' }), flow: Name }), { default: [], maxItems: 200 }),
+  })),
 });
 
 export type BoxConfig = Static<typeof BoxConfigSchema>;
@@ -199,3 +247,4 @@ export type DialRule = Static<typeof DialRuleSchema>;
 export type AgentConfig = Static<typeof AgentSchema>;
 export type QueueConfig = Static<typeof QueueSchema>;
 export type ConferenceConfig = Static<typeof ConferenceSchema>;
+export type ScheduleConfig = Static<typeof ScheduleSchema>;
