@@ -8,6 +8,7 @@ import { AcdErrorCodes } from '../system/acd/errors.ts';
 import { ConferenceErrorCodes } from '../system/conference/errors.ts';
 import { MediaErrorCodes } from '../media/errors.ts';
 import { WavErrorCodes } from '../media/wav.ts';
+import { AuditErrorCodes } from '../system/audit/verify.ts';
 
 const areas: [string, Record<string, string>][] = [
   ['SIP', SipErrorCodes],
@@ -18,6 +19,7 @@ const areas: [string, Record<string, string>][] = [
   ['Conference rooms', ConferenceErrorCodes],
   ['Media', MediaErrorCodes],
   ['Media files', WavErrorCodes],
+  ['Audit log', AuditErrorCodes],
 ];
 
 console.log('| code | area | meaning |\n|---|---|---|');

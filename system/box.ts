@@ -22,6 +22,8 @@ import { startApi, type Api } from './api/server.ts';
 import { ConferenceRooms } from './conference/conference-rooms.ts';
 import { Acd } from './acd/acd.ts';
 import { ringTargets } from './acd/ring-targets.ts';
+import { appendAudit } from './audit/audit-log.ts';
+import { diffConfig } from './audit/config-diff.ts';
 
 export interface Box {
   /** The running configuration (replaced by updateConfig). */
@@ -215,6 +217,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       await store.transaction(() => {
         store.tables.config.put('box-config', doc);
         store.appendEvent('config-changed', { by });
+        appendAudit(store, { actor: by, action: 'config-change', outcome: 'ok', target: 'box-config', detail: { changes: diffConfig(stored ?? {}, doc) } });
       });
       config = next;
       return next;

@@ -13,6 +13,8 @@ import { Sessions, type Role, type Session } from './sessions.ts';
 import { acdRoutes } from './acd-routes.ts';
 import { userRoutes } from './user-routes.ts';
 import { liveEvents } from './live-events.ts';
+import { auditRoutes } from './audit-routes.ts';
+import { recordAudit } from '../audit/audit-log.ts';
 
 export interface Api {
   port: number;
@@ -66,6 +68,7 @@ export async function startApi(box: Box, opts: { host: string; port: number; log
   }, async (req, reply) => {
     const { username, password } = req.body as { username: string; password: string };
     const s = sessions.signIn(username, password);
+    await recordAudit(box.store, { actor: username, action: 'sign-in', outcome: typeof s === 'string' ? 'failed' : 'ok', source: req.ip, detail: typeof s === 'string' ? { reason: s } : { role: s.role } });
     if (s === 'locked') return reply.code(429).send({ code: 'CC_API_LOCKED', message: 'too many failed sign-ins; wait a minute' });
     if (s === 'invalid') return reply.code(401).send({ code: 'CC_API_BAD_CREDENTIALS', message: 'wrong user name or password' });
     return { token: s.token, username: s.username, role: s.role };
@@ -79,6 +82,7 @@ export async function startApi(box: Box, opts: { host: string; port: number; log
     acdRoutes(scope, box);
     userRoutes(scope, box);
     liveEvents(scope, box);
+    auditRoutes(scope, box);
   });
   await app.listen({ host: opts.host, port: opts.port });
   const addr = app.server.address();

@@ -6,6 +6,7 @@ import type { Box } from '../box.ts';
 import type { StoredUser } from '../users/bootstrap-admin.ts';
 import { hashPassword } from '../users/passwords.ts';
 import { requireRole } from './server.ts';
+import { appendAudit } from '../audit/audit-log.ts';
 
 const NewUser = Type.Object({
   username: Type.String({ pattern: '^[a-zA-Z0-9_.-]{1,32}$' }),
@@ -21,6 +22,7 @@ export function userRoutes(app: FastifyInstance, box: Box): void {
     await box.store.transaction(() => {
       box.store.tables.config.put(`user:${body.username}`, user);
       box.store.appendEvent('user-created', { username: body.username, role: body.role, by: req.session!.username });
+      appendAudit(box.store, { actor: req.session!.username, action: 'user-create', outcome: 'ok', target: body.username, source: req.ip, detail: { role: body.role } });
     });
     return reply.code(201).send({ username: user.username, role: user.role });
   });

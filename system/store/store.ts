@@ -26,6 +26,8 @@ export interface StoreTables {
   customers: Database<unknown, string>;
   /** [timestampMs, seq] -> a callback request left by a waiting caller. */
   callbacks: Database<unknown, [number, number]>;
+  /** Audit log, append-only and hash-chained (system/audit): seq -> row. */
+  audit: Database<unknown, number>;
   /** [flow name, version] -> a published IVR flow version (immutable once written). */
   ivrFlows: Database<unknown, [string, number]>;
   /** Message id -> the index row of a message a caller recorded in an IVR flow. */
@@ -52,6 +54,7 @@ export class Store {
       queueCalls: this.root.openDB({ name: 'queue-calls' }),
       customers: this.root.openDB({ name: 'customers' }),
       callbacks: this.root.openDB({ name: 'callbacks' }) as Database<unknown, [number, number]>,
+      audit: this.root.openDB({ name: 'audit' }) as Database<unknown, number>,
       ivrFlows: this.root.openDB({ name: 'ivr-flows' }) as Database<unknown, [string, number]>,
       ivrMessages: this.root.openDB({ name: 'ivr-messages' }),
     };
