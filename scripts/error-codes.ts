@@ -5,6 +5,7 @@ import { SdpErrorCodes } from '../system/sip/sdp.ts';
 import { CallErrorCodes } from '../system/calls/errors.ts';
 import { ConfigErrorCodes } from '../system/config/load.ts';
 import { AcdErrorCodes } from '../system/acd/errors.ts';
+import { AuthErrorCodes } from '../system/api/auth-errors.ts';
 import { ConferenceErrorCodes } from '../system/conference/errors.ts';
 import { MediaErrorCodes } from '../media/errors.ts';
 import { WavErrorCodes } from '../media/wav.ts';
@@ -16,6 +17,7 @@ const areas: [string, Record<string, string>][] = [
   ['Calls', CallErrorCodes],
   ['Configuration', ConfigErrorCodes],
   ['Queues and agents', AcdErrorCodes],
+  ['Sign-in and access', AuthErrorCodes],
   ['Conference rooms', ConferenceErrorCodes],
   ['Media', MediaErrorCodes],
   ['Media files', WavErrorCodes],

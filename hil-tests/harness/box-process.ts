@@ -44,7 +44,7 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: St
   const full = {
     ...config,
     sip: { bindAddress: '127.0.0.1', publicAddress: '127.0.0.1', udpPort: sipPort, tcpPort: sipPort, ...config.sip },
-    http: { host: '127.0.0.1', port: httpPort, ...config.http },
+    http: { host: '127.0.0.1', port: httpPort, tls: false, ...config.http },
     media: { listenIp: '127.0.0.1', rtpMinPort: rtp.min, rtpMaxPort: rtp.max, ...config.media },
   };
   const configPath = join(dataDir, 'test-config.json');

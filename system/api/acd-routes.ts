@@ -8,7 +8,7 @@ import type { Box } from '../box.ts';
 import { AcdError, type AcdErrorCode } from '../acd/errors.ts';
 import { agentsLive, queuesLive } from '../acd/live-state.ts';
 import { ConfigError } from '../config/load.ts';
-import { requireRole } from './server.ts';
+import { anyRole, requireRole } from './server.ts';
 
 const AgentId = Type.Object({ id: Type.String({ pattern: '^[a-zA-Z0-9_.-]{1,32}$' }) });
 const AgentAction = Type.Object({
@@ -41,20 +41,21 @@ function acdFailure(reply: FastifyReply, err: unknown) {
 
 export function acdRoutes(app: FastifyInstance, box: Box): void {
   const staff = requireRole('admin', 'supervisor');
+  const desk = requireRole('admin', 'supervisor', 'agent');
 
-  app.get('/api/acd/queues', async () => queuesLive(box.acd, box.config));
+  app.get('/api/acd/queues', { preHandler: anyRole() }, async () => queuesLive(box.acd, box.config));
 
-  app.get('/api/acd/agents', async (req) => {
+  app.get('/api/acd/agents', { preHandler: anyRole() }, async (req) => {
     const all = agentsLive(box.acd, box.config).map((a) => ({ ...a, registered: box.registrar.lookup(a.extension).length > 0 }));
     return req.session!.role === 'agent' ? all.filter((a) => a.id === req.session!.username) : all;
   });
 
   // The body is optional ({ reason } for a break), so it is checked here rather than by a schema.
-  app.post('/api/acd/agents/:id/:action', { schema: { params: AgentAction } }, async (req, reply) => {
+  // Technicians do not take calls; an agent acts only on themselves.
+  app.post('/api/acd/agents/:id/:action', { schema: { params: AgentAction }, preHandler: desk }, async (req, reply) => {
     const { id, action } = req.params as { id: string; action: 'login' | 'logout' | 'ready' | 'break' };
     const s = req.session!;
     if (s.role === 'agent' && s.username !== id) return acdFailure(reply, new AcdError('CC_ACD_FORBIDDEN', 'an agent may only change their own state'));
-    if (s.role === 'technician') return reply.code(403).send({ code: 'CC_API_FORBIDDEN', message: 'technicians do not take calls' });
     try {
       const reason = (req.body as { reason?: unknown } | undefined)?.reason;
       return await box.acd.agents.request(id, action, typeof reason === 'string' ? reason : undefined);
@@ -95,14 +96,19 @@ export function acdRoutes(app: FastifyInstance, box: Box): void {
 
   app.get('/api/acd/callbacks', { preHandler: staff }, async () => [...box.store.tables.callbacks.getRange({ reverse: true, limit: 1000 })].map((r) => r.value));
 
-  app.get('/api/customers/:number', { schema: { params: CustomerNumber } }, async (req, reply) => {
+  app.get('/api/customers/:number', { schema: { params: CustomerNumber }, preHandler: desk }, async (req, reply) => {
     const { number } = req.params as { number: string };
     const c = box.store.tables.customers.get(number);
     return c ?? reply.code(404).send({ code: 'CC_API_NOT_FOUND', message: `no customer ${number}` });
   });
 
-  app.put('/api/customers/:number', { schema: { params: CustomerNumber, body: Customer }, preHandler: staff }, async (req) => {
+  // Agents create and edit records from the screen pop; the queue priority (VIP) stays a supervisor's decision.
+  app.put('/api/customers/:number', { schema: { params: CustomerNumber, body: Customer }, preHandler: desk }, async (req, reply) => {
     const { number } = req.params as { number: string };
+    const stored = box.store.tables.customers.get(number) as { priority?: number } | undefined;
+    if (req.session!.role === 'agent' && (req.body as { priority: number }).priority !== (stored?.priority ?? 0)) {
+      return reply.code(403).send({ code: 'CC_API_FORBIDDEN', message: 'only a supervisor or admin changes a customer\'s priority' });
+    }
     const row = { number, ...(req.body as object), updatedAt: Date.now(), updatedBy: req.session!.username };
     await box.store.transaction(() => {
       box.store.tables.customers.put(number, row);

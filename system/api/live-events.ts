@@ -4,9 +4,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Box } from '../box.ts';
 import type { AgentRecord } from '../acd/agent-book.ts';
+import { ROLES } from './auth.ts';
 
 export function liveEvents(app: FastifyInstance, box: Box): void {
-  app.get('/api/events', { websocket: true }, (socket, req) => {
+  app.get('/api/events', { websocket: true, config: { roles: ROLES } }, (socket, req) => {
     const session = req.session!;
     const mine = (agent: unknown) => session.role !== 'agent' || agent === session.username;
     const send = (msg: object) => {

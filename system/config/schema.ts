@@ -171,7 +171,12 @@ export const BoxConfigSchema = Type.Object({
   }, { default: {} }),
   http: Type.Object({
     host: Type.String({ default: '0.0.0.0' }),
+    /** Plain HTTP: only redirects to `tlsPort` when `tls` is on; serves everything when it is off. */
     port: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
+    /** Serve the web app and API over HTTPS with a self-signed certificate made at first start
+     *  (`<data dir>/tls/`). Off only for tests and set-ups behind a TLS-terminating proxy. */
+    tls: Type.Boolean({ default: true }),
+    tlsPort: Type.Integer({ minimum: 1, maximum: 65535, default: 8443 }),
   }, { default: {} }),
   media: Type.Object({
     listenIp: Type.String({ default: '0.0.0.0' }),

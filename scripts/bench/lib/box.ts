@@ -40,7 +40,7 @@ function boxConfig(o: BoxOptions, sipPort: number, httpPort: number): object {
   const upstream = o.upstreamPorts.map((port, i) => ({ name: `upstream${i}`, kind: 'static', host: CALLEE_IP, port }));
   return {
     sip: { bindAddress: '127.0.0.1', publicAddress: '127.0.0.1', udpPort: sipPort, tcpPort: sipPort },
-    http: { host: '127.0.0.1', port: httpPort },
+    http: { host: '127.0.0.1', port: httpPort, tls: false },
     media: { listenIp: '127.0.0.1', rtpMinPort: RTP_RANGE.min, rtpMaxPort: RTP_RANGE.max },
     calls: { maxCalls: 5000, dtmfEvents: o.dtmfEvents },
     trunks: [{ name: 'carrier', kind: 'static', host: CARRIER_IP }, ...upstream],
