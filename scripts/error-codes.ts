@@ -7,6 +7,7 @@ import { ConfigErrorCodes } from '../system/config/load.ts';
 import { AcdErrorCodes } from '../system/acd/errors.ts';
 import { AuthErrorCodes } from '../system/api/auth-errors.ts';
 import { ConferenceErrorCodes } from '../system/conference/errors.ts';
+import { IvrErrorCodes } from '../system/ivr/errors.ts';
 import { MediaErrorCodes } from '../media/errors.ts';
 import { WavErrorCodes } from '../media/wav.ts';
 import { AuditErrorCodes } from '../system/audit/verify.ts';
@@ -19,6 +20,7 @@ const areas: [string, Record<string, string>][] = [
   ['Queues and agents', AcdErrorCodes],
   ['Sign-in and access', AuthErrorCodes],
   ['Conference rooms', ConferenceErrorCodes],
+  ['IVR flows', IvrErrorCodes],
   ['Media', MediaErrorCodes],
   ['Media files', WavErrorCodes],
   ['Audit log', AuditErrorCodes],

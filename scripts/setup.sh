@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libuv1 libssl3 libsrtp2-1 libabsl20220623 libflatbuffers2
   sip-tester baresip-core sox libsox-fmt-base espeak-ng tshark iproute2 procps curl
   asterisk-core-sounds-en-wav multimon-ng
+  pocketsphinx pocketsphinx-en-us
 )
 
 # shellcheck source=lib/apt-ensure.sh

@@ -22,6 +22,10 @@ import { startApi, type Api } from './api/server.ts';
 import { ConferenceRooms } from './conference/conference-rooms.ts';
 import { Acd } from './acd/acd.ts';
 import { ringTargets } from './acd/ring-targets.ts';
+import { IvrService } from './ivr/ivr-service.ts';
+import { MessageBox } from './ivr/messages.ts';
+import { hoursState } from './ivr/business-hours.ts';
+import { PocketsphinxRecognizer } from '../media/speech-pocketsphinx.ts';
 import { appendAudit } from './audit/audit-log.ts';
 import { diffConfig } from './audit/config-diff.ts';
 
@@ -42,6 +46,8 @@ export interface Box {
   registrar: Registrar;
   calls: CallManager;
   acd: Acd;
+  /** IVR flows (system/ivr): published versions, running calls, recorded messages. */
+  ivr: IvrService;
   trunks: TrunkRegistration[];
   api: Api;
   status(): BoxStatus;
@@ -178,6 +184,20 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     const conferences = new ConferenceRooms({ config: () => config, store, prompts, log: log.child({ module: 'conference' }) });
     calls.services.conference = conferences;
     cleanups.unshift(() => conferences.close());
+    const ivr = new IvrService({
+      store,
+      config: () => config,
+      prompts,
+      messages: new MessageBox(store, join(store.dataDir, 'messages')),
+      queue: () => calls.services.queue,
+      ringExtension: targets.ringExtension,
+      ringNumber: targets.ringNumber,
+      recognizer: PocketsphinxRecognizer.open(),
+      log: log.child({ module: 'ivr' }),
+    });
+    calls.services.ivr = ivr;
+    calls.scheduleState = (schedule) => hoursState(config, schedule, Date.now());
+    cleanups.unshift(() => ivr.close());
     endpoint.setRequestHandler((rq, tx, remote) => {
       switch (rq.method) {
         case 'REGISTER':
@@ -228,6 +248,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       },
       updateConfig,
       store, media, transport, endpoint, registrar, calls, acd, trunks,
+      ivr,
       status: (): BoxStatus => ({
         calls: calls.calls.size,
         dialogs: endpoint.dialogCount,

@@ -24,6 +24,7 @@ import { webRoutes } from './web-routes.ts';
 import { historyRoutes } from './history-routes.ts';
 import { ensureCertificate, startRedirect } from './web-tls.ts';
 import { acdRoutes } from './acd-routes.ts';
+import { ivrRoutes } from './ivr-routes.ts';
 import { userRoutes } from './user-routes.ts';
 import { liveEvents } from './live-events.ts';
 
@@ -97,6 +98,7 @@ export async function startApi(box: Box, opts: { host: string; port: number; log
     webRoutes(scope, box);
     historyRoutes(scope, box);
     acdRoutes(scope, box);
+    ivrRoutes(scope, box);
     userRoutes(scope, box);
     liveEvents(scope, box);
   });

@@ -113,6 +113,11 @@ export class Call extends EventEmitter<CallEvents> {
     return this.setup.tx.request.headers['call-id'];
   }
 
+  /** The number the caller dialled (as routed: visual separators removed). */
+  get dialled(): string {
+    return this.setup.dialled;
+  }
+
   private setState(to: CallState): boolean {
     if (this.state === to) return true;
     if (!canTransition(this.state, to)) {

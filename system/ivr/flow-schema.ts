@@ -32,7 +32,7 @@ export const PlayNode = node('play', {
 
 export const MenuNode = node('menu', {
   prompts: Prompts(),
-  choices: Type.Record(Type.String({ pattern: DIGIT_KEY }), NodeId, { minProperties: 1, description: 'key -> node' }),
+  choices: Type.Record(Type.String({ pattern: DIGIT_KEY }), NodeId, { minProperties: 1, additionalProperties: false, description: 'key -> node' }),
   timeoutSec: Seconds(5),
   retries: Retries,
   invalidPrompts: Type.Array(PromptRef, { maxItems: 30, default: ['sorry', 'please-try-again'] }),
@@ -64,14 +64,14 @@ export const HttpNode = node('http', {
   method: Type.Union([Type.Literal('GET'), Type.Literal('POST')], { default: 'GET' }),
   timeoutMs: Type.Integer({ minimum: 100, maximum: 30000, default: 3000 }),
   /** Variable -> where its value is in the JSON answer ("customer.tier", "orders.0.id"). */
-  assign: Type.Record(VarName, Type.String({ pattern: '^[a-zA-Z0-9_$-]{1,64}(\\.[a-zA-Z0-9_$-]{1,64}){0,9}$' }), { default: {} }),
+  assign: Type.Record(VarName, Type.String({ pattern: '^[a-zA-Z0-9_$-]{1,64}(\\.[a-zA-Z0-9_$-]{1,64}){0,9}$' }), { default: {}, additionalProperties: false }),
   next: NodeId,
   /** Timeout, connection error, a status other than 2xx or an answer that is not a JSON object. */
   failure: NodeId,
 }, 'ask an external system (CRM/ERP) with the caller number and the variables; map its JSON answer into variables');
 
 export const SetNode = node('set', {
-  values: Type.Record(VarName, Template(), { minProperties: 1 }),
+  values: Type.Record(VarName, Template(), { minProperties: 1, additionalProperties: false }),
   next: NodeId,
 }, 'set variables (templates)');
 
@@ -134,7 +134,7 @@ export const SpeechNode = node('speech', {
     next: NodeId,
   }, { additionalProperties: false }), { minItems: 1, maxItems: 12 }),
   /** Keys accepted meanwhile (DTMF always works). */
-  digits: Type.Record(Type.String({ pattern: DIGIT_KEY }), NodeId, { default: {} }),
+  digits: Type.Record(Type.String({ pattern: DIGIT_KEY }), NodeId, { default: {}, additionalProperties: false }),
   timeoutSec: Seconds(5),
   maxUtteranceSec: Seconds(4, 15),
   retries: Retries,
@@ -158,10 +158,10 @@ export const FlowSchema = Type.Object({
   language: Type.Union([Type.Literal('en'), Type.Literal('zh')], { default: 'en' }),
   start: NodeId,
   /** Variables set when a call enters the flow. */
-  variables: Type.Record(VarName, Type.String({ maxLength: 512 }), { default: {} }),
+  variables: Type.Record(VarName, Type.String({ maxLength: 512 }), { default: {}, additionalProperties: false }),
   /** The loop guard: nodes visited without any caller input before the call is hung up. */
   maxStepsWithoutInput: Type.Integer({ minimum: 5, maximum: 1000, default: 50 }),
-  nodes: Type.Record(NodeId, IvrNodeSchema, { minProperties: 1, maxProperties: 500 }),
+  nodes: Type.Record(NodeId, IvrNodeSchema, { minProperties: 1, maxProperties: 500, additionalProperties: false }),
 }, { additionalProperties: false });
 
 export type Flow = Static<typeof FlowSchema>;
