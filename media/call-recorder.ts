@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import type { CallCodecs } from './media-engine.ts';
 import type { HubRecording, RecordingHub } from './recording-hub.ts';
+import type { RecordingKey } from './recording-crypto.ts';
 import type { RecorderSide, RecordingSummary } from './recording-protocol.ts';
 
 export type { RecorderSide, RecordingSummary } from './recording-protocol.ts';
@@ -15,6 +16,8 @@ export type { RecorderSide, RecordingSummary } from './recording-protocol.ts';
 export interface CallRecorderOptions {
   /** Sides whose audio is searched for in-band DTMF (in the recording thread); digits come as 'digit' events. */
   inbandDtmf?: RecorderSide[];
+  /** Encrypt the file at rest with this box key (recording-crypto.ts). */
+  encryption?: RecordingKey;
 }
 
 export type RecorderEvents = {
@@ -41,7 +44,7 @@ export class CallRecorder extends EventEmitter<RecorderEvents> {
 
   /** Creates the file and the transport; rejects with a coded error (the file is then finished, if it was created). */
   static async start(router: types.Router, codecs: CallCodecs, hub: RecordingHub, path: string, opts: CallRecorderOptions = {}): Promise<CallRecorder> {
-    const recording = await hub.record({ path, codec: codecs.codec.name, payloadType: codecs.codec.payloadType, inbandDtmf: opts.inbandDtmf ?? [] });
+    const recording = await hub.record({ path, codec: codecs.codec.name, payloadType: codecs.codec.payloadType, inbandDtmf: opts.inbandDtmf ?? [], encryption: opts.encryption });
     let transport: types.PlainTransport | undefined;
     try {
       const to = recording.address;

@@ -6,11 +6,12 @@
 // call, writing files and detecting tones never run on it (SIP signalling lives there), nor on
 // mediasoup's worker channel (it cannot carry every audio packet of hundreds of calls).
 import { EventEmitter, once } from 'node:events';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type {
   FromWorker, RecorderSide, RecordingSpec, RecordingSummary, RecordingWorkerOptions, RecordingWorkerStats, ToWorker,
 } from './recording-protocol.ts';
+import { decryptRecording } from './recording-crypto.ts';
 import { sha256File } from './recording-session.ts';
 import { WavError, wavHeaderLength } from './wav.ts';
 
@@ -178,7 +179,9 @@ class RecordingThread {
     this.recordings.delete(rec.id);
     const path = rec.spec.path;
     const bytes = await stat(path).then((s) => s.size, () => 0);
-    const data = Math.max(0, bytes - wavHeaderLength(rec.spec.codec === 'PCMU' ? 'ulaw' : 'alaw'));
+    const enc = rec.spec.encryption;
+    const wavBytes = enc ? await readFile(path).then((f) => decryptRecording(f, (id) => (id === enc.id ? enc.key : undefined)).data.length, () => 0) : bytes;
+    const data = Math.max(0, wavBytes - wavHeaderLength(rec.spec.codec === 'PCMU' ? 'ulaw' : 'alaw'));
     rec.settle?.({ path, bytes, durationMs: (Math.floor(data / 2) * 1000) / 8000, sha256: await sha256File(path), stoppedBy: 'CC_MEDIA_RECORDER_DIED', filledFrames: { caller: 0, callee: 0 } });
   }
 

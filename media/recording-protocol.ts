@@ -2,6 +2,7 @@
 // plain-data types both sides share. Types only (plus the worker's options): nothing here may
 // hold a socket, a file or a timer, since every value crosses postMessage.
 import type { G711Codec } from './g711.ts';
+import type { RecordingKey } from './recording-crypto.ts';
 
 export type RecorderSide = 'caller' | 'callee';
 export const RECORDER_SIDES: readonly RecorderSide[] = ['caller', 'callee'];
@@ -15,10 +16,13 @@ export interface RecordingSpec {
   payloadType: number;
   /** Sides whose audio is decoded and searched for in-band DTMF (all other audio is never decoded). */
   inbandDtmf: RecorderSide[];
+  /** Encrypt the file at rest with this box key (recording-crypto.ts); the path should end in .ccrec. */
+  encryption?: RecordingKey;
 }
 
 export interface RecordingSummary {
   path: string;
+  /** Size of the file on disk (encrypted: with the encryption's overhead). */
   bytes: number;
   durationMs: number;
   sha256: string;

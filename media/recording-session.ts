@@ -9,9 +9,11 @@
 // threads or mediasoup.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { InbandDtmfDetector } from './dtmf-inband.ts';
 import { ALAW_DECODE, ULAW_DECODE, silenceByte } from './g711.ts';
+import { EncryptedFileHandle } from './recording-crypto.ts';
 import { RECORDER_SIDES, type RecorderSide, type RecordingSpec, type RecordingSummary } from './recording-protocol.ts';
 import { WavFileWriter, type WavError } from './wav.ts';
 
@@ -105,7 +107,12 @@ export class RecordingSession {
 
   /** Creates the file (header of an empty recording); rejects with a WavError. */
   static async open(spec: RecordingSpec, o: RecordingSessionOptions): Promise<RecordingSession> {
-    const writer = await WavFileWriter.open(spec.path, { channels: 2, encoding: spec.codec === 'PCMU' ? 'ulaw' : 'alaw', flushIntervalMs: o.flushIntervalMs ?? 1000 });
+    const writer = await WavFileWriter.open(spec.path, {
+      channels: 2,
+      encoding: spec.codec === 'PCMU' ? 'ulaw' : 'alaw',
+      flushIntervalMs: o.flushIntervalMs ?? 1000,
+      openFile: spec.encryption ? EncryptedFileHandle.opener(spec.encryption) : undefined,
+    });
     return new RecordingSession(spec, writer, o);
   }
 
@@ -236,6 +243,8 @@ export class RecordingSession {
         bytes = this.writer.bytesWritten;
         durationMs = this.writer.durationMs;
       }
+      // Encrypted: the size on disk, not the WAV's.
+      if (this.spec.encryption) bytes = await stat(this.spec.path).then((st) => st.size, () => bytes);
       const filledFrames = { caller: this.sides.caller.filled, callee: this.sides.callee.filled };
       return { path: this.spec.path, bytes, durationMs, sha256: await sha256File(this.spec.path), stoppedBy: this.stoppedBy, filledFrames };
     })();

@@ -8,6 +8,7 @@ import type { types } from 'mediasoup';
 import type { Store } from '../store/store.ts';
 import type { CallCodecs } from '../../media/media-engine.ts';
 import { CallRecorder } from '../../media/call-recorder.ts';
+import { ENCRYPTED_RECORDING_EXTENSION, type RecordingKey } from '../../media/recording-crypto.ts';
 import type { RecordingHub } from '../../media/recording-hub.ts';
 import type { RecordingRow } from './cdr.ts';
 import type { LegSide } from './sip-leg.ts';
@@ -20,6 +21,8 @@ export interface CallRecordingOptions {
   /** Sides whose audio is searched for in-band DTMF. */
   inbandDtmf: LegSide[];
   onInbandDigit: (digit: string, side: LegSide) => void;
+  /** Encrypt the recording at rest with this box key: the file is <callId>.wav.ccrec (recording-crypto.ts). */
+  encryption?: RecordingKey;
   log: { error: (o: object, m: string) => void };
 }
 
@@ -28,26 +31,48 @@ export class CallRecording {
   private startedAt?: number;
   private stopped = false;
   private alerted = false;
+  /** What each side records now (a transfer may change it while the recorder starts). */
+  private producers: Record<LegSide, string | undefined> = { caller: undefined, callee: undefined };
+  /** Everyone who was on the recording, in order of joining. */
+  private readonly joined: string[] = [];
 
   constructor(private readonly o: CallRecordingOptions) {}
 
   /** Start recording the two producers (one per side) on `router`. Never throws. */
-  async start(router: types.Router, codecs: CallCodecs, producers: Record<LegSide, string | undefined>): Promise<void> {
+  async start(router: types.Router, codecs: CallCodecs, producers: Record<LegSide, string | undefined>, parties?: { caller: string; callee: string }): Promise<void> {
     const { o } = this;
+    this.producers = { ...producers };
+    if (parties) this.join(parties.caller, parties.callee);
     const dir = join(o.dir, new Date().toISOString().slice(0, 10).replace(/-/g, '/'));
     try {
       mkdirSync(dir, { recursive: true });
-      const recorder = await CallRecorder.start(router, codecs, o.hub, join(dir, `${o.callId}.wav`), { inbandDtmf: o.inbandDtmf });
+      const file = `${o.callId}.wav${o.encryption ? ENCRYPTED_RECORDING_EXTENSION : ''}`;
+      const recorder = await CallRecorder.start(router, codecs, o.hub, join(dir, file), { inbandDtmf: o.inbandDtmf, encryption: o.encryption });
       if (this.stopped) return void (await recorder.stop()); // the call ended while we set up
       this.recorder = recorder;
       this.startedAt = Date.now();
       recorder.on('failed', (code, message) => this.failed(code, message));
       recorder.on('digit', (side, digit) => o.onInbandDigit(digit, side));
-      await recorder.follow('caller', producers.caller);
-      await recorder.follow('callee', producers.callee);
+      await recorder.follow('caller', this.producers.caller);
+      await recorder.follow('callee', this.producers.callee);
     } catch (err) {
       this.failed((err as { code?: string }).code ?? 'CC_MEDIA_WAV_WRITE_FAILED', (err as Error).message);
     }
+  }
+
+  /** A transfer put another party on `side`: record its producer there, in the same file. Never throws. */
+  async follow(side: LegSide, producerId: string | undefined, party: string): Promise<void> {
+    this.producers[side] = producerId;
+    this.join(party);
+    try {
+      await this.recorder?.follow(side, producerId);
+    } catch (err) {
+      this.failed((err as { code?: string }).code ?? 'CC_CALL_RECORDING_FOLLOW_FAILED', (err as Error).message);
+    }
+  }
+
+  private join(...parties: string[]): void {
+    for (const p of parties) if (p && !this.joined.includes(p)) this.joined.push(p);
   }
 
   private failed(code: string, message: string): void {
@@ -73,7 +98,7 @@ export class CallRecording {
       durationMs: summary.durationMs,
       caller: parties.caller,
       callee: parties.callee,
-      parties: [parties.caller, parties.callee],
+      parties: [...this.joined, ...[parties.caller, parties.callee].filter((p) => p && !this.joined.includes(p))],
       bytes: summary.bytes,
       sha256: summary.sha256,
       stoppedBy: summary.stoppedBy,
