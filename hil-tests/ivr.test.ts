@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import { startBaresip, type Baresip } from './harness/baresip.ts';
 import { runSipp } from './harness/sipp.ts';
-import { RtpPeer, ulawRms } from './harness/rtp-peer.ts';
+import { RtpPeer, toneRatio, ulawRms } from './harness/rtp-peer.ts';
 import { freePort } from './harness/ports.ts';
 import { signIn, type ApiClient } from './harness/api.ts';
 import { encodeUlaw } from '../media/g711.ts';
@@ -33,7 +33,7 @@ let crmUrl = '';
 const work = mkdtempSync(join(tmpdir(), 'ivr-test-'));
 
 const QUEUES = ['ivrq', 'fallbackq', 'salesq', 'v1q', 'v2q'];
-const DID = { deep: '4000', closedRule: '4002', unknown: '4003', speech: '4004', versions: '4005' };
+const DID = { deep: '4000', closedRule: '4002', unknown: '4003', speech: '4004', versions: '4005', transfer: '4006' };
 
 /** The flow of the menu tests: five menu levels, an account number, a CRM lookup, a VIP branch, a queue. */
 function deepFlow() {
@@ -80,6 +80,7 @@ before(async () => {
       { number: DID.unknown, trunk: 'carrier', destination: 'ivr:nosuch' },
       { number: DID.speech, trunk: 'carrier', destination: 'ivr:speech' },
       { number: DID.versions, trunk: 'carrier', destination: 'ivr:ver' },
+      { number: DID.transfer, trunk: 'carrier', destination: 'ivr:xfer' },
     ],
     ivr: { numbers: [{ number: '800', flow: 'deep' }] },
   });
@@ -95,6 +96,11 @@ before(async () => {
       sales: { type: 'queue', queue: 'salesq' },
       other: { type: 'queue', queue: 'ivrq' },
       operator: { type: 'queue', queue: 'fallbackq' },
+    } },
+    { name: 'xfer', start: 'c', nodes: {
+      c: { type: 'collect', prompts: ['press'], variable: 'ext', minLength: 4, maxLength: 4, next: 't', fallback: 'bye' },
+      t: { type: 'transfer', to: 'ext:{ext}', prompts: ['one-moment-please'], failure: 'bye' },
+      bye: { type: 'hangup', prompts: ['sorry', 'goodbye'] },
     } },
     { name: 'ver', start: 'm', nodes: { m: { type: 'menu', prompts: ['hello'], choices: { '1': 'q' }, timeoutSec: 8, fallback: 'q' }, q: { type: 'queue', queue: 'v1q' } } },
   ]) {
@@ -241,6 +247,36 @@ test('a registered phone (baresip) dials the flow by its internal number and key
   assert.equal(enter.ivr.variables.tier, 'gold');
 });
 
+test('a caller keys an extension number and is transferred to that phone (baresip), hearing it; the CDR has the callee and the IVR path', async () => {
+  assert.ok(phone, 'the baresip phone of the previous test is registered');
+  const peer = await RtpPeer.open(CARRIER);
+  const run = runSipp({ scenario: 'uac-call.xml', localIp: CARRIER, target: `127.0.0.1:${box.sipPort}`, keys: { dialled: DID.transfer, caller: '13900000008', rtp_ip: CARRIER, rtp_port: peer.port }, pauseMs: 7000, timeoutSec: 30 });
+  try {
+    const [, port] = await run.waitForLog(/BOXPORT (\d+)/);
+    const silence = (n: number) => Array.from({ length: n }, () => Buffer.alloc(160, 0xff));
+    await peer.sendStream(silence(25), '127.0.0.1', Number(port));
+    for (const key of '1001') {
+      await peer.sendDigit(key, '127.0.0.1', Number(port));
+      await peer.sendStream(silence(5), '127.0.0.1', Number(port));
+    }
+    await peer.sendStream(silence(150), '127.0.0.1', Number(port));
+    const r = await run.done;
+    assert.equal(r.code, 0, r.errors);
+    const heard = peer.received.filter((p) => p.payloadType === 0).map((p) => p.payload);
+    const last = heard.slice(-40);
+    assert.ok(toneRatio(last, 440) > 0.5, `the caller hears the phone's 440 Hz tone (ratio ${toneRatio(last, 440).toFixed(2)})`);
+  } finally {
+    peer.close();
+    run.kill();
+  }
+  const cdr = await box.cdr(DID.transfer, (c) => c.caller.number === '13900000008', 10_000);
+  assert.deepEqual([cdr.callee?.kind, cdr.callee?.id], ['extension', '1001']);
+  assert.deepEqual(cdr.ivr.path, ['c', 't']);
+  assert.equal(cdr.ivr.variables.ext, '1001');
+  const end = (await events('ivr-end')).find((e) => e.callId === cdr.callId);
+  assert.deepEqual(end.outcome, { kind: 'transfer', to: 'ext:1001' });
+});
+
 test('outside business hours the DID rule sends the caller to a flow where they record a message, ended with #', async () => {
   const peer = await RtpPeer.open(CARRIER);
   const run = runSipp({
@@ -295,6 +331,11 @@ test('a call keeps the flow version it started in while a new version is publish
   assert.deepEqual([v2.status, v2.body.version], [201, 2]);
   const second = await start('13900000005');
   for (const c of [first, second]) await c.peer.sendDigit('1', '127.0.0.1', c.port);
+  // The agent's screen pop while the caller waits: the flow, its path and the collected data.
+  const waiting = await enterRow('13900000004');
+  const screenPop = await api.call('GET', `/api/ivr/calls/${waiting.callId}`);
+  assert.equal(screenPop.status, 200, JSON.stringify(screenPop.body));
+  assert.deepEqual([screenPop.body.caller, screenPop.body.queue, screenPop.body.ivr.flow, screenPop.body.ivr.path], ['13900000004', 'v1q', 'ver', ['m', 'q']]);
   for (const c of [first, second]) {
     const r = await c.run.done;
     c.peer.close();
