@@ -10,6 +10,7 @@ import { ConfigError } from '../system/config/load.ts';
 import { effectiveConfig, readConfigFile } from '../system/config/effective-config.ts';
 import { startBox, type Box } from '../system/box.ts';
 import { bootstrapAdmin } from '../system/users/bootstrap-admin.ts';
+import { startBackupService } from './backup/backup-service.ts';
 
 const log = pino({ level: process.env.CC_LOG_LEVEL ?? 'info', base: { svc: 'callcenter' } });
 
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
     const { config, source } = await effectiveConfig(store, file);
     log.info({ source, dataDir }, 'configuration loaded');
     const adminPassword = await bootstrapAdmin(store);
-    box = await startBox(config, { store, log });
+    box = await startBox(config, { store, log, backup: startBackupService });
     if (adminPassword) {
       log.warn({ username: 'admin', password: adminPassword }, 'first start: admin password generated (shown once; change it after signing in)');
     }

@@ -11,6 +11,7 @@ import { IvrErrorCodes } from '../system/ivr/errors.ts';
 import { MediaErrorCodes } from '../media/errors.ts';
 import { WavErrorCodes } from '../media/wav.ts';
 import { AuditErrorCodes } from '../system/audit/verify.ts';
+import { BackupErrorCodes } from '../appliance/backup/errors.ts';
 
 const areas: [string, Record<string, string>][] = [
   ['SIP', SipErrorCodes],
@@ -24,6 +25,7 @@ const areas: [string, Record<string, string>][] = [
   ['Media', MediaErrorCodes],
   ['Media files', WavErrorCodes],
   ['Audit log', AuditErrorCodes],
+  ['Backup and restore', BackupErrorCodes],
 ];
 
 console.log('| code | area | meaning |\n|---|---|---|');

@@ -28,6 +28,7 @@ import { hoursState } from './ivr/business-hours.ts';
 import { PocketsphinxRecognizer } from '../media/speech-pocketsphinx.ts';
 import { appendAudit } from './audit/audit-log.ts';
 import { diffConfig } from './audit/config-diff.ts';
+import type { BackupControl, BackupServiceFactory } from './api/backup-routes.ts';
 
 export interface Box {
   /** The running configuration (replaced by updateConfig). */
@@ -49,6 +50,8 @@ export interface Box {
   /** IVR flows (system/ivr): published versions, running calls, recorded messages. */
   ivr: IvrService;
   trunks: TrunkRegistration[];
+  /** Backups to attached storage, when the daemon provides the service (appliance/backup). */
+  backup?: BackupControl;
   api: Api;
   status(): BoxStatus;
   close(): Promise<void>;
@@ -107,7 +110,7 @@ function busyExtensions(calls: CallManager): Set<string> {
 }
 
 /** Start everything on an open Store; the Box owns the store from here and closes it last. */
-export async function startBox(config: BoxConfig, opts: { store: Store; log: Logger }): Promise<Box> {
+export async function startBox(config: BoxConfig, opts: { store: Store; log: Logger; backup?: BackupServiceFactory }): Promise<Box> {
   const { log, store } = opts;
   const publicAddress = config.sip.publicAddress ?? (config.sip.bindAddress !== '0.0.0.0' ? config.sip.bindAddress : defaultLanAddress());
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
@@ -184,6 +187,8 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     const conferences = new ConferenceRooms({ config: () => config, store, prompts, log: log.child({ module: 'conference' }) });
     calls.services.conference = conferences;
     cleanups.unshift(() => conferences.close());
+    const backup = opts.backup ? await opts.backup({ store, config: () => config, log: log.child({ module: 'backup' }) }) : undefined;
+    if (backup) cleanups.unshift(() => backup.close());
     const ivr = new IvrService({
       store,
       config: () => config,
@@ -248,6 +253,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       },
       updateConfig,
       store, media, transport, endpoint, registrar, calls, acd, trunks,
+      backup,
       ivr,
       status: (): BoxStatus => ({
         calls: calls.calls.size,

@@ -27,6 +27,9 @@ import { acdRoutes } from './acd-routes.ts';
 import { ivrRoutes } from './ivr-routes.ts';
 import { userRoutes } from './user-routes.ts';
 import { liveEvents } from './live-events.ts';
+import { auditRoutes } from './audit-routes.ts';
+import { backupRoutes } from './backup-routes.ts';
+import { recordAudit } from '../audit/audit-log.ts';
 
 export interface Api {
   /** The plain-HTTP port (it only redirects when TLS is on). */
@@ -78,6 +81,7 @@ export async function startApi(box: Box, opts: { host: string; port: number; log
     const wait = access.throttle.take(req.ip);
     if (wait > 0) return denied(reply.header('retry-after', Math.ceil(wait / 1000)), 429, 'CC_API_RATE_LIMITED', 'too many sign-in attempts from this address; wait');
     const s = sessions.signIn(username, password, Date.now(), cookie ? 'browser' : 'bearer');
+    await recordAudit(box.store, { actor: username, action: 'sign-in', outcome: typeof s === 'string' ? 'failed' : 'ok', source: req.ip, detail: typeof s === 'string' ? { reason: s } : { role: s.role } });
     if (s === 'locked') return denied(reply.header('retry-after', Math.ceil(sessions.lockedFor(username) / 1000)), 429, 'CC_API_LOCKED', 'too many failed sign-ins; wait a minute');
     if (s === 'invalid') return reply.code(401).send({ code: 'CC_API_BAD_CREDENTIALS', message: 'wrong user name or password' });
     if (s.kind === 'browser') {
@@ -101,6 +105,8 @@ export async function startApi(box: Box, opts: { host: string; port: number; log
     ivrRoutes(scope, box);
     userRoutes(scope, box);
     liveEvents(scope, box);
+    auditRoutes(scope, box);
+    backupRoutes(scope, box);
   });
   const port = (server: Server, fallback: number) => {
     const addr = server.address();

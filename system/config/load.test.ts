@@ -27,6 +27,7 @@ const FULL: BoxConfig = {
   calls: { noAnswerTimeoutSec: 30, deadMediaTimeoutSec: 0, maxCalls: 50, onHold: 'relay', dtmfEvents: false },
   recording: { enabled: false },
   acd: { crossQueueFairness: false, breakReasons: ['lunch', 'missed-call'], handleTimeSamples: 20 },
+  backup: { enabled: false, mountDir: '/mnt/disks', marker: '.box-backup', schedule: '30 3 * * 1-5', keep: 3, pollIntervalMs: 500 },
   agents: [{ id: 'alice', name: 'Alice', extension: '1001', skills: { english: 5 }, queues: [{ queue: 'sales', penalty: 0 }] }],
   queues: [{
     name: 'sales', number: '600', strategy: 'round-robin', ringTimeoutSec: 20, progressiveStepSec: 5, wrapUpSec: 15, afterNoAnswer: 'break',

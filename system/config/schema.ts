@@ -227,6 +227,21 @@ export const BoxConfigSchema = Type.Object({
     /** Handle times remembered per queue for the estimated wait. */
     handleTimeSamples: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
   }, { default: {} }),
+  backup: Type.Object({
+    /** Scheduled backups (on-demand backups work either way). */
+    enabled: Type.Boolean({ default: true }),
+    /** Every direct subdirectory of this one is a candidate disk; a disk with the marker file in
+     *  its root is a backup target (udisks automounts: /media/<user>). */
+    mountDir: Type.String({ minLength: 1, maxLength: 4096, default: '/media' }),
+    /** File in a disk's root that makes it a backup target. */
+    marker: Type.String({ pattern: '^[a-zA-Z0-9._-]{1,64}$', default: '.callcenter-backup' }),
+    /** Cron expression (croner: 5 or 6 fields) of the scheduled backup, box-local time. */
+    schedule: Type.String({ pattern: '^[0-9A-Za-z*/,?#LW -]{1,100}$', default: '0 2 * * *' }),
+    /** Good backups kept per target (older ones, and failed attempts, are removed after a good one). */
+    keep: Type.Integer({ minimum: 1, maximum: 365, default: 7 }),
+    /** How often the mount directory is polled for disks coming and going (mounts raise no inotify events). */
+    pollIntervalMs: Type.Integer({ minimum: 100, maximum: 60000, default: 2000 }),
+  }, { default: {} }),
   agents: Type.Array(AgentSchema, { default: [], maxItems: 2000 }),
   queues: Type.Array(QueueSchema, { default: [], maxItems: 200 }),
   conferences: Type.Array(ConferenceSchema, { default: [], maxItems: 100 }),
