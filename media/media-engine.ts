@@ -107,14 +107,17 @@ export class MediaEngine {
    * closes it when its last call is gone, so the leak counters still return to zero.
    */
   async acquireRouter(codecs: CallCodecs): Promise<RouterLease> {
-    const key = `${codecs.codec.name}/${codecs.codec.payloadType}/${codecs.telephoneEventPayloadType ?? '-'}`;
+    // Spread calls over the workers: the least-loaded worker's router for this codec set.
+    const w = this.leastLoadedWorker();
+    const key = `${w}:${codecs.codec.name}/${codecs.codec.payloadType}/${codecs.telephoneEventPayloadType ?? '-'}`;
     let entry = this.shared.get(key);
     if (!entry) {
-      entry = { router: this.createRouter(codecs), users: 0 };
+      entry = { router: this.workers[w].createRouter({ mediaCodecs: routerCodecs(codecs) }), users: 0 };
       this.shared.set(key, entry);
     }
     const e = entry;
     e.users++;
+    this.leases[w]++;
     const router = await e.router;
     let released = false;
     return {
@@ -122,6 +125,7 @@ export class MediaEngine {
       release: () => {
         if (released) return;
         released = true;
+        this.leases[w]--;
         if (--e.users > 0) return;
         if (this.shared.get(key) === e) this.shared.delete(key);
         router.close();
@@ -130,17 +134,20 @@ export class MediaEngine {
   }
 
   private readonly shared = new Map<string, { router: Promise<types.Router>; users: number }>();
+  /** Router leases per worker (calls on it). */
+  private readonly leases: number[] = [];
+
+  private leastLoadedWorker(): number {
+    let best = 0;
+    for (let i = 1; i < this.workers.length; i++) if ((this.leases[i] ?? 0) < (this.leases[best] ?? 0)) best = i;
+    this.leases[best] ??= 0;
+    return best;
+  }
 
   /** A router of one's own (tests, special cases); the caller closes it. */
   async createRouter(codecs: CallCodecs): Promise<types.Router> {
     const worker = this.workers[this.next++ % this.workers.length];
-    const mediaCodecs: types.RouterRtpCodecCapability[] = [
-      { kind: 'audio', mimeType: `audio/${codecs.codec.name}`, clockRate: 8000, channels: 1, preferredPayloadType: codecs.codec.payloadType },
-    ];
-    if (codecs.telephoneEventPayloadType !== undefined) {
-      mediaCodecs.push({ kind: 'audio', mimeType: 'audio/telephone-event', clockRate: 8000, channels: 1, preferredPayloadType: codecs.telephoneEventPayloadType });
-    }
-    return worker.createRouter({ mediaCodecs });
+    return worker.createRouter({ mediaCodecs: routerCodecs(codecs) });
   }
 
   async close(): Promise<void> {
@@ -148,4 +155,15 @@ export class MediaEngine {
     for (const w of this.workers) w.close();
     this.workers.length = 0;
   }
+}
+
+/** Exactly the call's codec and its telephone-event payload type. */
+function routerCodecs(codecs: CallCodecs): types.RouterRtpCodecCapability[] {
+  const mediaCodecs: types.RouterRtpCodecCapability[] = [
+    { kind: 'audio', mimeType: `audio/${codecs.codec.name}`, clockRate: 8000, channels: 1, preferredPayloadType: codecs.codec.payloadType },
+  ];
+  if (codecs.telephoneEventPayloadType !== undefined) {
+    mediaCodecs.push({ kind: 'audio', mimeType: 'audio/telephone-event', clockRate: 8000, channels: 1, preferredPayloadType: codecs.telephoneEventPayloadType });
+  }
+  return mediaCodecs;
 }
