@@ -405,3 +405,23 @@ test('the API refuses an invalid flow with the path of each offending field, rep
   const state = await api.call('GET', '/api/ivr/schedules/never/state?at=2026-03-02T10:00:00%2B08:00');
   assert.deepEqual([state.body.state, state.body.local.weekday], ['closed', 'mon']);
 });
+
+test('schedules are edited over the API as part of the validated configuration, and read back per instant in the box time zone', async () => {
+  const put = await api.call('PUT', '/api/ivr/schedules/office', {
+    weekly: { mon: [{ from: '09:00', to: '12:00' }, { from: '13:00', to: '18:00' }] },
+    holidays: [{ name: 'Labour Day', date: '2026-05-01', to: '2026-05-05', yearly: true }],
+  });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  const at = async (iso: string) => (await api.call('GET', `/api/ivr/schedules/office/state?at=${encodeURIComponent(iso)}`)).body;
+  assert.equal((await at('2026-03-02T01:30:00Z')).state, 'open', 'Monday 09:30 in Shanghai');
+  assert.equal((await at('2026-03-02T04:30:00Z')).state, 'closed', 'Monday 12:30, the lunch gap');
+  assert.equal((await at('2027-05-03T02:00:00Z')).state, 'holiday', 'a yearly holiday the following year');
+  const bad = await api.call('PUT', '/api/ivr/schedules/office', { weekly: { tue: [{ from: '18:00', to: '09:00' }] } });
+  assert.equal(bad.status, 400);
+  assert.ok(bad.body.problems.some((p: string) => p.startsWith('/schedules/office/weekly/tue/0')), JSON.stringify(bad.body));
+  assert.equal((await at('2026-03-02T01:30:00Z')).state, 'open', 'the refused change left the schedule as it was');
+  const tz = await api.call('PUT', '/api/ivr/time-zone', { timeZone: 'Europe/Berlin' });
+  assert.equal(tz.status, 200);
+  assert.equal((await at('2026-03-02T01:30:00Z')).state, 'closed', '02:30 in Berlin');
+  assert.equal((await api.call('PUT', '/api/ivr/time-zone', { timeZone: 'Nowhere/Land' })).status, 400);
+});
