@@ -142,3 +142,13 @@ test('an invalid schedule is logged and scheduled backups stay off; on-demand st
     assert.equal((svc.status() as { schedule: { next?: string } }).schedule.next, undefined);
   }, { schedule: '99 99 * * *' });
 });
+
+test('the cron schedule runs a backup by itself (every second here), recorded as by "schedule"', async () => {
+  await withService(async ({ svc, store, media }) => {
+    attach(media, 'usb0');
+    const [r] = await once(svc, 'completed');
+    assert.equal(r.target, 'usb0');
+    const audit = listAudit(store).find((a) => a.action === 'backup' && a.outcome === 'ok');
+    assert.equal(audit?.actor, 'schedule');
+  }, { schedule: '* * * * * *' });
+});

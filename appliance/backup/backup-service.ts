@@ -170,8 +170,10 @@ export class BackupService extends EventEmitter<BackupServiceEvents> implements 
     try {
       const { done } = await this.start({ by: 'schedule' });
       await done;
-    } catch {
-      // recorded by start()/finish (event row, audit row, log)
+    } catch (err) {
+      // Failures are recorded by start() and the run (event row, audit row, log); a busy
+      // service (a backup or verify already running) only skips this slot.
+      if ((err as BackupError).code === 'CC_BACKUP_BUSY') this.o.log.warn({ code: 'CC_BACKUP_BUSY' }, 'scheduled backup skipped: one is already running');
     }
   }
 
