@@ -17,6 +17,7 @@ const USAGE = `usage:
 
 function printPlan(p: RestorePlan): void {
   console.log(`${p.dryRun ? 'DRY RUN — nothing written. ' : ''}${p.mode === 'whole' ? 'Whole-box' : 'Configuration-only'} restore of backup ${p.backup.id} (${p.backup.kind}, made ${p.backup.createdAt} on ${p.backup.hostname} by ${p.backup.by}) into ${p.dataDir}`);
+  if (p.boxRunning) console.log('  the box is running on this data directory: stop it before the real restore');
   const tables = new Set([...Object.keys(p.current?.tables ?? {}), ...Object.keys(p.after.tables)]);
   console.log('  rows per table (now -> after):');
   for (const t of tables) console.log(`    ${t.padEnd(14)} ${String(p.current?.tables[t] ?? '-').padStart(8)} -> ${p.after.tables[t] ?? '-'}`);

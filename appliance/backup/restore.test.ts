@@ -113,7 +113,7 @@ test('configuration only: the stored document is replaced, with the change on th
   });
 });
 
-test('a tampered backup, a non-backup directory and a running box are refused with their codes', async () => {
+test('a tampered backup, a non-backup directory and a running box are refused with their codes (a dry run under a running box is allowed)', async () => {
   await withBackup(async ({ dir, backupDir }) => {
     const m = readJson<Manifest>(join(backupDir, 'manifest.json'))!;
     const poolFile = join(dir, 'disk', BACKUP_ROOT, POOL, m.recordings[0].pool);
@@ -128,6 +128,8 @@ test('a tampered backup, a non-backup directory and a running box are refused wi
     try {
       writeFileSync(join(data, 'box.running'), JSON.stringify({ pid: sleeper.pid }));
       await assert.rejects(restore({ from: backupDir, dataDir: data }), (e: BackupError) => e.code === 'CC_BACKUP_BOX_RUNNING');
+      const plan = await restore({ from: backupDir, dataDir: data, dryRun: true });
+      assert.equal(plan.boxRunning, true, 'a dry run may plan ahead while the box runs');
     } finally {
       sleeper.kill();
     }

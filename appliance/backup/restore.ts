@@ -38,6 +38,8 @@ export interface RestorePlan {
   dryRun: boolean;
   backup: { id: string; kind: Manifest['kind']; createdAt: string; by: string; hostname: string; dir: string };
   dataDir: string;
+  /** A box runs on the data directory now (dry runs only; a real restore refuses). */
+  boxRunning: boolean;
   /** What the data directory holds now (rows per table, users), if it holds a database. */
   current?: { tables: Record<string, number>; users: string[] };
   /** What it will hold (whole restore: the snapshot's; config-only: unchanged but the config). */
@@ -104,7 +106,14 @@ export async function restore(o: RestoreOptions): Promise<RestorePlan> {
   const now = o.now ?? (() => new Date());
   const by = o.by ?? 'cli';
   const manifest = await checkBackup(from, !!o.configOnly);
-  if (!o.force) assertBoxStopped(dataDir);
+  // A dry run only reads (LMDB allows readers beside the running box): it may plan ahead.
+  let boxRunning = false;
+  try {
+    if (!o.force) assertBoxStopped(dataDir);
+  } catch (err) {
+    if (!o.dryRun) throw err;
+    boxRunning = true;
+  }
   const dbFile = join(dataDir, 'box.lmdb');
   const current: SnapshotContents | undefined = existsSync(dbFile) ? await readSnapshot(dbFile) : undefined;
   const backupConfig = JSON.parse(readFileSync(join(from, 'config.json'), 'utf8')) as unknown;
@@ -121,6 +130,7 @@ export async function restore(o: RestoreOptions): Promise<RestorePlan> {
     dryRun: !!o.dryRun,
     backup: { id: manifest.id, kind: manifest.kind, createdAt: manifest.createdAt, by: manifest.by, hostname: manifest.box.hostname, dir: from },
     dataDir,
+    boxRunning,
     current: current && { tables: current.tables, users: current.users },
     after: current && o.configOnly ? { tables: current.tables, users: current.users } : { tables: manifest.tables, users: [] },
     config: { changes, changed: changes.length > 0 },
