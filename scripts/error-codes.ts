@@ -10,6 +10,7 @@ import { ConferenceErrorCodes } from '../system/conference/errors.ts';
 import { IvrErrorCodes } from '../system/ivr/errors.ts';
 import { MediaErrorCodes } from '../media/errors.ts';
 import { WavErrorCodes } from '../media/wav.ts';
+import { RecordingCryptoErrorCodes } from '../media/recording-crypto.ts';
 import { AuditErrorCodes } from '../system/audit/verify.ts';
 import { BackupErrorCodes } from '../appliance/backup/errors.ts';
 
@@ -24,6 +25,7 @@ const areas: [string, Record<string, string>][] = [
   ['IVR flows', IvrErrorCodes],
   ['Media', MediaErrorCodes],
   ['Media files', WavErrorCodes],
+  ['Recording encryption', RecordingCryptoErrorCodes],
   ['Audit log', AuditErrorCodes],
   ['Backup and restore', BackupErrorCodes],
 ];

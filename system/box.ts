@@ -86,6 +86,10 @@ function loadPrompts(dir: string | undefined, log: Logger): PromptLibrary | unde
   }
 }
 
+/** The recording key's id (in each encrypted file's header) and LMDB secret name. A new key
+ *  gets a new id; old ids stay so old recordings still open. */
+export const RECORDING_KEY_ID = 'recording-1';
+
 /** A secret that survives restarts (nonce signing): created once, kept in LMDB. */
 async function boxSecret(store: Store, name: string): Promise<Buffer> {
   const existing = store.tables.config.get(`secret:${name}`) as string | undefined;
@@ -161,6 +165,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       prompts,
       recordingHub,
       recordingDir: config.recording.dir ?? join(store.dataDir, 'recordings'),
+      recordingKey: config.recording.encrypt ? { id: RECORDING_KEY_ID, key: await boxSecret(store, RECORDING_KEY_ID) } : undefined,
       store,
       endpoint,
       media,

@@ -15,11 +15,14 @@ import { calledNumber, identifyTrunk, routeCall, type CallSource, type RouteDeci
 import type { OutboundTarget } from './outbound-leg.ts';
 import type { CdrParty } from './cdr.ts';
 import type { RecordingHub } from '../../media/recording-hub.ts';
+import type { RecordingKey } from '../../media/recording-crypto.ts';
 
 export interface CallManagerDeps extends Omit<CallDeps, 'noAnswerTimeoutMs' | 'deadMediaTimeoutMs' | 'dtmfEvents' | 'onHold' | 'recording' | 'inbandDtmf'> {
   /** Shared by all recorded calls; undefined when recording is off. */
   recordingHub?: RecordingHub;
   recordingDir: string;
+  /** Set when recordings are encrypted at rest (AES-256-GCM with the box's recording key). */
+  recordingKey?: RecordingKey;
   config: () => BoxConfig;
   auth: AuthGuard;
   registrar: Registrar;
@@ -134,7 +137,7 @@ export class CallManager {
         deadMediaTimeoutMs: cfg.calls.deadMediaTimeoutSec * 1000,
         dtmfEvents: cfg.calls.dtmfEvents,
         onHold: cfg.calls.onHold,
-        recording: this.deps.recordingHub && shouldRecord(cfg, source, route) ? { hub: this.deps.recordingHub, dir: this.deps.recordingDir } : undefined,
+        recording: this.deps.recordingHub && shouldRecord(cfg, source, route) ? { hub: this.deps.recordingHub, dir: this.deps.recordingDir, encryption: this.deps.recordingKey } : undefined,
         inbandDtmf: [
           ...(source.kind === 'trunk' && source.trunk.dtmfInband ? (['caller'] as const) : []),
           ...(route.kind === 'trunk' && route.trunk.dtmfInband ? (['callee'] as const) : []),

@@ -15,6 +15,7 @@ import { SipLegMedia, type ReceiveQuality } from '../../media/sip-leg-media.ts';
 import { PromptPlayer, type PlayOutcome } from '../../media/prompt-player.ts';
 import type { PromptLibrary } from '../../media/prompt-library.ts';
 import type { RecordingHub } from '../../media/recording-hub.ts';
+import type { RecordingKey } from '../../media/recording-crypto.ts';
 import { InboundLeg } from './inbound-leg.ts';
 import { OutboundLeg, type OutboundTarget } from './outbound-leg.ts';
 import type { SipLeg, LegSide, IncomingReoffer } from './sip-leg.ts';
@@ -53,7 +54,7 @@ export interface CallDeps {
   /** Prompts and music on hold; without it, holds are relayed and play() plays nothing. */
   prompts?: PromptLibrary;
   /** Where this call is recorded (undefined: not recorded). */
-  recording?: { hub: RecordingHub; dir: string };
+  recording?: { hub: RecordingHub; dir: string; encryption?: RecordingKey };
   /** Sides whose audio is searched for in-band DTMF tones (runs on the recording's audio). */
   inbandDtmf?: LegSide[];
   log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void; error: (o: object, m: string) => void };
@@ -522,6 +523,7 @@ export class Call extends EventEmitter<CallEvents> {
       store: this.deps.store,
       hub: rec.hub,
       dir: rec.dir,
+      encryption: rec.encryption,
       inbandDtmf: this.deps.inbandDtmf ?? [],
       onInbandDigit: (digit, side) => this.onDigit(digit, side, 'inband'),
       log: this.deps.log,

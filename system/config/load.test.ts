@@ -25,7 +25,7 @@ const FULL: BoxConfig = {
   http: { host: '127.0.0.1', port: 8080, tls: false, tlsPort: 9443 },
   media: { listenIp: '10.0.0.2', announcedAddress: '203.0.113.2', rtpMinPort: 30000, rtpMaxPort: 30999, workers: 2, codecs: ['PCMA'] },
   calls: { noAnswerTimeoutSec: 30, deadMediaTimeoutSec: 0, maxCalls: 50, onHold: 'relay', dtmfEvents: false },
-  recording: { enabled: false },
+  recording: { enabled: false, encrypt: true },
   acd: { crossQueueFairness: false, breakReasons: ['lunch', 'missed-call'], handleTimeSamples: 20 },
   backup: { enabled: false, mountDir: '/mnt/disks', marker: '.box-backup', schedule: '30 3 * * 1-5', keep: 3, pollIntervalMs: 500 },
   agents: [{ id: 'alice', name: 'Alice', extension: '1001', skills: { english: 5 }, queues: [{ queue: 'sales', penalty: 0 }] }],

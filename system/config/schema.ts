@@ -216,6 +216,9 @@ export const BoxConfigSchema = Type.Object({
   recording: Type.Object({
     /** Record every call (two-channel WAV: caller left, callee right) unless a trunk says no. */
     enabled: Type.Boolean({ default: true }),
+    /** Encrypt recordings at rest (AES-256-GCM, a key per file derived from the box's
+     *  recording key kept in LMDB; files end in .wav.ccrec; playback decrypts on the fly). */
+    encrypt: Type.Boolean({ default: false }),
     /** Where recordings go (default: <data dir>/recordings). */
     dir: Type.Optional(Type.String()),
   }, { default: {} }),
