@@ -8,12 +8,14 @@ cd "$(dirname "$0")/.."
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
-# Runtime: the worker's shared libraries. Tests: real SIP peers, audio tools, capture.
+# Runtime: the worker's shared libraries. Tests: real SIP peers, audio tools, capture, and
+# Chromium for the browser tests (driven by playwright-core; never `npx playwright install`).
 APT_PACKAGES=(
   libuv1 libssl3 libsrtp2-1 libabsl20220623 libflatbuffers2
   sip-tester baresip-core sox libsox-fmt-base espeak-ng tshark iproute2 procps curl
   asterisk-core-sounds-en-wav multimon-ng
   pocketsphinx pocketsphinx-en-us
+  chromium
 )
 
 # shellcheck source=lib/apt-ensure.sh

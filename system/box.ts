@@ -22,6 +22,7 @@ import { startApi, type Api } from './api/server.ts';
 import { ConferenceRooms } from './conference/conference-rooms.ts';
 import { Acd } from './acd/acd.ts';
 import { ringTargets } from './acd/ring-targets.ts';
+import { SoftphoneHub } from './softphone/softphone-hub.ts';
 import { IvrService } from './ivr/ivr-service.ts';
 import { MessageBox } from './ivr/messages.ts';
 import { hoursState } from './ivr/business-hours.ts';
@@ -47,6 +48,8 @@ export interface Box {
   registrar: Registrar;
   calls: CallManager;
   acd: Acd;
+  /** Agents' open browser softphone pages (system/softphone). */
+  softphones: SoftphoneHub;
   /** IVR flows (system/ivr): published versions, running calls, recorded messages. */
   ivr: IvrService;
   trunks: TrunkRegistration[];
@@ -175,7 +178,9 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       registrar,
       log: log.child({ module: 'calls' }),
     });
-    const targets = ringTargets({ config: () => config, registrar, publicAddress });
+    const softphones = new SoftphoneHub(log.child({ module: 'softphone' }));
+    cleanups.unshift(() => softphones.close());
+    const targets = ringTargets({ config: () => config, registrar, publicAddress, softphones });
     const acd = new Acd({
       store,
       config: () => config,
@@ -257,7 +262,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
         return config;
       },
       updateConfig,
-      store, media, transport, endpoint, registrar, calls, acd, trunks,
+      store, media, transport, endpoint, registrar, calls, acd, trunks, softphones,
       backup,
       ivr,
       status: (): BoxStatus => ({

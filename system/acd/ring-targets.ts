@@ -1,17 +1,33 @@
-// How the ACD reaches people: an agent's registered phone (a candidate for Call.offer), an
-// extension or a dial-plan number for overflow and exit destinations. Translates names in
-// the configuration into SIP targets; no state of its own.
+// How the ACD reaches people: an agent's registered phone or open browser softphone (a
+// candidate for Call.offer), an extension or a dial-plan number for overflow and exit
+// destinations. Translates names in the configuration into SIP targets; no state of its own.
 import type { Call } from '../calls/call.ts';
 import type { CalleeCandidate } from '../calls/callee-offer.ts';
 import { extensionTarget, trunkTarget } from '../calls/call-manager.ts';
 import { dial } from '../calls/routing.ts';
 import type { Registrar } from '../sip/registrar.ts';
-import type { BoxConfig } from '../config/schema.ts';
+import type { AgentConfig, BoxConfig } from '../config/schema.ts';
 
 export interface RingTargetDeps {
   config: () => BoxConfig;
   registrar: Pick<Registrar, 'lookup'>;
   publicAddress: string;
+  /** Agents' browser softphones (system/softphone): who has one open, and how to ring it. */
+  softphones?: {
+    live(agentId: string): boolean;
+    candidate(agent: AgentConfig, call: Call, ringTimeoutMs: number): CalleeCandidate | undefined;
+  };
+}
+
+/** Browser agents by extension, per configuration object (the ACD asks for every agent, every plan). */
+const browserAgentsCache = new WeakMap<BoxConfig, Map<string, string>>();
+function browserAgentOf(cfg: BoxConfig, extension: string): string | undefined {
+  let byExtension = browserAgentsCache.get(cfg);
+  if (!byExtension) {
+    byExtension = new Map(cfg.agents.filter((a) => a.device === 'browser').map((a) => [a.extension, a.id]));
+    browserAgentsCache.set(cfg, byExtension);
+  }
+  return byExtension.get(extension);
 }
 
 export function ringTargets(deps: RingTargetDeps) {
@@ -42,9 +58,13 @@ export function ringTargets(deps: RingTargetDeps) {
   return {
     agentCandidate(agentId: string, call: Call, ringTimeoutMs: number): CalleeCandidate | undefined {
       const agent = deps.config().agents.find((a) => a.id === agentId);
+      if (agent?.device === 'browser') return deps.softphones?.candidate(agent, call, ringTimeoutMs);
       return agent && extensionCandidate(agentId, agent.extension, call, ringTimeoutMs);
     },
+    /** Whether the agent with this extension can be rung: a registered phone, or for a browser agent an open softphone. */
     registered(extension: string): boolean {
+      const browserAgent = browserAgentOf(deps.config(), extension);
+      if (browserAgent !== undefined) return deps.softphones?.live(browserAgent) ?? false;
       return deps.registrar.lookup(extension).length > 0;
     },
     ringExtension(call: Call, extension: string): Promise<boolean> {

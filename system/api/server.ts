@@ -27,6 +27,7 @@ import { acdRoutes } from './acd-routes.ts';
 import { ivrRoutes } from './ivr-routes.ts';
 import { userRoutes } from './user-routes.ts';
 import { liveEvents } from './live-events.ts';
+import { softphoneRoute } from '../softphone/softphone-route.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { backupRoutes } from './backup-routes.ts';
 import { recordAudit } from '../audit/audit-log.ts';
@@ -105,6 +106,7 @@ export async function startApi(box: Box, opts: { host: string; port: number; log
     ivrRoutes(scope, box);
     userRoutes(scope, box);
     liveEvents(scope, box);
+    softphoneRoute(scope, box);
     auditRoutes(scope, box);
     backupRoutes(scope, box);
   });

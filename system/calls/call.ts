@@ -25,6 +25,7 @@ import { dispositionFor, mapCalleeFailure, type HangupCause } from './hangup.ts'
 import { writeCdr, type Cdr, type CdrParty, type IvrTag } from './cdr.ts';
 import { CallRecording } from './call-recording.ts';
 import { CalleeOffer, type CalleeCandidate } from './callee-offer.ts';
+import { BrowserLeg, asOutboundLeg } from './browser-leg.ts';
 import type { CallErrorCode } from './errors.ts';
 
 export type CallEvents = {
@@ -200,6 +201,16 @@ export class Call extends EventEmitter<CallEvents> {
     const offer = new CalleeOffer({
       createLeg: async (candidate) => {
         if (!this.router || this.endPromise) return undefined;
+        if (candidate.kind === 'browser') {
+          const leg = await BrowserLeg.create(this.router, this.setup.codecs, {
+            listenIp: this.deps.media.listenIp, announcedAddress: this.deps.media.announcedAddress, portRange: this.deps.portRange,
+          }, candidate.line, candidate.info, this.deps.log);
+          if (this.endPromise) {
+            leg.media.close();
+            return undefined;
+          }
+          return asOutboundLeg(leg);
+        }
         const media = await SipLegMedia.create(this.router, this.setup.codecs, {
           listenIp: this.deps.media.listenIp, announcedAddress: this.deps.media.announcedAddress, portRange: this.deps.portRange, comedia: candidate.isPhone,
         });
@@ -433,6 +444,23 @@ export class Call extends EventEmitter<CallEvents> {
   /** Verb: stop whatever plays to `side` (its pending play() resolves 'stopped'). */
   stopPlaying(side: LegSide): void {
     this.players.get(side)?.stop();
+  }
+
+  /**
+   * Verb: send `digits` to `side` as RFC 4733 events from `keypad` (a producer in this call's
+   * router that plays them: a browser agent's keypad, media/webrtc-keypad.ts). `side` hears the
+   * keypad meanwhile and the other party again after. False when the call is not answered,
+   * is held, or its codec set has no telephone-event.
+   */
+  sendDtmf(side: LegSide, keypad: { producerId: string; play(digits: string): Promise<void> }, digits: string): Promise<boolean> {
+    return this.serial(async () => {
+      const leg = this.legOf(side);
+      if (!leg || this.state !== 'answered' || this.held.size || this.setup.codecs.telephoneEventPayloadType === undefined) return false;
+      await leg.media.receiveFrom(keypad);
+      await keypad.play(digits);
+      if (this.state === 'answered' && !this.held.size) await this.hearOtherParty(side);
+      return true;
+    });
   }
 
   /** For media features that attach to this call (conference mixing): its router and codecs, while it lives. */

@@ -2,13 +2,19 @@
 // (a queue caller, later an IVR transfer): each candidate gets its own outbound leg and media
 // endpoint; the first to answer wins and the others are cancelled. Candidates can be added
 // while ringing (ring-progressively) and withdrawn one by one; each has its own ring timeout,
-// reported as a no-answer failure (RONA). The Call adopts the winning leg.
+// reported as a no-answer failure (RONA). The Call adopts the winning leg. A browser
+// candidate's leg (browser-leg.ts) rings the agent's softphone and behaves as an OutboundLeg.
 import { EventEmitter } from 'node:events';
 import type { AudioOffer } from '../sip/sdp.ts';
 import type { OutboundLeg, OutboundTarget } from './outbound-leg.ts';
 import type { CdrParty } from './cdr.ts';
+import type { BrowserCallInfo, BrowserLine } from './browser-leg.ts';
 
-export interface CalleeCandidate {
+/** A callee to ring: a SIP target (phone or trunk), or an agent's browser softphone. */
+export type CalleeCandidate = SipCandidate | BrowserCandidate;
+
+export interface SipCandidate {
+  kind?: 'sip';
   /** Who this is to the caller of offer() (an agent id). */
   key: string;
   target: OutboundTarget;
@@ -16,6 +22,16 @@ export interface CalleeCandidate {
   /** A registered phone (comedia latching for NAT) rather than a trunk. */
   isPhone: boolean;
   ringTimeoutMs: number;
+}
+
+/** An agent signed in to the browser softphone: rung over its session (browser-leg.ts). */
+export interface BrowserCandidate {
+  kind: 'browser';
+  key: string;
+  party: CdrParty;
+  ringTimeoutMs: number;
+  line: BrowserLine;
+  info: BrowserCallInfo;
 }
 
 export interface CandidateFailure {
