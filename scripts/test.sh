@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo "== typecheck"
 npx tsc --noEmit -p .
+npx tsc --noEmit -p system/web
 echo "== unit tests"
 node --import tsx --test --test-concurrency=1 --test-reporter=spec \
   $(find system media appliance -name '*.test.ts' | sort)

@@ -28,21 +28,22 @@ test('previous calls of a number, newest first, with direction, queue, agents an
   const store = new Store(dir);
   try {
     const t = 1_700_000_000_000;
-    await write(store, cdr('c1', '13900000001', '600', t, { queue: 'sales', agents: ['a1'], ivr: { flow: 'main', version: 1, path: ['start', 'menu'], variables: { lang: 'zh' } } }));
+    await write(store, cdr('c1', '13900000001', '600', t, { queue: 'sales', agents: ['a1'], connectedAt: t + 31_000, ivr: { flow: 'main', version: 1, path: ['start', 'menu'], variables: { lang: 'zh' } } }));
     await write(store, cdr('c2', '2001', '13900000001', t + 100_000));
     await write(store, cdr('c3', '13900000002', '600', t + 200_000));
     const index = new CallHistoryIndex(store);
     const first = await index.calls('13900000001');
     assert.deepEqual(first.map((c) => [c.callId, c.direction, c.other]), [['c2', 'out', '2001'], ['c1', 'in', '600']]);
-    assert.deepEqual([first[1].queue, first[1].agents, first[1].ivr?.path, first[1].talkMs], ['sales', ['a1'], ['start', 'menu'], 60_000]);
+    assert.deepEqual([first[1].queue, first[1].agents, first[1].ivr?.path, first[1].talkMs, first[1].disposition], ['sales', ['a1'], ['start', 'menu'], 30_000, 'answered'], 'talk time counts from the agent\'s connect');
+    assert.equal(first[0].talkMs, 60_000, 'a call outside queues talks from its answer');
     assert.equal(index.buildStats?.cdrs, 3);
 
-    await write(store, cdr('c4', '13900000001', '600', t + 300_000));
+    await write(store, cdr('c4', '13900000001', '600', t + 300_000, { queue: 'sales' }));
     // A call that ended a little earlier than the newest one seen but committed after it.
     await write(store, cdr('c5', '13900000001', '600', t + 299_000 - 61_000 + 30_000));
     assert.deepEqual((await index.calls('13900000001')).map((c) => c.callId), ['c4', 'c5', 'c2', 'c1']);
     assert.deepEqual((await index.calls('13900000001')).map((c) => c.callId), ['c4', 'c5', 'c2', 'c1'], 'nothing is indexed twice');
-    assert.deepEqual((await index.calls('13900000001', 2)).map((c) => c.callId), ['c4', 'c5']);
+    assert.deepEqual((await index.calls('13900000001', 2)).map((c) => [c.callId, c.disposition, c.talkMs]), [['c4', 'abandoned', 0], ['c5', 'answered', 60_000]], 'a queue call no agent took is abandoned');
     assert.deepEqual(await index.calls('139'), []);
   } finally {
     await store.close();

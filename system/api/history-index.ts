@@ -19,7 +19,9 @@ export interface CallSummary {
   answeredAt?: number;
   endedAt: number;
   durationMs: number;
+  /** Time talking to a person: from the agent's connect for a queue call, else from the answer. */
   talkMs: number;
+  /** The CDR's disposition, except 'abandoned' for a queue call no agent took. */
   disposition: string;
   hangupCause?: string;
   queue?: string;
@@ -39,6 +41,7 @@ interface CdrLike {
   endedAt: number;
   durationMs: number;
   billableMs?: number;
+  connectedAt?: number;
   disposition: string;
   hangup?: { cause?: string };
   queue?: string;
@@ -137,6 +140,8 @@ export class CallHistoryIndex {
 
 function summarise(cdr: CdrLike, number: string): CallSummary {
   const inbound = cdr.caller?.number === number;
+  const queued = !!cdr.queue;
+  const talkMs = queued ? (cdr.connectedAt ? cdr.endedAt - cdr.connectedAt : 0) : cdr.billableMs ?? 0;
   return {
     callId: cdr.callId,
     direction: inbound ? 'in' : 'out',
@@ -145,8 +150,8 @@ function summarise(cdr: CdrLike, number: string): CallSummary {
     ...(cdr.answeredAt !== undefined ? { answeredAt: cdr.answeredAt } : {}),
     endedAt: cdr.endedAt,
     durationMs: cdr.durationMs,
-    talkMs: cdr.billableMs ?? 0,
-    disposition: cdr.disposition,
+    talkMs,
+    disposition: queued && !cdr.connectedAt && cdr.disposition === 'answered' ? 'abandoned' : cdr.disposition,
     ...(cdr.hangup?.cause ? { hangupCause: cdr.hangup.cause } : {}),
     ...(cdr.queue ? { queue: cdr.queue } : {}),
     ...(cdr.agents?.length ? { agents: cdr.agents } : {}),
