@@ -16,6 +16,8 @@ APT_PACKAGES=(
   asterisk-core-sounds-en-wav multimon-ng
   pocketsphinx pocketsphinx-en-us
   chromium
+  # the HTTPS certificate made at the box's first start; a CJK font for Chinese web screenshots
+  openssl fonts-wqy-microhei
 )
 
 # shellcheck source=lib/apt-ensure.sh
@@ -28,6 +30,8 @@ if [ ! -d node_modules/mediasoup ] || [ package-lock.json -nt node_modules/.pack
 fi
 
 bash scripts/build-mediasoup-worker.sh
+log "web app (Vite) -> build/web"
+npm run --silent build:web >/dev/null
 # Prompt set (English Asterisk sounds, Chinese by espeak-ng, music on hold), built offline.
 bash scripts/prompts.sh build/prompts
 log "done: 'npm start' runs the box, 'npm test' runs the tests"
