@@ -56,6 +56,7 @@ const MATRIX: Record<string, Cell> = {
   'PUT /api/customers/:number': { roles: DESK, body: (who) => ({ name: `edited by ${who}`, priority: 0 }), ok: [200] },
   'POST /api/users': { roles: [A], body: () => ({ username: `user${n++}`, role: 'agent', password: 'long-enough-pw' }), ok: [201] },
   'GET /api/events': { roles: ALL },
+  'GET /api/softphone': { roles: [G] },
   'GET /api/audit': { roles: [A], ok: [200] },
   'GET /api/audit/verify': { roles: [A], ok: [200] },
   'GET /api/backup/targets': { roles: [A] },
