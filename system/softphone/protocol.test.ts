@@ -7,7 +7,7 @@ import { MAX_MESSAGE_BYTES, parseRequest } from './protocol.ts';
 const callId = '0b6f3c1e-8d5a-4c2b-9a7e-2f1d3c4b5a69';
 const rq = (id: unknown, method: unknown, params: unknown) => JSON.stringify({ id, method, params });
 
-/** What mediasoup-client 3.24 sends in its 'produce' event for Chromium's PCMU (recorded from a run). */
+/** Shaped as mediasoup-client 3.24 sends its 'produce' event for Chromium's PCMU (codecs as seen in a run; ids and SSRC made up). */
 const chromiumPcmu = {
   mid: '0',
   codecs: [{ mimeType: 'audio/PCMU', payloadType: 0, clockRate: 8000, channels: 1, parameters: {}, rtcpFeedback: [] }],

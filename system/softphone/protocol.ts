@@ -2,12 +2,12 @@
 // `{ id, method, params }` and gets one reply each, `{ id, ok: true, result }` or
 // `{ id, ok: false, error: { code, message } }`; the box sends events `{ event, data }`.
 // Requests are validated here (TypeBox) before anything acts on them. Pure: no I/O. The page's
-// module (system/web/src/softphone) imports these types only.
+// module (system/web/src/softphone) uses the wire types (wire.ts) only.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { BrowserCallInfo, BrowserEndReason } from '../calls/browser-leg.ts';
 import type { WebRtcConsumerInfo, WebRtcOffer } from '../../media/webrtc-leg-media.ts';
-import type { SoftphoneErrorCode } from './errors.ts';
+import type { SoftphoneMethod, WireCallInfo, WireConsumer, WireEndReason, WireOffer } from './wire.ts';
 
 /** Larger messages are refused before parsing (an offer's answer is ~2 KiB). */
 export const MAX_MESSAGE_BYTES = 32 * 1024;
@@ -83,40 +83,15 @@ export const RequestParams = {
   hold: Type.Object({ callId: LegId, on: Type.Boolean() }, { additionalProperties: false }),
   /** Keypad: digits go to the other party as RFC 4733 events. */
   dtmf: Type.Object({ callId: LegId, digits: Type.String({ pattern: '^[0-9*#A-Da-d]{1,32}$' }) }, { additionalProperties: false }),
-} satisfies Record<string, TSchema>;
+} satisfies Record<SoftphoneMethod, TSchema>;
 
-export type SoftphoneMethod = keyof typeof RequestParams;
 export type SoftphoneRequest = { [M in SoftphoneMethod]: { id: number; method: M; params: Static<(typeof RequestParams)[M]> } }[SoftphoneMethod];
 
-/** What each request answers when it succeeds. */
-export interface SoftphoneResults {
-  connectTransport: Record<string, never>;
-  produce: { producerId: string };
-  answer: Record<string, never>;
-  hangup: Record<string, never>;
-  hold: { held: boolean };
-  dtmf: { sent: string };
-}
+export type { SoftphoneEvent, SoftphoneMethod, SoftphoneReply, SoftphoneResults } from './wire.ts';
 
-export type SoftphoneReply =
-  | { id: number; ok: true; result: SoftphoneResults[SoftphoneMethod] }
-  | { id: number | null; ok: false; error: { code: SoftphoneErrorCode; message: string } };
-
-/** Events the box sends the page. */
-export type SoftphoneEvent =
-  /** The session is up: whom it belongs to, and whether this agent's calls ring here. */
-  | { event: 'ready'; data: { agentId: string; device: 'phone' | 'browser' } }
-  /** A call rings: `callId` is this leg's handle for every request about it. */
-  | { event: 'incoming'; data: { callId: string; call: BrowserCallInfo; offer: WebRtcOffer } }
-  /** The call was bridged to the answering agent. */
-  | { event: 'connected'; data: { callId: string } }
-  /** Hear this instead of what was heard before (the caller, music on hold, a prompt). */
-  | { event: 'consume'; data: { callId: string; consumer: WebRtcConsumerInfo } }
-  /** A digit the other party sent (RFC 4733 or SIP INFO). */
-  | { event: 'digit'; data: { callId: string; digit: string } }
-  | { event: 'ended'; data: { callId: string; reason: BrowserEndReason } }
-  /** This page is closed because the agent opened the softphone elsewhere (or is not an agent). */
-  | { event: 'closed'; data: { code: SoftphoneErrorCode; message: string } };
+// The server's own types must still fit what the page is told (wire.ts).
+const fits = (x: { offer: WebRtcOffer; consumer: WebRtcConsumerInfo; info: BrowserCallInfo; reason: BrowserEndReason }): { offer: WireOffer; consumer: WireConsumer; info: WireCallInfo; reason: WireEndReason } => x;
+void fits;
 
 export type ParseResult =
   | { ok: true; request: SoftphoneRequest }
@@ -131,12 +106,12 @@ const Envelope = Type.Object({
 const bad = (id: number | null, message: string): ParseResult => ({ ok: false, id, code: 'CC_SOFTPHONE_BAD_REQUEST', message });
 
 /** A page's message as a valid request, or why not (with its id when it had a usable one). */
-export function parseRequest(raw: string | Buffer): ParseResult {
-  const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
+export function parseRequest(raw: string | Uint8Array): ParseResult {
+  const size = typeof raw === 'string' ? new TextEncoder().encode(raw).length : raw.length;
   if (size > MAX_MESSAGE_BYTES) return bad(null, `message of ${size} bytes (at most ${MAX_MESSAGE_BYTES})`);
   let msg: unknown;
   try {
-    msg = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+    msg = JSON.parse(typeof raw === 'string' ? raw : new TextDecoder().decode(raw));
   } catch {
     return bad(null, 'not JSON');
   }

@@ -3,16 +3,14 @@
 // ended, digit, held, muted, closed) and verbs (answer, hangup, hold, mute, sendDigit); the
 // web app (or a test page) draws the buttons. The box offers only the call's G.711 codec, so
 // the browser sends and receives PCMU/PCMA and nothing is transcoded. Framework-free; runs in
-// the browser only. Protocol: system/softphone/protocol.ts (types only are imported).
+// the browser only. Protocol: system/softphone/wire.ts (types only, no Node or server types).
 import { Device, type types } from 'mediasoup-client';
-import type { SoftphoneEvent, SoftphoneMethod, SoftphoneReply, SoftphoneResults } from '../../../softphone/protocol.ts';
-import type { BrowserCallInfo, BrowserEndReason } from '../../../calls/browser-leg.ts';
-import type { WebRtcConsumerInfo, WebRtcOffer } from '../../../../media/webrtc-leg-media.ts';
+import type { SoftphoneEvent, SoftphoneMethod, SoftphoneReply, SoftphoneResults, WireCallInfo, WireConsumer, WireEndReason, WireOffer } from '../../../softphone/wire.ts';
 
 export interface SoftphoneOptions {
-  /** Bearer token from POST /api/session. */
-  token: string;
-  /** e.g. `wss://box.example/api/softphone` (the token is added as a query parameter). */
+  /** Bearer token from POST /api/session; without it the browser's session cookie signs the socket in (same origin). */
+  token?: string;
+  /** e.g. `wss://box.example/api/softphone` (a token is added as a query parameter). */
   wsUrl: string;
   /** Where the other party is played; a detached <audio> element by default. */
   audio?: HTMLAudioElement;
@@ -27,7 +25,7 @@ export type CallState = 'ringing' | 'answering' | 'connected' | 'ended';
 export interface SoftphoneCall {
   /** This call's handle on this softphone. */
   id: string;
-  info: BrowserCallInfo;
+  info: WireCallInfo;
   state: CallState;
   held: boolean;
   muted: boolean;
@@ -39,7 +37,7 @@ export interface SoftphoneEventMap {
   ready: { agentId: string; device: 'phone' | 'browser' };
   incoming: SoftphoneCall;
   connected: SoftphoneCall;
-  ended: { call: SoftphoneCall; reason: BrowserEndReason };
+  ended: { call: SoftphoneCall; reason: WireEndReason };
   /** A digit the other party pressed. */
   digit: { call: SoftphoneCall; digit: string };
   held: SoftphoneCall;
@@ -106,13 +104,13 @@ export function createSoftphone(opts: SoftphoneOptions): Softphone {
   audio.autoplay = true;
   const timeoutMs = opts.requestTimeoutMs ?? 10_000;
 
-  let current: { call: SoftphoneCall; offer: WebRtcOffer; media?: Media } | undefined;
+  let current: { call: SoftphoneCall; offer: WireOffer; media?: Media } | undefined;
   let closedByUs = false;
   let nextId = 1;
   const pending = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>();
 
   const url = new URL(opts.wsUrl);
-  url.searchParams.set('token', opts.token);
+  if (opts.token) url.searchParams.set('token', opts.token);
   const ws = new WebSocket(url);
 
   function request<M extends SoftphoneMethod>(method: M, params: object): Promise<SoftphoneResults[M]> {
@@ -183,7 +181,7 @@ export function createSoftphone(opts: SoftphoneOptions): Softphone {
   }
 
   /** Hear a new source (the caller, music, a prompt): replaces what was heard before. */
-  function consume(media: Media, info: WebRtcConsumerInfo): void {
+  function consume(media: Media, info: WireConsumer): void {
     media.consumeChain = media.consumeChain.then(async () => {
       const consumer = await media.recv.consume({ id: info.id, producerId: info.producerId, kind: info.kind, rtpParameters: info.rtpParameters as types.RtpParameters });
       media.consumer?.close();
@@ -193,7 +191,7 @@ export function createSoftphone(opts: SoftphoneOptions): Softphone {
     }).catch((err) => console.error('softphone: could not receive audio', err));
   }
 
-  function finish(callId: string, reason: BrowserEndReason): void {
+  function finish(callId: string, reason: WireEndReason): void {
     if (!current || current.call.id !== callId || current.call.state === 'ended') return;
     const { call, media } = current;
     call.state = 'ended';
