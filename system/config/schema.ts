@@ -98,9 +98,10 @@ export const AgentSchema = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 64 })),
   /** The extension whose registered phone rings for this agent's calls. */
   extension: Type.String({ pattern: '^[0-9]{2,10}$' }),
-  /** Where this agent takes queue calls: their registered SIP phone, or the browser softphone
-   *  (rung while they have it open: system/softphone). */
-  device: Type.Optional(Type.Union([Type.Literal('phone'), Type.Literal('browser')], { default: 'phone' })),
+  /** Where this agent takes queue calls: their registered SIP phone (when absent), or the
+   *  browser softphone (rung while they have it open: system/softphone). No TypeBox default, so
+   *  a stored document reads back exactly as written. */
+  device: Type.Optional(Type.Union([Type.Literal('phone'), Type.Literal('browser')])),
   /** Skill name -> proficiency 1..10. */
   skills: Type.Record(Type.String({ pattern: '^[a-zA-Z0-9_-]{1,32}$' }), SkillLevel, { default: {} }),
   /** Queues this agent serves; penalty 0 is the first tier, higher tiers get calls only when
