@@ -10,6 +10,7 @@ npx tsc --noEmit -p system/web
 echo "== unit tests"
 node --import tsx --test --test-concurrency=1 --test-reporter=spec \
   $(find system media appliance -name '*.test.ts' | sort)
-echo "== whole-box tests (real sipp, baresip, mediasoup, LMDB)"
+export CC_ARTIFACTS_DIR="${CC_ARTIFACTS_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/cc-web-artifacts-XXXXXX")}"
+echo "== whole-box tests (real sipp, baresip, mediasoup, LMDB, Chromium); web screenshots in $CC_ARTIFACTS_DIR"
 node --import tsx --test --test-concurrency=1 --test-reporter=spec \
   $(find hil-tests -name '*.test.ts' | sort)

@@ -36,7 +36,7 @@ export function webRoutes(app: FastifyInstance, box: Box): void {
     return {
       username: s.username,
       role: s.role,
-      agent: cfg ? { id: cfg.id, name: cfg.name, extension: cfg.extension, queues: cfg.queues } : null,
+      agent: cfg ? { id: cfg.id, name: cfg.name, extension: cfg.extension, device: cfg.device ?? 'phone', queues: cfg.queues } : null,
       record: record ?? null,
       breakReasons: box.config.acd.breakReasons,
       queues: box.config.queues.map((q) => ({ name: q.name, displayName: q.displayName })),

@@ -46,7 +46,7 @@ export interface QueueLive {
 export interface Workspace {
   username: string;
   role: Role;
-  agent: { id: string; name?: string; extension: string; queues: { queue: string; penalty: number }[] } | null;
+  agent: { id: string; name?: string; extension: string; device?: 'phone' | 'browser'; queues: { queue: string; penalty: number }[] } | null;
   record: AgentRecord | null;
   breakReasons: string[];
   queues: { name: string; displayName?: string }[];

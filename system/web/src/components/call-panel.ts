@@ -13,7 +13,8 @@ export class CallPanel extends DeskElement {
 
   override render() {
     const call = this.desk.call;
-    const ext = this.desk.workspace?.agent?.extension;
+    const agent = this.desk.workspace?.agent;
+    const ext = agent && agent.device !== 'browser' ? agent.extension : undefined;
     if (!call) {
       const last = this.desk.lastCall;
       return html`<section class="card call idle" data-test="call-panel" data-call-state="none">

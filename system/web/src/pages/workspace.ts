@@ -1,19 +1,19 @@
 // The agent workspace (坐席工作台): own status and time in state, the current queue call with
 // its timer, the screen pop of the caller's customer record and history, and the softphone
-// slot (#softphone-mount, filled by src/softphone when the build has it). Keyboard: F2
-// available, F3 break, F4 log out, Alt+C customer name, Ctrl+S save the customer record.
+// (#softphone-mount: the browser softphone's controls for a `device: 'browser'` agent, a
+// note about the desk phone otherwise). Keyboard: F2 available, F3 break, F4 log out, Alt+C
+// customer name, Ctrl+S save the customer record (the softphone adds F7/F8/F9, Alt+M).
 import { html } from 'lit';
 import { AppElement } from '../base.ts';
-import { api } from '../api.ts';
 import type { Desk } from '../desk.ts';
 import { errorText } from '../errors.ts';
-import { lang, onLanguageChange, t, tMaybe } from '../i18n.ts';
+import { t } from '../i18n.ts';
 import type { LiveEvents } from '../live.ts';
 import { registerShortcuts } from '../shortcuts.ts';
-import { softphoneModule } from '../softphone-slot.ts';
 import '../components/status-panel.ts';
 import '../components/call-panel.ts';
 import '../components/customer-card.ts';
+import '../components/softphone-panel.ts';
 import type { StatusPanel } from '../components/status-panel.ts';
 import type { CustomerCard } from '../components/customer-card.ts';
 
@@ -22,7 +22,6 @@ export class WorkspacePage extends AppElement {
   declare desk: Desk;
   declare live: LiveEvents;
   declare error: unknown;
-  private softphone?: { unmount(): void } | void;
 
   constructor() {
     super();
@@ -42,12 +41,6 @@ export class WorkspacePage extends AppElement {
     this.desk.load().catch((err) => (this.error = err));
   }
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    if (this.softphone) this.softphone.unmount();
-    this.softphone = undefined;
-  }
-
   private status() {
     return this.querySelector<StatusPanel>('cc-status-panel');
   }
@@ -56,34 +49,20 @@ export class WorkspacePage extends AppElement {
     return this.querySelector<CustomerCard>('cc-customer-card');
   }
 
-  override updated(): void {
-    const slot = this.querySelector<HTMLElement>('#softphone-mount');
-    const mod = softphoneModule();
-    if (!slot || !mod || this.softphone !== undefined || !this.desk.workspace) return;
-    this.softphone = mod.mountSoftphone(slot, {
-      workspace: this.desk.workspace,
-      api,
-      live: this.live,
-      lang,
-      onLanguageChange,
-      t: (key, params) => tMaybe(key, key, params),
-      registerShortcuts,
-      current: () => ({ record: this.desk.record, call: this.desk.call }),
-      onChange: (fn) => this.desk.onChange(fn),
-    }) ?? { unmount: () => undefined };
-  }
-
   override render() {
+    const agent = this.desk.workspace?.agent;
     return html`<main class="workspace" data-test="workspace">
       ${this.error ? html`<p class="error" role="alert">${errorText(this.error)}</p>` : ''}
       <div class="columns">
         <div class="column">
           <cc-status-panel .desk=${this.desk}></cc-status-panel>
           <cc-call-panel .desk=${this.desk}></cc-call-panel>
-          <section class="card softphone">
+          <section class="card">
             <h2>${t('softphone.title')}</h2>
             <div id="softphone-mount" data-test="softphone-mount">
-              ${softphoneModule() ? '' : html`<p class="muted small">${t('softphone.missing')}</p>`}
+              ${agent
+                ? html`<cc-softphone-panel .device=${agent.device ?? 'phone'} .extension=${agent.extension}></cc-softphone-panel>`
+                : html`<p class="muted small">${t('status.notAgent')}</p>`}
             </div>
           </section>
         </div>
