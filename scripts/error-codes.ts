@@ -8,6 +8,7 @@ import { AcdErrorCodes } from '../system/acd/errors.ts';
 import { AuthErrorCodes } from '../system/api/auth-errors.ts';
 import { ConferenceErrorCodes } from '../system/conference/errors.ts';
 import { IvrErrorCodes } from '../system/ivr/errors.ts';
+import { SoftphoneErrorCodes } from '../system/softphone/errors.ts';
 import { MediaErrorCodes } from '../media/errors.ts';
 import { WavErrorCodes } from '../media/wav.ts';
 import { RecordingCryptoErrorCodes } from '../media/recording-crypto.ts';
@@ -23,6 +24,7 @@ const areas: [string, Record<string, string>][] = [
   ['Sign-in and access', AuthErrorCodes],
   ['Conference rooms', ConferenceErrorCodes],
   ['IVR flows', IvrErrorCodes],
+  ['Browser softphone', SoftphoneErrorCodes],
   ['Media', MediaErrorCodes],
   ['Media files', WavErrorCodes],
   ['Recording encryption', RecordingCryptoErrorCodes],
