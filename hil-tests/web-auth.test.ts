@@ -151,6 +151,10 @@ test('an API token works with its scopes only, never reaches admin routes, and s
   assert.deepEqual([revoked.status, revoked.body.code], [401, 'CC_API_UNAUTHENTICATED']);
   const events = (await box.read<any>('events')).map((e) => e.value.type);
   assert.ok(events.includes('api-token-created') && events.includes('api-token-revoked'));
+  const audit = (await admin.call('GET', '/api/audit?limit=5000')).body as { action: string; actor: string; target: string; detail?: any }[];
+  const created = audit.find((a) => a.action === 'api-token-create' && a.target.includes('(crm)'));
+  assert.deepEqual([created?.actor, created?.detail?.scopes], ['admin', ['acd:read', 'customers:read', 'history:read']]);
+  assert.ok(audit.some((a) => a.action === 'api-token-revoke' && a.target === `${made.body.info.id} (crm)`), 'revocation is audited');
   assert.ok(!JSON.stringify((await box.read<any>('config')).filter((r) => String(r.key).startsWith('api-token:'))).includes(w.slice(21)), 'LMDB holds no secret');
 });
 

@@ -59,7 +59,7 @@ export function authRoutes(app: FastifyInstance, deps: { sessions: Sessions; tok
   }, async (req, reply) => {
     const body = req.body as { name: string; scopes: TokenScope[]; expiresInDays?: number };
     const created = await deps.tokens.create({
-      name: body.name, scopes: body.scopes, by: req.session!.username,
+      name: body.name, scopes: body.scopes, by: req.session!.username, source: req.ip,
       ...(body.expiresInDays ? { expiresAt: Date.now() + body.expiresInDays * 86_400_000 } : {}),
     });
     return reply.code(201).send(created);
@@ -70,7 +70,7 @@ export function authRoutes(app: FastifyInstance, deps: { sessions: Sessions; tok
     schema: { summary: 'Revoke an API token', params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{16}$' }) }) },
   }, async (req, reply) => {
     const { id } = req.params as { id: string };
-    if (!(await deps.tokens.revoke(id, req.session!.username))) return reply.code(404).send({ code: 'CC_API_NOT_FOUND', message: `no API token ${id}` });
+    if (!(await deps.tokens.revoke(id, req.session!.username, req.ip))) return reply.code(404).send({ code: 'CC_API_NOT_FOUND', message: `no API token ${id}` });
     return { ok: true };
   });
 }

@@ -2,9 +2,11 @@
 // and scopes, sees its secret once, and can revoke it. Stored in the LMDB config table as
 // `api-token:<id>` with only the SHA-256 of the secret (the secret is 32 random bytes, so a
 // plain hash is enough; no password stretching needed). A token acts with the role 'api':
-// no role check applies, only its scopes (auth.ts). Imports the store only.
+// no role check applies, only its scopes (auth.ts). Creation and revocation are event rows
+// and audit-log rows, written with the change. Imports the store and the audit log only.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/store.ts';
+import { appendAudit } from '../audit/audit-log.ts';
 import type { Session } from './sessions.ts';
 
 /** Scopes a token can be given. A route needs `<area>:read` (GET) or `<area>:write` unless it
@@ -38,7 +40,7 @@ export const isApiToken = (token: string) => token.startsWith(PREFIX);
 export class ApiTokens {
   constructor(private readonly store: Store) {}
 
-  async create(o: { name: string; scopes: TokenScope[]; expiresAt?: number; by: string }, now = Date.now()): Promise<{ token: string; info: ApiTokenInfo }> {
+  async create(o: { name: string; scopes: TokenScope[]; expiresAt?: number; by: string; source?: string }, now = Date.now()): Promise<{ token: string; info: ApiTokenInfo }> {
     const id = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('base64url');
     const rec: StoredApiToken = {
@@ -48,6 +50,7 @@ export class ApiTokens {
     await this.store.transaction(() => {
       this.store.tables.config.put(KEY(id), rec);
       this.store.appendEvent('api-token-created', { id, name: o.name, scopes: rec.scopes, by: o.by }, now);
+      appendAudit(this.store, { actor: o.by, action: 'api-token-create', outcome: 'ok', target: `${id} (${o.name})`, source: o.source, detail: { scopes: rec.scopes, expiresAt: rec.expiresAt } }, now);
     });
     const { hash: _hash, ...info } = rec;
     return { token: `${PREFIX}${id}_${secret}`, info };
@@ -63,11 +66,13 @@ export class ApiTokens {
   }
 
   /** Revoke a token; false when there is none with that id. */
-  async revoke(id: string, by: string): Promise<boolean> {
+  async revoke(id: string, by: string, source?: string): Promise<boolean> {
     return this.store.transaction(() => {
-      if (!this.store.tables.config.get(KEY(id))) return false;
+      const rec = this.store.tables.config.get(KEY(id)) as StoredApiToken | undefined;
+      if (!rec) return false;
       this.store.tables.config.remove(KEY(id));
       this.store.appendEvent('api-token-revoked', { id, by });
+      appendAudit(this.store, { actor: by, action: 'api-token-revoke', outcome: 'ok', target: `${id} (${rec.name})`, source });
       return true;
     });
   }

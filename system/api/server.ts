@@ -124,6 +124,7 @@ export async function startApi(box: Box, opts: { host: string; port: number; log
     await app.close();
     throw err;
   });
+  opts.log.info({ https: tlsPort, http: port(redirect, opts.port), fingerprint: tls.fingerprint }, 'web app and API on HTTPS (the plain port redirects)');
   return {
     port: port(redirect, opts.port),
     tlsPort,
