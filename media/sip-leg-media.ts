@@ -53,6 +53,7 @@ export class SipLegMedia {
   private producer?: types.Producer;
   private consumer?: types.Consumer;
   private tap?: { transport: types.DirectTransport; consumer: types.Consumer };
+  private onTapDigit?: (digit: string, durationMs: number) => void;
   private closed = false;
   /** Where connect() sent us (mediasoup allows one connect per PlainTransport). */
   private connectedTo?: RemoteMedia;
@@ -155,8 +156,9 @@ export class SipLegMedia {
     await this.consumer?.resume();
   }
 
-  /** Surface RFC 4733 digits the peer sends. */
+  /** Surface RFC 4733 digits the peer sends (again: to a new listener, e.g. after a transfer moved the leg). */
   async tapDtmf(onDigit: (digit: string, durationMs: number) => void): Promise<void> {
+    this.onTapDigit = onDigit;
     if (this.closed || !this.producer || this.tap || this.codecs.telephoneEventPayloadType === undefined) return;
     const transport = await this.router.createDirectTransport();
     // The call may have ended while we awaited: whatever was created after close() is ours to close.
@@ -173,7 +175,7 @@ export class SipLegMedia {
       throw err;
     }
     const te = this.codecs.telephoneEventPayloadType;
-    const dedup = new DtmfDeduplicator((digit, samples) => onDigit(digit, Math.round(samples / 8)));
+    const dedup = new DtmfDeduplicator((digit, samples) => this.onTapDigit?.(digit, Math.round(samples / 8)));
     consumer.on('rtp', (packet) => {
       if ((packet[1] & 0x7f) !== te) return;
       const rtp = parseRtp(packet);

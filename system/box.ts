@@ -224,15 +224,16 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
         case 'INVITE':
           return calls.handleInvite(rq, tx, remote);
         case 'OPTIONS':
-          endpoint.respond(tx, 200, 'OK', { headers: { allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER', accept: 'application/sdp' } });
+          endpoint.respond(tx, 200, 'OK', { headers: { allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, REGISTER', accept: 'application/sdp' } });
           return;
         case 'BYE':
         case 'INFO':
         case 'UPDATE':
+        case 'REFER': // only in-dialog transfers (no out-of-dialog REFER, RFC 3515 §2.4.2)
           endpoint.respond(tx, 481, 'Call/Transaction Does Not Exist');
           return;
         default:
-          endpoint.respond(tx, 405, 'Method Not Allowed', { headers: { allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER' } });
+          endpoint.respond(tx, 405, 'Method Not Allowed', { headers: { allow: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, REGISTER' } });
       }
     });
     media.onWorkerDied = () => void calls.hangupAll('media-failure');

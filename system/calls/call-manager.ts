@@ -16,8 +16,10 @@ import type { OutboundTarget } from './outbound-leg.ts';
 import type { CdrParty } from './cdr.ts';
 import type { RecordingHub } from '../../media/recording-hub.ts';
 import type { RecordingKey } from '../../media/recording-crypto.ts';
+import type { TransferResolver } from './transfer.ts';
+import { acceptReplacingInvite, resolveTransfer } from './transfer-targets.ts';
 
-export interface CallManagerDeps extends Omit<CallDeps, 'noAnswerTimeoutMs' | 'deadMediaTimeoutMs' | 'dtmfEvents' | 'onHold' | 'recording' | 'inbandDtmf'> {
+export interface CallManagerDeps extends Omit<CallDeps, 'noAnswerTimeoutMs' | 'deadMediaTimeoutMs' | 'dtmfEvents' | 'onHold' | 'recording' | 'inbandDtmf' | 'transfers'> {
   /** Shared by all recorded calls; undefined when recording is off. */
   recordingHub?: RecordingHub;
   recordingDir: string;
@@ -47,6 +49,14 @@ export class CallManager {
   scheduleState?: ScheduleState;
 
   constructor(private readonly deps: CallManagerDeps) {}
+
+  /** Where the calls' transfers go: routed as if the transferor dialled (transfer-targets.ts). */
+  private readonly transfers: TransferResolver = {
+    resolve: (target, who) => resolveTransfer({
+      config: this.deps.config, registrar: this.deps.registrar, publicAddress: this.deps.endpoint.publicAddress, calls: () => this.calls.values(),
+      scheduleState: () => this.scheduleState, takeChannel: (t) => this.takeChannel(t), releaseChannel: (t) => this.releaseChannel(t),
+    }, target, who),
+  };
 
   handleInvite(rq: SipRequest, tx: ServerTransaction, remote: Remote): void {
     const { endpoint } = this.deps;
@@ -88,6 +98,14 @@ export class CallManager {
     const codec = negotiateCodec(offer.codecs, cfg.media.codecs.map((name) => ({ name, clockRate: 8000 })));
     if (!codec || offer.protocol !== 'RTP/AVP') {
       endpoint.respond(tx, 488, 'Not Acceptable Here', { headers: { warning: '305 - "Incompatible media format"' } });
+      return;
+    }
+    // Takes the place of a leg of an open call (RFC 3891: pickup, or a transfer the phones made).
+    if (rq.headers.replaces !== undefined) {
+      acceptReplacingInvite({ endpoint, calls: this.calls.values() }, rq, tx, remote, source, offer).catch((err) => {
+        this.deps.log.error({ err, callId: rq.headers['call-id'], code: 'CC_CALL_SETUP_FAILED' }, 'INVITE with Replaces failed');
+        if (!tx.hasFinalResponse) endpoint.respond(tx, 500, 'Server Internal Error');
+      });
       return;
     }
     // Where to?
@@ -142,6 +160,7 @@ export class CallManager {
           ...(source.kind === 'trunk' && source.trunk.dtmfInband ? (['caller'] as const) : []),
           ...(route.kind === 'trunk' && route.trunk.dtmfInband ? (['callee'] as const) : []),
         ],
+        transfers: this.transfers,
       },
       {
         tx,

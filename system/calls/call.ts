@@ -18,15 +18,16 @@ import type { RecordingHub } from '../../media/recording-hub.ts';
 import type { RecordingKey } from '../../media/recording-crypto.ts';
 import { InboundLeg } from './inbound-leg.ts';
 import { OutboundLeg, type OutboundTarget } from './outbound-leg.ts';
-import type { SipLeg, LegSide, IncomingReoffer } from './sip-leg.ts';
+import type { SipLeg, LegSide, IncomingReoffer, IncomingRefer } from './sip-leg.ts';
 import { canTransition, type CallState } from './call-states.ts';
 import { legSdp, remoteMediaOf } from './leg-sdp.ts';
 import { dispositionFor, mapCalleeFailure, type HangupCause } from './hangup.ts';
-import { writeCdr, type Cdr, type CdrParty, type IvrTag } from './cdr.ts';
+import { writeCdr, type Cdr, type CdrParty, type CdrTransfer, type IvrTag } from './cdr.ts';
 import { CallRecording } from './call-recording.ts';
 import { CalleeOffer, type CalleeCandidate } from './callee-offer.ts';
 import { BrowserLeg, asOutboundLeg } from './browser-leg.ts';
 import type { CallErrorCode } from './errors.ts';
+import { CallTransfer, lendParty, referRefusal, replaceByInvite, type CallLeg, type LentParty, type TransferHost, type TransferInfo, type TransferResolver } from './transfer.ts';
 
 export type CallEvents = {
   stateChanged: [from: CallState, to: CallState];
@@ -36,6 +37,8 @@ export type CallEvents = {
   connected: [party: CdrParty, key: string];
   /** Live receive quality of both legs, every few seconds while answered (monitoring). */
   quality: [sample: Record<LegSide, ReceiveQuality>];
+  /** A transfer replaced the party on `info.side` (after the swap; the CDR lists it too). */
+  transferred: [info: TransferInfo];
   ended: [cdr: Cdr];
 };
 
@@ -58,6 +61,8 @@ export interface CallDeps {
   recording?: { hub: RecordingHub; dir: string; encryption?: RecordingKey };
   /** Sides whose audio is searched for in-band DTMF tones (runs on the recording's audio). */
   inbandDtmf?: LegSide[];
+  /** Where transfers go (the CallManager); without it every REFER is refused. */
+  transfers?: TransferResolver;
   log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void; error: (o: object, m: string) => void };
 }
 
@@ -77,8 +82,9 @@ export interface CallSetup {
 export class Call extends EventEmitter<CallEvents> {
   readonly id = randomUUID();
   state: CallState = 'routing';
-  caller?: InboundLeg;
-  callee?: OutboundLeg;
+  /** Legs: an InboundLeg and an OutboundLeg until a transfer puts either kind on either side. */
+  caller?: CallLeg;
+  callee?: CallLeg;
   /** Shared with other calls of the same codec set; this call's transports are its own. */
   private router?: types.Router;
   private releaseRouter?: () => void;
@@ -95,6 +101,11 @@ export class Call extends EventEmitter<CallEvents> {
   private recording?: CallRecording;
   /** The callee as known so far (the destination, or whoever answered an offer). */
   private calleeParty?: CdrParty;
+  /** The caller as known now (a transfer on the caller's side replaces it). */
+  private callerParty: CdrParty;
+  /** The transfer in progress, and those done (for the CDR). */
+  private transfer?: CallTransfer;
+  private readonly transfers: CdrTransfer[] = [];
   /** The offer ringing candidates for a box-answered call, if any. */
   private pendingOffer?: CalleeOffer;
   /** Labels features put on the call for the CDR and recording index (queue, agents). */
@@ -105,6 +116,7 @@ export class Call extends EventEmitter<CallEvents> {
   constructor(private readonly deps: CallDeps, private readonly setup: CallSetup) {
     super();
     this.calleeParty = setup.destination?.party;
+    this.callerParty = setup.caller;
     // A CANCEL may arrive while the media is still being set up.
     setup.tx.onCancel = () => {
       this.cancelledEarly = true;
@@ -170,7 +182,7 @@ export class Call extends EventEmitter<CallEvents> {
   private sdpFor(leg: SipLeg<any>, direction: MediaDirection, answering?: AudioOffer): string {
     const local = leg.media.local;
     return legSdp({
-      sessionId: this.sessionId + (leg.side === 'caller' ? '1' : '2'),
+      sessionId: (leg.sdpSession ??= this.sessionId + (leg.side === 'caller' ? '1' : '2')),
       version: leg.sdpVersion++,
       address: this.deps.media.announcedAddress,
       port: local.port,
@@ -252,26 +264,26 @@ export class Call extends EventEmitter<CallEvents> {
 
   private wireCaller(caller: InboundLeg): void {
     caller.on('cancelled', () => {
-      this.callee?.cancel();
+      this.callee?.end();
       void this.end({ status: 487, reason: 'Request Terminated', side: 'caller', cause: 'cancel' });
     });
     this.wireLeg(caller);
   }
 
   /** In-dialog events of either leg: hang-up, failure, re-INVITE, INFO digits. */
-  private wireLeg(leg: SipLeg<any>): void {
+  private wireLeg(leg: CallLeg): void {
     const other = () => this.legOf(leg.side === 'caller' ? 'callee' : 'caller');
     const endOther = () => {
-      const o = other();
-      if (o === this.caller) this.caller?.end();
-      else this.callee?.cancel();
+      other()?.end();
       if (leg === this.caller) this.pendingOffer?.cancelAll();
     };
     leg.on('bye', () => {
+      if (this.transfer?.legGone(leg)) return; // a transferor may leave before the target answers
       endOther();
       void this.end({ status: 200, reason: 'BYE', side: leg.side, cause: 'bye' });
     });
     leg.on('failed', (why: string) => {
+      if (this.transfer?.legGone(leg)) return;
       endOther();
       void this.end({ status: 500, reason: why, side: 'system', cause: why === 'no ACK' ? 'no-ack' : 'failed' });
     });
@@ -280,7 +292,89 @@ export class Call extends EventEmitter<CallEvents> {
       this.deps.log.warn({ err, callId: this.id, code: 'CC_CALL_RELAY_FAILED' satisfies CallErrorCode }, 're-INVITE relay failed');
     }));
     leg.on('infoDigit', (digit: string) => this.onDigit(digit, leg.side, 'info'));
+    leg.on('refer', (r: IncomingRefer) => this.onRefer(leg, r));
   }
+
+  /** A REFER from `leg`: refused at once (see referRefusal), or a transfer starts (transfer.ts). */
+  private onRefer(leg: CallLeg, r: IncomingRefer): void {
+    const host = this.transferHost();
+    const refused = referRefusal(host, leg, this.transfer !== undefined);
+    if (refused) {
+      this.deps.log.warn({ callId: this.id, code: 'CC_CALL_TRANSFER_REFUSED' satisfies CallErrorCode, side: leg.side, status: refused.status, reason: refused.reason }, 'REFER refused');
+      return r.reject(refused.status, refused.reason);
+    }
+    const transfer = new CallTransfer(host, leg, r, this.deps.transfers, () => {
+      if (this.transfer === transfer) this.transfer = undefined;
+    });
+    this.transfer = transfer;
+    void transfer.run();
+  }
+
+  /** Attended transfer into another call: lend it the party opposite `replaced` (transfer.ts). */
+  lendParty(replaced: CallLeg): Promise<LentParty | undefined> {
+    return lendParty(this.transferHost(), replaced, this.transfer !== undefined || this.endPromise !== undefined);
+  }
+
+  /** An INVITE with Replaces naming `replaced` (transfer.ts): answer it in that leg's place. */
+  acceptReplacement(replaced: CallLeg, tx: ServerTransaction, offer: AudioOffer, party: CdrParty, comedia: boolean): Promise<boolean> {
+    return replaceByInvite(this.transferHost(), replaced, tx, offer, party, comedia, this.transfer !== undefined || this.endPromise !== undefined);
+  }
+
+  /** This call's leg in the dialog (Call-ID, our tag, the peer's tag), for Replaces. */
+  legWithDialog(callId: string, localTag: string, remoteTag: string): CallLeg | undefined {
+    return [this.caller, this.callee].find((l) => l?.dialog?.callId === callId && l.dialog.localTag === localTag && l.dialog.remoteTag === remoteTag);
+  }
+
+  private transferHost(): TransferHost {
+    const { deps } = this;
+    return (this.host ??= {
+      callId: this.id, log: deps.log, endpoint: deps.endpoint, media: deps.media, portRange: deps.portRange,
+      noAnswerTimeoutMs: deps.noAnswerTimeoutMs, relayHolds: !(deps.onHold === 'music' && deps.prompts), maxForwards: this.setup.maxForwards,
+      context: () => this.mediaContext,
+      answered: () => this.state === 'answered' && !this.endPromise,
+      legOf: (side) => this.legOf(side),
+      partyOf: (side) => (side === 'caller' ? this.callerParty : this.calleeParty),
+      isHeld: (side) => this.held.has(side),
+      sdpFor: (leg, direction, answering) => this.sdpFor(leg, direction, answering),
+      startMusic: (side) => this.startMusic(side),
+      hearOther: async (side) => {
+        if (this.held.has(side === 'caller' ? 'callee' : 'caller')) return;
+        this.players.get(side)?.stop();
+        await this.hearOtherParty(side);
+      },
+      install: (side, leg, party) => {
+        const old = this.legOf(side);
+        old?.removeAllListeners();
+        this.held.delete(side);
+        if (side === 'caller') this.caller = leg;
+        else this.callee = leg;
+        if (leg) {
+          leg.removeAllListeners();
+          leg.side = side;
+          this.wireLeg(leg);
+          if (side === 'caller') this.callerParty = party ?? this.callerParty;
+          else this.calleeParty = party ?? this.calleeParty;
+        }
+        return old;
+      },
+      bridge: () => this.bridge(),
+      follow: async (side, leg, party) => {
+        await this.recording?.follow(side, leg.media.producerId, party.number);
+        if (deps.dtmfEvents) await leg.media.tapDtmf((d) => this.onDigit(d, leg.side, 'rfc4733'));
+      },
+      transferred: (info) => {
+        this.transfers.push({ at: Date.now(), ...info });
+        this.deps.log.info({ callId: this.id, kind: info.kind, side: info.side, from: info.from.id, to: info.to.id }, 'call transferred');
+        this.emit('transferred', info);
+      },
+      onEnded: (fn) => void this.once('ended', fn),
+      hangup: (cause) => this.hangup(cause),
+      end: (cause) => this.end(cause),
+      serial: (fn) => this.serial(fn),
+    });
+  }
+
+  private host?: TransferHost;
 
   /** Progress and the final answer of the callee of a routed call, relayed to the caller. */
   private wireRinging(caller: InboundLeg, callee: OutboundLeg): void {
@@ -378,7 +472,7 @@ export class Call extends EventEmitter<CallEvents> {
     void player.play([music], { loop: true });
   }
 
-  private legOf(side: LegSide): SipLeg<any> | undefined {
+  private legOf(side: LegSide): CallLeg | undefined {
     return side === 'caller' ? this.caller : this.callee;
   }
 
@@ -404,7 +498,7 @@ export class Call extends EventEmitter<CallEvents> {
 
   /** Who is on the call: the caller, and the callee once known. */
   get parties(): { caller: CdrParty; callee?: CdrParty } {
-    return { caller: this.setup.caller, callee: this.calleeParty };
+    return { caller: this.callerParty, callee: this.calleeParty };
   }
 
   /** Whether a callee is on the call (a routed call's callee, or the winner of an offer). */
@@ -527,7 +621,7 @@ export class Call extends EventEmitter<CallEvents> {
       const [a, b] = await Promise.all([this.caller.media.sample(), callee?.media.sample()]);
       if (this.state !== 'answered') return;
       if (b) this.emit('quality', { caller: a.quality, callee: b.quality });
-      if (this.held.size === 0) {
+      if (this.held.size === 0 && !this.transfer) {
         const dead = !limit ? undefined : a.idleMs >= limit ? 'caller' : b && b.idleMs >= limit ? 'callee' : undefined;
         if (dead) {
           this.deps.log.warn({ callId: this.id, code: 'CC_CALL_DEAD_MEDIA' satisfies CallErrorCode, dead, idleMs: Math.max(a.idleMs, b?.idleMs ?? 0) }, 'no RTP: hanging up');
@@ -556,13 +650,13 @@ export class Call extends EventEmitter<CallEvents> {
       onInbandDigit: (digit, side) => this.onDigit(digit, side, 'inband'),
       log: this.deps.log,
     });
-    await this.recording.start(this.router, this.setup.codecs, { caller: this.caller.media.producerId, callee: this.callee.media.producerId });
+    await this.recording.start(this.router, this.setup.codecs, { caller: this.caller.media.producerId, callee: this.callee.media.producerId }, { caller: this.callerParty.number, callee: this.calleeParty?.number ?? '' });
   }
 
   /** Verb: end the call from the system side (BYE answered legs, CANCEL/reject the rest). */
   hangup(cause: HangupCause = { status: 200, reason: 'hangup', side: 'system', cause: 'hangup' }): Promise<void> {
     this.pendingOffer?.cancelAll();
-    this.callee?.cancel();
+    this.callee?.end();
     if (this.caller) this.caller.end(503, 'Service Unavailable');
     else {
       this.cancelledEarly = true;
@@ -623,10 +717,11 @@ export class Call extends EventEmitter<CallEvents> {
     this.setState('ending');
     this.endPromise = (async () => {
       this.pendingOffer?.cancelAll();
+      this.transfer?.abort();
       for (const t of this.timers) clearTimeout(t);
       for (const p of this.players.values()) p.close();
       const endedAt = Date.now();
-      const recordingRow = await this.recording?.stop({ caller: this.setup.caller.number, callee: this.calleeParty?.number ?? '' }, endedAt);
+      const recordingRow = await this.recording?.stop({ caller: this.callerParty.number, callee: this.calleeParty?.number ?? '' }, endedAt);
       const [cq, bq] = await Promise.all([this.caller?.media.quality(), this.callee?.media.quality()]);
       this.caller?.media.close();
       this.callee?.media.close();
@@ -634,7 +729,7 @@ export class Call extends EventEmitter<CallEvents> {
       const cdr: Cdr = {
         callId: this.id,
         sipCallId: this.sipCallId,
-        caller: this.setup.caller,
+        caller: this.callerParty,
         callee: this.calleeParty,
         dialled: this.setup.dialled,
         startedAt: this.startedAt,
@@ -651,6 +746,7 @@ export class Call extends EventEmitter<CallEvents> {
         ...(this.connectedAt ? { connectedAt: this.connectedAt } : {}),
         ...(this.tags.queue ? { queue: this.tags.queue } : {}),
         ...(this.tags.agents.length ? { agents: [...this.tags.agents] } : {}),
+        ...(this.transfers.length ? { transfers: [...this.transfers] } : {}),
         ...(this.tags.ivr ? { ivr: structuredClone(this.tags.ivr) } : {}),
       };
       try {

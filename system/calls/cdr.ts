@@ -13,6 +13,17 @@ export interface CdrParty {
   address?: string;
 }
 
+/** One completed transfer: `from` left the call on `side` and `to` took its place. */
+export interface CdrTransfer {
+  at: number;
+  kind: 'blind' | 'consultative';
+  side: 'caller' | 'callee';
+  from: CdrParty;
+  to: CdrParty;
+  /** Consultative: the call (box call id) whose party was joined into this one. */
+  consultCallId?: string;
+}
+
 export interface Cdr {
   callId: string;
   sipCallId: string;
@@ -36,6 +47,8 @@ export interface Cdr {
   /** The queue the call went through, and the agents who took it, in order. */
   queue?: string;
   agents?: string[];
+  /** Transfers, in order; `caller` and `callee` above are the parties at the end of the call. */
+  transfers?: CdrTransfer[];
   /** The IVR flow the caller went through: its version, the nodes visited and the data collected. */
   ivr?: IvrTag;
 }

@@ -7,5 +7,8 @@ export const CallErrorCodes = {
   CC_CALL_NO_ACK: 'the caller never acknowledged the 200 OK; the call was ended with BYE',
   CC_CALL_DEAD_MEDIA: 'no RTP arrived for the dead-media timeout; the call was hung up',
   CC_CDR_WRITE_FAILED: 'the CDR could not be written to LMDB',
+  CC_CALL_TRANSFER_REFUSED: 'a REFER was refused (no Refer-To: 400; another transfer of the call in progress: 491; from a trunk or before the answer: 403)',
+  CC_CALL_TRANSFER_FAILED: 'a transfer target failed (rejected, no answer, unknown); the transferor was told by NOTIFY and the call went back to it (or ended if it had left)',
+  CC_CALL_RECORDING_FOLLOW_FAILED: 'the recording could not switch a side to the party a transfer brought in; that side is missing from the file',
 } as const;
 export type CallErrorCode = keyof typeof CallErrorCodes;

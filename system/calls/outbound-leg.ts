@@ -9,7 +9,7 @@ import { Dialog, newCallId, newTag } from '../sip/dialog.ts';
 import { answerChallenge } from '../sip/digest.ts';
 import { parseSdp, type AudioOffer } from '../sip/sdp.ts';
 import type { SipLegMedia } from '../../media/sip-leg-media.ts';
-import { SipLeg, ALLOW } from './sip-leg.ts';
+import { SipLeg, ALLOW, type LegSide } from './sip-leg.ts';
 
 export interface OutboundTarget {
   requestUri: string;
@@ -36,8 +36,8 @@ export class OutboundLeg extends SipLeg<OutboundEvents> {
   readonly callId: string;
   readonly localTag = newTag();
 
-  constructor(endpoint: SipEndpoint, media: SipLegMedia, readonly target: OutboundTarget, log: SipLeg['log']) {
-    super(endpoint, 'callee', media, log);
+  constructor(endpoint: SipEndpoint, media: SipLegMedia, readonly target: OutboundTarget, log: SipLeg['log'], side: LegSide = 'callee') {
+    super(endpoint, side, media, log);
     this.callId = newCallId(endpoint.publicAddress);
   }
 
@@ -165,6 +165,11 @@ export class OutboundLeg extends SipLeg<OutboundEvents> {
     // Without a provisional the CANCEL waits (RFC 3261 9.1); if none ever comes, the INVITE
     // transaction times out by itself.
     if (this.provisional) this.sendCancel();
+  }
+
+  /** The same verb as InboundLeg.end, for a Call that holds either kind on either side. */
+  end(_status?: number, _reason?: string): void {
+    this.cancel();
   }
 
   private sendCancel(): void {

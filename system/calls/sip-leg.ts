@@ -1,13 +1,15 @@
 // What both kinds of SIP leg share once a dialog exists: in-dialog requests in (BYE,
-// re-INVITE, INFO, OPTIONS, UPDATE) and out (BYE, re-INVITE), 2xx retransmission for
-// re-INVITEs we answer, and typed events the Call listens to. A leg never touches the other
-// leg: the Call relays between them.
+// re-INVITE, INFO, OPTIONS, UPDATE, REFER) and out (BYE, re-INVITE, the NOTIFYs of a REFER's
+// subscription), 2xx retransmission for re-INVITEs we answer, and typed events the Call
+// listens to. A leg never touches the other leg: the Call relays between them. A transfer may
+// move a leg into another side or another call: its side and media are the Call's to set.
 import { EventEmitter } from 'node:events';
 import type { SipEndpoint, DialogOwner } from '../sip/endpoint.ts';
 import type { Remote, SipRequest, SipResponse } from '../sip/message.ts';
 import type { ServerTransaction } from '../sip/transactions.ts';
 import { Dialog } from '../sip/dialog.ts';
 import { parseSdp, type AudioOffer } from '../sip/sdp.ts';
+import { parseReferTo, referNotifyHeaders, sipfrag, type ReferTarget } from '../sip/refer.ts';
 import type { SipLegMedia } from '../../media/sip-leg-media.ts';
 
 export type LegSide = 'caller' | 'callee';
@@ -19,6 +21,17 @@ export interface IncomingReoffer {
   reject(status: number, reason: string): void;
 }
 
+/** A REFER from the peer (RFC 3515), waiting for the Call to accept (202) or refuse it. */
+export interface IncomingRefer {
+  target: ReferTarget;
+  /** The Referred-By header as sent (RFC 3892), if any. */
+  referredBy?: string;
+  accept(): void;
+  reject(status: number, reason: string): void;
+  /** Report the transfer's progress in the REFER's implicit subscription (a final status ends it). */
+  notify(status: number, reason: string): void;
+}
+
 export type LegEvents = {
   /** The peer hung up (BYE) — already answered 200. */
   bye: [];
@@ -27,6 +40,8 @@ export type LegEvents = {
   infoDigit: [digit: string, durationMs: number];
   /** The dialog can no longer be used (ACK never came, transport failure). */
   failed: [reason: string];
+  /** The peer asks to transfer the other party (blind, or attended with Replaces). */
+  refer: [refer: IncomingRefer];
 };
 
 export abstract class SipLeg<E extends Record<keyof E, unknown[]> = {}> extends EventEmitter<LegEvents & E> implements DialogOwner {
@@ -34,11 +49,15 @@ export abstract class SipLeg<E extends Record<keyof E, unknown[]> = {}> extends 
   ended = false;
   /** SDP we last sent to this peer (answer or offer), for refreshing and for session version. */
   sdpVersion = 1;
+  /** The o= session id of our SDP towards this peer: set once, kept when a transfer moves the leg. */
+  sdpSession?: string;
 
   constructor(
     readonly endpoint: SipEndpoint,
-    readonly side: LegSide,
-    readonly media: SipLegMedia,
+    /** Which side of its Call the leg is on (a transfer may move it). */
+    public side: LegSide,
+    /** Its media endpoint (a transfer may re-create it in another call's router). */
+    public media: SipLegMedia,
     readonly log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void },
   ) {
     super();
@@ -79,6 +98,8 @@ export abstract class SipLeg<E extends Record<keyof E, unknown[]> = {}> extends 
         return this.onReinvite(rq, tx);
       case 'INFO':
         return this.onInfo(rq, tx);
+      case 'REFER':
+        return this.onRefer(rq, tx);
       case 'OPTIONS':
       case 'UPDATE': // session timers' refresh without SDP
         if (rq.method === 'UPDATE' && rq.content) {
@@ -159,6 +180,49 @@ export abstract class SipLeg<E extends Record<keyof E, unknown[]> = {}> extends 
     if (digit) (this as SipLeg).emit('infoDigit', digit.toUpperCase(), duration);
   }
 
+  private onRefer(rq: SipRequest, tx: ServerTransaction): void {
+    if (rq.headers['refer-to'] === undefined) {
+      this.endpoint.respond(tx, 400, 'Bad Request (no Refer-To)');
+      return;
+    }
+    const parsed = parseReferTo(rq.headers['refer-to']);
+    if (!parsed.ok) {
+      this.endpoint.respond(tx, 400, `Bad Request (${parsed.reason})`);
+      return;
+    }
+    if ((this as SipLeg).listenerCount('refer') === 0) {
+      this.endpoint.respond(tx, 403, 'Forbidden (no transfer on this leg)');
+      return;
+    }
+    const cseq = rq.headers.cseq.seq;
+    let settled = false;
+    const referredBy = rq.headers['referred-by'];
+    (this as SipLeg).emit('refer', {
+      target: parsed.target,
+      referredBy: typeof referredBy === 'string' ? referredBy : undefined,
+      accept: () => {
+        if (settled) return;
+        settled = true;
+        this.endpoint.respond(tx, 202, 'Accepted', { headers: { contact: [this.dialog!.contact] } });
+      },
+      reject: (status, reason) => {
+        if (settled) return;
+        settled = true;
+        this.endpoint.respond(tx, status, reason);
+      },
+      notify: (status, reason) => this.notifyRefer(cseq, status, reason),
+    });
+  }
+
+  /** NOTIFY (RFC 3515 §2.4.4) in this dialog; nothing once the dialog is gone. */
+  private notifyRefer(referCSeq: number, status: number, reason: string): void {
+    const d = this.dialog;
+    if (!d || this.ended) return;
+    const headers = { ...referNotifyHeaders(referCSeq, status >= 200), contact: [d.contact] };
+    const rq = d.createRequest('NOTIFY', this.endpoint.via(d.remote.protocol), { headers, content: sipfrag(status, reason) });
+    this.endpoint.sendRequest(rq, d.remote, () => undefined);
+  }
+
   /** Send a re-INVITE with `sdp` and resolve with the peer's answer (or its final error status). */
   reinvite(sdp: string): Promise<{ ok: true; offer: AudioOffer } | { ok: false; status: number; reason: string }> {
     return new Promise((resolve) => {
@@ -189,4 +253,4 @@ export abstract class SipLeg<E extends Record<keyof E, unknown[]> = {}> extends 
   }
 }
 
-export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE';
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER';
