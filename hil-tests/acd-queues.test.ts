@@ -345,3 +345,31 @@ test('ring-progressively keeps the first phone ringing and adds the next free ag
   const r = await run.done;
   assert.equal(r.code, 0, r.errors || r.stderr);
 });
+
+test('an agent who transfers the caller on is done with the call: a transfer row, and the agent is free again while the call goes on', async () => {
+  await setOnly(['a1']);
+  const peer = await RtpPeer.open(CARRIER);
+  const run = caller('rr', '1401000001', 9000, peer.port);
+  try {
+    const [enter] = await waitForLog((x) => x.type === 'enter' && x.caller === '1401000001');
+    const [connect] = await waitForLog((x) => x.type === 'connect' && x.callId === enter.callId);
+    assert.equal(connect.agent, 'a1');
+    await new Promise((r) => setTimeout(r, 1000));
+    await phones[0].command('transfer', `sip:2003@127.0.0.1:${box.sipPort}`);
+    const [transfer] = await waitForLog((x) => x.type === 'transfer' && x.callId === enter.callId);
+    assert.deepEqual([transfer.agent, transfer.kind, transfer.to], ['a1', 'blind', '2003']);
+    const agents = (await api.call('GET', '/api/acd/agents')).body as any[];
+    assert.equal(agents.find((a) => a.id === 'a1').state, 'available', 'a1 is free while the caller talks to 2003');
+    const r = await run.done;
+    assert.equal(r.code, 0, r.errors || r.stderr);
+  } finally {
+    peer.close();
+    run.kill();
+  }
+  const heard = peer.received.filter((p) => p.payloadType === 0).map((p) => p.payload);
+  assert.ok(toneRatio(heard.slice(-25), 1300) > 0.5, `after the transfer the caller hears 2003's 1300 Hz (ratio ${toneRatio(heard.slice(-25), 1300).toFixed(2)})`);
+  const cdr = (await box.read<any>('cdr')).map((x) => x.value).find((c) => c.caller.number === '1401000001');
+  assert.equal(cdr.callee.id, '2003');
+  assert.equal(cdr.transfers.length, 1);
+  assert.equal((await queueLog((x) => x.type === 'complete' && x.callId === cdr.callId)).length, 0, 'the agent\'s part ended with the transfer, not with the call');
+});

@@ -9,6 +9,7 @@ import type { Call } from '../calls/call.ts';
 import type { LocalService } from '../calls/call-manager.ts';
 import type { CalleeCandidate, CalleeOffer, CandidateFailure } from '../calls/callee-offer.ts';
 import type { Cdr } from '../calls/cdr.ts';
+import type { TransferInfo } from '../calls/transfer.ts';
 import type { BoxConfig, QueueConfig } from '../config/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { PromptLibrary } from '../../media/prompt-library.ts';
@@ -310,6 +311,7 @@ export class Acd extends EventEmitter<AcdEvents> implements LocalService {
     w.agent = agentId;
     w.connectedAt = now;
     w.call.tags.agents.push(agentId);
+    w.call.on('transferred', (info) => void this.onTransferred(w, info).catch((err) => this.deps.log.warn({ err, callId: w.call.id }, 'queue bookkeeping of a transfer failed')));
     const rows = this.rows(['connect', { callId: w.call.id, queue: q.name, agent: agentId, waitMs: now - w.enteredAt, ringMs: now - ringStartedAt, position }]);
     await this.agents.transition(agentId, 'on-call', {
       cause: 'answered', callId: w.call.id, queue: q.name,
@@ -318,6 +320,27 @@ export class Acd extends EventEmitter<AcdEvents> implements LocalService {
         rows.write();
       },
     });
+    rows.announce();
+  }
+
+  /**
+   * The agent transferred the caller on (blind or consultative): the agent's part of the call
+   * is over (wrap-up starts now, a `transfer` row instead of `complete`); the call goes on
+   * without the queue.
+   */
+  private async onTransferred(w: Waiter, info: TransferInfo): Promise<void> {
+    const agent = w.agent;
+    const extension = agent && this.deps.config().agents.find((a) => a.id === agent)?.extension;
+    if (!agent || !w.connectedAt || info.from.kind !== 'extension' || info.from.id !== extension) return;
+    const q = this.queueConfig(w.queue);
+    const talkMs = Date.now() - w.connectedAt;
+    const wrapUpSec = q?.wrapUpSec ?? 0;
+    w.agent = undefined;
+    this.remember(w.queue, talkMs + wrapUpSec * 1000);
+    const rows = this.rows(['transfer', { callId: w.call.id, queue: w.queue, agent, kind: info.kind, to: info.to.number, toKind: info.to.kind, talkMs, waitMs: w.connectedAt - w.enteredAt }]);
+    const rec = this.agents.get(agent);
+    if (rec?.state === 'on-call' && rec.callId === w.call.id) await this.agents.afterCall(agent, w.queue, talkMs, wrapUpSec, rows.write);
+    else await this.deps.store.transaction(rows.write);
     rows.announce();
   }
 
