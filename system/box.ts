@@ -23,12 +23,12 @@ import { ConferenceRooms } from './conference/conference-rooms.ts';
 import { Acd } from './acd/acd.ts';
 import { ringTargets } from './acd/ring-targets.ts';
 import { SoftphoneHub } from './softphone/softphone-hub.ts';
+import { appendAudit } from './audit/audit-log.ts';
+import { diffConfig } from './audit/config-diff.ts';
 import { IvrService } from './ivr/ivr-service.ts';
 import { MessageBox } from './ivr/messages.ts';
 import { hoursState } from './ivr/business-hours.ts';
 import { PocketsphinxRecognizer } from '../media/speech-pocketsphinx.ts';
-import { appendAudit } from './audit/audit-log.ts';
-import { diffConfig } from './audit/config-diff.ts';
 import type { BackupControl, BackupServiceFactory } from './api/backup-routes.ts';
 
 export interface Box {

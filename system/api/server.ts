@@ -29,8 +29,8 @@ import { userRoutes } from './user-routes.ts';
 import { liveEvents } from './live-events.ts';
 import { softphoneRoute } from '../softphone/softphone-route.ts';
 import { auditRoutes } from './audit-routes.ts';
-import { backupRoutes } from './backup-routes.ts';
 import { recordAudit } from '../audit/audit-log.ts';
+import { backupRoutes } from './backup-routes.ts';
 
 export interface Api {
   /** The plain-HTTP port (it only redirects when TLS is on). */

@@ -80,7 +80,6 @@ export const ScheduleSchema = Type.Object({
   }), { default: [], maxItems: 500 }),
 });
 
-
 export const DialRuleSchema = Type.Object({
   prefix: Type.String({ pattern: '^[0-9*#+]{0,32}$' }),
   trunk: Type.String(),
