@@ -13,9 +13,10 @@ import { join } from 'node:path';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import { carrierToUpstream } from './harness/topology.ts';
 import { runSipp } from './harness/sipp.ts';
+import { twoToneCall } from './harness/two-tone-call.ts';
 import { freePort } from './harness/ports.ts';
 import { RtpPeer } from './harness/rtp-peer.ts';
-import { bandRms, dtmfTone, tone } from './harness/audio.ts';
+import { bandRms, dtmfTone } from './harness/audio.ts';
 import { decryptRecording, isEncryptedRecording } from '../media/recording-crypto.ts';
 
 let box: BoxProcess;
@@ -64,27 +65,7 @@ async function decryptedRow(dialled: string): Promise<{ row: any; wav: string; c
 }
 
 test('an encrypted recording decrypts to the call: caller left, callee right', async () => {
-  const caller = await RtpPeer.open('127.0.0.2');
-  const callee = await RtpPeer.open('127.0.0.3');
-  const uas = runSipp({ scenario: 'uas-answer-to.xml', localIp: '127.0.0.3', localPort: upstreamPort, keys: { rtp_ip: '127.0.0.3', rtp_port: callee.port } });
-  const uac = runSipp({ scenario: 'uac-call.xml', localIp: '127.0.0.2', target: `127.0.0.1:${box.sipPort}`, keys: { dialled: '96101', caller: '1', rtp_ip: '127.0.0.2', rtp_port: caller.port }, pauseMs: 3000 });
-  try {
-    const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
-    let calleeBoxPort = 0;
-    for (let i = 0; i < 50 && !calleeBoxPort; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      caller.socket.send(caller.packet(0, Buffer.alloc(160, 0xff)), Number(boxPort), '127.0.0.1');
-      calleeBoxPort = callee.received[0]?.from.port ?? 0;
-    }
-    assert.ok(calleeBoxPort, 'media flows to the callee');
-    await Promise.all([caller.sendStream(tone(500, 100), '127.0.0.1', Number(boxPort)), callee.sendStream(tone(1500, 100), '127.0.0.1', calleeBoxPort)]);
-    const [a, b] = await Promise.all([uac.done, uas.done]);
-    assert.equal(a.code, 0, a.errors);
-    assert.equal(b.code, 0, b.errors);
-  } finally {
-    caller.close();
-    callee.close();
-  }
+  await twoToneCall(box, upstreamPort, '96101');
   const { wav, cdr } = await decryptedRow('96101');
   const info = execFileSync('sox', ['--i', wav], { encoding: 'utf8' });
   assert.match(info, /Channels\s+:\s+2/);

@@ -11,9 +11,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import { carrierToUpstream } from './harness/topology.ts';
 import { runSipp } from './harness/sipp.ts';
+import { twoToneCall } from './harness/two-tone-call.ts';
 import { freePort } from './harness/ports.ts';
 import { RtpPeer } from './harness/rtp-peer.ts';
-import { bandRms, dtmfTone, tone } from './harness/audio.ts';
+import { bandRms, dtmfTone } from './harness/audio.ts';
 
 let box: BoxProcess;
 let upstreamPort: number;
@@ -36,29 +37,7 @@ after(async () => {
 });
 
 test('a call is recorded as caller-left / callee-right WAV, indexed in LMDB with size and checksum', async () => {
-  const caller = await RtpPeer.open('127.0.0.2');
-  const callee = await RtpPeer.open('127.0.0.3');
-  const uas = runSipp({ scenario: 'uas-answer-to.xml', localIp: '127.0.0.3', localPort: upstreamPort, keys: { rtp_ip: '127.0.0.3', rtp_port: callee.port } });
-  const uac = runSipp({ scenario: 'uac-call.xml', localIp: '127.0.0.2', target: `127.0.0.1:${box.sipPort}`, keys: { dialled: '96001', caller: '1', rtp_ip: '127.0.0.2', rtp_port: caller.port }, pauseMs: 3000 });
-  try {
-    const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
-    // The callee's box port: where the box sends the caller's audio from.
-    let calleeBoxPort = 0;
-    for (let i = 0; i < 50 && !calleeBoxPort; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      caller.socket.send(caller.packet(0, Buffer.alloc(160, 0xff)), Number(boxPort), '127.0.0.1');
-      calleeBoxPort = callee.received[0]?.from.port ?? 0;
-    }
-    assert.ok(calleeBoxPort, 'media flows to the callee');
-    // 2 s: the caller says 500 Hz, the callee says 1500 Hz, at the same time.
-    await Promise.all([caller.sendStream(tone(500, 100), '127.0.0.1', Number(boxPort)), callee.sendStream(tone(1500, 100), '127.0.0.1', calleeBoxPort)]);
-    const [a, b] = await Promise.all([uac.done, uas.done]);
-    assert.equal(a.code, 0, a.errors);
-    assert.equal(b.code, 0, b.errors);
-  } finally {
-    caller.close();
-    callee.close();
-  }
+  await twoToneCall(box, upstreamPort, '96001');
   const cdr = await box.cdr('96001');
   const rows = await box.read<any>('recordings');
   const row = rows.find((r) => r.key === cdr.callId)?.value;

@@ -5,7 +5,7 @@
 import type { types } from 'mediasoup';
 import { DtmfDeduplicator, decodeTelephoneEvent, parseRtp } from './rtp-event.ts';
 import { routerCaps, type CallCodecs } from './media-engine.ts';
-import { estimateMos } from './quality.ts';
+import { QualityMeter, type LegQuality, type ReceiveQuality } from './leg-quality.ts';
 
 /** The MID the patched worker treats as "latch any SSRC" (see the worker patch). */
 export const SSRC_LATCH_MID = 'sip-latch';
@@ -26,28 +26,7 @@ export interface RemoteMedia {
   rtcpPort?: number;
 }
 
-/** What we receive from the peer (from mediasoup's RTP stream counters), with an E-model score. */
-export interface ReceiveQuality {
-  packetsReceived: number;
-  packetsLost: number;
-  /** Fraction 0..1 of expected packets lost. */
-  lossRate: number;
-  /** Interarrival jitter in milliseconds (RFC 3550). */
-  jitterMs: number;
-  bytesReceived: number;
-  /** ITU-T G.107 E-model estimate (simplified for G.711) from loss, jitter and RTT. */
-  mos: number;
-  rFactor: number;
-}
-
-/** A leg's quality at the end of a call (stored on the CDR). */
-export interface LegQuality extends ReceiveQuality {
-  packetsSent: number;
-  /** From the peer's RTCP receiver reports about what we sent it (absent if it sends none). */
-  peerPacketsLost?: number;
-  peerJitterMs?: number;
-  rttMs?: number;
-}
+export type { LegQuality, ReceiveQuality } from './leg-quality.ts';
 
 export class SipLegMedia {
   private producer?: types.Producer;
@@ -57,8 +36,7 @@ export class SipLegMedia {
   private closed = false;
   /** Where connect() sent us (mediasoup allows one connect per PlainTransport). */
   private connectedTo?: RemoteMedia;
-  private lastPackets = 0;
-  private lastActivityAt = Date.now();
+  private readonly meter = new QualityMeter();
 
   private constructor(
     readonly router: types.Router,
@@ -186,66 +164,24 @@ export class SipLegMedia {
     if (this.closed) transport.close();
   }
 
-  /** Live receive quality of the peer's stream: one getStats of the producer. */
-  private async receiveQuality(): Promise<ReceiveQuality> {
-    const q: ReceiveQuality = { packetsReceived: 0, packetsLost: 0, lossRate: 0, jitterMs: 0, bytesReceived: 0, mos: 0, rFactor: 0 };
-    if (this.closed) return q;
-    try {
-      for (const s of (await this.producer?.getStats()) ?? []) {
-        if (s.type !== 'inbound-rtp') continue;
-        q.packetsReceived += s.packetCount;
-        q.packetsLost += s.packetsLost;
-        q.bytesReceived += s.byteCount;
-        q.jitterMs = Math.max(q.jitterMs, (s.jitter / 8000) * 1000);
-      }
-    } catch {
-      /* closed under us: report what we have */
-    }
-    const expected = q.packetsReceived + q.packetsLost;
-    q.lossRate = expected > 0 ? q.packetsLost / expected : 0;
-    this.score(q);
-    return q;
-  }
-
-  private score(q: ReceiveQuality & { rttMs?: number }): void {
-    const { mos, r } = estimateMos({ lossRate: q.lossRate, jitterMs: q.jitterMs, rttMs: q.rttMs });
-    q.mos = Math.round(mos * 100) / 100;
-    q.rFactor = Math.round(r * 10) / 10;
+  /** The streams the quality meter reads (none once closed). */
+  private get streams() {
+    return this.closed ? undefined : { producer: this.producer, consumer: this.consumer };
   }
 
   /** Full quality at the end of a call: receive side plus the peer's RTCP reports on what we sent. */
-  async quality(): Promise<LegQuality> {
-    const q: LegQuality = { ...(await this.receiveQuality()), packetsSent: 0 };
-    if (this.closed) return q;
-    try {
-      for (const s of (await this.consumer?.getStats()) ?? []) {
-        if (s.type !== 'outbound-rtp') continue;
-        q.packetsSent += s.packetCount;
-        q.peerPacketsLost = s.packetsLost;
-        q.peerJitterMs = (s.jitter / 8000) * 1000;
-        if (s.roundTripTime !== undefined && s.roundTripTime > 0) q.rttMs = s.roundTripTime;
-      }
-    } catch {
-      /* closed under us */
-    }
-    this.score(q);
-    return q;
+  quality(): Promise<LegQuality> {
+    return this.meter.full(this.streams);
   }
 
   /** One stats read while the call runs: live receive quality, and how long RTP has been idle. */
-  async sample(now = Date.now()): Promise<{ idleMs: number; quality: ReceiveQuality }> {
-    const quality = await this.receiveQuality();
-    if (this.closed) return { idleMs: 0, quality };
-    if (quality.packetsReceived !== this.lastPackets) {
-      this.lastPackets = quality.packetsReceived;
-      this.lastActivityAt = now;
-    }
-    return { idleMs: now - this.lastActivityAt, quality };
+  sample(now = Date.now()): Promise<{ idleMs: number; quality: ReceiveQuality }> {
+    return this.meter.sample(this.streams, now);
   }
 
   /** Restart the idle clock (after hold/unhold or a re-INVITE). */
   resetIdle(now = Date.now()): void {
-    this.lastActivityAt = now;
+    this.meter.resetIdle(now);
   }
 
   close(): void {

@@ -9,8 +9,7 @@
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import { routerCaps, type CallCodecs } from './media-engine.ts';
-import { estimateMos } from './quality.ts';
-import type { LegQuality, ReceiveQuality } from './sip-leg-media.ts';
+import { QualityMeter, type LegQuality, type ReceiveQuality } from './leg-quality.ts';
 import { WebRtcKeypad } from './webrtc-keypad.ts';
 
 export interface WebRtcLegOptions {
@@ -69,8 +68,7 @@ export class WebRtcLegMedia extends EventEmitter<WebRtcLegMediaEvents> {
   private pendingSource?: { producerId: string | undefined };
   private readonly connected = new Set<string>();
   private closed = false;
-  private lastPackets = 0;
-  private lastActivityAt = Date.now();
+  private readonly meter = new QualityMeter();
   private mediaUp = false;
 
   private constructor(
@@ -235,57 +233,21 @@ export class WebRtcLegMedia extends EventEmitter<WebRtcLegMediaEvents> {
     return this.keypadPromise;
   }
 
-  private async receiveQuality(): Promise<ReceiveQuality> {
-    const q: ReceiveQuality = { packetsReceived: 0, packetsLost: 0, lossRate: 0, jitterMs: 0, bytesReceived: 0, mos: 0, rFactor: 0 };
-    if (this.closed) return q;
-    try {
-      for (const s of (await this.producer?.getStats()) ?? []) {
-        if (s.type !== 'inbound-rtp') continue;
-        q.packetsReceived += s.packetCount;
-        q.packetsLost += s.packetsLost;
-        q.bytesReceived += s.byteCount;
-        q.jitterMs = Math.max(q.jitterMs, (s.jitter / 8000) * 1000);
-      }
-    } catch {
-      /* closed under us: report what we have */
-    }
-    const expected = q.packetsReceived + q.packetsLost;
-    q.lossRate = expected > 0 ? q.packetsLost / expected : 0;
-    score(q);
-    return q;
+  private get streams() {
+    return this.closed ? undefined : { producer: this.producer, consumer: this.consumer };
   }
 
   /** Receive quality of the browser's audio plus what the browser's RTCP says about ours. */
-  async quality(): Promise<LegQuality> {
-    const q: LegQuality = { ...(await this.receiveQuality()), packetsSent: 0 };
-    if (this.closed) return q;
-    try {
-      for (const s of (await this.consumer?.getStats()) ?? []) {
-        if (s.type !== 'outbound-rtp') continue;
-        q.packetsSent += s.packetCount;
-        q.peerPacketsLost = s.packetsLost;
-        q.peerJitterMs = (s.jitter / 8000) * 1000;
-        if (s.roundTripTime !== undefined && s.roundTripTime > 0) q.rttMs = s.roundTripTime;
-      }
-    } catch {
-      /* closed under us */
-    }
-    score(q);
-    return q;
+  quality(): Promise<LegQuality> {
+    return this.meter.full(this.streams);
   }
 
-  async sample(now = Date.now()): Promise<{ idleMs: number; quality: ReceiveQuality }> {
-    const quality = await this.receiveQuality();
-    if (this.closed) return { idleMs: 0, quality };
-    if (quality.packetsReceived !== this.lastPackets) {
-      this.lastPackets = quality.packetsReceived;
-      this.lastActivityAt = now;
-    }
-    return { idleMs: now - this.lastActivityAt, quality };
+  sample(now = Date.now()): Promise<{ idleMs: number; quality: ReceiveQuality }> {
+    return this.meter.sample(this.streams, now);
   }
 
   resetIdle(now = Date.now()): void {
-    this.lastActivityAt = now;
+    this.meter.resetIdle(now);
   }
 
   private fail(reason: string): void {
@@ -302,8 +264,3 @@ export class WebRtcLegMedia extends EventEmitter<WebRtcLegMediaEvents> {
   }
 }
 
-function score(q: ReceiveQuality & { rttMs?: number }): void {
-  const { mos, r } = estimateMos({ lossRate: q.lossRate, jitterMs: q.jitterMs, rttMs: q.rttMs });
-  q.mos = Math.round(mos * 100) / 100;
-  q.rFactor = Math.round(r * 10) / 10;
-}
