@@ -123,7 +123,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   try {
     const media = await MediaEngine.start({
-      workers: config.media.workers,
+      workers: config.media.workers || os.availableParallelism(),
       listenIp: config.media.listenIp,
       announcedAddress: config.media.announcedAddress ?? (config.media.listenIp !== '0.0.0.0' ? config.media.listenIp : publicAddress),
       rtpMinPort: config.media.rtpMinPort,

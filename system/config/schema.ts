@@ -186,7 +186,8 @@ export const BoxConfigSchema = Type.Object({
     announcedAddress: Type.Optional(Type.String()),
     rtpMinPort: Type.Integer({ minimum: 1024, maximum: 65535, default: 20000 }),
     rtpMaxPort: Type.Integer({ minimum: 1024, maximum: 65535, default: 29999 }),
-    workers: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+    /** mediasoup workers; 0 (the default): one per CPU core. Calls are spread over them. */
+    workers: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
     /** The prompt set built by scripts/prompts.sh (default: build/prompts in the install). */
     promptsDir: Type.Optional(Type.String()),
     /** Codec preference, first wins. */

@@ -41,8 +41,8 @@ function boxConfig(o: BoxOptions, sipPort: number, httpPort: number): object {
   return {
     sip: { bindAddress: '127.0.0.1', publicAddress: '127.0.0.1', udpPort: sipPort, tcpPort: sipPort },
     http: { host: '127.0.0.1', port: httpPort, tls: false },
-    // BENCH_MEDIA_WORKERS: mediasoup workers (the box's media.workers; default 1).
-    media: { listenIp: '127.0.0.1', rtpMinPort: RTP_RANGE.min, rtpMaxPort: RTP_RANGE.max, workers: Number(process.env.BENCH_MEDIA_WORKERS ?? 1) },
+    // BENCH_MEDIA_WORKERS: mediasoup workers (the box's media.workers; default 0: one per core).
+    media: { listenIp: '127.0.0.1', rtpMinPort: RTP_RANGE.min, rtpMaxPort: RTP_RANGE.max, workers: Number(process.env.BENCH_MEDIA_WORKERS ?? 0) },
     calls: { maxCalls: 5000, dtmfEvents: o.dtmfEvents },
     trunks: [{ name: 'carrier', kind: 'static', host: CARRIER_IP }, ...upstream],
     dids: [{ number: '*', trunk: 'carrier', destination: 'dial:' }],
