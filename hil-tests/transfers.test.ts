@@ -24,6 +24,9 @@ let agentPort: number;
 
 before(async () => {
   box = await startBoxProcess({
+    // One mediasoup worker: calls with the same codec set then share a router, which the
+    // attended-transfer test relies on (the cross-router path has its own test).
+    media: { workers: 1 },
     extensions: [
       { number: '1001', password: 'secret1001' },
       { number: '1002', password: 'secret1002' },

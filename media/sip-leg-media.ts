@@ -5,6 +5,7 @@
 import type { types } from 'mediasoup';
 import { DtmfDeduplicator, decodeTelephoneEvent, parseRtp } from './rtp-event.ts';
 import { routerCaps, type CallCodecs } from './media-engine.ts';
+import { LatestOnly } from './latest-only.ts';
 import { QualityMeter, type LegQuality, type ReceiveQuality } from './leg-quality.ts';
 
 /** The MID the patched worker treats as "latch any SSRC" (see the worker patch). */
@@ -106,8 +107,13 @@ export class SipLegMedia {
   }
 
   /** Send `source`'s RTP to this leg's peer: the other party's leg, or a prompt player. */
-  async receiveFrom(source: { producerId: string | undefined }): Promise<void> {
-    const producerId = source.producerId;
+  receiveFrom(source: { producerId: string | undefined }): Promise<void> {
+    return this.switches.run(() => this.switchTo(source.producerId));
+  }
+
+  private readonly switches = new LatestOnly();
+
+  private async switchTo(producerId: string | undefined): Promise<void> {
     if (this.closed || !producerId) return;
     if (this.consumer && !this.consumer.closed) {
       if (this.consumer.producerId === producerId) return;

@@ -9,6 +9,7 @@
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import { routerCaps, type CallCodecs } from './media-engine.ts';
+import { LatestOnly } from './latest-only.ts';
 import { QualityMeter, type LegQuality, type ReceiveQuality } from './leg-quality.ts';
 import { WebRtcKeypad } from './webrtc-keypad.ts';
 
@@ -183,7 +184,13 @@ export class WebRtcLegMedia extends EventEmitter<WebRtcLegMediaEvents> {
   }
 
   /** Send `source`'s RTP to the browser (the other party, a prompt, music, the keypad never). */
-  async receiveFrom(source: { producerId: string | undefined }): Promise<void> {
+  receiveFrom(source: { producerId: string | undefined }): Promise<void> {
+    return this.switches.run(() => this.switchTo(source));
+  }
+
+  private readonly switches = new LatestOnly();
+
+  private async switchTo(source: { producerId: string | undefined }): Promise<void> {
     const producerId = source.producerId;
     if (this.closed || !producerId) return;
     if (!this.capabilities) {
