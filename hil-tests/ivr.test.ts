@@ -226,7 +226,8 @@ test('silence and then a wrong key follow the retry and fallback path into the f
   const enter = await enterRow('13900000002');
   assert.equal(enter.queue, 'fallbackq');
   assert.deepEqual(enter.ivr.path, ['l1', 'operator'], 'a timeout, a retry, then an invalid key on the last attempt');
-  const cdr = await box.cdr(DID.deep, (c) => c.caller.number === '13900000002', 10_000);
+  const cdr = await box.cdr(DID.deep, (c) => c.caller.number === '13900000002', 30_000);
+  assert.ok(cdr, `a CDR for the call; the box logged: ${box.logs.filter((l) => l.includes(enter.callId) || /"level":(40|50)/.test(l)).slice(-15).join('\n')}`);
   assert.equal(cdr.dtmf.caller, '9');
 });
 
