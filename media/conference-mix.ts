@@ -18,7 +18,8 @@ import { randomInt } from 'node:crypto';
 import type { types } from 'mediasoup';
 import type { CallCodecs } from './media-engine.ts';
 import { frameClock, type FrameClock } from './frame-clock.ts';
-import { ALAW_DECODE, ULAW_DECODE, linearToAlaw, linearToUlaw } from './g711.ts';
+import { decodeG711, linearToAlaw, linearToUlaw } from './g711.ts';
+import { parseRtp } from './rtp-event.ts';
 import { FRAME_SAMPLES, MixMinus } from './mixer.ts';
 import { PartyAudioQueue } from './conference-jitter.ts';
 
@@ -219,18 +220,9 @@ export class ConferenceMix {
       this.counters.unknown++;
       return;
     }
-    let offset = 12 + (msg[0] & 0x0f) * 4;
-    if (msg[0] & 0x10) {
-      if (msg.length < offset + 4) return;
-      offset += 4 + msg.readUInt16BE(offset + 2) * 4;
-    }
-    let end = msg.length;
-    if (msg[0] & 0x20) end -= msg[msg.length - 1];
-    if (offset >= end) return;
-    const table = party.codecs.codec.name === 'PCMU' ? ULAW_DECODE : ALAW_DECODE;
-    const samples = new Int16Array(end - offset);
-    for (let i = 0; i < samples.length; i++) samples[i] = table[msg[offset + i]];
-    party.queue.push(samples);
+    const payload = parseRtp(msg)?.payload;
+    if (!payload?.length) return;
+    party.queue.push(decodeG711(party.codecs.codec.name, payload));
   }
 
   /** One 20 ms frame: every connected party's oldest frame into the mixer, every party's mix out. */

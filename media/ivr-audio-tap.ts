@@ -10,7 +10,8 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import type { types } from 'mediasoup';
 import type { CallCodecs } from './media-engine.ts';
-import { ALAW_DECODE, ULAW_DECODE } from './g711.ts';
+import { decodeG711 } from './g711.ts';
+import { parseRtp } from './rtp-event.ts';
 
 export class AudioTap {
   private closed = false;
@@ -53,19 +54,10 @@ export class AudioTap {
     if (this.closed || msg.length < 12 || msg[0] >> 6 !== 2) return;
     const pt = msg[1] & 0x7f;
     if (pt !== this.codecs.codec.payloadType || (this.ssrc && msg.readUInt32BE(8) !== this.ssrc)) return;
-    let offset = 12 + (msg[0] & 0x0f) * 4;
-    if (msg[0] & 0x10) {
-      if (msg.length < offset + 4) return;
-      offset += 4 + msg.readUInt16BE(offset + 2) * 4;
-    }
-    let end = msg.length;
-    if (msg[0] & 0x20) end -= msg[msg.length - 1];
-    if (offset >= end) return;
-    const table = this.codecs.codec.name === 'PCMU' ? ULAW_DECODE : ALAW_DECODE;
-    const samples = new Int16Array(end - offset);
-    for (let i = 0; i < samples.length; i++) samples[i] = table[msg[offset + i]];
+    const payload = parseRtp(msg)?.payload;
+    if (!payload?.length) return;
     this.packets++;
-    this.onAudio(samples);
+    this.onAudio(decodeG711(this.codecs.codec.name, payload));
   }
 
   close(): void {
