@@ -74,7 +74,7 @@ test('a carrier call to a DID rings the registered phone, which answers, and the
   assert.equal(cdr.disposition, 'answered');
   assert.deepEqual({ kind: cdr.callee.kind, id: cdr.callee.id }, { kind: 'extension', id: '1001' });
   assert.deepEqual(cdr.dtmf, { caller: '7', callee: '' }, 'the RFC 4733 digit was surfaced exactly once, on the caller side');
-  const s = await box.status();
+  const s = await box.idle();
   assert.equal(s.media.routers, 0);
 });
 
@@ -108,6 +108,6 @@ test('one extension calls another: 1002 rings 1001, which answers, and each hear
   assert.equal(cdr.disposition, 'answered');
   assert.ok(cdr.quality.caller.packetsReceived > 30 && cdr.quality.callee.packetsReceived > 30, JSON.stringify(cdr.quality));
   assert.ok(cdr.quality.caller.packetsSent > 30 && cdr.quality.callee.packetsSent > 30, `the box sent each phone the other's audio: ${JSON.stringify(cdr.quality)}`);
-  const s = await box.status();
+  const s = await box.idle();
   assert.equal(s.calls, 0);
 });

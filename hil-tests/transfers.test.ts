@@ -144,7 +144,7 @@ test('blind transfer: agent A transfers the caller to extension B; the caller he
   assert.ok(row, 'the call was recorded');
   assert.deepEqual(row.parties, ['13800138000', '1001', '1002'], 'everyone who was on the recording, in order');
   assert.equal(row.callee, '1002');
-  const s = await box.status();
+  const s = await box.idle();
   assert.equal(s.calls, 0);
   assert.equal(s.media.routers, 0);
 });

@@ -16,6 +16,9 @@ export interface BoxProcess {
   dataDir: string;
   logs: string[];
   status(): Promise<any>;
+  /** The status once no call and no router is left (a CDR is visible in LMDB a moment before
+   *  the box drops its call), or the last status after `timeoutMs`. */
+  idle(timeoutMs?: number): Promise<any>;
   /** Read a table of the box's LMDB (works while it runs: LMDB allows many readers). */
   read<T = unknown>(table: 'cdr' | 'registrations' | 'events' | 'config' | 'recordings' | 'agents' | 'queue-log' | 'queue-calls' | 'callbacks' | 'customers'): Promise<{ key: unknown; value: T }[]>;
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
@@ -91,6 +94,7 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: St
   if (opts.allowExit) await Promise.race([waitForLog(/"msg":"ready"/, 30_000).catch(() => undefined), exited]);
   else await waitForLog(/"msg":"ready"/, 30_000);
   let stopped: Promise<number | null> | undefined;
+  const readStatus = async () => (await fetch(`http://127.0.0.1:${httpPort}/api/status`)).json();
   const read: BoxProcess['read'] = async (table) => {
     const env = open({ path: join(dataDir, 'data', 'box.lmdb'), readOnly: true, maxDbs: 32 });
     try {
@@ -107,8 +111,16 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: St
     logs,
     child,
     waitForLog,
-    status: async () => (await fetch(`http://127.0.0.1:${httpPort}/api/status`)).json(),
+    status: readStatus,
     read,
+    idle: async (timeoutMs = 2000) => {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const s = await readStatus();
+        if ((s.calls === 0 && s.media.routers === 0) || Date.now() > until) return s;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
     cdr: async (dialled, where = () => true, timeoutMs = 5000) => {
       const until = Date.now() + timeoutMs;
       for (;;) {
