@@ -2,6 +2,7 @@
 // each peer sending its own tone; every peer hears the other two tones and not its own; a
 // party removed is no longer heard; a lone party hears the music; closing returns every
 // mediasoup counter to zero.
+import { toneShare } from './tone-share.ts';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
@@ -32,21 +33,6 @@ function sine(hz: number, samples: number, amplitude = 6000, phase0 = 0): Int16A
   return s;
 }
 
-/** Goertzel power of `hz` relative to the signal's energy (1 for a pure tone at hz, ~0 without it). */
-function toneShare(samples: Int16Array, hz: number): number {
-  const k = 2 * Math.cos((2 * Math.PI * hz) / 8000);
-  let s1 = 0;
-  let s2 = 0;
-  let energy = 0;
-  for (const x of samples) {
-    const s0 = x + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-    energy += x * x;
-  }
-  const power = s1 * s1 + s2 * s2 - k * s1 * s2;
-  return energy ? power / ((energy * samples.length) / 2) : 0;
-}
 
 interface Peer {
   name: string;

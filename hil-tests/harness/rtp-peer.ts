@@ -1,5 +1,6 @@
 // A test-owned RTP endpoint: a UDP socket that sends numbered G.711 packets and records
 // what it receives, so a test can compare payloads end to end through the box.
+import { toneShare } from '../../media/tone-share.ts';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { parseRtp } from '../../media/rtp-event.ts';
@@ -102,17 +103,5 @@ export function ulawRms(payloads: Buffer[]): number {
 export function toneRatio(payloads: Buffer[], freq: number): number {
   const samples: number[] = [];
   for (const p of payloads) for (const b of p) samples.push(ulawToLinear(b));
-  if (!samples.length) return 0;
-  const k = 2 * Math.cos((2 * Math.PI * freq) / 8000);
-  let s1 = 0;
-  let s2 = 0;
-  let energy = 0;
-  for (const x of samples) {
-    const s0 = x + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-    energy += x * x;
-  }
-  const power = s1 * s1 + s2 * s2 - k * s1 * s2;
-  return energy ? power / (energy * samples.length / 2) : 0;
+  return toneShare(samples, freq);
 }
