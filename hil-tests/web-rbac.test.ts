@@ -9,30 +9,19 @@ import assert from 'node:assert/strict';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import { adminPassword, signIn, type ApiClient } from './harness/api.ts';
 import { openWs } from './harness/ws-client.ts';
+import { A, S, G, T, ALL, DESK, STAFF, unique, type Cell, type Role } from './rbac/cells.ts';
+import { REPORTS } from './rbac/reports.ts';
+import { RECORDINGS } from './rbac/recordings.ts';
+import { QUALITY } from './rbac/quality.ts';
+import { WALLBOARD } from './rbac/wallboard.ts';
+import { SECURITY } from './rbac/security.ts';
+import { MONITORING } from './rbac/monitoring.ts';
+import { ADMIN } from './rbac/admin.ts';
+import { IMAGE } from './rbac/image.ts';
 
-type Role = 'admin' | 'supervisor' | 'agent' | 'technician';
-const A: Role = 'admin';
-const S: Role = 'supervisor';
-const G: Role = 'agent';
-const T: Role = 'technician';
-const ALL: Role[] = [A, S, G, T];
-const DESK: Role[] = [A, S, G];
-const STAFF: Role[] = [A, S];
 const GRANTABLE = ['acd:read', 'acd:write', 'customers:read', 'customers:write', 'history:read', 'events:read'];
 
-interface Cell {
-  roles: Role[] | 'open' | 'local';
-  /** Path to call (default: the route with sample parameters) and body. */
-  path?: string;
-  body?: (role: string) => unknown;
-  /** Statuses an allowed caller must get (default: anything but 401 and a role refusal). */
-  ok?: number[];
-  /** Call with a fresh session (the call ends it). */
-  fresh?: boolean;
-}
-
-let n = 0;
-const MATRIX: Record<string, Cell> = {
+const CORE: Record<string, Cell> = {
   'GET /api/health': { roles: 'open', ok: [200] },
   'GET /api/status': { roles: 'local', ok: [200] },
   'POST /api/session': { roles: 'open', body: () => ({ username: 'nobody', password: 'wrong' }), ok: [401] },
@@ -40,7 +29,7 @@ const MATRIX: Record<string, Cell> = {
   'GET /api/session': { roles: ALL, ok: [200] },
   'GET /api/access': { roles: [A], ok: [200] },
   'GET /api/tokens': { roles: [A], ok: [200] },
-  'POST /api/tokens': { roles: [A], body: () => ({ name: `t${n++}`, scopes: ['acd:read'] }), ok: [201] },
+  'POST /api/tokens': { roles: [A], body: () => ({ name: unique('t'), scopes: ['acd:read'] }), ok: [201] },
   'DELETE /api/tokens/:id': { roles: [A], path: '/api/tokens/0123456789abcdef', ok: [404] },
   'GET /api/openapi.json': { roles: ALL, ok: [200] },
   'GET /api/workspace': { roles: ALL, ok: [200] },
@@ -54,7 +43,7 @@ const MATRIX: Record<string, Cell> = {
   'GET /api/acd/callbacks': { roles: STAFF, ok: [200] },
   'GET /api/customers/:number': { roles: DESK, ok: [200, 404] },
   'PUT /api/customers/:number': { roles: DESK, body: (who) => ({ name: `edited by ${who}`, priority: 0 }), ok: [200] },
-  'POST /api/users': { roles: [A], body: () => ({ username: `user${n++}`, role: 'agent', password: 'long-enough-pw' }), ok: [201] },
+  'POST /api/users': { roles: [A], body: () => ({ username: unique('user'), role: 'agent', password: 'long-enough-pw' }), ok: [201] },
   'GET /api/events': { roles: ALL },
   'GET /api/softphone': { roles: [G] },
   'GET /api/audit': { roles: [A], ok: [200] },
@@ -80,6 +69,7 @@ const MATRIX: Record<string, Cell> = {
   'GET /api/ivr/messages': { roles: STAFF, ok: [200] },
   'GET /api/ivr/messages/:id/audio': { roles: STAFF },
 };
+const MATRIX: Record<string, Cell> = { ...CORE, ...REPORTS, ...RECORDINGS, ...QUALITY, ...WALLBOARD, ...SECURITY, ...MONITORING, ...ADMIN, ...IMAGE };
 
 const SAMPLE: Record<string, string> = {
   id: 'agent1', action: 'login', number: '13900000001', name: 'main', version: '1', callId: 'no-such-call',
@@ -137,7 +127,7 @@ test('every API route declares who may call it, and every served route is in the
   const undeclared = routes.filter((r) => !r.roles && !r.access).map((r) => `${r.method} ${r.url}`);
   assert.deepEqual(undeclared, [], 'routes without declared roles');
   const unreviewed = routes.map((r) => `${r.method} ${r.url}`).filter((k) => !(k in MATRIX));
-  assert.deepEqual(unreviewed, [], 'served routes missing from the RBAC matrix in hil-tests/web-rbac.test.ts: add each with its expected roles');
+  assert.deepEqual(unreviewed, [], 'served routes missing from the RBAC matrix (hil-tests/web-rbac.test.ts and hil-tests/rbac/*.ts): add each with its expected roles');
   for (const r of routes) {
     const cell = MATRIX[`${r.method} ${r.url}`];
     if (cell.roles === 'open' || cell.roles === 'local') assert.equal(r.access, cell.roles, `${r.method} ${r.url}`);

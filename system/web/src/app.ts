@@ -1,7 +1,7 @@
 // The app shell <cc-app>: finds out whether the browser already has a session (GET
 // /api/session), shows the sign-in page or the signed-in layout (top bar with language
-// switch, pages, sign-out), opens the live events, and routes by the URL hash:
-// #/workspace (everyone) and #/supervisor (supervisors and admins).
+// switch, pages, sign-out), opens the live events, and routes by the URL hash (#/<page>)
+// over the pages the role may open (pages/registry.ts).
 import { html } from 'lit';
 import { AppElement } from './base.ts';
 import { api, setCsrfToken, whenSignedOut } from './api.ts';
@@ -13,16 +13,13 @@ import type { Me } from './types.ts';
 import './components/lang-switch.ts';
 import './components/shortcuts-dialog.ts';
 import './pages/sign-in.ts';
-import './pages/workspace.ts';
-import './pages/supervisor.ts';
+import { pageFor, pagesFor } from './pages/registry.ts';
 import type { ShortcutsDialog } from './components/shortcuts-dialog.ts';
-
-type Page = 'workspace' | 'supervisor';
 
 export class App extends AppElement {
   static override properties = { me: { state: true }, page: { state: true }, ready: { state: true }, liveUp: { state: true } };
   declare me: Me | null;
-  declare page: Page;
+  declare page: string;
   declare ready: boolean;
   declare liveUp: boolean;
   private live = new LiveEvents();
@@ -56,22 +53,17 @@ export class App extends AppElement {
       .finally(() => (this.ready = true));
   }
 
-  private get maySupervise(): boolean {
-    return this.me?.role === 'admin' || this.me?.role === 'supervisor';
-  }
-
   private route(): void {
-    const wanted = location.hash.replace(/^#\/?/, '');
-    this.page = wanted === 'supervisor' && this.maySupervise ? 'supervisor' : wanted === 'workspace' || !this.maySupervise ? 'workspace' : 'supervisor';
-    const hash = `#/${this.page}`;
-    if (location.hash !== hash) history.replaceState(null, '', hash);
+    if (!this.me) return;
+    const wanted = location.hash.replace(/^#\/?/, '').split('?')[0]!;
+    this.page = pageFor(this.me.role, wanted).id;
+    if (wanted !== this.page) history.replaceState(null, '', `#/${this.page}`);
   }
 
   private signedIn(me: Me): void {
     setCsrfToken(me.csrfToken);
     this.me = me;
     this.live.start();
-    if (!location.hash || location.hash === '#/') location.hash = me.role === 'supervisor' || me.role === 'admin' ? '#/supervisor' : '#/workspace';
     this.route();
   }
 
@@ -102,8 +94,7 @@ export class App extends AppElement {
     return html`<header class="top">
         <strong class="brand">${t('app.title')}</strong>
         <nav>
-          <a href="#/workspace" class=${this.page === 'workspace' ? 'active' : ''} data-test="nav-workspace">${t('nav.workspace')}</a>
-          ${this.maySupervise ? html`<a href="#/supervisor" class=${this.page === 'supervisor' ? 'active' : ''} data-test="nav-supervisor">${t('nav.supervisor')}</a>` : ''}
+          ${pagesFor(this.me.role).map((p) => html`<a href="#/${p.id}" class=${this.page === p.id ? 'active' : ''} data-test="nav-${p.id}">${t(p.nav)}</a>`)}
         </nav>
         <span class="spacer"></span>
         <span class="live ${this.liveUp ? 'up' : 'down'}" data-test="live" data-up=${String(this.liveUp)}>${this.liveUp ? t('live.connected') : t('live.reconnecting')}</span>
@@ -112,7 +103,7 @@ export class App extends AppElement {
         <button class="link" @click=${() => this.showShortcuts()} title="?">${t('nav.shortcuts')}</button>
         <button class="link" data-test="sign-out" @click=${() => this.signOut()}>${t('nav.signOut')}</button>
       </header>
-      ${this.page === 'supervisor' ? html`<cc-supervisor .live=${this.live}></cc-supervisor>` : html`<cc-workspace .desk=${this.desk} .live=${this.live}></cc-workspace>`}
+      ${pageFor(this.me.role, this.page).render({ me: this.me, live: this.live, desk: this.desk })}
       <cc-shortcuts-dialog></cc-shortcuts-dialog>`;
   }
 }

@@ -1,6 +1,16 @@
 // English UI text. Every visible string of the app comes from this catalogue or its Chinese
-// twin (zh-CN.ts, which must have exactly these keys: the type checker enforces it).
+// twin (zh-CN.ts, which must have exactly these keys: the type checker enforces it). Each
+// feature area keeps its text in messages/<area>.en.ts and .zh-CN.ts, spread in below.
 // Placeholders are {name}.
+import { reportsEn } from './reports.en.ts';
+import { recordingsEn } from './recordings.en.ts';
+import { qualityEn } from './quality.en.ts';
+import { wallboardEn } from './wallboard.en.ts';
+import { adminEn } from './admin.en.ts';
+import { monitoringEn } from './monitoring.en.ts';
+import { securityEn } from './security.en.ts';
+import { updatesEn } from './updates.en.ts';
+
 export const en = {
   'app.title': 'Call center',
   'lang.zh-CN': '简体中文',
@@ -181,6 +191,14 @@ export const en = {
   'error.CC_SOFTPHONE_TIMEOUT': 'The box did not answer in time.',
 
   'time.seconds': '{n} s',
+  ...reportsEn,
+  ...recordingsEn,
+  ...qualityEn,
+  ...wallboardEn,
+  ...adminEn,
+  ...monitoringEn,
+  ...securityEn,
+  ...updatesEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

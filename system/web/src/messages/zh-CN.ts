@@ -1,5 +1,14 @@
 // 简体中文界面文字。键与 en.ts 完全相同（类型检查保证不多不少）。占位符为 {name}。
 import type { Messages } from './en.ts';
+import { reportsZhCN } from './reports.zh-CN.ts';
+import { recordingsZhCN } from './recordings.zh-CN.ts';
+import { qualityZhCN } from './quality.zh-CN.ts';
+import { wallboardZhCN } from './wallboard.zh-CN.ts';
+import { adminZhCN } from './admin.zh-CN.ts';
+import { monitoringZhCN } from './monitoring.zh-CN.ts';
+import { securityZhCN } from './security.zh-CN.ts';
+import { updatesZhCN } from './updates.zh-CN.ts';
+
 
 export const zhCN: Messages = {
   'app.title': '呼叫中心',
@@ -181,4 +190,12 @@ export const zhCN: Messages = {
   'error.CC_SOFTPHONE_TIMEOUT': '主机未及时响应。',
 
   'time.seconds': '{n} 秒',
+  ...reportsZhCN,
+  ...recordingsZhCN,
+  ...qualityZhCN,
+  ...wallboardZhCN,
+  ...adminZhCN,
+  ...monitoringZhCN,
+  ...securityZhCN,
+  ...updatesZhCN,
 };

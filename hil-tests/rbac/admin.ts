@@ -1,0 +1,5 @@
+// RBAC matrix rows for the admin pages (configuration, users, import/export).
+import type { Cell } from './cells.ts';
+
+export const ADMIN: Record<string, Cell> = {
+};

@@ -1,0 +1,42 @@
+// The app's pages: each has a URL (#/<id>), a navigation label, the roles that may open it
+// (the API enforces the same roles on its routes) and the roles that land on it after
+// signing in. A feature area adds its page here with one entry; the shell (app.ts) builds
+// the navigation and the routing from this list, in this order.
+import { html, type TemplateResult } from 'lit';
+import type { Desk } from '../desk.ts';
+import type { MessageKey } from '../messages/en.ts';
+import type { LiveEvents } from '../live.ts';
+import type { Me, Role } from '../types.ts';
+import './workspace.ts';
+import './supervisor.ts';
+
+export interface PageContext {
+  me: Me;
+  live: LiveEvents;
+  desk: Desk;
+}
+
+export interface PageEntry {
+  id: string;
+  nav: MessageKey;
+  roles: readonly Role[];
+  /** Roles for which this is the first page after signing in (the first match wins). */
+  home?: readonly Role[];
+  render(ctx: PageContext): TemplateResult;
+}
+
+export const PAGES: PageEntry[] = [
+  { id: 'workspace', nav: 'nav.workspace', roles: ['admin', 'supervisor', 'agent', 'technician'], home: ['agent', 'technician'], render: (c) => html`<cc-workspace .desk=${c.desk} .live=${c.live}></cc-workspace>` },
+  { id: 'supervisor', nav: 'nav.supervisor', roles: ['admin', 'supervisor'], home: ['admin', 'supervisor'], render: (c) => html`<cc-supervisor .live=${c.live}></cc-supervisor>` },
+];
+
+/** The pages `role` may open, in navigation order. */
+export function pagesFor(role: Role): PageEntry[] {
+  return PAGES.filter((p) => p.roles.includes(role));
+}
+
+/** The page for a URL hash: the wanted one if the role may open it, else the role's home. */
+export function pageFor(role: Role, wanted: string): PageEntry {
+  const mine = pagesFor(role);
+  return mine.find((p) => p.id === wanted) ?? mine.find((p) => p.home?.includes(role)) ?? mine[0] ?? PAGES[0]!;
+}
