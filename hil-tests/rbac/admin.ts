@@ -2,4 +2,8 @@
 import type { Cell } from './cells.ts';
 
 export const ADMIN: Record<string, Cell> = {
+  'GET /api/config': { roles: ['admin'], ok: [200] },
+  'GET /api/config/export': { roles: ['admin'], ok: [200] },
+  // An empty object is not a bundle: allowed callers get the plan's problems.
+  'POST /api/config/import': { roles: ['admin'], body: () => ({}), ok: [422] },
 };

@@ -52,8 +52,8 @@ export class IvrService implements LocalService {
   }
 
   /** What a flow may refer to on this box, for validation. */
-  context(): FlowContext {
-    const cfg = this.deps.config();
+  /** What a flow may refer to on this box, or on this box running `cfg` (an import's check). */
+  context(cfg: BoxConfig = this.deps.config()): FlowContext {
     const prompts = this.deps.prompts;
     const recognizer = this.deps.recognizer;
     return {

@@ -1,0 +1,70 @@
+// The whole configuration over HTTP (admin only): read it, export it as one JSON file, and
+// import such a file, first as a dry run that reports every problem (with its path in the
+// file), every change, the sections that need a restart, and the users and IVR flows it
+// would add or update; then for real. An import applies nothing unless its plan is clean.
+// Export and import are audit-logged (the configuration change itself is audited by
+// Box.updateConfig, with before/after per path).
+//
+//   GET  /api/config                 { stored, effective }
+//   GET  /api/config/export          the bundle (config-bundle.ts), as an attachment
+//   POST /api/config/import?dryRun=  body: a bundle → the plan; 200 applied or planned,
+//                                    422 CC_CONFIG_IMPORT_INVALID with the plan's problems
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { Box } from '../box.ts';
+import { exportBundle, planImport, planReport, type CurrentState } from '../config/config-bundle.ts';
+import type { StoredUser } from '../users/bootstrap-admin.ts';
+import { appendAudit, recordAudit } from '../audit/audit-log.ts';
+import { requireRole } from './server.ts';
+
+const ImportQuery = Type.Object({ dryRun: Type.Boolean({ default: true }) }, { additionalProperties: false });
+
+function currentState(box: Box): CurrentState {
+  const users: StoredUser[] = [];
+  for (const { key, value } of box.store.tables.config.getRange({ start: 'user:', end: 'user;' })) {
+    if (typeof key === 'string' && key.startsWith('user:')) users.push(value as StoredUser);
+  }
+  const flows = box.ivr.flows.list().map((f) => box.ivr.flows.latest(f.name)!.flow);
+  return { doc: structuredClone((box.store.tables.config.get('box-config') ?? {}) as Record<string, unknown>), users, flows };
+}
+
+export function configRoutes(app: FastifyInstance, box: Box): void {
+  const admin = requireRole('admin');
+
+  app.get('/api/config', { preHandler: admin }, async () => ({
+    stored: box.store.tables.config.get('box-config') ?? {},
+    effective: box.config,
+  }));
+
+  app.get('/api/config/export', { preHandler: admin }, async (req, reply) => {
+    const bundle = exportBundle(currentState(box), new Date(), req.session!.username);
+    await recordAudit(box.store, { actor: req.session!.username, action: 'config-export', outcome: 'ok', source: req.ip, detail: { users: bundle.users.length, ivrFlows: bundle.ivrFlows.length } });
+    const stamp = bundle.exportedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    return reply.header('content-disposition', `attachment; filename="callcenter-config-${stamp}.json"`).send(bundle);
+  });
+
+  // The body is any JSON: planImport answers with paths into the file (a route schema would
+  // answer first, less precisely). A box with 2,000 agents makes a file of a few MB.
+  app.post('/api/config/import', { schema: { querystring: ImportQuery }, bodyLimit: 16 * 1024 * 1024, preHandler: admin }, async (req, reply) => {
+    const { dryRun } = req.query as { dryRun: boolean };
+    const by = req.session!.username;
+    const plan = planImport(req.body, currentState(box), (cfg) => box.ivr.context(cfg));
+    if (!plan.ok) {
+      await recordAudit(box.store, { actor: by, action: 'config-import', outcome: 'failed', source: req.ip, detail: { dryRun, problems: plan.problems.length } });
+      return reply.code(422).send({ code: 'CC_CONFIG_IMPORT_INVALID', message: `the file cannot be imported: ${plan.problems.length} problem(s)`, ...planReport(plan), applied: false });
+    }
+    if (dryRun) return { ...planReport(plan), applied: false };
+    if (!('config' in plan)) throw new Error('a clean plan carries its documents');
+    await box.updateConfig((doc) => {
+      for (const k of Object.keys(doc)) delete doc[k];
+      Object.assign(doc, plan.doc);
+    }, by);
+    await box.store.transaction(() => {
+      for (const u of plan.usersToWrite) box.store.tables.config.put(`user:${u.username}`, u);
+      if (plan.usersToWrite.length) box.store.appendEvent('users-imported', { by, added: plan.users.add, updated: plan.users.update });
+      appendAudit(box.store, { actor: by, action: 'config-import', outcome: 'ok', source: req.ip, detail: { changes: plan.changes.length, restartRequired: plan.restartRequired, users: plan.users, flows: plan.flows } });
+    });
+    for (const flow of plan.flowsToPublish) await box.ivr.flows.publish(flow, by);
+    return { ...planReport(plan), applied: true };
+  });
+}
