@@ -1,0 +1,152 @@
+// Which calls go to the QA review queue, pure: for one day (UTC) of calls, every call that
+// matches a rule (abandoned in the queue after the box answered, long hold, short talk,
+// transferred by the agent) plus N random calls per agent per ISO week (UTC), spread over
+// the week (by the end of weekday d, 0 = Monday, round(N × (d + 1) / 7) are due; a day short
+// of calls leaves its share to the next, Sunday takes what is still owed), drawn with a PRNG
+// seeded by (seed, agent, day), so a run is reproducible.
+// A call already in review is never picked again. Reading CDRs and writing reviews is
+// qa-book.ts's job; this file does no I/O and reads no clock.
+import type { Cdr } from '../calls/cdr.ts';
+
+export type ReviewReason = 'random' | 'abandoned' | 'long-hold' | 'short-talk' | 'transfer' | 'manual';
+
+export interface SamplingRules {
+  /** Random calls per agent per week (0: none). */
+  randomPerAgentPerWeek: number;
+  /** Calls whose agent talked less than this many seconds (0: rule off). */
+  shortTalkSec: number;
+  /** Calls held longer than this many seconds in total (0: rule off; needs `holdMs` on the CDR). */
+  longHoldSec: number;
+  /** Queue callers the box answered who hung up before an agent took them. */
+  abandoned: boolean;
+  /** Calls the agent transferred on. */
+  transfers: boolean;
+}
+
+/** What sampling needs to know about a call. */
+export interface SampleCall {
+  callId: string;
+  startedAt: number;
+  /** The agent who took it (the first, if several did); absent for a caller who never reached one. */
+  agent?: string;
+  queue?: string;
+  /** Agent talk time: from connect to the end of the call (or to the agent's transfer). */
+  talkMs?: number;
+  /** Total hold time, when the CDR records it. */
+  holdMs?: number;
+  transferred: boolean;
+  abandonedAfterAnswer: boolean;
+}
+
+export interface ExistingReview {
+  callId: string;
+  agent?: string;
+  reasons: readonly ReviewReason[];
+  /** When the call started. */
+  callAt: number;
+}
+
+export interface Selected {
+  callId: string;
+  agent?: string;
+  queue?: string;
+  callAt: number;
+  reasons: ReviewReason[];
+}
+
+export const DAY_MS = 86_400_000;
+export const WEEK_MS = 7 * DAY_MS;
+
+/** UTC midnight of the day `t` falls in. */
+export const dayStart = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
+/** Monday 00:00 UTC of the ISO week `t` falls in (1970-01-01 was a Thursday). */
+export const weekStart = (t: number) => dayStart(t) - ((new Date(dayStart(t)).getUTCDay() + 6) % 7) * DAY_MS;
+
+export function sampleCallFromCdr(cdr: Cdr): SampleCall {
+  const agent = cdr.agents?.[0];
+  const transfer = cdr.transfers?.[0];
+  const talkEnd = transfer && agent ? transfer.at : cdr.endedAt;
+  const holdMs = (cdr as Cdr & { holdMs?: unknown }).holdMs;
+  return {
+    callId: cdr.callId,
+    startedAt: cdr.startedAt,
+    ...(agent ? { agent } : {}),
+    ...(cdr.queue ? { queue: cdr.queue } : {}),
+    ...(agent && cdr.connectedAt !== undefined ? { talkMs: Math.max(0, talkEnd - cdr.connectedAt) } : {}),
+    ...(typeof holdMs === 'number' ? { holdMs } : {}),
+    transferred: !!agent && (cdr.transfers?.length ?? 0) > 0,
+    abandonedAfterAnswer: !!cdr.queue && cdr.answeredAt !== undefined && !agent && cdr.hangup.side === 'caller',
+  };
+}
+
+/** The rules a call matches, in a fixed order. */
+export function ruleReasons(c: SampleCall, rules: SamplingRules): ReviewReason[] {
+  const out: ReviewReason[] = [];
+  if (rules.abandoned && c.abandonedAfterAnswer) out.push('abandoned');
+  if (rules.longHoldSec > 0 && c.holdMs !== undefined && c.holdMs > rules.longHoldSec * 1000) out.push('long-hold');
+  if (rules.shortTalkSec > 0 && c.agent && c.talkMs !== undefined && c.talkMs < rules.shortTalkSec * 1000) out.push('short-talk');
+  if (rules.transfers && c.transferred) out.push('transfer');
+  return out;
+}
+
+/**
+ * The calls of the UTC day starting at `day` to put in review. `calls` may hold other days'
+ * calls (they are ignored); `existing` is the review queue as it is.
+ */
+export function selectForReview(o: { calls: readonly SampleCall[]; existing: readonly ExistingReview[]; rules: SamplingRules; day: number; seed: string }): Selected[] {
+  const day = dayStart(o.day);
+  const week = weekStart(day);
+  const reviewed = new Set(o.existing.map((r) => r.callId));
+  const today = o.calls.filter((c) => c.startedAt >= day && c.startedAt < day + DAY_MS && !reviewed.has(c.callId)).sort((a, b) => (a.callId < b.callId ? -1 : a.callId > b.callId ? 1 : 0));
+  const out: Selected[] = [];
+  const taken = new Set<string>();
+  for (const c of today) {
+    const reasons = ruleReasons(c, o.rules);
+    if (!reasons.length) continue;
+    out.push({ callId: c.callId, ...(c.agent ? { agent: c.agent } : {}), ...(c.queue ? { queue: c.queue } : {}), callAt: c.startedAt, reasons });
+    taken.add(c.callId);
+  }
+  const n = o.rules.randomPerAgentPerWeek;
+  if (n > 0) {
+    const soFar = new Map<string, number>();
+    for (const r of o.existing) {
+      if (r.agent && r.reasons.includes('random') && r.callAt >= week && r.callAt < week + WEEK_MS) soFar.set(r.agent, (soFar.get(r.agent) ?? 0) + 1);
+    }
+    const due = Math.round((n * (Math.round((day - week) / DAY_MS) + 1)) / 7);
+    const byAgent = new Map<string, SampleCall[]>();
+    for (const c of today) {
+      if (!c.agent || taken.has(c.callId) || c.talkMs === undefined) continue;
+      byAgent.set(c.agent, [...(byAgent.get(c.agent) ?? []), c]);
+    }
+    for (const agent of [...byAgent.keys()].sort()) {
+      const quota = Math.max(0, due - (soFar.get(agent) ?? 0));
+      if (!quota) continue;
+      const pool = shuffle(byAgent.get(agent)!, prng(`${o.seed}|${agent}|${day}`));
+      for (const c of pool.slice(0, quota)) out.push({ callId: c.callId, agent, ...(c.queue ? { queue: c.queue } : {}), callAt: c.startedAt, reasons: ['random'] });
+    }
+  }
+  return out;
+}
+
+/** mulberry32 seeded with the FNV-1a hash of `seed`: uniform [0, 1). */
+export function prng(seed: string): () => number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 0x01000193);
+  let a = h >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffle<T>(list: readonly T[], random: () => number): T[] {
+  const a = [...list];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
