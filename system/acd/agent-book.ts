@@ -21,6 +21,8 @@ export interface AgentRecord {
   callId?: string;
   /** The queue of that call (or of the wrap-up). */
   queue?: string;
+  /** The last call the agent talked on (the one its wrap-up is for). */
+  lastCallId?: string;
   /** When wrap-up ends. */
   wrapUntil?: number;
   /** What the agent asked for while busy with a call: applied when the call (and wrap-up) ends. */
@@ -134,6 +136,7 @@ export class AgentBook extends EventEmitter<AgentBookEvents> {
     rec.state = to;
     rec.since = now;
     rec.reason = to === 'break' ? opts.reason : undefined;
+    if (from === 'on-call' && rec.callId) rec.lastCallId = rec.callId;
     rec.callId = to === 'ringing' || to === 'on-call' ? opts.callId : undefined;
     rec.queue = to === 'ringing' || to === 'on-call' || to === 'wrap-up' ? opts.queue : undefined;
     rec.wrapUntil = to === 'wrap-up' ? opts.wrapUntil : undefined;

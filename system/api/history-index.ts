@@ -7,6 +7,7 @@
 // and may commit slightly out of order). The CDRs themselves are read from LMDB per query.
 // Memory: one Map entry per distinct number plus one id per call-number pair. Read-only.
 import type { Store } from '../store/store.ts';
+import { readWrapUp } from '../wrapup/wrap-up-book.ts';
 
 /** One previous call, as the workspace shows it. */
 export interface CallSummary {
@@ -29,6 +30,8 @@ export interface CallSummary {
   /** The IVR flow and the nodes the caller went through. */
   ivr?: { flow: string; path: string[]; variables?: Record<string, string> };
   transfers?: number;
+  /** The agent's wrap-up: disposition (both languages) and notes (system/wrapup). */
+  wrapUp?: { disposition: { code: string; en: string; zh: string }; notes: string; agent: string; savedAt: number };
 }
 
 interface CdrLike {
@@ -83,7 +86,10 @@ export class CallHistoryIndex {
     const out: CallSummary[] = [];
     for (const id of ids) {
       const cdr = this.store.tables.cdr.get(id) as CdrLike | undefined;
-      if (cdr) out.push(summarise(cdr, number));
+      if (!cdr) continue;
+      const summary = summarise(cdr, number);
+      const w = readWrapUp(this.store, id);
+      out.push(w ? { ...summary, wrapUp: { disposition: w.disposition, notes: w.notes, agent: w.agent, savedAt: w.savedAt } } : summary);
     }
     out.sort((a, b) => b.startedAt - a.startedAt);
     return out.slice(0, limit);

@@ -21,6 +21,7 @@ const CallSummary = Type.Object({
   agents: Type.Optional(Type.Array(Type.String())),
   ivr: Type.Optional(Type.Object({ flow: Type.String(), path: Type.Array(Type.String()), variables: Type.Optional(Type.Record(Type.String(), Type.String())) })),
   transfers: Type.Optional(Type.Integer()),
+  wrapUp: Type.Optional(Type.Object({ disposition: Type.Object({ code: Type.String(), en: Type.String(), zh: Type.String() }), notes: Type.String(), agent: Type.String(), savedAt: Type.Integer() })),
 });
 
 export function historyRoutes(app: FastifyInstance, box: Box): void {

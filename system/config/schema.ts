@@ -1,6 +1,7 @@
 // The box configuration as one TypeBox schema: the single source of truth for validation
 // (start-up file, LMDB document, later the admin API) and for the TypeScript type.
 import { Type, type Static } from '@sinclair/typebox';
+import { WorkspaceConfigSchema } from './workspace-schema.ts';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const Digits = Type.String({ pattern: '^[0-9*#+]{1,32}$' });
@@ -264,6 +265,8 @@ export const BoxConfigSchema = Type.Object({
   ivr: Type.Optional(Type.Object({
     numbers: Type.Array(Type.Object({ number: Type.String({ pattern: '^[0-9]{2,10}$' }), flow: Name }), { default: [], maxItems: 200 }),
   })),
+  /** The agent workspace: wrap-up dispositions (box-wide, per queue) and the quick-dial list. */
+  workspace: Type.Optional(WorkspaceConfigSchema),
 });
 
 export type BoxConfig = Static<typeof BoxConfigSchema>;

@@ -32,6 +32,8 @@ export interface StoreTables {
   ivrFlows: Database<unknown, [string, number]>;
   /** Message id -> the index row of a message a caller recorded in an IVR flow. */
   ivrMessages: Database<unknown, string>;
+  /** Call id -> the agent's wrap-up of the call: disposition and notes (system/wrapup). */
+  wrapUps: Database<unknown, string>;
 }
 
 export class Store {
@@ -57,6 +59,7 @@ export class Store {
       audit: this.root.openDB({ name: 'audit' }) as Database<unknown, number>,
       ivrFlows: this.root.openDB({ name: 'ivr-flows' }) as Database<unknown, [string, number]>,
       ivrMessages: this.root.openDB({ name: 'ivr-messages' }),
+      wrapUps: this.root.openDB({ name: 'wrap-ups' }),
     };
   }
 

@@ -18,6 +18,8 @@ export interface AgentRecord {
   since: number;
   callId?: string;
   queue?: string;
+  /** The last call talked on (the one a wrap-up is for). */
+  lastCallId?: string;
   wrapUntil?: number;
   pending?: { state: 'break' | 'logged-out'; reason?: string };
   callsTaken: number;
@@ -89,6 +91,14 @@ export interface CallSummary {
   queue?: string;
   agents?: string[];
   ivr?: { flow: string; path: string[] };
+  wrapUp?: { disposition: Disposition; notes: string; agent: string; savedAt: number };
+}
+
+/** A wrap-up disposition as configured, named in both languages. */
+export interface Disposition {
+  code: string;
+  en: string;
+  zh: string;
 }
 
 export type LiveMessage =

@@ -5,7 +5,7 @@ import { html } from 'lit';
 import { DeskElement } from '../base.ts';
 import { formatDuration } from '../clock.ts';
 import { errorText } from '../errors.ts';
-import { formatDateTime, t, tMaybe } from '../i18n.ts';
+import { formatDateTime, lang, t, tMaybe } from '../i18n.ts';
 
 export class CustomerCard extends DeskElement {
   static override properties = { ...DeskElement.properties, saved: { state: true }, error: { state: true } };
@@ -75,7 +75,7 @@ export class CustomerCard extends DeskElement {
       ${d.history.length === 0
         ? html`<p class="muted" data-test="history-empty">${t('history.none')}</p>`
         : html`<table class="grid" data-test="history">
-            <thead><tr><th>${t('history.when')}</th><th>${t('history.direction')}</th><th>${t('history.other')}</th><th>${t('history.queue')}</th><th>${t('history.agents')}</th><th>${t('history.duration')}</th><th>${t('history.result')}</th></tr></thead>
+            <thead><tr><th>${t('history.when')}</th><th>${t('history.direction')}</th><th>${t('history.other')}</th><th>${t('history.queue')}</th><th>${t('history.agents')}</th><th>${t('history.duration')}</th><th>${t('history.result')}</th><th>${t('history.wrapUp')}</th></tr></thead>
             <tbody>${d.history.map((h) => html`<tr data-test="history-row" data-call=${h.callId}>
               <td>${formatDateTime(h.startedAt)}</td>
               <td>${h.direction === 'in' ? t('history.in') : t('history.out')}</td>
@@ -84,6 +84,7 @@ export class CustomerCard extends DeskElement {
               <td>${(h.agents ?? []).join(', ')}</td>
               <td>${formatDuration(h.talkMs)}</td>
               <td>${tMaybe(`disposition.${h.disposition}`, h.disposition)}</td>
+              <td data-test="history-wrapup">${h.wrapUp ? html`<strong>${lang() === 'zh-CN' ? h.wrapUp.disposition.zh : h.wrapUp.disposition.en}</strong>${h.wrapUp.notes ? html`<br /><span class="small">${h.wrapUp.notes}</span>` : ''}` : ''}</td>
             </tr>`)}</tbody>
           </table>`}
     </section>`;

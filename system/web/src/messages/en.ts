@@ -102,6 +102,15 @@ export const en = {
   'history.agents': 'Agents',
   'history.duration': 'Talk time',
   'history.result': 'Result',
+  'history.wrapUp': 'Wrap-up',
+
+  'wrapup.title': 'Wrap-up',
+  'wrapup.disposition': 'Disposition',
+  'wrapup.choose': '— choose —',
+  'wrapup.notes': 'Call notes',
+  'wrapup.save': 'Save wrap-up',
+  'wrapup.saveReady': 'Save and ready',
+  'wrapup.saved': 'Wrap-up saved',
 
   'disposition.answered': 'Answered',
   'disposition.no-answer': 'No answer',
@@ -189,6 +198,8 @@ export const en = {
   'error.CC_API_BAD_REQUEST': 'Some fields are not valid.',
   'error.CC_SOFTPHONE_CLOSED': 'The softphone is not connected.',
   'error.CC_SOFTPHONE_TIMEOUT': 'The box did not answer in time.',
+  'error.CC_WRAPUP_NO_SUCH_CALL': 'That call cannot be wrapped up here (not yours, or unknown).',
+  'error.CC_WRAPUP_BAD_DISPOSITION': 'Choose a disposition from the list.',
 
   'time.seconds': '{n} s',
   ...reportsEn,

@@ -101,6 +101,15 @@ export const zhCN: Messages = {
   'history.agents': '坐席',
   'history.duration': '通话时长',
   'history.result': '结果',
+  'history.wrapUp': '话后小结',
+
+  'wrapup.title': '话后处理',
+  'wrapup.disposition': '处理结果',
+  'wrapup.choose': '— 请选择 —',
+  'wrapup.notes': '通话备注',
+  'wrapup.save': '保存小结',
+  'wrapup.saveReady': '保存并置闲',
+  'wrapup.saved': '小结已保存',
 
   'disposition.answered': '已接听',
   'disposition.no-answer': '无人接听',
@@ -188,6 +197,8 @@ export const zhCN: Messages = {
   'error.CC_API_BAD_REQUEST': '部分字段不正确。',
   'error.CC_SOFTPHONE_CLOSED': '软电话未连接。',
   'error.CC_SOFTPHONE_TIMEOUT': '主机未及时响应。',
+  'error.CC_WRAPUP_NO_SUCH_CALL': '无法在此处理该通话（不是您的通话或通话不存在）。',
+  'error.CC_WRAPUP_BAD_DISPOSITION': '请从列表中选择处理结果。',
 
   'time.seconds': '{n} 秒',
   ...reportsZhCN,

@@ -12,6 +12,7 @@ import type { LiveEvents } from '../live.ts';
 import { registerShortcuts } from '../shortcuts.ts';
 import '../components/status-panel.ts';
 import '../components/call-panel.ts';
+import '../components/wrap-up-panel.ts';
 import '../components/customer-card.ts';
 import '../components/softphone-panel.ts';
 import type { StatusPanel } from '../components/status-panel.ts';
@@ -57,6 +58,7 @@ export class WorkspacePage extends AppElement {
         <div class="column">
           <cc-status-panel .desk=${this.desk}></cc-status-panel>
           <cc-call-panel .desk=${this.desk}></cc-call-panel>
+          <cc-wrap-up-panel .desk=${this.desk}></cc-wrap-up-panel>
           <section class="card">
             <h2>${t('softphone.title')}</h2>
             <div id="softphone-mount" data-test="softphone-mount">

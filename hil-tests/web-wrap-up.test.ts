@@ -1,0 +1,149 @@
+// Wrap-up (话后处理) end to end in Debian's Chromium: a browser agent answers a queue call (sipp
+// caller) in the workspace's softphone, picks a disposition from the queue's own list and
+// writes notes during the call, hangs up, finds the wrap-up again after reloading the page
+// in wrap-up, corrects it and presses "Save and ready" (wrap-up ends early, the agent is
+// available); the disposition and notes are in LMDB with their event rows and show in the
+// customer's history in the screen pop, in both languages. The API refuses a disposition from
+// another list and another agent's call. Screenshots in both languages go to the artifacts
+// directory printed at the start.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
+import { freePort } from './harness/ports.ts';
+import { adminPassword, boxCertificate, browserSignIn, type BrowserSession } from './harness/api.ts';
+import { runSipp } from './harness/sipp.ts';
+import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+
+const CARRIER = '127.0.0.2';
+const DID = '5550300';
+const CUSTOMER = '13600136000';
+let box: BoxProcess;
+let tlsPort: number;
+let admin: BrowserSession;
+let browser: Browser;
+let agent: TestPage;
+const shots: string[] = [];
+
+before(async () => {
+  ensureWebBuilt();
+  tlsPort = await freePort();
+  box = await startBoxProcess({
+    http: { tls: true, tlsPort },
+    recording: { enabled: false },
+    extensions: [{ number: '2301', password: 'pw-2301' }, { number: '2302', password: 'pw-2302' }],
+    trunks: [{ name: 'carrier', kind: 'static', host: CARRIER }],
+    queues: [{ name: 'care', displayName: 'Care 客服', strategy: 'linear', overflow: 'hangup', ringTimeoutSec: 30, wrapUpSec: 300, announceEverySec: 0 }],
+    agents: [
+      { id: 'w1', name: 'Chen Jing', extension: '2301', device: 'browser', queues: [{ queue: 'care' }] },
+      { id: 'w2', name: 'Liu Yang', extension: '2302', device: 'browser', queues: [] },
+    ],
+    dids: [{ number: DID, trunk: 'carrier', destination: 'queue:care' }],
+    workspace: {
+      dispositions: [{ code: 'other', en: 'Other', zh: '其他' }],
+      queueDispositions: { care: [{ code: 'fixed', en: 'Fixed on the call', zh: '当场解决' }, { code: 'escalated', en: 'Escalated', zh: '已升级' }] },
+    },
+  });
+  const ca = boxCertificate(box);
+  admin = await browserSignIn(tlsPort, ca, 'admin', adminPassword(box));
+  for (const u of ['w1', 'w2']) assert.equal((await admin.call('POST', '/api/users', { username: u, role: 'agent', password: `${u}-password` })).status, 201);
+  assert.equal((await admin.call('PUT', `/api/customers/${CUSTOMER}`, { name: '赵磊', priority: 0, notes: 'Home broadband.' })).status, 200);
+  browser = await launchBrowser({ trust: ca });
+  agent = await openPage(browser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'zh-CN' });
+});
+
+after(async () => {
+  if (shots.length) console.log(`# screenshots:\n${shots.map((s) => `#   ${s}`).join('\n')}`);
+  await browser?.close();
+  await box?.stop();
+});
+
+const sp = '[data-test=softphone]';
+const options = (page: Page) => page.$$eval('[data-test=wrapup-disposition] option', (os) => os.map((o) => `${(o as HTMLOptionElement).value}=${o.textContent}`));
+
+test('a browser agent wraps up a queue call with a disposition and notes, during and after it; "Save and ready" ends wrap-up; the customer\'s history shows it', async () => {
+  const { page, errors } = agent;
+  await page.goto('/');
+  await page.fill('[data-test=username]', 'w1');
+  await page.fill('[data-test=password]', 'w1-password');
+  await page.click('[data-test=sign-in-submit]');
+  await page.waitForSelector(`${sp}[data-status=ready]`, { timeout: 15_000 });
+  await page.click('[data-test=go-available]');
+  await page.waitForSelector('[data-test=agent-state][data-state=available]');
+  assert.equal(await page.locator('[data-test=wrapup]').count(), 0, 'no wrap-up before any call');
+
+  const run = runSipp({
+    scenario: 'uac-wait-bye.xml', localIp: CARRIER, target: `127.0.0.1:${box.sipPort}`,
+    keys: { dialled: DID, caller: CUSTOMER, rtp_ip: CARRIER, rtp_port: 9 }, timeoutSec: 120,
+  });
+  await page.waitForSelector(`${sp}[data-call=ringing]`, { timeout: 20_000 });
+  await page.click('[data-test=sp-answer]');
+  await page.waitForSelector(`${sp}[data-call=connected]`, { timeout: 15_000 });
+  await page.waitForSelector('[data-test=call-panel][data-call-state=connected]');
+  const callId = await page.getAttribute('[data-test=wrapup]', 'data-call', { timeout: 10_000 });
+  assert.ok(callId);
+
+  // During the call: the queue's own list (not the box-wide one), in Chinese.
+  await page.waitForFunction(() => document.querySelectorAll('[data-test=wrapup-disposition] option').length === 3);
+  assert.deepEqual(await options(page), ['=— 请选择 —', 'fixed=当场解决', 'escalated=已升级']);
+  await page.selectOption('[data-test=wrapup-disposition]', 'escalated');
+  await page.fill('[data-test=wrapup-notes]', 'Router keeps rebooting; 路由器反复重启。');
+  await page.click('[data-test=wrapup-save]');
+  await page.waitForSelector('[data-test=wrapup-saved]');
+  const during = (await admin.call('GET', `/api/workspace/calls/${callId}`)).body;
+  assert.deepEqual([during.caller, during.queue, during.agent], [CUSTOMER, 'care', 'w1']);
+  assert.deepEqual([during.wrapUp.agent, during.wrapUp.disposition.code, during.wrapUp.notes, during.wrapUp.savedBy], ['w1', 'escalated', 'Router keeps rebooting; 路由器反复重启。', 'w1']);
+  shots.push(await screenshot(page, '31-wrap-up-during-call-zh'));
+
+  // The API: a code from another list is refused; another agent cannot touch this call.
+  const ca = boxCertificate(box);
+  const w1 = await browserSignIn(tlsPort, ca, 'w1', 'w1-password');
+  const bad = await w1.call('PUT', `/api/workspace/calls/${callId}/wrap-up`, { disposition: 'other', notes: '' });
+  assert.deepEqual([bad.status, bad.body.code], [400, 'CC_WRAPUP_BAD_DISPOSITION']);
+  const w2 = await browserSignIn(tlsPort, ca, 'w2', 'w2-password');
+  const foreign = await w2.call('PUT', `/api/workspace/calls/${callId}/wrap-up`, { disposition: 'fixed', notes: 'not mine' });
+  assert.deepEqual([foreign.status, foreign.body.code], [404, 'CC_WRAPUP_NO_SUCH_CALL']);
+  assert.equal((await w2.call('GET', `/api/workspace/calls/${callId}`)).status, 404);
+
+  // The agent hangs up: wrap-up time (300 s) begins; a reload still shows this call's wrap-up.
+  await page.keyboard.press('F9');
+  await page.waitForSelector('[data-test=sp-ended][data-reason=hangup]', { timeout: 10_000 });
+  assert.equal((await run.done).code, 0);
+  await page.waitForSelector('[data-test=agent-state][data-state=wrap-up]', { timeout: 10_000 });
+  await page.reload();
+  await page.waitForSelector(`[data-test=wrapup][data-call="${callId}"]`, { timeout: 15_000 });
+  await page.waitForFunction(() => document.querySelector<HTMLSelectElement>('[data-test=wrapup-disposition]')?.value === 'escalated');
+  assert.equal(await page.inputValue('[data-test=wrapup-notes]'), 'Router keeps rebooting; 路由器反复重启。');
+  assert.equal(await page.getAttribute('[data-test=agent-state]', 'data-state'), 'wrap-up');
+  await page.waitForSelector(`[data-test=customer-card][data-number="${CUSTOMER}"]`, { timeout: 10_000 });
+  assert.equal(await page.inputValue('[data-test=customer-name]'), '赵磊', 'the screen pop of the call being wrapped up is back');
+
+  await page.selectOption('[data-test=lang]', 'en');
+  assert.deepEqual(await options(page), ['=— choose —', 'fixed=Fixed on the call', 'escalated=Escalated']);
+  await page.selectOption('[data-test=wrapup-disposition]', 'fixed');
+  await page.fill('[data-test=wrapup-notes]', 'Router keeps rebooting; fixed by a firmware update.');
+  shots.push(await screenshot(page, '32-wrap-up-after-call-en'));
+  await page.click('[data-test=wrapup-save-ready]');
+  await page.waitForSelector('[data-test=agent-state][data-state=available]', { timeout: 10_000 });
+  const agents = (await admin.call('GET', '/api/acd/agents')).body as { id: string; state: string }[];
+  assert.equal(agents.find((a) => a.id === 'w1')?.state, 'available', 'wrap-up ended long before its 300 s');
+
+  // The screen pop's history: this call heads it with its disposition and notes.
+  await page.waitForFunction((id) => /Fixed on the call/.test(document.querySelector(`[data-test=history-row][data-call="${id}"] [data-test=history-wrapup]`)?.textContent ?? ''), callId, { timeout: 10_000 });
+  assert.match(await page.textContent(`[data-test=history-row][data-call="${callId}"]`) ?? '', /In.*Care 客服.*w1.*Answered.*Fixed on the call.*firmware update/s);
+  shots.push(await screenshot(page, '33-history-with-wrap-up-en'));
+  await page.selectOption('[data-test=lang]', 'zh-CN');
+  assert.match(await page.textContent(`[data-test=history-row][data-call="${callId}"] [data-test=history-wrapup]`) ?? '', /当场解决/);
+  shots.push(await screenshot(page, '34-history-with-wrap-up-zh'));
+  const history = (await admin.call('GET', `/api/history/${CUSTOMER}`)).body as { callId: string; wrapUp?: { disposition: { code: string }; notes: string; agent: string } }[];
+  const row = history.find((h) => h.callId === callId);
+  assert.deepEqual([row?.wrapUp?.disposition.code, row?.wrapUp?.notes, row?.wrapUp?.agent], ['fixed', 'Router keeps rebooting; fixed by a firmware update.', 'w1']);
+
+  // In LMDB: the record and one event row per save (the second an edit).
+  const stored = (await box.read<{ disposition: { code: string }; createdAt: number; savedAt: number }>('wrap-ups' as 'cdr')).find((r) => r.key === callId)?.value;
+  assert.equal(stored?.disposition.code, 'fixed');
+  assert.ok(stored && stored.savedAt > stored.createdAt, 'an edit keeps the first save time');
+  const events = (await box.read<{ type: string; callId?: string; disposition?: string; edit?: boolean }>('events')).map((r) => r.value).filter((e) => e.type === 'call-wrapped-up' && e.callId === callId);
+  assert.deepEqual(events.map((e) => [e.disposition, e.edit]), [['escalated', false], ['fixed', true]]);
+  assert.deepEqual(errors, []);
+});

@@ -1,0 +1,125 @@
+// The workspace's actions on a call the agent takes or took: the dispositions to choose from
+// (the call's queue's list, else the box-wide one, else built in; both languages) and the
+// wrap-up itself (disposition and notes, saved in LMDB with an event before the answer; with
+// `ready` the agent's wrap-up time ends at once). An agent acts only on a call they are on or
+// took (the live agent record, else the CDR's agents); admins and supervisors on any call
+// that exists. Schema-first; answers carry coded errors. Imports: wrapup, acd (via the box).
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { Box } from '../box.ts';
+import { AcdError } from '../acd/errors.ts';
+import { dispositionsFor } from '../wrapup/dispositions.ts';
+import { readWrapUp, saveWrapUp } from '../wrapup/wrap-up-book.ts';
+import { WrapUpError } from '../wrapup/errors.ts';
+
+const Disposition = Type.Object({ code: Type.String(), en: Type.String(), zh: Type.String() });
+const WrapUp = Type.Object({
+  callId: Type.String(),
+  agent: Type.String(),
+  queue: Type.Optional(Type.String()),
+  disposition: Disposition,
+  notes: Type.String(),
+  createdAt: Type.Integer(),
+  savedAt: Type.Integer(),
+  savedBy: Type.String(),
+});
+const CallParams = Type.Object({ callId: Type.String({ pattern: '^[a-zA-Z0-9_.:@-]{1,128}$' }) });
+const WrapUpBody = Type.Object({
+  disposition: Type.String({ pattern: '^[a-z0-9-]{1,32}$' }),
+  notes: Type.String({ maxLength: 4000, default: '' }),
+  /** End the agent's wrap-up now (the agent is available again, or goes where they asked). */
+  ready: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });
+const ErrorReply = Type.Object({ code: Type.String(), message: Type.String() });
+
+/** Whose call `callId` is, and its queue: from the live agent records, else its CDR. */
+export function callOwner(box: Box, callId: string): { agents: string[]; queue?: string } | undefined {
+  for (const rec of box.acd.agents.all()) {
+    if (rec.callId === callId && rec.state === 'on-call') return { agents: [rec.id], queue: rec.queue };
+  }
+  const cdr = box.store.tables.cdr.get(callId) as { agents?: string[]; queue?: string } | undefined;
+  for (const rec of box.acd.agents.all()) {
+    if (rec.lastCallId === callId) {
+      const queue = rec.state === 'wrap-up' && rec.queue ? rec.queue : cdr?.queue;
+      return { agents: [...new Set([rec.id, ...(cdr?.agents ?? [])])], ...(queue ? { queue } : {}) };
+    }
+  }
+  if (cdr) return { agents: cdr.agents ?? [], ...(cdr.queue ? { queue: cdr.queue } : {}) };
+  return undefined;
+}
+
+function failure(reply: FastifyReply, err: unknown) {
+  if (err instanceof WrapUpError) return reply.code(err.code === 'CC_WRAPUP_NO_SUCH_CALL' ? 404 : 400).send({ code: err.code, message: err.message });
+  if (err instanceof AcdError) return reply.code(409).send({ code: err.code, message: err.message });
+  throw err;
+}
+
+export function workspaceCallRoutes(app: FastifyInstance, box: Box): void {
+  const desk = ['admin', 'supervisor', 'agent'] as const;
+
+  /** The call and the agent it is wrapped up for, if this user may. */
+  const owned = (callId: string, user: { username: string; role: string }) => {
+    const owner = callOwner(box, callId);
+    if (!owner || (user.role === 'agent' && !owner.agents.includes(user.username))) {
+      throw new WrapUpError('CC_WRAPUP_NO_SUCH_CALL', `no call ${callId} for ${user.username} to wrap up`);
+    }
+    const agent = user.role === 'agent' ? user.username : owner.agents.at(-1) ?? user.username;
+    return { agent, queue: owner.queue };
+  };
+
+  app.get('/api/workspace/dispositions', {
+    config: { roles: desk },
+    schema: {
+      summary: 'The wrap-up dispositions for a queue\'s calls (its own list, else the box-wide list), in both languages',
+      querystring: Type.Object({ queue: Type.Optional(Type.String({ pattern: '^[a-zA-Z0-9_-]{1,32}$' })) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ dispositions: Type.Array(Disposition) }) },
+    },
+  }, async (req) => {
+    const { queue } = req.query as { queue?: string };
+    return { dispositions: dispositionsFor(box.config.workspace, queue) };
+  });
+
+  app.get('/api/workspace/calls/:callId', {
+    config: { roles: desk },
+    schema: {
+      summary: 'A call the user may wrap up: its caller and queue (for the screen pop after a reload) and the wrap-up saved so far',
+      params: CallParams,
+      response: { 200: Type.Object({ callId: Type.String(), caller: Type.Optional(Type.String()), queue: Type.Optional(Type.String()), agent: Type.String(), wrapUp: Type.Optional(WrapUp) }), 404: ErrorReply },
+    },
+  }, async (req, reply) => {
+    const { callId } = req.params as { callId: string };
+    try {
+      const { agent, queue } = owned(callId, req.session!);
+      const live = box.acd.waiters.get(callId)?.call.parties.caller.number;
+      const cdr = box.store.tables.cdr.get(callId) as { caller?: { number?: string } } | undefined;
+      const caller = live ?? cdr?.caller?.number;
+      const wrapUp = readWrapUp(box.store, callId);
+      return { callId, agent, ...(caller ? { caller } : {}), ...(queue ? { queue } : {}), ...(wrapUp ? { wrapUp } : {}) };
+    } catch (err) {
+      return failure(reply, err);
+    }
+  });
+
+  app.put('/api/workspace/calls/:callId/wrap-up', {
+    config: { roles: desk },
+    schema: {
+      summary: 'Save the disposition and notes of a call (during or after it); `ready` ends the agent\'s wrap-up',
+      params: CallParams,
+      body: WrapUpBody,
+      response: { 200: Type.Object({ wrapUp: WrapUp, state: Type.Optional(Type.String()) }), 400: ErrorReply, 404: ErrorReply, 409: ErrorReply },
+    },
+  }, async (req, reply) => {
+    const { callId } = req.params as { callId: string };
+    const body = req.body as { disposition: string; notes: string; ready?: boolean };
+    const user = req.session!;
+    try {
+      const { agent, queue } = owned(callId, user);
+      const wrapUp = await saveWrapUp(box.store, box.config.workspace, { callId, agent, queue, disposition: body.disposition, notes: body.notes, by: user.username });
+      let state = box.acd.agents.get(agent)?.state;
+      if (body.ready && user.username === agent && state === 'wrap-up') state = (await box.acd.agents.request(agent, 'ready')).state;
+      return { wrapUp, ...(state ? { state } : {}) };
+    } catch (err) {
+      return failure(reply, err);
+    }
+  });
+}
