@@ -30,6 +30,7 @@ import { MessageBox } from './ivr/messages.ts';
 import { hoursState } from './ivr/business-hours.ts';
 import { PocketsphinxRecognizer } from '../media/speech-pocketsphinx.ts';
 import type { BackupControl, BackupServiceFactory } from './api/backup-routes.ts';
+import { Wallboard } from './wallboard/wallboard.ts';
 
 export interface Box {
   /** The running configuration (replaced by updateConfig). */
@@ -53,6 +54,8 @@ export interface Box {
   /** IVR flows (system/ivr): published versions, running calls, recorded messages. */
   ivr: IvrService;
   trunks: TrunkRegistration[];
+  /** The live wallboard model and its deltas (system/wallboard). */
+  wallboard: Wallboard;
   /** Backups to attached storage, when the daemon provides the service (appliance/backup). */
   backup?: BackupControl;
   api: Api;
@@ -213,6 +216,14 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     calls.services.ivr = ivr;
     calls.scheduleState = (schedule) => hoursState(config, schedule, Date.now());
     cleanups.unshift(() => ivr.close());
+    const wallboard = new Wallboard({ store, config: () => config, acd, calls, inIvr: (id) => ivr.active.has(id), log: log.child({ module: 'wallboard' }) });
+    const onCallBefore = calls.onCall;
+    calls.onCall = (call) => {
+      onCallBefore?.(call);
+      wallboard.track(call);
+    };
+    wallboard.start();
+    cleanups.unshift(() => wallboard.close());
     endpoint.setRequestHandler((rq, tx, remote) => {
       switch (rq.method) {
         case 'REGISTER':
@@ -266,6 +277,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       store, media, transport, endpoint, registrar, calls, acd, trunks, softphones,
       backup,
       ivr,
+      wallboard,
       status: (): BoxStatus => ({
         calls: calls.calls.size,
         dialogs: endpoint.dialogCount,

@@ -1,6 +1,7 @@
 // GET /api/events (WebSocket, token in the query): live agent state changes and queue-log
 // rows as JSON messages `{ kind: 'agent' | 'queue', ... }`, sent after they are persisted.
 // Agents receive their own state changes and queue rows; other roles receive everything.
+// Admins and supervisors also receive the wallboard's deltas `{ kind: 'wallboard', seq, ... }`.
 import type { FastifyInstance } from 'fastify';
 import type { Box } from '../box.ts';
 import type { AgentRecord } from '../acd/agent-book.ts';
@@ -17,10 +18,14 @@ export function liveEvents(app: FastifyInstance, box: Box): void {
     const onQueue = (event: Record<string, unknown>) => (session.role !== 'agent' || event.agent === undefined || mine(event.agent)) && send({ kind: 'queue', event });
     box.acd.on('agent', onAgent);
     box.acd.on('queueEvent', onQueue);
+    const onWallboard = (delta: object) => send(delta);
+    const wallboard = session.role === 'admin' || session.role === 'supervisor';
+    if (wallboard) box.wallboard.on('delta', onWallboard);
     send({ kind: 'hello', username: session.username, role: session.role });
     socket.on('close', () => {
       box.acd.off('agent', onAgent);
       box.acd.off('queueEvent', onQueue);
+      if (wallboard) box.wallboard.off('delta', onWallboard);
     });
   });
 }
