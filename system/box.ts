@@ -30,6 +30,8 @@ import { MessageBox } from './ivr/messages.ts';
 import { hoursState } from './ivr/business-hours.ts';
 import { PocketsphinxRecognizer } from '../media/speech-pocketsphinx.ts';
 import type { BackupControl, BackupServiceFactory } from './api/backup-routes.ts';
+import { RecordingsService } from './recordings/recordings-service.ts';
+import { recordingsConfig } from './recordings/recordings-config.ts';
 import { Wallboard } from './wallboard/wallboard.ts';
 
 export interface Box {
@@ -56,6 +58,8 @@ export interface Box {
   trunks: TrunkRegistration[];
   /** The live wallboard model and its deltas (system/wallboard). */
   wallboard: Wallboard;
+  /** Recording search, playback, legal hold and retention (system/recordings). */
+  recordings: RecordingsService;
   /** Backups to attached storage, when the daemon provides the service (appliance/backup). */
   backup?: BackupControl;
   api: Api;
@@ -248,6 +252,9 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       }
     });
     media.onWorkerDied = () => void calls.hangupAll('media-failure');
+    const recordings = new RecordingsService(store, () => recordingsConfig(config.recordings), log.child({ module: 'recordings' }));
+    recordings.start();
+    cleanups.unshift(() => recordings.close());
     const trunks = config.trunks
       .filter((t) => t.kind === 'register')
       .map((t) => new TrunkRegistration(endpoint, t, log.child({ module: 'trunk', trunk: t.name }), (s) =>
@@ -277,6 +284,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       store, media, transport, endpoint, registrar, calls, acd, trunks, softphones,
       backup,
       ivr,
+      recordings,
       wallboard,
       status: (): BoxStatus => ({
         calls: calls.calls.size,

@@ -1,6 +1,7 @@
 // The box configuration as one TypeBox schema: the single source of truth for validation
 // (start-up file, LMDB document, later the admin API) and for the TypeScript type.
 import { Type, type Static } from '@sinclair/typebox';
+import { RecordingsConfigSchema } from '../recordings/recordings-config.ts';
 import { WorkspaceConfigSchema } from './workspace-schema.ts';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
@@ -227,6 +228,8 @@ export const BoxConfigSchema = Type.Object({
     /** Where recordings go (default: <data dir>/recordings). */
     dir: Type.Optional(Type.String()),
   }, { default: {} }),
+  /** Search, playback, download and retention of recordings (system/recordings). */
+  recordings: Type.Optional(RecordingsConfigSchema),
   acd: Type.Object({
     /** An agent in several queues takes the longest-waiting caller across them (else queue weight order). */
     crossQueueFairness: Type.Boolean({ default: true }),
