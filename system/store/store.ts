@@ -32,6 +32,12 @@ export interface StoreTables {
   ivrFlows: Database<unknown, [string, number]>;
   /** Message id -> the index row of a message a caller recorded in an IVR flow. */
   ivrMessages: Database<unknown, string>;
+  /** [scorecard name, version] -> a QA scorecard version (immutable once written; system/qa). */
+  qaScorecards: Database<unknown, [string, number]>;
+  /** Call id -> the call's QA review: agent, reason, status open/scored/disputed/closed (system/qa). */
+  qaReviews: Database<unknown, string>;
+  /** Call id -> the call's QA score: scorecard version, answers, score 0-100, status (system/qa). */
+  qaScores: Database<unknown, string>;
   /** Call id -> the agent's wrap-up of the call: disposition and notes (system/wrapup). */
   wrapUps: Database<unknown, string>;
 }
@@ -59,6 +65,9 @@ export class Store {
       audit: this.root.openDB({ name: 'audit' }) as Database<unknown, number>,
       ivrFlows: this.root.openDB({ name: 'ivr-flows' }) as Database<unknown, [string, number]>,
       ivrMessages: this.root.openDB({ name: 'ivr-messages' }),
+      qaScorecards: this.root.openDB({ name: 'qa-scorecards' }) as Database<unknown, [string, number]>,
+      qaReviews: this.root.openDB({ name: 'qa-reviews' }),
+      qaScores: this.root.openDB({ name: 'qa-scores' }),
       wrapUps: this.root.openDB({ name: 'wrap-ups' }),
     };
   }
