@@ -2,8 +2,9 @@
 // optional config file from the environment, starts the Box, prints the first-start admin
 // password once, logs "ready", and shuts down cleanly on SIGTERM/SIGINT (calls get BYE,
 // LMDB is closed). Environment: CC_DATA_DIR (default ./data), CC_CONFIG (a JSON file),
-// CC_LOG_LEVEL (default info).
-import { resolve } from 'node:path';
+// CC_LOG_LEVEL (default info). The log goes to stdout and to <data dir>/logs/box.log, rotated
+// by size (monitoring.log); the first-start password goes to stdout only.
+import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { Store } from '../system/store/store.ts';
 import { ConfigError } from '../system/config/load.ts';
@@ -11,8 +12,15 @@ import { effectiveConfig, readConfigFile } from '../system/config/effective-conf
 import { startBox, type Box } from '../system/box.ts';
 import { bootstrapAdmin } from '../system/users/bootstrap-admin.ts';
 import { startBackupService } from './backup/backup-service.ts';
+import { RotatingFile } from './logs/rotating-file.ts';
+import { monitoringConfig } from '../system/config/monitoring-schema.ts';
+import { startMonitoringService } from './monitoring/monitoring-service.ts';
 
-const log = pino({ level: process.env.CC_LOG_LEVEL ?? 'info', base: { svc: 'callcenter' } });
+const level = process.env.CC_LOG_LEVEL ?? 'info';
+const logFile = new RotatingFile(join(resolve(process.env.CC_DATA_DIR ?? './data'), 'logs'), { maxBytes: 10 * 1024 * 1024, keep: 5 });
+const stdout = pino.destination({ fd: 1, sync: true });
+const log = pino({ level, base: { svc: 'callcenter' } }, pino.multistream([{ level: level as pino.Level, stream: stdout }, { level: level as pino.Level, stream: logFile }]));
+const stdoutOnly = pino({ level, base: { svc: 'callcenter' } }, stdout);
 
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.CC_DATA_DIR ?? './data');
@@ -21,11 +29,15 @@ async function main(): Promise<void> {
   try {
     const file = process.env.CC_CONFIG ? { path: resolve(process.env.CC_CONFIG), doc: readConfigFile(resolve(process.env.CC_CONFIG)) } : undefined;
     const { config, source } = await effectiveConfig(store, file);
+    logFile.configure(monitoringConfig(config).log);
     log.info({ source, dataDir }, 'configuration loaded');
     const adminPassword = await bootstrapAdmin(store);
-    box = await startBox(config, { store, log, backup: startBackupService });
+    box = await startBox(config, {
+      store, log, backup: startBackupService,
+      monitoring: (b) => startMonitoringService(b, { log: log.child({ module: 'monitoring' }), logFiles: () => logFile.files() }),
+    });
     if (adminPassword) {
-      log.warn({ username: 'admin', password: adminPassword }, 'first start: admin password generated (shown once; change it after signing in)');
+      stdoutOnly.warn({ username: 'admin', password: adminPassword }, 'first start: admin password generated (shown once; change it after signing in)');
     }
     const s = box.status();
     log.info({ sipUdp: s.ports.sipUdp, sipTcp: s.ports.sipTcp, http: s.ports.http, publicAddress: box.endpoint.publicAddress }, 'ready');

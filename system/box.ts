@@ -30,6 +30,7 @@ import { MessageBox } from './ivr/messages.ts';
 import { hoursState } from './ivr/business-hours.ts';
 import { PocketsphinxRecognizer } from '../media/speech-pocketsphinx.ts';
 import type { BackupControl, BackupServiceFactory } from './api/backup-routes.ts';
+import type { MonitoringControl, MonitoringFactory } from './api/monitoring-routes.ts';
 import { RecordingsService } from './recordings/recordings-service.ts';
 import { recordingsConfig } from './recordings/recordings-config.ts';
 import { Wallboard } from './wallboard/wallboard.ts';
@@ -62,6 +63,8 @@ export interface Box {
   recordings: RecordingsService;
   /** Backups to attached storage, when the daemon provides the service (appliance/backup). */
   backup?: BackupControl;
+  /** Monitoring, system logs and the technician console, when the daemon provides them (appliance/monitoring). */
+  monitoring?: MonitoringControl;
   api: Api;
   status(): BoxStatus;
   close(): Promise<void>;
@@ -124,7 +127,7 @@ function busyExtensions(calls: CallManager): Set<string> {
 }
 
 /** Start everything on an open Store; the Box owns the store from here and closes it last. */
-export async function startBox(config: BoxConfig, opts: { store: Store; log: Logger; backup?: BackupServiceFactory }): Promise<Box> {
+export async function startBox(config: BoxConfig, opts: { store: Store; log: Logger; backup?: BackupServiceFactory; monitoring?: MonitoringFactory }): Promise<Box> {
   const { log, store } = opts;
   const publicAddress = config.sip.publicAddress ?? (config.sip.bindAddress !== '0.0.0.0' ? config.sip.bindAddress : defaultLanAddress());
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
@@ -299,6 +302,11 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     const api = await startApi(box, { host: config.http.host, port: config.http.port, log });
     box.api = api;
     cleanups.unshift(() => api.close());
+    if (opts.monitoring) {
+      const monitoring = await opts.monitoring(box);
+      box.monitoring = monitoring;
+      cleanups.unshift(() => monitoring.close());
+    }
     let closing: Promise<void> | undefined;
     box.close = () =>
       (closing ??= (async () => {

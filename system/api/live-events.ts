@@ -2,6 +2,7 @@
 // rows as JSON messages `{ kind: 'agent' | 'queue', ... }`, sent after they are persisted.
 // Agents receive their own state changes and queue rows; other roles receive everything.
 // Admins and supervisors also receive the wallboard's deltas `{ kind: 'wallboard', seq, ... }`.
+// Admins and technicians receive monitoring alerts as they are raised and cleared `{ kind: 'alert', alert }`.
 import type { FastifyInstance } from 'fastify';
 import type { Box } from '../box.ts';
 import type { AgentRecord } from '../acd/agent-book.ts';
@@ -21,11 +22,13 @@ export function liveEvents(app: FastifyInstance, box: Box): void {
     const onWallboard = (delta: object) => send(delta);
     const wallboard = session.role === 'admin' || session.role === 'supervisor';
     if (wallboard) box.wallboard.on('delta', onWallboard);
+    const offAlert = session.role === 'admin' || session.role === 'technician' ? box.monitoring?.onAlert((alert) => send({ kind: 'alert', alert })) : undefined;
     send({ kind: 'hello', username: session.username, role: session.role });
     socket.on('close', () => {
       box.acd.off('agent', onAgent);
       box.acd.off('queueEvent', onQueue);
       if (wallboard) box.wallboard.off('delta', onWallboard);
+      offAlert?.();
     });
   });
 }

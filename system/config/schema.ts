@@ -1,6 +1,7 @@
 // The box configuration as one TypeBox schema: the single source of truth for validation
 // (start-up file, LMDB document, later the admin API) and for the TypeScript type.
 import { Type, type Static } from '@sinclair/typebox';
+import { MonitoringConfigSchema } from './monitoring-schema.ts';
 import { RecordingsConfigSchema } from '../recordings/recordings-config.ts';
 import { WorkspaceConfigSchema } from './workspace-schema.ts';
 
@@ -253,6 +254,8 @@ export const BoxConfigSchema = Type.Object({
     /** How often the mount directory is polled for disks coming and going (mounts raise no inotify events). */
     pollIntervalMs: Type.Integer({ minimum: 100, maximum: 60000, default: 2000 }),
   }, { default: {} }),
+  /** Hardware and call-quality monitoring, alert limits and the system log (appliance/monitoring). */
+  monitoring: Type.Optional(MonitoringConfigSchema),
   agents: Type.Array(AgentSchema, { default: [], maxItems: 2000 }),
   queues: Type.Array(QueueSchema, { default: [], maxItems: 200 }),
   conferences: Type.Array(ConferenceSchema, { default: [], maxItems: 100 }),

@@ -30,6 +30,8 @@ export class SipEndpoint {
   private readonly dialogs = new Map<string, DialogOwner>();
   private handler: RequestHandler = (_rq, tx) => this.respond(tx, 503, 'Service Unavailable');
   private draining = false;
+  /** Observer of every client transaction's outcome (monitoring's SIP response times). */
+  onClientTiming?: (t: { method: string; remote: Remote; status: number; firstResponseMs: number }) => void;
 
   constructor(readonly transport: SipTransport, private readonly opts: EndpointOptions) {
     this.transactions = new TransactionLayer({ send: (m, r) => transport.send(m, r) });
@@ -93,7 +95,14 @@ export class SipEndpoint {
 
   sendRequest(rq: SipRequest, remote: Remote, onResponse: ResponseHandler): ClientTransaction {
     rq.headers['user-agent'] ??= this.opts.userAgent;
-    return this.transactions.sendRequest(rq, remote, onResponse);
+    const sentAt = performance.now();
+    let firstMs: number | undefined;
+    let reported = false;
+    return this.transactions.sendRequest(rq, remote, (rs) => {
+      firstMs ??= performance.now() - sentAt;
+      if (rs.status >= 200 && !reported && (reported = true)) this.onClientTiming?.({ method: rq.method, remote, status: rs.status, firstResponseMs: firstMs });
+      onResponse(rs);
+    });
   }
 
   /** Send outside any transaction (ACK for 2xx, 2xx retransmissions). */

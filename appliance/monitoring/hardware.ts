@@ -1,0 +1,74 @@
+// The box's hardware through systeminformation: CPU load and temperature (where the board
+// has a sensor), memory, file systems, SMART health (where the disk reports it), network
+// links and uptime — one HardwareSample per call — and the readings the alert rules judge.
+// Reads only; what to do about a value is thresholds.ts's business.
+import si from 'systeminformation';
+import os from 'node:os';
+import type { Reading } from './thresholds.ts';
+
+export interface HardwareSample {
+  at: number;
+  cpu: { loadPct: number; cores: number; tempC?: number; loadAvg1: number };
+  memory: { totalBytes: number; usedBytes: number; pct: number };
+  disks: { mount: string; fs: string; type: string; sizeBytes: number; usedBytes: number; pct: number }[];
+  /** Disks that report SMART health; 'failing' when the disk predicts failure. */
+  smart: { device: string; name: string; status: 'ok' | 'failing' }[];
+  network: { iface: string; ip4: string; up: boolean; speedMbps?: number; default: boolean; internal: boolean; rxBytes?: number; txBytes?: number }[];
+  uptimeSec: number;
+  processUptimeSec: number;
+}
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+const PSEUDO_FS = /^(tmpfs|devtmpfs|overlay|squashfs|proc|sysfs|cgroup2?|efivarfs)$/;
+
+/** One full reading of the hardware (about a second: systeminformation measures CPU load over a short interval). */
+export async function readHardware(): Promise<HardwareSample> {
+  const [load, temp, mem, fs, ifaces, stats, layout] = await Promise.all([
+    si.currentLoad(),
+    si.cpuTemperature().catch(() => ({ main: null as number | null })),
+    si.mem(),
+    si.fsSize().catch(() => []),
+    si.networkInterfaces().catch(() => []),
+    si.networkStats('*').catch(() => []),
+    si.diskLayout().catch(() => []),
+  ]);
+  const list = Array.isArray(ifaces) ? ifaces : [ifaces];
+  const traffic = new Map((Array.isArray(stats) ? stats : []).map((s) => [s.iface, s]));
+  const used = mem.total - mem.available;
+  return {
+    at: Date.now(),
+    cpu: { loadPct: round(load.currentLoad), cores: os.availableParallelism(), tempC: typeof temp.main === 'number' && Number.isFinite(temp.main) ? temp.main : undefined, loadAvg1: round(os.loadavg()[0] ?? 0, 2) },
+    memory: { totalBytes: mem.total, usedBytes: used, pct: round((used / mem.total) * 100) },
+    disks: fs
+      .filter((f) => !PSEUDO_FS.test(f.type) && f.size > 0)
+      .map((f) => ({ mount: f.mount, fs: f.fs, type: f.type, sizeBytes: f.size, usedBytes: f.used, pct: round((f.used / f.size) * 100) })),
+    smart: layout
+      .filter((d) => d.smartStatus === 'Ok' || d.smartStatus === 'Predicted Failure')
+      .map((d) => ({ device: d.device, name: d.name, status: d.smartStatus === 'Ok' ? 'ok' as const : 'failing' as const })),
+    network: list.map((n) => ({
+      iface: n.iface,
+      ip4: n.ip4,
+      up: n.internal || n.operstate === 'up',
+      speedMbps: typeof n.speed === 'number' && n.speed > 0 ? n.speed : undefined,
+      default: !!n.default,
+      internal: n.internal,
+      rxBytes: traffic.get(n.iface)?.rx_bytes,
+      txBytes: traffic.get(n.iface)?.tx_bytes,
+    })),
+    uptimeSec: Math.round(os.uptime()),
+    processUptimeSec: Math.round(process.uptime()),
+  };
+}
+
+/** The readings of a sample for the alert rules: load, temperature, memory, each disk, SMART, the default link. */
+export function hardwareReadings(h: HardwareSample): Reading[] {
+  const out: Reading[] = [
+    { metric: 'cpuLoadPct', subject: '', value: h.cpu.loadPct },
+    { metric: 'memoryPct', subject: '', value: h.memory.pct },
+  ];
+  if (h.cpu.tempC !== undefined) out.push({ metric: 'cpuTempC', subject: '', value: h.cpu.tempC });
+  for (const d of h.disks) out.push({ metric: 'diskPct', subject: d.mount, value: d.pct });
+  for (const d of h.smart) out.push({ metric: 'diskSmartOk', subject: d.device, value: d.status === 'ok' ? 1 : 0 });
+  for (const n of h.network) if (n.default && !n.internal) out.push({ metric: 'linkUp', subject: n.iface, value: n.up ? 1 : 0 });
+  return out;
+}
