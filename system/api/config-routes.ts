@@ -6,18 +6,28 @@
 // Box.updateConfig, with before/after per path).
 //
 //   GET  /api/config                 { stored, effective }
+//   GET  /api/config/schema          the configuration's JSON Schema (the admin forms' source)
+//   PUT  /api/config/sections/:name  body { value } (absent: back to defaults) → { section,
+//                                    value, restartRequired }; 422 CC_CONFIG_INVALID with
+//                                    `problems` [{ path, message }] and nothing saved
 //   GET  /api/config/export          the bundle (config-bundle.ts), as an attachment
 //   POST /api/config/import?dryRun=  body: a bundle → the plan; 200 applied or planned,
 //                                    422 CC_CONFIG_IMPORT_INVALID with the plan's problems
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Box } from '../box.ts';
-import { exportBundle, planImport, planReport, type CurrentState } from '../config/config-bundle.ts';
+import { exportBundle, planImport, planReport, RESTART_SECTIONS, type CurrentState } from '../config/config-bundle.ts';
+import { BoxConfigSchema } from '../config/schema.ts';
+import { ConfigError, configProblem } from '../config/load.ts';
 import type { StoredUser } from '../users/bootstrap-admin.ts';
 import { appendAudit, recordAudit } from '../audit/audit-log.ts';
 import { requireRole } from './server.ts';
 
 const ImportQuery = Type.Object({ dryRun: Type.Boolean({ default: true }) }, { additionalProperties: false });
+const SectionParams = Type.Object({ section: Type.String({ pattern: '^[a-zA-Z]{1,40}$' }) });
+const SectionBody = Type.Object({ value: Type.Optional(Type.Unknown()) }, { additionalProperties: false });
+const SCHEMA_JSON = JSON.parse(JSON.stringify(BoxConfigSchema)) as unknown;
+
 
 function currentState(box: Box): CurrentState {
   const users: StoredUser[] = [];
@@ -35,6 +45,24 @@ export function configRoutes(app: FastifyInstance, box: Box): void {
     stored: box.store.tables.config.get('box-config') ?? {},
     effective: box.config,
   }));
+
+  app.get('/api/config/schema', { preHandler: admin }, async () => SCHEMA_JSON);
+
+  app.put('/api/config/sections/:section', { schema: { params: SectionParams, body: SectionBody }, bodyLimit: 16 * 1024 * 1024, preHandler: admin }, async (req, reply) => {
+    const { section } = req.params as { section: string };
+    const { value } = req.body as { value?: unknown };
+    if (!Object.hasOwn(BoxConfigSchema.properties, section)) return reply.code(404).send({ code: 'CC_CONFIG_UNKNOWN_SECTION', message: `no configuration section ${section}` });
+    try {
+      const cfg = await box.updateConfig((doc) => {
+        if (value === undefined) delete doc[section];
+        else doc[section] = value;
+      }, req.session!.username);
+      return { section, value: (cfg as Record<string, unknown>)[section] ?? null, restartRequired: RESTART_SECTIONS.includes(section) };
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      return reply.code(422).send({ code: 'CC_CONFIG_INVALID', message: err.message, problems: err.problems.map(configProblem) });
+    }
+  });
 
   app.get('/api/config/export', { preHandler: admin }, async (req, reply) => {
     const bundle = exportBundle(currentState(box), new Date(), req.session!.username);

@@ -10,7 +10,7 @@
 // plan has no problems. Users missing from the bundle are kept, never deleted. Pure.
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ConfigError, parseConfig } from './load.ts';
+import { ConfigError, configProblem, parseConfig } from './load.ts';
 import type { BoxConfig } from './schema.ts';
 import { diffConfig, type ConfigChange } from '../audit/config-diff.ts';
 import type { StoredUser } from '../users/bootstrap-admin.ts';
@@ -43,7 +43,7 @@ export const BundleSchema = Type.Object({
 export type ConfigBundle = Static<typeof BundleSchema>;
 
 /** Sections the running box reads only at start (see Box.updateConfig): a change needs a restart. */
-const RESTART_SECTIONS = ['sip', 'media', 'registrar', 'http', 'extensions', 'trunks', 'recording'];
+export const RESTART_SECTIONS = ['sip', 'media', 'registrar', 'http', 'extensions', 'trunks', 'recording'];
 
 export interface ImportPlan {
   ok: boolean;
@@ -106,10 +106,7 @@ export function planImport(input: unknown, current: CurrentState, flowContext: (
     config = parseConfig(bundle.config);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    for (const p of err.problems) {
-      const at = p.indexOf(': ');
-      problems.push({ path: `/config${at > 0 ? p.slice(0, at).replace(/^\/$/, '') : ''}`, message: at > 0 ? p.slice(at + 2) : p });
-    }
+    for (const { path, message } of err.problems.map(configProblem)) problems.push({ path: `/config${path === '/' ? '' : path}`, message });
   }
   const changes = diffConfig(current.doc, bundle.config);
   const restartRequired = [...new Set(changes.map((c) => c.path.split('/')[1] ?? '').filter((s) => RESTART_SECTIONS.includes(s)))].sort();

@@ -16,6 +16,12 @@ export class ConfigError extends Error {
   }
 }
 
+/** One of ConfigError's problems ("/queues/0/strategy: Expected ...") as { path, message }. */
+export function configProblem(text: string): { path: string; message: string } {
+  const at = text.indexOf(': ');
+  return at > 0 && text.startsWith('/') ? { path: text.slice(0, at), message: text.slice(at + 2) } : { path: '/', message: text };
+}
+
 /** Defaults filled in, then validated, then cross-checked (references between sections). */
 export function parseConfig(doc: unknown): BoxConfig {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(['the document must be a JSON object']);

@@ -4,7 +4,7 @@
 import { syncServerTime } from './clock.ts';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly retryAfterSec?: number) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly retryAfterSec?: number, readonly body?: unknown) {
     super(message);
   }
 }
@@ -46,7 +46,7 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
     data = undefined;
   }
   if (!res.ok) {
-    const err = new ApiError(res.status, data?.code ?? `HTTP_${res.status}`, data?.message ?? res.statusText, Number(res.headers.get('retry-after')) || undefined);
+    const err = new ApiError(res.status, data?.code ?? `HTTP_${res.status}`, data?.message ?? res.statusText, Number(res.headers.get('retry-after')) || undefined, data);
     if (res.status === 401 && path !== '/api/session') onUnauthenticated?.();
     throw err;
   }
