@@ -35,7 +35,7 @@ before(async () => {
   });
   const ca = boxCertificate(box);
   admin = await browserSignIn(tlsPort, ca, 'admin', adminPassword(box));
-  assert.equal((await admin.call('POST', '/api/users', { username: 'b1', role: 'agent', password: 'b1-password' })).status, 201);
+  assert.equal((await admin.call('POST', '/api/users', { username: 'b1', role: 'agent', password: 'b1-password', mustChangePassword: false })).status, 201);
   browser = await launchBrowser({ trust: ca });
   agent = await openPage(browser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'zh-CN' });
 });

@@ -46,7 +46,7 @@ before(async () => {
   });
   const ca = boxCertificate(box);
   admin = await browserSignIn(tlsPort, ca, 'admin', adminPassword(box));
-  for (const u of ['w1', 'w2']) assert.equal((await admin.call('POST', '/api/users', { username: u, role: 'agent', password: `${u}-password` })).status, 201);
+  for (const u of ['w1', 'w2']) assert.equal((await admin.call('POST', '/api/users', { username: u, role: 'agent', password: `${u}-password`, mustChangePassword: false })).status, 201);
   assert.equal((await admin.call('PUT', `/api/customers/${CUSTOMER}`, { name: '赵磊', priority: 0, notes: 'Home broadband.' })).status, 200);
   browser = await launchBrowser({ trust: ca });
   agent = await openPage(browser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'zh-CN' });

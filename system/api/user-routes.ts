@@ -12,13 +12,15 @@ const NewUser = Type.Object({
   username: Type.String({ pattern: '^[a-zA-Z0-9_.-]{1,32}$' }),
   role: Type.Union([Type.Literal('admin'), Type.Literal('supervisor'), Type.Literal('agent'), Type.Literal('technician')]),
   password: Type.String({ minLength: 8, maxLength: 128 }),
+  /** The user must choose their own password at first sign-in (default). */
+  mustChangePassword: Type.Optional(Type.Boolean()),
 }, { additionalProperties: false });
 
 export function userRoutes(app: FastifyInstance, box: Box): void {
   app.post('/api/users', { schema: { body: NewUser }, preHandler: requireRole('admin') }, async (req, reply) => {
-    const body = req.body as { username: string; role: StoredUser['role']; password: string };
+    const body = req.body as { username: string; role: StoredUser['role']; password: string; mustChangePassword?: boolean };
     if (box.store.tables.config.get(`user:${body.username}`)) return reply.code(409).send({ code: 'CC_API_EXISTS', message: `user ${body.username} exists` });
-    const user: StoredUser = { username: body.username, role: body.role, passwordHash: hashPassword(body.password), createdAt: Date.now(), mustChangePassword: true };
+    const user: StoredUser = { username: body.username, role: body.role, passwordHash: hashPassword(body.password), createdAt: Date.now(), mustChangePassword: body.mustChangePassword ?? true };
     await box.store.transaction(() => {
       box.store.tables.config.put(`user:${body.username}`, user);
       box.store.appendEvent('user-created', { username: body.username, role: body.role, by: req.session!.username });

@@ -13,12 +13,15 @@ import type { Me } from './types.ts';
 import './components/lang-switch.ts';
 import './components/shortcuts-dialog.ts';
 import './pages/sign-in.ts';
+import './pages/password-change.ts';
 import { pageFor, pagesFor } from './pages/registry.ts';
 import type { ShortcutsDialog } from './components/shortcuts-dialog.ts';
 
 export class App extends AppElement {
-  static override properties = { me: { state: true }, page: { state: true }, ready: { state: true }, liveUp: { state: true } };
+  static override properties = { me: { state: true }, page: { state: true }, ready: { state: true }, liveUp: { state: true }, mustChangePassword: { state: true } };
   declare me: Me | null;
+  /** The user must choose their own password before anything else (first sign-in). */
+  declare mustChangePassword: boolean;
   declare page: string;
   declare ready: boolean;
   declare liveUp: boolean;
@@ -31,6 +34,7 @@ export class App extends AppElement {
     this.page = 'workspace';
     this.ready = false;
     this.liveUp = false;
+    this.mustChangePassword = false;
   }
 
   override connectedCallback(): void {
@@ -60,8 +64,9 @@ export class App extends AppElement {
     if (wanted !== this.page) history.replaceState(null, '', `#/${this.page}`);
   }
 
-  private signedIn(me: Me): void {
+  private async signedIn(me: Me): Promise<void> {
     setCsrfToken(me.csrfToken);
+    this.mustChangePassword = (await api<{ mustChangePassword: boolean }>('GET', '/api/session/password').catch(() => ({ mustChangePassword: false }))).mustChangePassword;
     this.me = me;
     this.live.start();
     this.route();
@@ -91,6 +96,7 @@ export class App extends AppElement {
   override render() {
     if (!this.ready) return html``;
     if (!this.me) return html`<cc-sign-in @signed-in=${this.onSignIn}></cc-sign-in><cc-shortcuts-dialog></cc-shortcuts-dialog>`;
+    if (this.mustChangePassword) return html`<cc-password-change @password-changed=${() => (this.mustChangePassword = false)}></cc-password-change>`;
     return html`<header class="top">
         <strong class="brand">${t('app.title')}</strong>
         <nav>
