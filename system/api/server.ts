@@ -35,7 +35,6 @@ import { recordingsRoutes } from './recordings-routes.ts';
 import { wallboardRoutes } from './wallboard-routes.ts';
 import { workspaceCallRoutes } from './workspace-call-routes.ts';
 import { passwordRoutes } from './password-routes.ts';
-import { passwordRoutes } from './password-routes.ts';
 import { configRoutes } from './config-routes.ts';
 
 export interface Api {
@@ -118,7 +117,6 @@ export async function startApi(box: Box, opts: { host: string; port: number; log
     recordingsRoutes(scope, box);
     wallboardRoutes(scope, box);
     workspaceCallRoutes(scope, box);
-    passwordRoutes(scope, box);
     passwordRoutes(scope, box);
     configRoutes(scope, box);
   });
