@@ -31,6 +31,7 @@ import { softphoneRoute } from '../softphone/softphone-route.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { backupRoutes } from './backup-routes.ts';
+import { monitoringRoutes } from './monitoring-routes.ts';
 import { recordingsRoutes } from './recordings-routes.ts';
 import { wallboardRoutes } from './wallboard-routes.ts';
 import { workspaceCallRoutes } from './workspace-call-routes.ts';
@@ -114,6 +115,7 @@ export async function startApi(box: Box, opts: { host: string; port: number; log
     softphoneRoute(scope, box);
     auditRoutes(scope, box);
     backupRoutes(scope, box);
+    monitoringRoutes(scope, box);
     recordingsRoutes(scope, box);
     wallboardRoutes(scope, box);
     workspaceCallRoutes(scope, box);
