@@ -12,9 +12,10 @@ const agent = (over: Partial<AgentFacts>): AgentFacts => ({ id: 'a1', extension:
 const facts = (over: Partial<WallFacts>): WallFacts => ({ now: T0, queues: [{ name: 'sales', displayName: 'Sales' }], waiting: [], calls: [], agents: [], ...over });
 const today: TodayCounts = { day: '2027-01-15', queues: { sales: { offered: 4, answered: 3, abandoned: 1, answeredInTime: 3 } } };
 
-test('a call\'s phase: ringing before an answer, IVR, queued, ringing an agent, talking, on hold, and gone once ending', () => {
-  assert.equal(callPhase(call({ state: 'routing' })), 'ringing');
-  assert.equal(callPhase(call({ state: 'ringing' })), 'ringing');
+test('a call\'s phase: ringing before a phone answers, IVR, queued, ringing an agent, talking, on hold, and gone once ending', () => {
+  assert.equal(callPhase(call({ state: 'routing', callee: '2001' })), 'ringing');
+  assert.equal(callPhase(call({ state: 'ringing', callee: '2001' })), 'ringing');
+  assert.equal(callPhase(call({ state: 'routing' })), undefined, 'the box is answering it (a queue, an IVR): not shown yet');
   assert.equal(callPhase(call({ inIvr: true })), 'ivr');
   assert.equal(callPhase(call({ waiting: true, queue: 'sales' })), 'queued');
   assert.equal(callPhase(call({ waiting: true, queue: 'sales', inIvr: true })), 'queued', 'a flow that queued the caller is done with it');

@@ -60,10 +60,11 @@ export interface WallFacts {
   agents: AgentFacts[];
 }
 
-/** Where a call is now, or undefined once it is ending. */
+/** Where a call is now; undefined while the box sets up a call it answers itself, and once it is ending. */
 export function callPhase(c: CallFacts): CallPhase | undefined {
   if (c.state === 'ending' || c.state === 'ended') return undefined;
-  if (c.state === 'routing' || c.state === 'ringing') return 'ringing';
+  // Before an answer: a phone ringing; a call the box itself answers is not shown until it does.
+  if (c.state === 'routing' || c.state === 'ringing') return c.callee !== undefined ? 'ringing' : undefined;
   if (c.connected) return c.held ? 'held' : 'talking';
   if (c.waiting) return c.ringingAgent ? 'ringing' : 'queued';
   if (c.inIvr) return 'ivr';

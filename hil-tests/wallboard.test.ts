@@ -1,0 +1,230 @@
+// The live wallboard end to end: the real box, a baresip desk phone for agent a1, sipp
+// callers from a carrier trunk, a supervisor's WebSocket and Debian's Chromium on the
+// wallboard page. A caller entering the queue shows as waiting (coloured by the supervisor's
+// thresholds) and ringing without a reload; the agent answering makes it talking, answered
+// today 1, the agent on a call with that caller; hanging up gives wrap-up, then available. The
+// deltas are asserted on the WebSocket as well; the page never polls. Thresholds are stored
+// in LMDB with their event row, pushed to supervisors and never to agents. Big-screen mode
+// hides the app's chrome. Screenshots go to the artifacts directory printed at the start.
+import { test as nodeTest, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
+import { signIn, type ApiClient } from './harness/api.ts';
+import { openWs, type WsMessages } from './harness/ws-client.ts';
+import { startBaresip, type Baresip } from './harness/baresip.ts';
+import { runSipp } from './harness/sipp.ts';
+import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+
+const CARRIER = '127.0.0.2';
+const DID = '5550100';
+const CALLER = '13800138000';
+let box: BoxProcess;
+let admin: ApiClient;
+let sup: ApiClient;
+let agentApi: ApiClient;
+let supWs: WsMessages;
+let agentWs: WsMessages;
+let phone: Baresip;
+let browser: Browser;
+let page: TestPage;
+const shots: string[] = [];
+
+const THRESHOLDS = { longestWaitSec: { amber: 60, red: 120 }, waiting: { amber: 1, red: 3 }, serviceLevelPct: { amber: 90, red: 80 }, serviceLevelSec: 3600 };
+
+before(async () => {
+  ensureWebBuilt();
+  box = await startBoxProcess({
+    recording: { enabled: false },
+    extensions: [{ number: '2001', password: 'pw-2001' }],
+    trunks: [{ name: 'carrier', kind: 'static', host: CARRIER }],
+    queues: [{ name: 'sales', displayName: 'Sales 销售', strategy: 'linear', overflow: 'hangup', ringTimeoutSec: 60, wrapUpSec: 3, announceEverySec: 0 }],
+    agents: [{ id: 'a1', name: 'Li Na', extension: '2001', queues: [{ queue: 'sales' }] }],
+    dids: [{ number: DID, trunk: 'carrier', destination: 'queue:sales' }],
+  });
+  admin = await signIn(box);
+  for (const [username, role] of [['sup1', 'supervisor'], ['wall1', 'supervisor'], ['a1', 'agent']]) {
+    const r = await admin.call('POST', '/api/users', { username, role, password: `${username}-password` });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
+  sup = await signIn(box, 'sup1', 'sup1-password');
+  agentApi = await signIn(box, 'a1', 'a1-password');
+  supWs = await openWs(box.httpPort, `/api/events?token=${sup.token}`);
+  agentWs = await openWs(box.httpPort, `/api/events?token=${agentApi.token}`);
+  phone = await startBaresip({ extension: '2001', password: 'pw-2001', box: { host: '127.0.0.1', port: box.sipPort }, listenIp: '127.0.0.1', toneHz: 700, answer: 'manual' });
+  await phone.waitFor(/200 OK .*1 binding/);
+  browser = await launchBrowser();
+  page = await openPage(browser, { baseURL: `http://127.0.0.1:${box.httpPort}`, locale: 'en-US' });
+});
+
+after(async () => {
+  supWs?.close();
+  agentWs?.close();
+  await browser?.close();
+  await phone?.stop();
+  await box?.stop();
+});
+
+/** A test that leaves a screenshot of the page when it fails. */
+function test(name: string, fn: () => Promise<void>) {
+  nodeTest(name, async () => {
+    try {
+      await fn();
+    } catch (err) {
+      if (page) await screenshot(page.page, `FAILED-wallboard-${name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+const deltas = (ws: WsMessages) => ws.messages.filter((m) => m.kind === 'wallboard');
+/** The first wallboard delta after `from` messages that matches. */
+const delta = (from: number, pred: (m: any) => boolean) => supWs.waitFor((m) => m.kind === 'wallboard' && supWs.messages.indexOf(m) >= from && pred(m), 20_000);
+
+test('the snapshot shows the queue and the agent; thresholds are checked, stored with an event row, pushed to supervisors and not to agents', async () => {
+  assert.equal((await admin.call('POST', '/api/acd/agents/a1/login')).status, 200);
+  const until = Date.now() + 10_000;
+  let snap: any;
+  for (;;) {
+    snap = (await sup.call('GET', '/api/wallboard')).body;
+    if (snap.model.agents.a1?.state === 'available') break;
+    assert.ok(Date.now() < until, JSON.stringify(snap));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(typeof snap.seq, 'number');
+  assert.deepEqual(snap.model.calls, {});
+  assert.deepEqual(snap.model.queues.sales, {
+    name: 'sales', displayName: 'Sales 销售', waiting: 0,
+    agents: { loggedIn: 1, available: 1, ringing: 0, onCall: 0, wrapUp: 0, break: 0 },
+    today: { offered: 0, answered: 0, abandoned: 0, answeredInTime: 0 },
+  });
+  assert.deepEqual([snap.model.agents.a1.name, snap.model.agents.a1.extension, snap.model.agents.a1.queues], ['Li Na', '2001', ['sales']]);
+  assert.equal((await agentApi.call('GET', '/api/wallboard')).status, 403, 'agents do not see the wallboard');
+
+  const bad = await sup.call('PUT', '/api/wallboard/thresholds', { ...THRESHOLDS, waiting: { amber: 4, red: 2 } });
+  assert.deepEqual([bad.status, bad.body.code], [400, 'CC_WALLBOARD_BAD_THRESHOLDS']);
+  const malformed = await sup.call('PUT', '/api/wallboard/thresholds', { ...THRESHOLDS, serviceLevelSec: 'soon' });
+  assert.deepEqual([malformed.status, malformed.body.code], [400, 'CC_API_BAD_REQUEST']);
+  const from = supWs.messages.length;
+  const ok = await sup.call('PUT', '/api/wallboard/thresholds', THRESHOLDS);
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.deepEqual(ok.body, THRESHOLDS);
+  const pushed = await delta(from, (m) => m.thresholds);
+  assert.deepEqual(pushed.thresholds, THRESHOLDS);
+  const stored = (await box.read<any>('config')).find((r) => r.key === 'wallboard-thresholds');
+  assert.deepEqual(stored?.value, THRESHOLDS);
+  const events = (await box.read<any>('events')).map((r) => r.value).filter((e) => e.type === 'wallboard-thresholds-changed');
+  assert.deepEqual(events.map((e) => [e.by, e.thresholds.waiting.amber]), [['sup1', 1]]);
+  assert.deepEqual((await sup.call('GET', '/api/wallboard')).body.model.thresholds, THRESHOLDS);
+  assert.deepEqual(deltas(agentWs), [], 'an agent\'s live events carry no wallboard deltas');
+});
+
+test('a queued caller shows as waiting and ringing without a reload; the agent answering makes it talking and answered today; hanging up gives wrap-up, then available', async () => {
+  const { page: p, errors } = page;
+  await p.goto('/');
+  await p.fill('[data-test=username]', 'wall1');
+  await p.fill('[data-test=password]', 'wall1-password');
+  await p.click('[data-test=sign-in-submit]');
+  await p.waitForSelector('[data-test=live][data-up=true], [data-test=password-change]');
+  if (await p.locator('[data-test=password-change]').count()) {
+    // A box that asks users to replace a password an administrator set.
+    await p.fill('[data-test=pw-current]', 'wall1-password');
+    await p.fill('[data-test=pw-next]', 'wall1-own-password');
+    await p.fill('[data-test=pw-repeat]', 'wall1-own-password');
+    await p.click('[data-test=pw-submit]');
+    await p.waitForSelector('[data-test=live][data-up=true]');
+  }
+  await p.click('[data-test=nav-wallboard]');
+  await p.waitForSelector('[data-test=wallboard] [data-test=wb-agent][data-agent=a1][data-state=available]');
+  const snapshotReads: string[] = [];
+  p.on('request', (r) => new URL(r.url()).pathname.startsWith('/api/wallboard') && r.method() === 'GET' && snapshotReads.push(r.url()));
+  const queue = '[data-test=wb-queue][data-queue=sales]';
+  assert.equal(await p.textContent(`${queue} [data-test=wb-waiting]`), '0');
+  assert.equal(await p.getAttribute(`${queue} [data-test=wb-waiting]`, 'data-colour'), 'ok');
+  shots.push(await screenshot(p, 'wallboard-01-idle-en'));
+
+  const from = supWs.messages.length;
+  const run = runSipp({
+    scenario: 'uac-wait-bye.xml', localIp: CARRIER, target: `127.0.0.1:${box.sipPort}`,
+    keys: { dialled: DID, caller: CALLER, rtp_ip: CARRIER, rtp_port: 9 }, timeoutSec: 90,
+  });
+  // Waiting, with a1's phone ringing for the caller.
+  await p.waitForSelector(`${queue} [data-test=wb-waiting]:text-is("1")`, { timeout: 20_000 });
+  assert.equal(await p.getAttribute(`${queue} [data-test=wb-waiting]`, 'data-colour'), 'amber', 'one caller waiting reaches the amber threshold');
+  await p.waitForSelector('[data-test=wb-calls-ringing][data-count="1"]');
+  await p.waitForSelector(`[data-test=wb-agent][data-agent=a1][data-state=ringing] [data-test=wb-agent-caller]:text-is("${CALLER}")`);
+  assert.notEqual(await p.textContent(`${queue} [data-test=wb-longest]`), '—');
+  const waitingDelta = await delta(from, (m) => m.queues?.sales?.waiting === 1);
+  assert.equal(typeof waitingDelta.queues.sales.oldestEnteredAt, 'number');
+  const ringingCall = (m: any) => Object.values(m.calls ?? {}).find((c: any) => c?.phase === 'ringing' && c.caller === CALLER && c.agent === 'a1') as any;
+  const ringing = await delta(from, (m) => !!ringingCall(m));
+  const callId = ringingCall(ringing).callId as string;
+  assert.deepEqual([ringing.calls[callId].queue, ringing.calls[callId].agent, ringing.calls[callId].dialled], ['sales', 'a1', DID]);
+  shots.push(await screenshot(p, 'wallboard-02-waiting-ringing-en'));
+
+  // The agent answers.
+  await phone.waitFor(/Incoming call from/i, 10_000);
+  await phone.command('accept');
+  await p.waitForSelector('[data-test=wb-calls-talking][data-count="1"]', { timeout: 10_000 });
+  await p.waitForSelector(`${queue} [data-test=wb-answered]:text-is("1")`);
+  await p.waitForSelector(`[data-test=wb-agent][data-agent=a1][data-state=on-call] [data-test=wb-agent-caller]:text-is("${CALLER}")`);
+  assert.equal(await p.textContent('[data-test=wb-agent][data-agent=a1] [data-test=wb-agent-queue]'), 'Sales 销售');
+  assert.equal(await p.getAttribute('[data-test=wb-agent][data-agent=a1] [data-test=wb-agent-actions]', 'data-call'), callId);
+  assert.equal(await p.textContent(`${queue} [data-test=wb-waiting]`), '0');
+  assert.equal(await p.textContent(`${queue} [data-test=wb-on-call]`), '1');
+  assert.equal(await p.textContent(`${queue} [data-test=wb-sl]`), '100%');
+  assert.equal(await p.textContent('[data-test=wb-calls-ringing]  b'), '0');
+  const talking = await delta(from, (m) => m.calls?.[callId]?.phase === 'talking');
+  assert.equal(talking.calls[callId].callee, '2001');
+  const onCall = await delta(from, (m) => m.agents?.a1?.state === 'on-call' && m.agents.a1.call);
+  assert.deepEqual([onCall.agents.a1.call.callId, onCall.agents.a1.call.caller, onCall.agents.a1.call.queue, typeof onCall.agents.a1.call.talkingSince], [callId, CALLER, 'sales', 'number']);
+  const answered = await delta(from, (m) => m.queues?.sales?.today?.answered === 1);
+  assert.deepEqual(answered.queues.sales.today, { offered: 1, answered: 1, abandoned: 0, answeredInTime: 1, serviceLevelPct: 100 });
+  // The talk time ticks on the page by itself.
+  const t1 = await p.textContent('[data-test=wb-agent][data-agent=a1] [data-test=wb-agent-talk]');
+  await p.waitForFunction((before) => document.querySelector('[data-test=wb-agent][data-agent=a1] [data-test=wb-agent-talk]')?.textContent !== before, t1, { timeout: 5000 });
+  shots.push(await screenshot(p, 'wallboard-03-talking-en'));
+
+  // The agent hangs up: wrap-up, then available.
+  await phone.command('hangup');
+  const r = await run.done;
+  assert.equal(r.code, 0, r.errors || r.stderr);
+  await p.waitForSelector('[data-test=wb-agent][data-agent=a1][data-state=wrap-up]', { timeout: 10_000 });
+  assert.equal(await p.textContent(`${queue} [data-test=wb-wrap-up]`), '1');
+  await p.waitForSelector('[data-test=wb-calls-talking][data-count="0"]');
+  await p.waitForSelector('[data-test=wb-agent][data-agent=a1][data-state=available]', { timeout: 15_000 });
+  assert.equal(await p.textContent('[data-test=wb-agent][data-agent=a1] [data-test=wb-agent-caller]'), '');
+  await delta(from, (m) => m.calls?.[callId] === null);
+  await delta(from, (m) => m.agents?.a1?.state === 'wrap-up' && !m.agents.a1.call);
+  await delta(from, (m) => m.agents?.a1?.state === 'available');
+  const seqs = deltas(supWs).map((m) => m.seq);
+  assert.deepEqual(seqs, seqs.map((_, i) => seqs[0] + i), 'deltas are numbered without gaps');
+  assert.deepEqual(snapshotReads, [], 'the page never read the snapshot again: every change was pushed');
+  assert.deepEqual(errors, []);
+});
+
+test('big-screen mode hides the app\'s chrome and the threshold form, and the button leaves it', async () => {
+  const { page: p, errors } = page;
+  await p.click('[data-test=wb-big]');
+  await p.waitForSelector('[data-test=wallboard][data-big=true]');
+  assert.equal(await p.isVisible('header.top'), false);
+  assert.equal(await p.locator('[data-test=wb-thresholds]').count(), 0);
+  assert.match(p.url(), /#\/wallboard\?big=1$/);
+  const bigFont = await p.evaluate(() => parseFloat(getComputedStyle(document.querySelector('main.wallboard')!).fontSize));
+  shots.push(await screenshot(p, 'wallboard-04-big-screen-en'));
+  await p.click('[data-test=wb-big]');
+  await p.waitForSelector('[data-test=wallboard][data-big=false]');
+  assert.equal(await p.isVisible('header.top'), true);
+  const normalFont = await p.evaluate(() => parseFloat(getComputedStyle(document.querySelector('main.wallboard')!).fontSize));
+  assert.ok(bigFont > normalFont, `big-screen type (${bigFont}px) is larger than normal (${normalFont}px)`);
+  await p.selectOption('[data-test=lang]', 'zh-CN');
+  assert.equal(await p.textContent('[data-test=wallboard] h1'), '实时监控');
+  shots.push(await screenshot(p, 'wallboard-05-normal-zh'));
+  // Opening the big-screen address directly (a wall display's bookmark).
+  await p.goto('/#/wallboard?big=1');
+  await p.waitForSelector('[data-test=wallboard][data-big=true] [data-test=wb-queue][data-queue=sales]');
+  assert.equal(await p.isVisible('header.top'), false);
+  shots.push(await screenshot(p, 'wallboard-06-big-screen-zh'));
+  assert.deepEqual(errors, []);
+  console.log(`# screenshots:\n${shots.map((s) => `#   ${s}`).join('\n')}`);
+});
