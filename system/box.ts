@@ -28,6 +28,8 @@ import { diffConfig } from './audit/config-diff.ts';
 import { IvrService } from './ivr/ivr-service.ts';
 import { MessageBox } from './ivr/messages.ts';
 import { hoursState } from './ivr/business-hours.ts';
+import { QaBook } from './qa/qa-book.ts';
+import { QaSampling } from './qa/sampling-job.ts';
 import { PocketsphinxRecognizer } from '../media/speech-pocketsphinx.ts';
 import type { BackupControl, BackupServiceFactory } from './api/backup-routes.ts';
 import type { MonitoringControl, MonitoringFactory } from './api/monitoring-routes.ts';
@@ -61,6 +63,8 @@ export interface Box {
   wallboard: Wallboard;
   /** Recording search, playback, legal hold and retention (system/recordings). */
   recordings: RecordingsService;
+  /** Quality scoring (system/qa): scorecards, the review queue, scores, and the daily review sampling. */
+  qa: { book: QaBook; sampling: QaSampling };
   /** Backups to attached storage, when the daemon provides the service (appliance/backup). */
   backup?: BackupControl;
   /** Monitoring, system logs and the technician console, when the daemon provides them (appliance/monitoring). */
@@ -223,6 +227,10 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     calls.services.ivr = ivr;
     calls.scheduleState = (schedule) => hoursState(config, schedule, Date.now());
     cleanups.unshift(() => ivr.close());
+    const qaBook = new QaBook(store);
+    const qa = { book: qaBook, sampling: new QaSampling({ store, book: qaBook, config: () => config, log: log.child({ module: 'qa' }) }) };
+    await qa.sampling.start();
+    cleanups.unshift(() => qa.sampling.close());
     const wallboard = new Wallboard({ store, config: () => config, acd, calls, inIvr: (id) => ivr.active.has(id), log: log.child({ module: 'wallboard' }) });
     const onCallBefore = calls.onCall;
     calls.onCall = (call) => {
@@ -287,6 +295,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       store, media, transport, endpoint, registrar, calls, acd, trunks, softphones,
       backup,
       ivr,
+      qa,
       recordings,
       wallboard,
       status: (): BoxStatus => ({

@@ -31,6 +31,7 @@ import { softphoneRoute } from '../softphone/softphone-route.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { backupRoutes } from './backup-routes.ts';
+import { qaRoutes } from './qa-routes.ts';
 import { monitoringRoutes } from './monitoring-routes.ts';
 import { recordingsRoutes } from './recordings-routes.ts';
 import { wallboardRoutes } from './wallboard-routes.ts';
@@ -115,6 +116,7 @@ export async function startApi(box: Box, opts: { host: string; port: number; log
     softphoneRoute(scope, box);
     auditRoutes(scope, box);
     backupRoutes(scope, box);
+    qaRoutes(scope, box);
     monitoringRoutes(scope, box);
     recordingsRoutes(scope, box);
     wallboardRoutes(scope, box);

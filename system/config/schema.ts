@@ -1,6 +1,7 @@
 // The box configuration as one TypeBox schema: the single source of truth for validation
 // (start-up file, LMDB document, later the admin API) and for the TypeScript type.
 import { Type, type Static } from '@sinclair/typebox';
+import { QaConfigSchema } from '../qa/qa-config.ts';
 import { MonitoringConfigSchema } from './monitoring-schema.ts';
 import { RecordingsConfigSchema } from '../recordings/recordings-config.ts';
 import { WorkspaceConfigSchema } from './workspace-schema.ts';
@@ -256,6 +257,8 @@ export const BoxConfigSchema = Type.Object({
   }, { default: {} }),
   /** Hardware and call-quality monitoring, alert limits and the system log (appliance/monitoring). */
   monitoring: Type.Optional(MonitoringConfigSchema),
+  /** Quality scoring (system/qa): the daily review sampling. */
+  qa: Type.Optional(QaConfigSchema),
   agents: Type.Array(AgentSchema, { default: [], maxItems: 2000 }),
   queues: Type.Array(QueueSchema, { default: [], maxItems: 200 }),
   conferences: Type.Array(ConferenceSchema, { default: [], maxItems: 100 }),

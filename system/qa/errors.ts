@@ -9,6 +9,8 @@ export const QaErrorCodes = {
   CC_QA_NO_SCORE: 'the call has not been scored',
   CC_QA_BAD_TRANSITION: 'the review is not in a state that allows this (e.g. a dispute of a closed score, a resolution without a dispute)',
   CC_QA_FORBIDDEN: 'an agent sees and disputes only their own scores',
+  CC_QA_BAD_SCHEDULE: 'qa.sampling.schedule is not a valid cron expression; the daily sampling is off (on-demand runs still work)',
+  CC_QA_SAMPLING_FAILED: 'a sampling run failed (logged); the next daily run samples the same days again',
 } as const;
 export type QaErrorCode = keyof typeof QaErrorCodes;
 

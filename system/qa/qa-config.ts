@@ -1,6 +1,7 @@
 // The `qa` section of the box configuration (referenced from config/schema.ts): when the
 // daily review sampling runs and what it picks. Defaults let the box run with no config.
 import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 
 export const QaConfigSchema = Type.Object({
   sampling: Type.Object({
@@ -24,3 +25,8 @@ export const QaConfigSchema = Type.Object({
 }, { default: {} });
 
 export type QaConfig = Static<typeof QaConfigSchema>;
+
+/** The section with its defaults filled in (the box config may leave it out). */
+export function qaConfig(section: QaConfig | undefined): QaConfig {
+  return Value.Default(QaConfigSchema, structuredClone(section ?? {})) as QaConfig;
+}
