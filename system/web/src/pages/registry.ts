@@ -11,6 +11,7 @@ import './workspace.ts';
 import './supervisor.ts';
 import './wallboard.ts';
 import './admin.ts';
+import './ivr.ts';
 
 export interface PageContext {
   me: Me;
@@ -31,6 +32,7 @@ export const PAGES: PageEntry[] = [
   { id: 'workspace', nav: 'nav.workspace', roles: ['admin', 'supervisor', 'agent', 'technician'], home: ['agent', 'technician'], render: (c) => html`<cc-workspace .desk=${c.desk} .live=${c.live}></cc-workspace>` },
   { id: 'supervisor', nav: 'nav.supervisor', roles: ['admin', 'supervisor'], home: ['admin', 'supervisor'], render: (c) => html`<cc-supervisor .live=${c.live}></cc-supervisor>` },
   { id: 'wallboard', nav: 'wallboard.nav', roles: ['admin', 'supervisor'], render: (c) => html`<cc-wallboard .live=${c.live}></cc-wallboard>` },
+  { id: 'ivr', nav: 'ivr.nav', roles: ['admin', 'supervisor'], render: () => html`<cc-ivr-page></cc-ivr-page>` },
   { id: 'admin', nav: 'admin.nav', roles: ['admin'], render: () => html`<cc-admin></cc-admin>` },
 ];
 
