@@ -9,6 +9,7 @@ import type { LiveEvents } from '../live.ts';
 import type { Me, Role } from '../types.ts';
 import './workspace.ts';
 import './supervisor.ts';
+import './monitoring.ts';
 import './wallboard.ts';
 import './admin.ts';
 import './ivr.ts';
@@ -34,6 +35,7 @@ export const PAGES: PageEntry[] = [
   { id: 'wallboard', nav: 'wallboard.nav', roles: ['admin', 'supervisor'], render: (c) => html`<cc-wallboard .live=${c.live}></cc-wallboard>` },
   { id: 'ivr', nav: 'ivr.nav', roles: ['admin', 'supervisor'], render: () => html`<cc-ivr-page></cc-ivr-page>` },
   { id: 'admin', nav: 'admin.nav', roles: ['admin'], render: () => html`<cc-admin></cc-admin>` },
+  { id: 'monitoring', nav: 'monitoring.nav', roles: ['admin', 'technician'], render: (c) => html`<cc-monitoring .me=${c.me} .live=${c.live}></cc-monitoring>` },
 ];
 
 /** The pages `role` may open, in navigation order. */
