@@ -28,15 +28,11 @@ import { diffConfig } from './audit/config-diff.ts';
 import { IvrService } from './ivr/ivr-service.ts';
 import { MessageBox } from './ivr/messages.ts';
 import { hoursState } from './ivr/business-hours.ts';
+import { ReportScheduler } from './reports/scheduled-reports.ts';
 import { QaBook } from './qa/qa-book.ts';
 import { QaSampling } from './qa/sampling-job.ts';
 import { PocketsphinxRecognizer } from '../media/speech-pocketsphinx.ts';
 import type { BackupControl, BackupServiceFactory } from './api/backup-routes.ts';
-import { BanList } from './sip/ban-list.ts';
-import { EdgeGuard } from './sip/edge-guard.ts';
-import { OverloadMonitor } from './sip/overload.ts';
-import { TollGuard } from './calls/toll-guard.ts';
-import { securityConfig } from './config/security-schema.ts';
 import type { MonitoringControl, MonitoringFactory } from './api/monitoring-routes.ts';
 import { RecordingsService } from './recordings/recordings-service.ts';
 import { recordingsConfig } from './recordings/recordings-config.ts';
@@ -64,8 +60,6 @@ export interface Box {
   /** IVR flows (system/ivr): published versions, running calls, recorded messages. */
   ivr: IvrService;
   trunks: TrunkRegistration[];
-  /** The SIP edge defence and toll-fraud blocks (system/sip/edge-guard.ts, ban-list.ts). */
-  security: { bans: BanList; edge: EdgeGuard; overload: OverloadMonitor };
   /** The live wallboard model and its deltas (system/wallboard). */
   wallboard: Wallboard;
   /** Recording search, playback, legal hold and retention (system/recordings). */
@@ -152,22 +146,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       log: log.child({ module: 'media' }),
     });
     cleanups.unshift(() => media.close());
-    const bans = new BanList(store, { log: log.child({ module: 'sip-security' }) });
-    bans.start();
-    cleanups.unshift(() => bans.close());
-    const selfHosts = [publicAddress, ...(config.sip.bindAddress !== '0.0.0.0' ? [config.sip.bindAddress] : [])];
-    const edge = new EdgeGuard({ config: () => config, bans, self: (): { hosts: string[]; ports: number[] } => ({ hosts: selfHosts, ports: [transport.ports.udp, transport.ports.tcp] }), log: log.child({ module: 'sip-security' }) });
-    const overload = new OverloadMonitor({
-      limits: () => {
-        const s = securityConfig(config.security);
-        return { maxLagMs: s.maxEventLoopLagMs, maxCalls: s.overloadCalls, retryAfterSec: s.overloadRetryAfterSec };
-      },
-      calls: (): number => calls.calls.size,
-      log: log.child({ module: 'sip-security' }),
-    });
-    cleanups.unshift(() => overload.close());
     const transport = new SipTransport({
-      gate: edge,
       bindAddress: config.sip.bindAddress,
       udpPort: config.sip.udpPort,
       tcpPort: config.sip.tcpPort,
@@ -176,7 +155,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     });
     await transport.listen();
     cleanups.unshift(() => transport.close());
-    const endpoint = new SipEndpoint(transport, { publicAddress, userAgent: config.sip.userAgent, log: log.child({ module: 'sip' }), overloaded: (): number | undefined => overload.check() });
+    const endpoint = new SipEndpoint(transport, { publicAddress, userAgent: config.sip.userAgent, log: log.child({ module: 'sip' }) });
     cleanups.unshift(() => endpoint.close());
     const extMap = new Map(config.extensions.map((e) => [e.number, e]));
     const auth = new AuthGuard(endpoint, {
@@ -186,7 +165,6 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       maxFailures: config.registrar.maxAuthFailures,
       algorithms: config.registrar.digestAlgorithms,
       lookupPassword: (user) => extMap.get(user)?.password,
-      onFailure: (address, user) => edge.authFailed(address, user),
     });
     const registrar = new Registrar(store, endpoint, auth, {
       minExpires: config.registrar.minExpires,
@@ -215,7 +193,6 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       registrar,
       log: log.child({ module: 'calls' }),
     });
-    calls.tollGuard = new TollGuard({ config: () => config, bans, log: log.child({ module: 'toll-fraud' }) });
     const softphones = new SoftphoneHub(log.child({ module: 'softphone' }));
     cleanups.unshift(() => softphones.close());
     const targets = ringTargets({ config: () => config, registrar, publicAddress, softphones });
@@ -251,6 +228,9 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     calls.services.ivr = ivr;
     calls.scheduleState = (schedule) => hoursState(config, schedule, Date.now());
     cleanups.unshift(() => ivr.close());
+    const reports = new ReportScheduler({ store, config: () => config, log: log.child({ module: 'reports' }) });
+    reports.start();
+    cleanups.unshift(() => reports.close());
     const qaBook = new QaBook(store);
     const qa = { book: qaBook, sampling: new QaSampling({ store, book: qaBook, config: () => config, log: log.child({ module: 'qa' }) }) };
     await qa.sampling.start();
@@ -319,7 +299,6 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       store, media, transport, endpoint, registrar, calls, acd, trunks, softphones,
       backup,
       ivr,
-      security: { bans, edge, overload },
       qa,
       recordings,
       wallboard,

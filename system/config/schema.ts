@@ -1,7 +1,7 @@
 // The box configuration as one TypeBox schema: the single source of truth for validation
 // (start-up file, LMDB document, later the admin API) and for the TypeScript type.
 import { Type, type Static } from '@sinclair/typebox';
-import { SecuritySchema } from './security-schema.ts';
+import { ReportsConfigSchema } from '../reports/reports-config.ts';
 import { QaConfigSchema } from '../qa/qa-config.ts';
 import { MonitoringConfigSchema } from './monitoring-schema.ts';
 import { RecordingsConfigSchema } from '../recordings/recordings-config.ts';
@@ -260,6 +260,8 @@ export const BoxConfigSchema = Type.Object({
   monitoring: Type.Optional(MonitoringConfigSchema),
   /** Quality scoring (system/qa): the daily review sampling. */
   qa: Type.Optional(QaConfigSchema),
+  /** Report thresholds (short abandon, service level) and the scheduled report files (system/reports). */
+  reports: Type.Optional(ReportsConfigSchema),
   agents: Type.Array(AgentSchema, { default: [], maxItems: 2000 }),
   queues: Type.Array(QueueSchema, { default: [], maxItems: 200 }),
   conferences: Type.Array(ConferenceSchema, { default: [], maxItems: 100 }),
@@ -267,7 +269,6 @@ export const BoxConfigSchema = Type.Object({
   trunks: Type.Array(TrunkSchema, { default: [], maxItems: 64 }),
   dids: Type.Array(DidSchema, { default: [], maxItems: 10000 }),
   dialPlan: Type.Array(DialRuleSchema, { default: [], maxItems: 1000 }),
-  security: Type.Optional(SecuritySchema),
   /** IANA time zone of the site (business hours, holidays); UTC when absent. */
   timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   /** Business-hours calendars, used by DID rules and IVR time conditions. */
