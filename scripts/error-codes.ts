@@ -14,6 +14,7 @@ import { WavErrorCodes } from '../media/wav.ts';
 import { RecordingCryptoErrorCodes } from '../media/recording-crypto.ts';
 import { AuditErrorCodes } from '../system/audit/verify.ts';
 import { BackupErrorCodes } from '../appliance/backup/errors.ts';
+import { MonitoringErrorCodes } from '../appliance/monitoring/errors.ts';
 
 const areas: [string, Record<string, string>][] = [
   ['SIP', SipErrorCodes],
@@ -30,6 +31,7 @@ const areas: [string, Record<string, string>][] = [
   ['Recording encryption', RecordingCryptoErrorCodes],
   ['Audit log', AuditErrorCodes],
   ['Backup and restore', BackupErrorCodes],
+  ['Monitoring, system log and console', MonitoringErrorCodes],
 ];
 
 console.log('| code | area | meaning |\n|---|---|---|');

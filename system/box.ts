@@ -33,6 +33,11 @@ import { QaBook } from './qa/qa-book.ts';
 import { QaSampling } from './qa/sampling-job.ts';
 import { PocketsphinxRecognizer } from '../media/speech-pocketsphinx.ts';
 import type { BackupControl, BackupServiceFactory } from './api/backup-routes.ts';
+import { BanList } from './sip/ban-list.ts';
+import { EdgeGuard } from './sip/edge-guard.ts';
+import { OverloadMonitor } from './sip/overload.ts';
+import { TollGuard } from './calls/toll-guard.ts';
+import { securityConfig } from './config/security-schema.ts';
 import type { MonitoringControl, MonitoringFactory } from './api/monitoring-routes.ts';
 import { RecordingsService } from './recordings/recordings-service.ts';
 import { recordingsConfig } from './recordings/recordings-config.ts';
@@ -60,6 +65,8 @@ export interface Box {
   /** IVR flows (system/ivr): published versions, running calls, recorded messages. */
   ivr: IvrService;
   trunks: TrunkRegistration[];
+  /** The SIP edge defence and toll-fraud blocks (system/sip/edge-guard.ts, ban-list.ts). */
+  security: { bans: BanList; edge: EdgeGuard; overload: OverloadMonitor };
   /** The live wallboard model and its deltas (system/wallboard). */
   wallboard: Wallboard;
   /** Recording search, playback, legal hold and retention (system/recordings). */
@@ -146,7 +153,22 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       log: log.child({ module: 'media' }),
     });
     cleanups.unshift(() => media.close());
+    const bans = new BanList(store, { log: log.child({ module: 'sip-security' }) });
+    bans.start();
+    cleanups.unshift(() => bans.close());
+    const selfHosts = [publicAddress, ...(config.sip.bindAddress !== '0.0.0.0' ? [config.sip.bindAddress] : [])];
+    const edge = new EdgeGuard({ config: () => config, bans, self: (): { hosts: string[]; ports: number[] } => ({ hosts: selfHosts, ports: [transport.ports.udp, transport.ports.tcp] }), log: log.child({ module: 'sip-security' }) });
+    const overload = new OverloadMonitor({
+      limits: () => {
+        const s = securityConfig(config.security);
+        return { maxLagMs: s.maxEventLoopLagMs, maxCalls: s.overloadCalls, retryAfterSec: s.overloadRetryAfterSec };
+      },
+      calls: (): number => calls.calls.size,
+      log: log.child({ module: 'sip-security' }),
+    });
+    cleanups.unshift(() => overload.close());
     const transport = new SipTransport({
+      gate: edge,
       bindAddress: config.sip.bindAddress,
       udpPort: config.sip.udpPort,
       tcpPort: config.sip.tcpPort,
@@ -155,7 +177,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     });
     await transport.listen();
     cleanups.unshift(() => transport.close());
-    const endpoint = new SipEndpoint(transport, { publicAddress, userAgent: config.sip.userAgent, log: log.child({ module: 'sip' }) });
+    const endpoint = new SipEndpoint(transport, { publicAddress, userAgent: config.sip.userAgent, log: log.child({ module: 'sip' }), overloaded: (): number | undefined => overload.check() });
     cleanups.unshift(() => endpoint.close());
     const extMap = new Map(config.extensions.map((e) => [e.number, e]));
     const auth = new AuthGuard(endpoint, {
@@ -165,6 +187,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       maxFailures: config.registrar.maxAuthFailures,
       algorithms: config.registrar.digestAlgorithms,
       lookupPassword: (user) => extMap.get(user)?.password,
+      onFailure: (address, user) => edge.authFailed(address, user),
     });
     const registrar = new Registrar(store, endpoint, auth, {
       minExpires: config.registrar.minExpires,
@@ -193,6 +216,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       registrar,
       log: log.child({ module: 'calls' }),
     });
+    calls.tollGuard = new TollGuard({ config: () => config, bans, log: log.child({ module: 'toll-fraud' }) });
     const softphones = new SoftphoneHub(log.child({ module: 'softphone' }));
     cleanups.unshift(() => softphones.close());
     const targets = ringTargets({ config: () => config, registrar, publicAddress, softphones });
@@ -299,6 +323,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       store, media, transport, endpoint, registrar, calls, acd, trunks, softphones,
       backup,
       ivr,
+      security: { bans, edge, overload },
       qa,
       recordings,
       wallboard,

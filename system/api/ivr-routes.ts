@@ -44,7 +44,7 @@ export function ivrRoutes(app: FastifyInstance, box: Box): void {
 
   app.get('/api/ivr/schema', { preHandler: anyone }, async () => ({
     flow: FlowSchema,
-    nodeTypes: Object.fromEntries(Object.entries(NODE_SCHEMAS).map(([type, s]) => [type, { description: s.description, experimental: type === 'speech' }])),
+    nodeTypes: Object.fromEntries(Object.entries(NODE_SCHEMAS).map(([type, s]) => [type, { description: s.description, experimental: type === 'speech', schema: s }])),
     speech: { experimental: true, engine: box.ivr.context().speechWord ? 'pocketsphinx-en-us' : null, note: SPEECH_NOTE },
   }));
 

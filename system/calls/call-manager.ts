@@ -18,6 +18,7 @@ import type { RecordingHub } from '../../media/recording-hub.ts';
 import type { RecordingKey } from '../../media/recording-crypto.ts';
 import type { TransferResolver } from './transfer.ts';
 import { acceptReplacingInvite, resolveTransfer } from './transfer-targets.ts';
+import type { TollGuard } from './toll-guard.ts';
 
 export interface CallManagerDeps extends Omit<CallDeps, 'noAnswerTimeoutMs' | 'deadMediaTimeoutMs' | 'dtmfEvents' | 'onHold' | 'recording' | 'inbandDtmf' | 'transfers'> {
   /** Shared by all recorded calls; undefined when recording is off. */
@@ -47,6 +48,8 @@ export class CallManager {
   readonly services: Partial<Record<'queue' | 'conference' | 'ivr', LocalService>> = {};
   /** Business-hours state for DID rules (set by the box; without it every DID is open). */
   scheduleState?: ScheduleState;
+  /** Toll-fraud policy for outbound trunk calls (set by the box; without it every call may go). */
+  tollGuard?: TollGuard;
 
   constructor(private readonly deps: CallManagerDeps) {}
 
@@ -122,6 +125,7 @@ export class CallManager {
     const from = { name: rq.headers.from.name, uri: source.kind === 'extension' ? `sip:${source.extension}@${endpoint.publicAddress}` : rq.headers.from.uri, params: {} };
     let destination: CallSetup['destination'];
     let service: { service: LocalService; name: string } | undefined;
+    let releaseToll: (() => void) | undefined;
     if (route.kind === 'extension') {
       const binding = this.deps.registrar.lookup(route.extension)[0];
       if (!binding) {
@@ -131,7 +135,11 @@ export class CallManager {
       const target = extensionTarget(route.extension, binding, from, endpoint.publicAddress);
       destination = { target, isPhone: true, party: { kind: 'extension', id: route.extension, uri: binding.contact, number: route.extension, address: binding.remote.address } };
     } else if (route.kind === 'trunk') {
+      const toll = this.tollGuard?.admit(source.kind === 'trunk' ? { kind: 'trunk' } : source, route.trunk, route.number);
+      if (toll && !toll.ok) return void endpoint.respond(tx, toll.status, toll.reason);
+      releaseToll = toll?.release;
       if (!this.takeChannel(route.trunk)) {
+        releaseToll?.();
         endpoint.respond(tx, 503, 'Service Unavailable (trunk busy)');
         return;
       }
@@ -177,6 +185,7 @@ export class CallManager {
     call.once('ended', () => {
       this.calls.delete(call.id);
       if (route.kind === 'trunk') this.releaseChannel(route.trunk);
+      releaseToll?.();
     });
     this.onCall?.(call);
     call.start().then(() => {

@@ -2,6 +2,7 @@
 // (start-up file, LMDB document, later the admin API) and for the TypeScript type.
 import { Type, type Static } from '@sinclair/typebox';
 import { ReportsConfigSchema } from '../reports/reports-config.ts';
+import { SecuritySchema } from './security-schema.ts';
 import { QaConfigSchema } from '../qa/qa-config.ts';
 import { MonitoringConfigSchema } from './monitoring-schema.ts';
 import { RecordingsConfigSchema } from '../recordings/recordings-config.ts';
@@ -269,6 +270,7 @@ export const BoxConfigSchema = Type.Object({
   trunks: Type.Array(TrunkSchema, { default: [], maxItems: 64 }),
   dids: Type.Array(DidSchema, { default: [], maxItems: 10000 }),
   dialPlan: Type.Array(DialRuleSchema, { default: [], maxItems: 1000 }),
+  security: Type.Optional(SecuritySchema),
   /** IANA time zone of the site (business hours, holidays); UTC when absent. */
   timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   /** Business-hours calendars, used by DID rules and IVR time conditions. */

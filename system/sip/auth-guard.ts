@@ -1,6 +1,11 @@
 // Digest authentication of requests from extensions (REGISTER: 401/WWW-Authenticate;
 // INVITE and others: 407/Proxy-Authenticate), with a failure counter per source address and
 // user so that guessing ends in 403. Decides and answers; knows nothing of calls or bindings.
+// An unknown user is answered exactly like a wrong password for a known one (same challenge,
+// same 403 after the same count, and the same digest computed against a decoy password), so
+// answers and timing tell a scanner nothing about which extensions exist; every failed
+// answer is reported to `onFailure` (the edge guard bans an address that keeps guessing).
+import { randomBytes } from 'node:crypto';
 import { DigestAuthenticator } from './digest.ts';
 import type { SipRequest } from './message.ts';
 import type { ServerTransaction } from './transactions.ts';
@@ -17,6 +22,8 @@ export interface AuthGuardOptions {
   failureWindowMs?: number;
   lookupPassword: (user: string) => string | undefined;
   now?: () => number;
+  /** A digest answer failed (wrong password, unknown user, wrong realm) from `address`. */
+  onFailure?: (address: string, user: string | undefined) => void;
 }
 
 export type AuthOutcome = { ok: true; user: string } | { ok: false };
@@ -24,6 +31,8 @@ export type AuthOutcome = { ok: true; user: string } | { ok: false };
 export class AuthGuard {
   private readonly digest: DigestAuthenticator;
   private readonly failures = new Map<string, { count: number; since: number }>();
+  /** Checked against for unknown users, so both cases cost one digest computation. */
+  private readonly decoyPassword = randomBytes(18).toString('base64url');
 
   constructor(private readonly endpoint: SipEndpoint, private readonly opts: AuthGuardOptions) {
     this.digest = new DigestAuthenticator({ realm: opts.realm, secret: opts.secret, nonceTtlMs: opts.nonceTtlMs, now: opts.now });
@@ -46,8 +55,14 @@ export class AuthGuard {
       this.challenge(tx, asProxy, false);
       return { ok: false };
     }
-    const verdict = this.digest.verify(header, rq.method, rq.uri, this.opts.lookupPassword);
+    const verdict = this.digest.verify(header, rq.method, rq.uri, (user) => this.opts.lookupPassword(user) ?? this.decoyPassword);
     const who = `${tx.remote.address}|${verdict.username ?? ''}`;
+    if (verdict.ok && this.opts.lookupPassword(verdict.username) === undefined) {
+      // The decoy was guessed (or the extension went away meanwhile): a failure like any other.
+      this.opts.onFailure?.(tx.remote.address, verdict.username);
+      this.endpoint.respond(tx, 403, 'Forbidden');
+      return { ok: false };
+    }
     if (verdict.ok) {
       this.failures.delete(who);
       return { ok: true, user: verdict.username };
@@ -65,6 +80,7 @@ export class AuthGuard {
         return { ok: false };
       default: {
         // bad-response, unknown-user, wrong-realm: a wrong password or a guess.
+        this.opts.onFailure?.(tx.remote.address, verdict.username);
         const now = this.now();
         const window = this.opts.failureWindowMs ?? 5 * 60_000;
         const f = this.failures.get(who);

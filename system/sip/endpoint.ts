@@ -1,7 +1,8 @@
 // The SIP UA core of the box: sits on the transport, runs every message through the
 // transaction layer, routes in-dialog traffic to the dialog's owner (a call leg or the
 // registrar) and hands new requests to the application. It answers what no one else can:
-// 481 for unknown dialogs and CANCELs, 500 when a handler throws, 503 while shutting down.
+// 481 for unknown dialogs and CANCELs, 500 when a handler throws, 503 while shutting down or
+// overloaded (new INVITEs only: in-dialog traffic of calls in progress goes on).
 import type { SipTransport } from './transport.ts';
 import type { NameAddr, Remote, SipRequest, SipResponse, Via } from './message.ts';
 import { isRequest } from './message.ts';
@@ -23,6 +24,8 @@ export interface EndpointOptions {
   publicAddress: string;
   userAgent: string;
   log: { warn: (o: object, m: string) => void; error: (o: object, m: string) => void };
+  /** Overload check for a new INVITE: seconds for Retry-After when it must be refused. */
+  overloaded?: () => number | undefined;
 }
 
 export class SipEndpoint {
@@ -162,6 +165,11 @@ export class SipEndpoint {
     if (rq.method === 'INVITE') {
       if (this.draining) {
         this.respond(tx, 503, 'Service Unavailable', { headers: { 'retry-after': '30' } });
+        return;
+      }
+      const retryAfter = this.opts.overloaded?.();
+      if (retryAfter !== undefined) {
+        this.respond(tx, 503, 'Service Unavailable (overload)', { headers: { 'retry-after': String(retryAfter) } });
         return;
       }
       this.respond(tx, 100, 'Trying');

@@ -8,6 +8,11 @@ export const SipErrorCodes = {
   CC_SIP_UNSUPPORTED_VERSION: 'only SIP/2.0 is supported',
   CC_SIP_CSEQ_MISMATCH: 'the CSeq method does not match the request method',
   CC_SIP_TRANSPORT_SEND: 'a message could not be sent',
+  CC_SIP_SOURCE_BANNED: 'a source address was banned (scanner, password guessing or flood); its traffic is dropped silently',
+  CC_SIP_BAN_NOT_STORED: 'a ban could not be written to LMDB; it holds until the daemon restarts',
+  CC_SIP_ALLOW_LIST_ENTRY: 'an allow-list entry is not an address or subnet and was ignored',
+  CC_SIP_OVERLOAD: 'the box is overloaded (event-loop lag or calls); new INVITEs get 503 with Retry-After',
+  CC_SIP_BAN_UNKNOWN: 'no active ban for that address or extension',
 } as const;
 export type SipErrorCode = keyof typeof SipErrorCodes;
 

@@ -1,12 +1,16 @@
 // SIP transports: one UDP socket and one TCP listener (plus outbound TCP connections), with
 // stream framing, size limits and keep-alive pongs. Decodes with codec.ts; a malformed
 // request is answered right here (400/505/513) to its source, anything unanswerable is
-// counted and dropped. Emits only validated messages. Never throws on input.
+// counted and dropped. An optional gate (edge-guard.ts) sees every connection and datagram
+// before parsing and every decoded message before it is emitted: it may drop silently or
+// have the transport answer. Emits only validated messages. Never throws on input.
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import { decode, encode, makeResponse } from './codec.ts';
 import type { Remote, SipMessage } from './message.ts';
+import type { ScreenVerdict } from './message-screen.ts';
+import { newTag } from './dialog.ts';
 import { isRequest, remoteKey } from './message.ts';
 
 export interface TransportOptions {
@@ -17,6 +21,14 @@ export interface TransportOptions {
   /** Idle TCP connections are closed after this long. */
   tcpIdleMs?: number;
   log?: { warn: (obj: object, msg: string) => void; debug?: (obj: object, msg: string) => void };
+  gate?: TransportGate;
+}
+
+/** The edge's say on traffic (implemented by EdgeGuard). */
+export interface TransportGate {
+  admitConnection(address: string): boolean;
+  admitBytes(buf: Buffer, remote: Remote): boolean;
+  screen(message: SipMessage, remote: Remote): ScreenVerdict;
 }
 
 export interface TransportCounters {
@@ -25,6 +37,8 @@ export interface TransportCounters {
   malformed: number;
   answeredMalformed: number;
   tcpConnections: number;
+  /** Refused by the gate (silently dropped, or answered with a limit status). */
+  gated: number;
 }
 
 type Events = { message: [message: SipMessage, remote: Remote] };
@@ -32,7 +46,7 @@ type Events = { message: [message: SipMessage, remote: Remote] };
 const CRLF2 = Buffer.from('\r\n\r\n');
 
 export class SipTransport extends EventEmitter<Events> {
-  readonly counters: TransportCounters = { received: 0, sent: 0, malformed: 0, answeredMalformed: 0, tcpConnections: 0 };
+  readonly counters: TransportCounters = { received: 0, sent: 0, malformed: 0, answeredMalformed: 0, tcpConnections: 0, gated: 0 };
   private udp?: dgram.Socket;
   private tcpServer?: net.Server;
   private readonly connections = new Map<string, net.Socket>();
@@ -55,7 +69,14 @@ export class SipTransport extends EventEmitter<Events> {
       });
     });
     this.udp = udp;
-    const server = net.createServer((socket) => this.adoptTcp(socket));
+    const server = net.createServer((socket) => {
+      if (this.opts.gate && !this.opts.gate.admitConnection(socket.remoteAddress ?? '')) {
+        this.counters.gated++;
+        socket.destroy();
+        return;
+      }
+      this.adoptTcp(socket);
+    });
     server.on('error', (err) => this.opts.log?.warn({ err }, 'tcp server error'));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -152,9 +173,24 @@ export class SipTransport extends EventEmitter<Events> {
 
   private onBytes(buf: Buffer, remote: Remote, tooLarge = false): void {
     this.counters.received++;
+    const gate = this.opts.gate;
+    if (gate && !gate.admitBytes(buf, remote)) {
+      this.counters.gated++;
+      return;
+    }
     const result = decode(buf, tooLarge ? 0 : this.opts.maxMessageBytes);
     if (result.ok) {
       const msg = result.message;
+      const verdict = gate?.screen(msg, remote);
+      if (verdict && verdict.action !== 'pass') {
+        this.counters.gated++;
+        if (verdict.action === 'answer' && isRequest(msg) && msg.method !== 'ACK') {
+          const rs = makeResponse(msg, verdict.status, verdict.reason);
+          rs.headers.to.params.tag ??= newTag();
+          this.sendBytes(encode(rs), remote);
+        }
+        return;
+      }
       if (isRequest(msg)) {
         // RFC 3261 18.2.1 / RFC 3581: record where the request really came from.
         const via = msg.headers.via[0];

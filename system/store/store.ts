@@ -32,6 +32,8 @@ export interface StoreTables {
   ivrFlows: Database<unknown, [string, number]>;
   /** Message id -> the index row of a message a caller recorded in an IVR flow. */
   ivrMessages: Database<unknown, string>;
+  /** `source:<address>` / `extension:<number>` -> a SIP ban or outbound block (system/sip/ban-list.ts). */
+  sipBans: Database<unknown, string>;
   /** Alert id (`<metric>:<subject>`) -> the active alert, or its last occurrence once cleared (appliance/monitoring). */
   alerts: Database<unknown, string>;
   /** [scorecard name, version] -> a QA scorecard version (immutable once written; system/qa). */
@@ -67,6 +69,7 @@ export class Store {
       audit: this.root.openDB({ name: 'audit' }) as Database<unknown, number>,
       ivrFlows: this.root.openDB({ name: 'ivr-flows' }) as Database<unknown, [string, number]>,
       ivrMessages: this.root.openDB({ name: 'ivr-messages' }),
+      sipBans: this.root.openDB({ name: 'sip-bans' }),
       alerts: this.root.openDB({ name: 'alerts' }),
       qaScorecards: this.root.openDB({ name: 'qa-scorecards' }) as Database<unknown, [string, number]>,
       qaReviews: this.root.openDB({ name: 'qa-reviews' }),

@@ -19,7 +19,9 @@ test('each configuration field gets the input its schema calls for', () => {
   assert.deepEqual(fieldKind(schema.properties!.extensions!.items!.properties!.password!, 'password'), { kind: 'text', secret: true });
   assert.deepEqual(fieldKind(schema.properties!.acd!.properties!.breakReasons!, 'breakReasons'), { kind: 'strings' });
   assert.deepEqual(fieldKind(schema.properties!.calls!.properties!.dtmfEvents!, 'dtmfEvents'), { kind: 'boolean' });
-  assert.deepEqual(fieldKind(schema.properties!.agents!.items!.properties!.skills!, 'skills'), { kind: 'json' }, 'a record is edited as JSON');
+  const skills = fieldKind(schema.properties!.agents!.items!.properties!.skills!, 'skills');
+  assert.ok(skills.kind === 'map' && skills.value.type === 'integer', 'a record of skill levels is edited as key/value rows');
+  assert.deepEqual(fieldKind({ type: 'object', patternProperties: { '^x$': { type: 'object', properties: {} } } }), { kind: 'json' }, 'a record of objects is edited as JSON');
   assert.deepEqual(fieldKind(schema.properties!.dids!.items!.properties!.number!, 'number'), { kind: 'text', secret: false }, "digits or '*'");
 });
 

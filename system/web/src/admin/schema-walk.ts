@@ -22,6 +22,8 @@ export interface JsonSchema {
 export type FieldKind =
   | { kind: 'object'; schema: JsonSchema }
   | { kind: 'list'; item: JsonSchema }
+  /** A record: free keys (menu keys, skill names, variable names), each with a value of one schema. */
+  | { kind: 'map'; key: JsonSchema; value: JsonSchema }
   | { kind: 'choices'; options: string[]; multiple: boolean }
   | { kind: 'text'; secret: boolean }
   | { kind: 'number'; integer: boolean; min?: number; max?: number }
@@ -45,8 +47,12 @@ export function fieldKind(schema: JsonSchema, name = ''): FieldKind {
   // A pattern or a fixed word (a DID: digits or '*') is typed as text.
   if (schema.anyOf?.length && schema.anyOf.every((s) => s.type === 'string' || typeof s.const === 'string')) return { kind: 'text', secret: SECRET.test(name) };
   switch (schema.type) {
-    case 'object':
-      return schema.properties && !schema.patternProperties ? { kind: 'object', schema } : { kind: 'json' };
+    case 'object': {
+      if (schema.properties && !schema.patternProperties) return { kind: 'object', schema };
+      const [pattern, value] = Object.entries(schema.patternProperties ?? {})[0] ?? [];
+      if (value && !schema.properties && ['string', 'integer', 'number', 'boolean'].includes(String(value.type))) return { kind: 'map', key: { type: 'string', pattern }, value };
+      return { kind: 'json' };
+    }
     case 'array': {
       const item = schema.items ?? {};
       const itemOptions = literalOptions(item);

@@ -1,10 +1,12 @@
-// <cc-schema-form>: edits one section of the box configuration from its JSON Schema. Objects
-// become groups of labelled fields, lists of named things (queues, agents, trunks...) become
-// collapsible items with add and remove, unions of constants become selects, secrets become
-// password inputs, anything the form cannot shape (records, mixed unions) is edited as JSON.
+// <cc-schema-form>: edits a document or one part of it (a section of the box configuration,
+// an IVR flow or one of its nodes) from its JSON Schema. Objects become groups of labelled
+// fields, lists of named things (queues, agents, trunks...) become
+// collapsible items with add and remove, records (menu keys, skills) become key/value rows,
+// unions of constants become selects, secrets become password inputs, anything the form
+// cannot shape (records of objects, mixed unions) is edited as JSON.
 // Each problem the API reported is shown next to its field (by JSON Pointer); problems that
 // name an item rather than a field (/dids/8001: unknown trunk) are shown on that item, and any
-// left over above the form, so none is hidden. Emits `value-change` with the whole section.
+// left over above the form, so none is hidden. Emits `value-change` with the whole edited value.
 import { html, nothing, type TemplateResult } from 'lit';
 import { AppElement } from '../base.ts';
 import { t, tMaybe } from '../i18n.ts';
@@ -31,11 +33,14 @@ function itemName(item: unknown): string | undefined {
 }
 
 export class SchemaForm extends AppElement {
-  static override properties = { schema: { attribute: false }, value: { attribute: false }, problems: { attribute: false }, section: {} };
+  static override properties = { schema: { attribute: false }, value: { attribute: false }, problems: { attribute: false }, section: {}, omit: { attribute: false } };
   declare schema: JsonSchema;
   declare value: unknown;
   declare problems: Problem[];
+  /** The first path element(s) of every field, e.g. 'queues' or 'nodes/main' (a pointer's start). */
   declare section: string;
+  /** Top-level members the page edits itself (e.g. an IVR node's type). */
+  declare omit: string[];
   /** Problems the last render showed next to a field or an item (the rest go above the form). */
   private placed = new Set<Problem>();
   /** List items the user has opened (by pointer), so a re-render does not fold them again. */
@@ -44,10 +49,16 @@ export class SchemaForm extends AppElement {
   constructor() {
     super();
     this.problems = [];
+    this.omit = [];
+  }
+
+  /** The path of the edited value itself: [] for a whole document, ['queues'] for a section. */
+  private get root(): Path {
+    return this.section ? [this.section] : [];
   }
 
   private change(path: Path, next: unknown): void {
-    this.value = setAt(this.value, path.slice(1), next);
+    this.value = setAt(this.value, path.slice(this.root.length), next);
     this.dispatchEvent(new CustomEvent('value-change', { detail: this.value }));
   }
 
@@ -68,6 +79,8 @@ export class SchemaForm extends AppElement {
           ${this.errorsAt(path)}${this.objectFields(kind.schema, (value ?? {}) as Record<string, unknown>, path)}</fieldset>`;
       case 'list':
         return this.list(name, kind.item, Array.isArray(value) ? value : [], path);
+      case 'map':
+        return this.map(name, kind.value, (value && typeof value === 'object' ? value : {}) as Record<string, unknown>, path, label);
       case 'boolean':
         return html`<label class="field check" data-path=${pointer(path)}><input type="checkbox" id=${id} .checked=${value === true}
           @change=${(e: Event) => this.change(path, (e.target as HTMLInputElement).checked)} /> ${label}${this.errorsAt(path)}</label>`;
@@ -97,7 +110,34 @@ export class SchemaForm extends AppElement {
 
   private objectFields(schema: JsonSchema, value: Record<string, unknown>, path: Path): TemplateResult[] {
     const required = new Set(schema.required ?? []);
-    return Object.entries(schema.properties ?? {}).map(([name, sub]) => this.field(name, sub, value[name], [...path, name], required.has(name)));
+    const omit = path.length === this.root.length ? new Set(this.omit) : new Set<string>();
+    return Object.entries(schema.properties ?? {}).filter(([name]) => !omit.has(name)).map(([name, sub]) => this.field(name, sub, value[name], [...path, name], required.has(name)));
+  }
+
+  /** Key/value rows; renaming a key keeps its place, an empty key is dropped on save by the validator's message. */
+  private map(name: string, valueSchema: JsonSchema, entries: Record<string, unknown>, path: Path, label: TemplateResult): TemplateResult {
+    const rows = Object.entries(entries);
+    const rebuild = (index: number, key: string, value: unknown) =>
+      Object.fromEntries(rows.map(([k, v], i) => (i === index ? [key, value] : [k, v])));
+    const kind = fieldKind(valueSchema);
+    return html`<div class="field map" data-path=${pointer(path)}>${label}
+      ${rows.map(([k, v], i) => html`<div class="map-row" data-test="map-row" data-key=${k}>
+        <input type="text" class="map-key" aria-label=${t('admin.key')} .value=${k} @change=${(e: Event) => this.change(path, rebuild(i, (e.target as HTMLInputElement).value, v))} />
+        ${kind.kind === 'choices' && !kind.multiple
+          ? html`<select class="map-value" @change=${(e: Event) => this.change(path, rebuild(i, k, (e.target as HTMLSelectElement).value))}>${kind.options.map((o) => html`<option value=${o} ?selected=${o === v}>${o}</option>`)}</select>`
+          : kind.kind === 'boolean'
+            ? html`<input type="checkbox" class="map-value" .checked=${v === true} @change=${(e: Event) => this.change(path, rebuild(i, k, (e.target as HTMLInputElement).checked))} />`
+            : html`<input type="text" class="map-value" aria-label=${t('admin.value')} .value=${v === undefined ? '' : String(v)} @change=${(e: Event) => this.change(path, rebuild(i, k, parseInput(kind, (e.target as HTMLInputElement).value)))} />`}
+        <button type="button" class="link danger" data-test="remove-entry" @click=${() => this.change(path, Object.fromEntries(rows.filter((_, j) => j !== i)))}>✕</button>
+        ${this.errorsAt([...path, k])}
+      </div>`)}
+      <button type="button" data-test="add-entry" @click=${() => this.change(path, { ...entries, [this.freeKey(entries)]: emptyValue(valueSchema) })}>${t('admin.add', { what: fieldLabel(name) })}</button>
+      ${this.errorsAt(path)}
+    </div>`;
+  }
+
+  private freeKey(entries: Record<string, unknown>): string {
+    for (let n = 1; ; n++) if (!(String(n) in entries)) return String(n);
   }
 
   private list(name: string, item: JsonSchema, items: unknown[], path: Path): TemplateResult {
@@ -132,8 +172,8 @@ export class SchemaForm extends AppElement {
   override render() {
     this.placed = new Set();
     const body = fieldKind(this.schema, this.section).kind === 'object'
-      ? this.objectFields(this.schema, (this.value ?? {}) as Record<string, unknown>, [this.section])
-      : [this.field(this.section, this.schema, this.value, [this.section], false)];
+      ? this.objectFields(this.schema, (this.value ?? {}) as Record<string, unknown>, this.root)
+      : [this.field(this.section, this.schema, this.value, this.root, false)];
     const rest = this.problems.filter((p) => !this.placed.has(p));
     return html`${rest.length ? html`<ul class="error" role="alert" data-test="section-errors">${rest.map((p) => html`<li><code>${p.path}</code> ${p.message}</li>`)}</ul>` : nothing}${body}`;
   }

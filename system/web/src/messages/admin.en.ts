@@ -16,6 +16,8 @@ export const adminEn = {
   'admin.json': 'JSON',
   'admin.remove': 'Remove {what}',
   'admin.add': 'Add to {what}',
+  'admin.key': 'Key',
+  'admin.value': 'Value',
   'admin.file.title': 'Configuration file',
   'admin.file.hint': 'One JSON file with the configuration, users and IVR flows, for moving to a new box. Importing shows a dry run first.',
   'admin.file.export': 'Export the configuration',

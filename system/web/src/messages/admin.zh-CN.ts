@@ -17,6 +17,8 @@ export const adminZhCN: Record<keyof typeof adminEn, string> = {
   'admin.json': 'JSON 格式',
   'admin.remove': '删除 {what}',
   'admin.add': '添加{what}',
+  'admin.key': '键',
+  'admin.value': '值',
   'admin.file.title': '配置文件',
   'admin.file.hint': '包含配置、用户和 IVR 流程的 JSON 文件，用于迁移到新主机。导入前先试运行。',
   'admin.file.export': '导出配置',

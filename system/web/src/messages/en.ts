@@ -10,6 +10,7 @@ import { adminEn } from './admin.en.ts';
 import { monitoringEn } from './monitoring.en.ts';
 import { securityEn } from './security.en.ts';
 import { updatesEn } from './updates.en.ts';
+import { ivrEn } from './ivr.en.ts';
 
 export const en = {
   'app.title': 'Call center',
@@ -221,6 +222,7 @@ export const en = {
   ...monitoringEn,
   ...securityEn,
   ...updatesEn,
+  ...ivrEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -8,6 +8,7 @@ import { adminZhCN } from './admin.zh-CN.ts';
 import { monitoringZhCN } from './monitoring.zh-CN.ts';
 import { securityZhCN } from './security.zh-CN.ts';
 import { updatesZhCN } from './updates.zh-CN.ts';
+import { ivrZhCN } from './ivr.zh-CN.ts';
 
 
 export const zhCN: Messages = {
@@ -220,4 +221,5 @@ export const zhCN: Messages = {
   ...monitoringZhCN,
   ...securityZhCN,
   ...updatesZhCN,
+  ...ivrZhCN,
 };
