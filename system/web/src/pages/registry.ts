@@ -9,6 +9,7 @@ import type { LiveEvents } from '../live.ts';
 import type { Me, Role } from '../types.ts';
 import './workspace.ts';
 import './supervisor.ts';
+import './recordings.ts';
 import './monitoring.ts';
 import './wallboard.ts';
 import './admin.ts';
@@ -32,6 +33,7 @@ export interface PageEntry {
 export const PAGES: PageEntry[] = [
   { id: 'workspace', nav: 'nav.workspace', roles: ['admin', 'supervisor', 'agent', 'technician'], home: ['agent', 'technician'], render: (c) => html`<cc-workspace .desk=${c.desk} .live=${c.live}></cc-workspace>` },
   { id: 'supervisor', nav: 'nav.supervisor', roles: ['admin', 'supervisor'], home: ['admin', 'supervisor'], render: (c) => html`<cc-supervisor .live=${c.live}></cc-supervisor>` },
+  { id: 'recordings', nav: 'recordings.nav', roles: ['admin', 'supervisor', 'agent'], render: (c) => html`<cc-recordings .me=${c.me}></cc-recordings>` },
   { id: 'wallboard', nav: 'wallboard.nav', roles: ['admin', 'supervisor'], render: (c) => html`<cc-wallboard .live=${c.live}></cc-wallboard>` },
   { id: 'ivr', nav: 'ivr.nav', roles: ['admin', 'supervisor'], render: () => html`<cc-ivr-page></cc-ivr-page>` },
   { id: 'admin', nav: 'admin.nav', roles: ['admin'], render: () => html`<cc-admin></cc-admin>` },
