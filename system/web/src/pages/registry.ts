@@ -9,6 +9,7 @@ import type { LiveEvents } from '../live.ts';
 import type { Me, Role } from '../types.ts';
 import './workspace.ts';
 import './supervisor.ts';
+import './quality.ts';
 import './recordings.ts';
 import './monitoring.ts';
 import './wallboard.ts';
@@ -38,6 +39,7 @@ export const PAGES: PageEntry[] = [
   { id: 'ivr', nav: 'ivr.nav', roles: ['admin', 'supervisor'], render: () => html`<cc-ivr-page></cc-ivr-page>` },
   { id: 'admin', nav: 'admin.nav', roles: ['admin'], render: () => html`<cc-admin></cc-admin>` },
   { id: 'monitoring', nav: 'monitoring.nav', roles: ['admin', 'technician'], render: (c) => html`<cc-monitoring .me=${c.me} .live=${c.live}></cc-monitoring>` },
+  { id: 'quality', nav: 'quality.nav', roles: ['admin', 'supervisor', 'agent'], render: (c) => html`<cc-quality .me=${c.me}></cc-quality>` },
 ];
 
 /** The pages `role` may open, in navigation order. */
