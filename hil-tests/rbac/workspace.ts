@@ -4,6 +4,7 @@ import { ALL, DESK, type Cell } from './cells.ts';
 
 export const WORKSPACE: Record<string, Cell> = {
   'GET /api/workspace/dispositions': { roles: DESK, ok: [200] },
+  'GET /api/workspace/quick-dial': { roles: DESK, ok: [200] },
   'GET /api/workspace/calls/:callId': { roles: DESK, ok: [404] },
   'PUT /api/workspace/calls/:callId/wrap-up': { roles: DESK, body: () => ({ disposition: 'resolved', notes: 'rbac' }), ok: [404] },
   'GET /api/session/password': { roles: ALL, ok: [200] },

@@ -1,4 +1,4 @@
-// The workspace's actions on a call the agent takes or took: the dispositions to choose from
+// The workspace's actions on a call the agent takes or took: the quick-dial list, the dispositions to choose from
 // (the call's queue's list, else the box-wide one, else built in; both languages) and the
 // wrap-up itself (disposition and notes, saved in LMDB with an event before the answer; with
 // `ready` the agent's wrap-up time ends at once). An agent acts only on a call they are on or
@@ -78,6 +78,14 @@ export function workspaceCallRoutes(app: FastifyInstance, box: Box): void {
     const { queue } = req.query as { queue?: string };
     return { dispositions: dispositionsFor(box.config.workspace, queue) };
   });
+
+  app.get('/api/workspace/quick-dial', {
+    config: { roles: desk },
+    schema: {
+      summary: 'The configured quick-dial numbers of the workspace (for adding a party to a call)',
+      response: { 200: Type.Object({ numbers: Type.Array(Type.Object({ number: Type.String(), label: Type.String() })) }) },
+    },
+  }, async () => ({ numbers: box.config.workspace?.quickDial ?? [] }));
 
   app.get('/api/workspace/calls/:callId', {
     config: { roles: desk },
