@@ -9,6 +9,8 @@ import type { LiveEvents } from '../live.ts';
 import type { Me, Role } from '../types.ts';
 import './workspace.ts';
 import './supervisor.ts';
+import './quality.ts';
+import './recordings.ts';
 import './monitoring.ts';
 import './wallboard.ts';
 import './admin.ts';
@@ -32,10 +34,12 @@ export interface PageEntry {
 export const PAGES: PageEntry[] = [
   { id: 'workspace', nav: 'nav.workspace', roles: ['admin', 'supervisor', 'agent', 'technician'], home: ['agent', 'technician'], render: (c) => html`<cc-workspace .desk=${c.desk} .live=${c.live}></cc-workspace>` },
   { id: 'supervisor', nav: 'nav.supervisor', roles: ['admin', 'supervisor'], home: ['admin', 'supervisor'], render: (c) => html`<cc-supervisor .live=${c.live}></cc-supervisor>` },
+  { id: 'recordings', nav: 'recordings.nav', roles: ['admin', 'supervisor', 'agent'], render: (c) => html`<cc-recordings .me=${c.me}></cc-recordings>` },
   { id: 'wallboard', nav: 'wallboard.nav', roles: ['admin', 'supervisor'], render: (c) => html`<cc-wallboard .live=${c.live}></cc-wallboard>` },
   { id: 'ivr', nav: 'ivr.nav', roles: ['admin', 'supervisor'], render: () => html`<cc-ivr-page></cc-ivr-page>` },
   { id: 'admin', nav: 'admin.nav', roles: ['admin'], render: () => html`<cc-admin></cc-admin>` },
   { id: 'monitoring', nav: 'monitoring.nav', roles: ['admin', 'technician'], render: (c) => html`<cc-monitoring .me=${c.me} .live=${c.live}></cc-monitoring>` },
+  { id: 'quality', nav: 'quality.nav', roles: ['admin', 'supervisor', 'agent'], render: (c) => html`<cc-quality .me=${c.me}></cc-quality>` },
 ];
 
 /** The pages `role` may open, in navigation order. */
