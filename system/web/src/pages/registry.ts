@@ -13,6 +13,7 @@ import './quality.ts';
 import './recordings.ts';
 import './monitoring.ts';
 import './wallboard.ts';
+import './reports.ts';
 import './admin.ts';
 import './ivr.ts';
 
@@ -36,6 +37,7 @@ export const PAGES: PageEntry[] = [
   { id: 'supervisor', nav: 'nav.supervisor', roles: ['admin', 'supervisor'], home: ['admin', 'supervisor'], render: (c) => html`<cc-supervisor .live=${c.live}></cc-supervisor>` },
   { id: 'recordings', nav: 'recordings.nav', roles: ['admin', 'supervisor', 'agent'], render: (c) => html`<cc-recordings .me=${c.me}></cc-recordings>` },
   { id: 'wallboard', nav: 'wallboard.nav', roles: ['admin', 'supervisor'], render: (c) => html`<cc-wallboard .live=${c.live}></cc-wallboard>` },
+  { id: 'reports', nav: 'reports.nav', roles: ['admin', 'supervisor'], render: () => html`<cc-reports></cc-reports>` },
   { id: 'ivr', nav: 'ivr.nav', roles: ['admin', 'supervisor'], render: () => html`<cc-ivr-page></cc-ivr-page>` },
   { id: 'admin', nav: 'admin.nav', roles: ['admin'], render: () => html`<cc-admin></cc-admin>` },
   { id: 'monitoring', nav: 'monitoring.nav', roles: ['admin', 'technician'], render: (c) => html`<cc-monitoring .me=${c.me} .live=${c.live}></cc-monitoring>` },
