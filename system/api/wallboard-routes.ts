@@ -17,7 +17,6 @@ const Thresholds = Type.Object({
   longestWaitSec: Limit(86_400),
   waiting: Limit(10_000),
   serviceLevelPct: Limit(100),
-  serviceLevelSec: Type.Integer({ minimum: 1, maximum: 3600 }),
 }, { additionalProperties: false });
 
 export function wallboardRoutes(app: FastifyInstance, box: Box): void {

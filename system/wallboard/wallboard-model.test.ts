@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { buildModel, callPhase, diffModels, type AgentFacts, type CallFacts, type WallFacts } from './wallboard-model.ts';
 import { applyDelta, callsByPhase, colourOf, DEFAULT_THRESHOLDS, thresholdProblem, type WallboardModel } from './wallboard-wire.ts';
 import { emptyToday, type TodayCounts } from './today-counts.ts';
+import type { ReportSettings } from '../reports/figures.ts';
 
 const T0 = 1_800_000_000_000;
 const call = (over: Partial<CallFacts>): CallFacts => ({
@@ -10,7 +11,8 @@ const call = (over: Partial<CallFacts>): CallFacts => ({
 });
 const agent = (over: Partial<AgentFacts>): AgentFacts => ({ id: 'a1', extension: '2001', queues: ['sales'], state: 'available', since: T0, callsTaken: 0, ...over });
 const facts = (over: Partial<WallFacts>): WallFacts => ({ now: T0, queues: [{ name: 'sales', displayName: 'Sales' }], waiting: [], calls: [], agents: [], ...over });
-const today: TodayCounts = { day: '2027-01-15', queues: { sales: { offered: 4, answered: 3, abandoned: 1, answeredInTime: 3 } } };
+const today: TodayCounts = { day: '2027-01-15', queues: { sales: { offered: 5, answered: 3, abandoned: 1, shortAbandoned: 1, answeredInTime: 3 } }, open: {} };
+const S: ReportSettings = { shortAbandonSec: 5, serviceLevelSec: 20, queueServiceLevelSec: { other: 30 } };
 
 test('a call\'s phase: ringing before a phone answers, IVR, queued, ringing an agent, talking, on hold, and gone once ending', () => {
   assert.equal(callPhase(call({ state: 'routing', callee: '2001' })), 'ringing');
@@ -35,16 +37,16 @@ test('a queue shows its callers waiting, the oldest entry, its agents by state a
       agent({ id: 'a4', state: 'break', reason: 'lunch' }), agent({ id: 'a5', state: 'logged-out' }), agent({ id: 'a6', state: 'ringing' }),
       agent({ id: 'a7', state: 'available', queues: ['other'] }),
     ],
-  }), today, DEFAULT_THRESHOLDS);
+  }), today, S, DEFAULT_THRESHOLDS);
   assert.deepEqual(m.queues.sales, {
     name: 'sales', displayName: 'Sales', waiting: 2, oldestEnteredAt: T0 - 9000,
     agents: { loggedIn: 5, available: 1, ringing: 1, onCall: 1, wrapUp: 1, break: 1 },
-    today: { offered: 4, answered: 3, abandoned: 1, answeredInTime: 3, serviceLevelPct: 75 },
+    today: { offered: 5, answered: 3, abandoned: 1, shortAbandoned: 1, answeredInTime: 3, serviceLevelSec: 20, serviceLevelPct: 75 },
   });
   assert.equal(m.agents.a4!.reason, 'lunch');
   assert.equal(m.day, '2027-01-15');
-  const empty = buildModel(facts({}), emptyToday('2027-01-15'), DEFAULT_THRESHOLDS);
-  assert.deepEqual(empty.queues.sales, { name: 'sales', displayName: 'Sales', waiting: 0, agents: { loggedIn: 0, available: 0, ringing: 0, onCall: 0, wrapUp: 0, break: 0 }, today: { offered: 0, answered: 0, abandoned: 0, answeredInTime: 0 } });
+  const empty = buildModel(facts({}), emptyToday('2027-01-15'), S, DEFAULT_THRESHOLDS);
+  assert.deepEqual(empty.queues.sales, { name: 'sales', displayName: 'Sales', waiting: 0, agents: { loggedIn: 0, available: 0, ringing: 0, onCall: 0, wrapUp: 0, break: 0 }, today: { offered: 0, answered: 0, abandoned: 0, shortAbandoned: 0, answeredInTime: 0, serviceLevelSec: 20 } });
 });
 
 test('an agent on a queue call shows the caller, the queue and when the talk began; a ringing agent shows who rings', () => {
@@ -58,7 +60,7 @@ test('an agent on a queue call shows the caller, the queue and when the talk beg
       agent({ id: 'a1', state: 'on-call', since: T0 - 7000, callId: 'c1', queue: 'sales', callsTaken: 1 }),
       agent({ id: 'a2', extension: '2002', state: 'ringing', since: T0 - 1000, callId: 'c2', queue: 'sales' }),
     ],
-  }), today, DEFAULT_THRESHOLDS);
+  }), today, S, DEFAULT_THRESHOLDS);
   assert.deepEqual(m.agents.a1!.call, { callId: 'c1', caller: '13800000001', queue: 'sales', talkingSince: T0 - 7000 });
   assert.deepEqual(m.agents.a2!.call, { callId: 'c2', caller: '13900000002', queue: 'sales' });
   assert.deepEqual(m.calls.c1, { callId: 'c1', phase: 'talking', since: T0, caller: '13800000001', dialled: '5550100', startedAt: T0, queue: 'sales', agent: 'a1', callee: '2001', talkingSince: T0 });
@@ -73,7 +75,7 @@ test('an agent on a direct call (not from a queue) shows the other party, held o
       call({ callId: 'd2', caller: '13700000003', callee: '2002', calleeExtension: '2002', state: 'ringing' }),
     ],
     agents: [agent({ id: 'a1' }), agent({ id: 'a2', extension: '2002' }), agent({ id: 'a3', extension: '2003' })],
-  }), today, DEFAULT_THRESHOLDS);
+  }), today, S, DEFAULT_THRESHOLDS);
   assert.deepEqual(m.agents.a1!.call, { callId: 'd1', caller: '013911112222', talkingSince: T0, held: true });
   assert.deepEqual(m.agents.a2!.call, { callId: 'd2', caller: '13700000003' });
   assert.equal(m.agents.a3!.call, undefined);
@@ -82,12 +84,12 @@ test('an agent on a direct call (not from a queue) shows the other party, held o
 
 test('the time a phase began and the time talking began are carried over while they last', () => {
   const f = (over: Partial<CallFacts>, now: number) => facts({ now, calls: [call({ queue: 'sales', ...over })] });
-  const m1 = buildModel(f({ waiting: true }, T0), today, DEFAULT_THRESHOLDS);
-  const m2 = buildModel(f({ waiting: true }, T0 + 4000), today, DEFAULT_THRESHOLDS, m1);
+  const m1 = buildModel(f({ waiting: true }, T0), today, S, DEFAULT_THRESHOLDS);
+  const m2 = buildModel(f({ waiting: true }, T0 + 4000), today, S, DEFAULT_THRESHOLDS, m1);
   assert.equal(m2.calls.c1!.since, T0, 'still queued: same start');
-  const m3 = buildModel(f({ connected: true }, T0 + 5000), today, DEFAULT_THRESHOLDS, m2);
+  const m3 = buildModel(f({ connected: true }, T0 + 5000), today, S, DEFAULT_THRESHOLDS, m2);
   assert.deepEqual([m3.calls.c1!.phase, m3.calls.c1!.since, m3.calls.c1!.talkingSince], ['talking', T0 + 5000, T0 + 5000]);
-  const m4 = buildModel(f({ connected: true, held: true }, T0 + 9000), today, DEFAULT_THRESHOLDS, m3);
+  const m4 = buildModel(f({ connected: true, held: true }, T0 + 9000), today, S, DEFAULT_THRESHOLDS, m3);
   assert.deepEqual([m4.calls.c1!.phase, m4.calls.c1!.since, m4.calls.c1!.talkingSince], ['held', T0 + 9000, T0 + 5000], 'hold starts a phase, not a talk');
 });
 
@@ -96,15 +98,15 @@ test('the delta between two models carries only what changed (null for what is g
     calls: [call({ callId: 'c1', queue: 'sales', waiting: true })],
     waiting: [{ queue: 'sales', callId: 'c1', enteredAt: T0 }],
     agents: [agent({ id: 'a1' }), agent({ id: 'a2', queues: ['other'] })],
-  }), today, DEFAULT_THRESHOLDS);
+  }), today, S, DEFAULT_THRESHOLDS);
   assert.equal(diffModels(m1, buildModel(facts({
     now: T0 + 1000,
     calls: [call({ callId: 'c1', queue: 'sales', waiting: true })],
     waiting: [{ queue: 'sales', callId: 'c1', enteredAt: T0 }],
     agents: [agent({ id: 'a1' }), agent({ id: 'a2', queues: ['other'] })],
-  }), today, DEFAULT_THRESHOLDS, m1)), undefined, 'time passing alone changes nothing');
+  }), today, S, DEFAULT_THRESHOLDS, m1)), undefined, 'time passing alone changes nothing');
   const later: TodayCounts = { ...today, queues: { sales: { ...today.queues.sales!, abandoned: 2 } } };
-  const m2 = buildModel(facts({ now: T0 + 2000, agents: [agent({ id: 'a1' }), agent({ id: 'a2', queues: ['other'] })] }), later, { ...DEFAULT_THRESHOLDS, serviceLevelSec: 30 }, m1);
+  const m2 = buildModel(facts({ now: T0 + 2000, agents: [agent({ id: 'a1' }), agent({ id: 'a2', queues: ['other'] })] }), later, S, { ...DEFAULT_THRESHOLDS, waiting: { amber: 2, red: 4 } }, m1);
   const d = diffModels(m1, m2)!;
   assert.deepEqual(Object.keys(d).sort(), ['calls', 'queues', 'thresholds']);
   assert.deepEqual(d.calls, { c1: null });
@@ -118,7 +120,7 @@ test('the delta between two models carries only what changed (null for what is g
 });
 
 test('colours: waits and waiting callers turn amber and red at their limits, the service level below its limits', () => {
-  const t = { longestWaitSec: { amber: 60, red: 120 }, waiting: { amber: 1, red: 5 }, serviceLevelPct: { amber: 90, red: 80 }, serviceLevelSec: 20 };
+  const t = { longestWaitSec: { amber: 60, red: 120 }, waiting: { amber: 1, red: 5 }, serviceLevelPct: { amber: 90, red: 80 } };
   assert.deepEqual([59, 60, 119, 120].map((v) => colourOf('longestWaitSec', v, t)), ['ok', 'amber', 'amber', 'red']);
   assert.deepEqual([0, 1, 4, 5].map((v) => colourOf('waiting', v, t)), ['ok', 'amber', 'amber', 'red']);
   assert.deepEqual([100, 90, 89.9, 80, 79.9].map((v) => colourOf('serviceLevelPct', v, t)), ['ok', 'ok', 'amber', 'amber', 'red']);

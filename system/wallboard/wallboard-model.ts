@@ -4,7 +4,8 @@
 // No I/O, no clock of its own: `now` is passed in, and times a phase or talk began are carried
 // over from the previous model.
 import type { CallPhase, WallAgent, WallAgentState, WallCall, WallQueue, WallboardDelta, WallboardModel, WallboardThresholds } from './wallboard-wire.ts';
-import { queueToday, type TodayCounts } from './today-counts.ts';
+import type { ReportSettings } from '../reports/figures.ts';
+import { queueToday, serviceLevelSecOf, type TodayCounts } from './today-counts.ts';
 
 export interface CallFacts {
   callId: string;
@@ -129,8 +130,9 @@ function buildAgent(a: AgentFacts, calls: Map<string, { facts: CallFacts; wall: 
   };
 }
 
-/** The wallboard model for these facts; `prev` carries the times phases and talks began. */
-export function buildModel(f: WallFacts, today: TodayCounts, thresholds: WallboardThresholds, prev?: WallboardModel): WallboardModel {
+/** The wallboard model for these facts and today's counts (service-level times from the
+ *  report settings); `prev` carries the times phases and talks began. */
+export function buildModel(f: WallFacts, today: TodayCounts, settings: ReportSettings, thresholds: WallboardThresholds, prev?: WallboardModel): WallboardModel {
   const calls: Record<string, WallCall> = {};
   const byId = new Map<string, { facts: CallFacts; wall: WallCall }>();
   for (const c of f.calls) {
@@ -159,7 +161,7 @@ export function buildModel(f: WallFacts, today: TodayCounts, thresholds: Wallboa
       waiting: waiting.length,
       ...(waiting.length ? { oldestEnteredAt: Math.min(...waiting.map((w) => w.enteredAt)) } : {}),
       agents: counts,
-      today: queueToday(today.queues[q.name]),
+      today: queueToday(today.queues[q.name], serviceLevelSecOf(settings, q.name)),
     };
   }
   return { day: today.day, calls, queues, agents, thresholds };

@@ -32,9 +32,14 @@ export interface WallQueueToday {
   /** Callers who entered the queue today. */
   offered: number;
   answered: number;
+  /** Abandoned after the short-abandon threshold (reports config). */
   abandoned: number;
-  /** Answered within the service-level time. */
+  /** Abandoned sooner: not held against the queue. */
+  shortAbandoned: number;
+  /** Answered within the queue's service-level time. */
   answeredInTime: number;
+  /** The queue's service-level time X (reports config: per queue, else box-wide). */
+  serviceLevelSec: number;
   /** answeredInTime / (answered + abandoned), in % (one decimal); absent before the first such call. */
   serviceLevelPct?: number;
 }
@@ -72,20 +77,18 @@ export interface WallAgent {
 }
 
 /** Colour limits set by a supervisor. Wait and waiting turn amber/red at or above their
- *  limits; the service level turns amber/red below them. */
+ *  limits; the service level turns amber/red below them. (The service level's time X is the
+ *  reports' setting, so the wallboard and the reports count the same.) */
 export interface WallboardThresholds {
   longestWaitSec: { amber: number; red: number };
   waiting: { amber: number; red: number };
   serviceLevelPct: { amber: number; red: number };
-  /** A call answered within this many seconds counts towards the service level. */
-  serviceLevelSec: number;
 }
 
 export const DEFAULT_THRESHOLDS: WallboardThresholds = {
   longestWaitSec: { amber: 60, red: 120 },
   waiting: { amber: 5, red: 10 },
   serviceLevelPct: { amber: 90, red: 80 },
-  serviceLevelSec: 20,
 };
 
 export interface WallboardModel {

@@ -2,7 +2,8 @@
 // listeners what changed (`delta`, numbered without gaps) as it happens. It watches the ACD's
 // agent changes and queue-log rows and every call's own events (state, hold, connect,
 // transfer, end), gathers plain facts from the ACD, the calls and the IVR, and leaves every
-// decision to the pure core (wallboard-model.ts, today-counts.ts). A slow reconciliation tick
+// decision to the pure core (wallboard-model.ts, today-counts.ts; the service-level time and
+// short-abandon threshold are the reports' settings). A slow reconciliation tick
 // (2 s, server side) catches what no event announces (a call entering an IVR flow, midnight)
 // and sends only differences. Owns the supervisor's colour thresholds (LMDB config table, key
 // `wallboard-thresholds`, written with an event row and an audit row). Reads the ACD, calls
@@ -18,6 +19,8 @@ import { appendAudit } from '../audit/audit-log.ts';
 import { DEFAULT_THRESHOLDS, thresholdProblem, type WallboardDelta, type WallboardModel, type WallboardSnapshot, type WallboardThresholds } from './wallboard-wire.ts';
 import { buildModel, diffModels, type CallFacts, type WallFacts, type WaitingFact } from './wallboard-model.ts';
 import { countRow, countToday, dayOf, emptyToday, type QueueLogRow, type TodayCounts } from './today-counts.ts';
+import { reportSettings, type ReportsConfig } from '../reports/reports-config.ts';
+import type { ReportSettings } from '../reports/figures.ts';
 import { WallboardError } from './errors.ts';
 
 export const THRESHOLDS_KEY = 'wallboard-thresholds';
@@ -46,6 +49,8 @@ export class Wallboard extends EventEmitter<WallboardEvents> {
   private model: WallboardModel;
   private seq = 0;
   private today: TodayCounts;
+  /** The settings `today` was counted with. */
+  private countedWith?: ReportSettings;
   private thresholds: WallboardThresholds;
   private readonly tracked = new Map<string, Tracked>();
   private scheduled = false;
@@ -53,7 +58,7 @@ export class Wallboard extends EventEmitter<WallboardEvents> {
   private closed = false;
   private readonly onAgent = () => this.schedule();
   private readonly onQueueRow = (row: Record<string, unknown>) => {
-    this.today = countRow(this.today, row as unknown as QueueLogRow, this.thresholds.serviceLevelSec, this.deps.config().timeZone);
+    this.today = countRow(this.today, row as unknown as QueueLogRow, this.settings(), this.deps.config().timeZone);
     this.schedule();
   };
 
@@ -62,7 +67,7 @@ export class Wallboard extends EventEmitter<WallboardEvents> {
     this.setMaxListeners(0); // one listener per open supervisor page
     this.thresholds = loadThresholds(deps.store);
     this.today = this.recount(Date.now());
-    this.model = buildModel(this.facts(Date.now()), this.today, this.thresholds);
+    this.model = buildModel(this.facts(Date.now()), this.today, this.settings(), this.thresholds);
   }
 
   /** Start watching (calls already in progress included). */
@@ -118,7 +123,6 @@ export class Wallboard extends EventEmitter<WallboardEvents> {
       appendAudit(this.deps.store, { actor: by, action: 'wallboard-thresholds', outcome: 'ok', target: THRESHOLDS_KEY, source, detail: { before, after: value } });
     });
     this.thresholds = value;
-    if (before.serviceLevelSec !== value.serviceLevelSec) this.today = this.recount(Date.now());
     this.publish();
     return value;
   }
@@ -150,7 +154,9 @@ export class Wallboard extends EventEmitter<WallboardEvents> {
     const now = Date.now();
     const day = dayOf(now, this.deps.config().timeZone);
     if (day > this.today.day) this.today = emptyToday(day);
-    const next = buildModel(this.facts(now), this.today, this.thresholds, this.model);
+    const settings = this.settings();
+    if (JSON.stringify(settings) !== JSON.stringify(this.countedWith)) this.today = this.recount(now); // the reports settings changed
+    const next = buildModel(this.facts(now), this.today, settings, this.thresholds, this.model);
     const d = diffModels(this.model, next);
     this.model = next;
     if (!d) return;
@@ -158,12 +164,17 @@ export class Wallboard extends EventEmitter<WallboardEvents> {
     this.emit('delta', { kind: 'wallboard', seq: this.seq, ...d });
   }
 
+  /** The report arithmetic's settings (short abandons, service-level times), from the config. */
+  private settings(): ReportSettings {
+    return reportSettings((this.deps.config() as { reports?: Partial<ReportsConfig> }).reports);
+  }
+
   /** Today's counters from the queue log (rows of the last 36 hours, filtered by day). */
   private recount(now: number): TodayCounts {
     const rows = this.deps.store.tables.queueLog.getRange({ start: [now - 36 * 3600_000, 0] });
     return countToday((function* () {
       for (const { value } of rows) yield value as QueueLogRow;
-    })(), now, this.thresholds.serviceLevelSec, this.deps.config().timeZone);
+    })(), now, this.countedWith = this.settings(), this.deps.config().timeZone);
   }
 
   /** Plain facts about the box now (the only place that reads live objects). */

@@ -163,7 +163,6 @@ export class WallboardPage extends AppElement {
       longestWaitSec: { amber: n('waitAmber'), red: n('waitRed') },
       waiting: { amber: n('waitingAmber'), red: n('waitingRed') },
       serviceLevelPct: { amber: n('slAmber'), red: n('slRed') },
-      serviceLevelSec: n('slSec'),
     };
     this.note = '';
     this.error = undefined;
@@ -209,7 +208,7 @@ export class WallboardPage extends AppElement {
           <thead><tr><th>${t('wallboard.queue')}</th><th>${t('wallboard.waiting')}</th><th>${t('wallboard.longestWait')}</th>
             <th>${t('wallboard.loggedIn')}</th><th>${t('wallboard.available')}</th><th>${t('wallboard.onCall')}</th><th>${t('wallboard.wrapUp')}</th><th>${t('wallboard.break')}</th>
             <th>${t('wallboard.answeredToday')}</th><th>${t('wallboard.abandonedToday')}</th>
-            <th title=${t('wallboard.serviceLevelHint', { sec: th.serviceLevelSec })}>${t('wallboard.serviceLevel')}</th></tr></thead>
+            <th>${t('wallboard.serviceLevel')}</th></tr></thead>
           <tbody>${queues.map((q) => {
             const waitSec = q.oldestEnteredAt !== undefined ? Math.max(0, Math.floor((now - q.oldestEnteredAt) / 1000)) : 0;
             const cWaiting = colourOf('waiting', q.waiting, th);
@@ -225,8 +224,8 @@ export class WallboardPage extends AppElement {
               <td class="num" data-test="wb-wrap-up">${q.agents.wrapUp}</td>
               <td class="num" data-test="wb-break">${q.agents.break}</td>
               <td class="num" data-test="wb-answered">${q.today.answered}</td>
-              <td class="num" data-test="wb-abandoned">${q.today.abandoned}</td>
-              <td class="num c-${cSl}" data-test="wb-sl" data-colour=${cSl}>${q.today.serviceLevelPct !== undefined ? `${q.today.serviceLevelPct}%` : '—'}</td>
+              <td class="num" data-test="wb-abandoned">${q.today.abandoned}${q.today.shortAbandoned ? html` <span class="muted small" title=${t('wallboard.shortAbandoned')}>(+${q.today.shortAbandoned})</span>` : ''}</td>
+              <td class="num c-${cSl}" data-test="wb-sl" data-colour=${cSl} title=${t('wallboard.serviceLevelHint', { sec: q.today.serviceLevelSec })}>${q.today.serviceLevelPct !== undefined ? `${q.today.serviceLevelPct}%` : '—'}</td>
             </tr>`;
           })}</tbody>
         </table>`}
@@ -258,7 +257,6 @@ export class WallboardPage extends AppElement {
           <label>${t('wallboard.tWaiting')} · ${t('wallboard.red')}<input type="number" min="0" name="waitingRed" .value=${String(th.waiting.red)}></label>
           <label>${t('wallboard.tServiceLevel')} · ${t('wallboard.amber')}<input type="number" min="0" max="100" name="slAmber" .value=${String(th.serviceLevelPct.amber)}></label>
           <label>${t('wallboard.tServiceLevel')} · ${t('wallboard.red')}<input type="number" min="0" max="100" name="slRed" .value=${String(th.serviceLevelPct.red)}></label>
-          <label>${t('wallboard.tServiceLevelSec')}<input type="number" min="1" max="3600" name="slSec" .value=${String(th.serviceLevelSec)}></label>
           <div><button class="primary" type="submit" data-test="wb-save">${t('wallboard.save')}</button>
             ${this.note ? html`<span class="ok" data-test="wb-saved">${this.note}</span>` : ''}</div>
         </form>
