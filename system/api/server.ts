@@ -39,6 +39,7 @@ import { wallboardRoutes } from './wallboard-routes.ts';
 import { workspaceCallRoutes } from './workspace-call-routes.ts';
 import { passwordRoutes } from './password-routes.ts';
 import { configRoutes } from './config-routes.ts';
+import { userAdminRoutes } from './user-admin-routes.ts';
 
 export interface Api {
   /** The plain-HTTP port (it only redirects when TLS is on). */
@@ -125,6 +126,7 @@ export async function startApi(box: Box, opts: { host: string; port: number; log
     workspaceCallRoutes(scope, box);
     passwordRoutes(scope, box);
     configRoutes(scope, box);
+    userAdminRoutes(scope, box, sessions);
   });
   const port = (server: Server, fallback: number) => {
     const addr = server.address();

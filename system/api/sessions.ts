@@ -60,7 +60,8 @@ export class Sessions {
     }
     if (f && f.lockedUntil > now) return 'locked';
     const user = this.store.tables.config.get(`user:${username}`) as StoredUser | undefined;
-    const ok = verifyPassword(password, user?.passwordHash ?? DUMMY_HASH) && !!user;
+    // A disabled account answers like a wrong password (after the same hashing work).
+    const ok = verifyPassword(password, user?.passwordHash ?? DUMMY_HASH) && !!user && !user.disabled;
     if (!ok) {
       this.prune(now);
       const next: Failures = f ?? { count: 0, lastAt: now, lockedUntil: 0, lockouts: 0 };

@@ -27,6 +27,7 @@ const UserSchema = Type.Object({
   passwordHash: Type.String({ pattern: '^scrypt\\$[0-9]+\\$[0-9]+\\$[0-9]+\\$[A-Za-z0-9+/=]+\\$[A-Za-z0-9+/=]+$', maxLength: 512 }),
   createdAt: Type.Integer({ minimum: 0 }),
   mustChangePassword: Type.Boolean(),
+  disabled: Type.Optional(Type.Boolean()),
 }, { additionalProperties: true });
 
 /** The file's outer shape; the configuration and the flows inside are checked by their own validators. */
@@ -122,7 +123,7 @@ export function planImport(input: unknown, current: CurrentState, flowContext: (
     else if (!sameJson({ ...had }, { ...u })) users.update.push(u.username);
   });
   for (const name of existing.keys()) if (!seen.has(name)) users.keep.push(name);
-  if (!bundle.users.some((u) => u.role === 'admin') && ![...existing.values()].some((u) => u.role === 'admin' && !seen.has(u.username)))
+  if (!bundle.users.some((u) => u.role === 'admin' && u.disabled !== true) && ![...existing.values()].some((u) => u.role === 'admin' && !u.disabled && !seen.has(u.username)))
     problems.push({ path: '/users', message: 'the box would have no administrator' });
 
   const flows = { publish: [] as string[], unchanged: [] as string[] };

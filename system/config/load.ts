@@ -6,6 +6,8 @@ import { BoxConfigSchema, type BoxConfig } from './schema.ts';
 
 export const ConfigErrorCodes = {
   CC_CONFIG_INVALID: 'the configuration document is invalid; the box keeps (or refuses to start without) the last good one',
+  CC_CONFIG_UNKNOWN_SECTION: 'the admin API was asked to change a configuration section that does not exist',
+  CC_CONFIG_IMPORT_INVALID: 'a configuration file to import has problems (each with its path in the file); nothing was imported',
 } as const;
 
 export class ConfigError extends Error {

@@ -9,6 +9,8 @@ export interface StoredUser {
   passwordHash: string;
   createdAt: number;
   mustChangePassword: boolean;
+  /** An administrator switched the account off: it cannot sign in (set by user-admin.ts). */
+  disabled?: boolean;
 }
 
 export async function bootstrapAdmin(store: Store): Promise<string | undefined> {

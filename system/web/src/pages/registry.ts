@@ -16,6 +16,7 @@ import './wallboard.ts';
 import './reports.ts';
 import './admin.ts';
 import './ivr.ts';
+import './users.ts';
 
 export interface PageContext {
   me: Me;
@@ -39,6 +40,7 @@ export const PAGES: PageEntry[] = [
   { id: 'wallboard', nav: 'wallboard.nav', roles: ['admin', 'supervisor'], render: (c) => html`<cc-wallboard .live=${c.live}></cc-wallboard>` },
   { id: 'reports', nav: 'reports.nav', roles: ['admin', 'supervisor'], render: () => html`<cc-reports></cc-reports>` },
   { id: 'ivr', nav: 'ivr.nav', roles: ['admin', 'supervisor'], render: () => html`<cc-ivr-page></cc-ivr-page>` },
+  { id: 'users', nav: 'admin.users.nav', roles: ['admin'], render: (c) => html`<cc-users .me=${c.me}></cc-users>` },
   { id: 'admin', nav: 'admin.nav', roles: ['admin'], render: () => html`<cc-admin></cc-admin>` },
   { id: 'monitoring', nav: 'monitoring.nav', roles: ['admin', 'technician'], render: (c) => html`<cc-monitoring .me=${c.me} .live=${c.live}></cc-monitoring>` },
   { id: 'quality', nav: 'quality.nav', roles: ['admin', 'supervisor', 'agent'], render: (c) => html`<cc-quality .me=${c.me}></cc-quality>` },
