@@ -2,10 +2,11 @@
 // callers from a carrier trunk, a supervisor's WebSocket and Debian's Chromium on the
 // wallboard page. A caller entering the queue shows as waiting (coloured by the supervisor's
 // thresholds) and ringing without a reload; the agent answering makes it talking, answered
-// today 1, the agent on a call with that caller; hanging up gives wrap-up, then available. The
-// deltas are asserted on the WebSocket as well; the page never polls. Thresholds are stored
-// in LMDB with their event row, pushed to supervisors and never to agents. Big-screen mode
-// hides the app's chrome. Screenshots go to the artifacts directory printed at the start.
+// today 1, the agent on a call with that caller; the agent's hold shows as on hold; hanging up
+// gives wrap-up, then available. The deltas are asserted on the WebSocket as well; the page
+// never polls. Thresholds are stored in LMDB with their event row, pushed to supervisors and
+// never to agents. Big-screen mode hides the app's chrome. Screenshots go to the artifacts
+// directory printed at the start.
 import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
@@ -119,7 +120,7 @@ test('the snapshot shows the queue and the agent; thresholds are checked, stored
   assert.deepEqual(deltas(agentWs), [], 'an agent\'s live events carry no wallboard deltas');
 });
 
-test('a queued caller shows as waiting and ringing without a reload; the agent answering makes it talking and answered today; hanging up gives wrap-up, then available', async () => {
+test('a queued caller shows as waiting and ringing without a reload; the agent answering makes it talking and answered today; a hold is on hold; hanging up gives wrap-up, then available', async () => {
   const { page: p, errors } = page;
   await p.goto('/');
   await p.fill('[data-test=username]', 'wall1');
@@ -188,6 +189,17 @@ test('a queued caller shows as waiting and ringing without a reload; the agent a
   const t1 = await p.textContent('[data-test=wb-agent][data-agent=a1] [data-test=wb-agent-talk]');
   await p.waitForFunction((before) => document.querySelector('[data-test=wb-agent][data-agent=a1] [data-test=wb-agent-talk]')?.textContent !== before, t1, { timeout: 5000 });
   shots.push(await screenshot(p, 'wallboard-03-talking-en'));
+
+  // The agent puts the caller on hold and takes them back.
+  await phone.command('hold');
+  await p.waitForSelector('[data-test=wb-calls-held][data-count="1"]', { timeout: 10_000 });
+  await p.waitForSelector('[data-test=wb-agent][data-agent=a1] [data-test=wb-agent-held]');
+  const held = await delta(from, (m) => m.calls?.[callId]?.phase === 'held');
+  assert.equal(held.calls[callId].talkingSince, talking.calls[callId].talkingSince, 'hold does not restart the talk');
+  shots.push(await screenshot(p, 'wallboard-03b-held-en'));
+  await phone.command('resume');
+  await p.waitForSelector('[data-test=wb-calls-talking][data-count="1"]', { timeout: 10_000 });
+  await p.waitForSelector('[data-test=wb-agent][data-agent=a1] [data-test=wb-agent-held]', { state: 'detached' });
 
   // The agent hangs up: wrap-up, then available.
   await phone.command('hangup');

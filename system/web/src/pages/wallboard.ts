@@ -240,7 +240,7 @@ export class WallboardPage extends AppElement {
             <td>${a.name ? `${a.name} (${a.id})` : a.id}</td><td>${a.extension}</td>
             <td><span class="state state-${a.state}" data-test="wb-agent-state">${t(`state.${a.state}`)}${a.state === 'break' && a.reason ? ` · ${tMaybe(`reason.${a.reason}`, a.reason)}` : ''}</span></td>
             <td class="num" data-test="wb-agent-since">${formatDuration(now - a.since)}</td>
-            <td data-test="wb-agent-caller">${a.call ? html`${a.call.caller}${a.call.held ? html` <span class="badge">${t('wallboard.held')}</span>` : ''}` : ''}</td>
+            <td data-test="wb-agent-caller">${a.call ? html`${a.call.caller}${a.call.held ? html` <span class="badge" data-test="wb-agent-held">${t('wallboard.held')}</span>` : ''}` : ''}</td>
             <td data-test="wb-agent-queue">${a.call?.queue ? m.queues[a.call.queue]?.displayName ?? a.call.queue : ''}</td>
             <td class="num" data-test="wb-agent-talk">${a.call?.talkingSince !== undefined ? formatDuration(now - a.call.talkingSince) : ''}</td>
             <td data-test="wb-agent-actions" data-call=${a.call?.callId ?? ''}></td>
