@@ -70,6 +70,9 @@ test('a flow made in the page is checked by the box (errors next to their fields
   await page.fill('[data-test=ivr-new-name]', 'front');
   await page.click('[data-test=ivr-new]');
   await page.waitForSelector('[data-test=ivr-editor][data-flow=front]');
+  assert.match(await page.innerText('[data-test=new-node-type] option[value=speech]'), /experimental/, 'the speech node says it is experimental');
+  await page.selectOption(`${node('agents')} [data-test=node-type]`, 'speech');
+  await page.waitForSelector(`${node('agents')} [data-test=node-experimental]`);
   await page.selectOption(`${node('agents')} [data-test=node-type]`, 'queue');
   await page.waitForSelector(`${node('agents')}[data-type=queue]`);
   await setField(page, '/nodes/agents/queue', 'nowhere');

@@ -62,6 +62,11 @@ export class IvrFlowEditor extends AppElement {
     this.dispatchEvent(new CustomEvent('flow-change', { detail: next }));
   }
 
+  private typeName(type: string): string {
+    const name = tMaybe(`ivr.type.${type}`, type);
+    return this.schema.nodeTypes[type]?.experimental ? `${name} (${t('ivr.experimental')})` : name;
+  }
+
   private nodeSchema(type: string): JsonSchema {
     return this.schema.nodeTypes[type]?.schema ?? {};
   }
@@ -152,10 +157,11 @@ export class IvrFlowEditor extends AppElement {
             <h3><input type="text" class="node-id" aria-label=${t('ivr.nodeId')} data-test="node-id" .value=${id} @change=${(e: Event) => this.renameNode(id, (e.target as HTMLInputElement).value)} />
               ${id === this.flow.start ? html`<span class="badge">${t('ivr.isStart')}</span>` : nothing}</h3>
             <label>${t('ivr.type')} <select data-test="node-type" @change=${(e: Event) => this.retype(id, (e.target as HTMLSelectElement).value)}>
-              ${types.map((ty) => html`<option value=${ty} ?selected=${ty === node.type}>${tMaybe(`ivr.type.${ty}`, ty)}</option>`)}</select></label>
+              ${types.map((ty) => html`<option value=${ty} ?selected=${ty === node.type}>${this.typeName(ty)}</option>`)}</select></label>
             <button type="button" class="link danger" data-test="remove-node" @click=${() => this.removeNode(id)}>${t('ivr.removeNode')}</button>
           </div>
           <p class="muted small">${tMaybe(`ivr.typeHelp.${node.type}`, this.schema.nodeTypes[node.type]?.description ?? '')}</p>
+          ${this.schema.nodeTypes[node.type]?.experimental ? html`<p class="warn small" data-test="node-experimental"><span class="badge">${t('ivr.experimental')}</span> ${t('ivr.experimentalHelp')}</p>` : nothing}
           ${warn.length ? html`<ul class="warn small" data-test="node-warnings">${warn.map((w) => html`<li>${w.message}</li>`)}</ul>` : nothing}
           <cc-schema-form .schema=${this.nodeSchema(node.type)} .value=${node} .problems=${nodeProblems(id)} section=${`nodes/${id}`} .omit=${['type']}
             @value-change=${(e: CustomEvent) => this.edit({ ...this.flow, nodes: { ...this.flow.nodes, [id]: e.detail as Node } })}></cc-schema-form>
@@ -163,7 +169,7 @@ export class IvrFlowEditor extends AppElement {
       })}
       <div class="actions">
         <select data-test="new-node-type" @change=${(e: Event) => (this.newType = (e.target as HTMLSelectElement).value)}>
-          ${types.map((ty) => html`<option value=${ty} ?selected=${ty === this.newType}>${tMaybe(`ivr.type.${ty}`, ty)}</option>`)}</select>
+          ${types.map((ty) => html`<option value=${ty} ?selected=${ty === this.newType}>${this.typeName(ty)}</option>`)}</select>
         <button type="button" data-test="add-node" @click=${() => this.addNode()}>${t('ivr.addNode')}</button>
         <span class="spacer"></span>
         <button type="button" data-test="ivr-check" ?disabled=${this.busy} @click=${() => this.send(false)}>${t('ivr.check')}</button>

@@ -25,6 +25,8 @@ export const ivrZhCN: Record<keyof typeof ivrEn, string> = {
   'ivr.valid': '未发现问题。',
   'ivr.published': '已发布为第 {version} 版。',
   'ivr.invalid': '{n} 个问题，已标注在对应字段旁。未发布。',
+  'ivr.experimental': '实验功能',
+  'ivr.experimentalHelp': '电话音频下关键词识别率实测约 77%（真人录音 92.7%）：来电者随时可改用按键，未识别时菜单回退到按键。',
   'ivr.type.play': '播放',
   'ivr.type.menu': '按键菜单',
   'ivr.type.collect': '收号',
