@@ -219,6 +219,24 @@ test('a queued caller shows as waiting and ringing without a reload; the agent a
   assert.deepEqual(errors, []);
 });
 
+test('a supervisor sets the thresholds in the page; contradicting ones are refused with the reason shown', async () => {
+  const { page: p, errors } = page;
+  await p.fill('[data-test=wb-thresholds] [name=waitingAmber]', '5');
+  await p.fill('[data-test=wb-thresholds] [name=waitingRed]', '4');
+  await p.click('[data-test=wb-save]');
+  assert.equal(await (await p.waitForSelector('[data-test=wb-error]')).textContent(), 'Amber must come before red: check the thresholds.');
+  await p.fill('[data-test=wb-thresholds] [name=waitingRed]', '8');
+  await p.fill('[data-test=wb-thresholds] [name=slRed]', '70');
+  await p.click('[data-test=wb-save]');
+  await p.waitForSelector('[data-test=wb-saved]');
+  assert.equal(await p.locator('[data-test=wb-error]').count(), 0);
+  const want = { ...THRESHOLDS, waiting: { amber: 5, red: 8 }, serviceLevelPct: { amber: 90, red: 70 } };
+  assert.deepEqual((await sup.call('GET', '/api/wallboard')).body.model.thresholds, want);
+  assert.deepEqual((await box.read<any>('config')).find((r) => r.key === 'wallboard-thresholds')?.value, want);
+  assert.deepEqual(errors.filter((e) => !/status of 400/.test(e)), []);
+  errors.length = 0;
+});
+
 test('big-screen mode hides the app\'s chrome and the threshold form, and the button leaves it', async () => {
   const { page: p, errors } = page;
   await p.click('[data-test=wb-big]');
