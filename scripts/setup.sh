@@ -13,6 +13,8 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 APT_PACKAGES=(
   libuv1 libssl3 libsrtp2-1 libabsl20220623 libflatbuffers2
   sip-tester baresip-core sox libsox-fmt-base espeak-ng tshark iproute2 procps curl
+  # the SIP security tests' scanners (svmap, svwar, svcrack)
+  sipvicious
   asterisk-core-sounds-en-wav multimon-ng
   pocketsphinx pocketsphinx-en-us
   chromium
@@ -29,6 +31,8 @@ if [ ! -d node_modules/mediasoup ] || [ package-lock.json -nt node_modules/.pack
   MEDIASOUP_WORKER_BIN=/nonexistent npm ci --no-audit --no-fund --ignore-scripts
 fi
 
+# node-pty (the technician's web console) ships no Linux prebuild: build its addon against Node's headers.
+[ -f node_modules/node-pty/build/Release/pty.node ] || { log "node-pty addon (node-gyp)"; npm rebuild node-pty --no-audit --no-fund >/dev/null; }
 bash scripts/build-mediasoup-worker.sh
 log "web app (Vite) -> build/web"
 npm run --silent build:web >/dev/null
