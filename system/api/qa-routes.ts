@@ -12,6 +12,7 @@ import { QaError, type QaErrorCode } from '../qa/errors.ts';
 import type { QaScore } from '../qa/qa-book.ts';
 import { REVIEW_STATUSES } from '../qa/review-states.ts';
 import { dayStart } from '../qa/sampling.ts';
+import { localDate, zonedInstant } from '../reports/intervals.ts';
 import type { ScorecardVersion } from '../qa/scorecard.ts';
 import { requireRole } from './server.ts';
 
@@ -41,7 +42,7 @@ const ReviewsQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
 }, { additionalProperties: false });
 const SamplingBody = Type.Object({
-  /** The UTC day to sample, YYYY-MM-DD (default: today so far). */
+  /** The day to sample, YYYY-MM-DD in the box's time zone (default: today so far). */
   day: Type.Optional(Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' })),
 }, { additionalProperties: false });
 const ReportQuery = Type.Object({
@@ -127,9 +128,10 @@ export function qaRoutes(app: FastifyInstance, box: Box): void {
 
   app.post('/api/qa/sampling/run', { preHandler: staff, schema: { body: SamplingBody, summary: 'Sample a day (UTC) into the review queue now' } }, async (req) => {
     const { day } = (req.body ?? {}) as { day?: string };
-    const at = day ? Date.parse(`${day}T00:00:00Z`) : dayStart(Date.now());
+    const tz = box.qa.sampling.timeZone();
+    const at = day ? zonedInstant(Number(day.slice(0, 4)), Number(day.slice(5, 7)), Number(day.slice(8, 10)), 0, 0, tz) : dayStart(Date.now(), tz);
     const selected = await box.qa.sampling.run(at, req.session!.username);
-    return { day: new Date(at).toISOString().slice(0, 10), selected };
+    return { day: localDate(at, tz), selected };
   });
 
   app.get('/api/qa/scores/:callId', { preHandler: desk, schema: { params: CallIdParams, summary: 'A call\'s review, score, the scorecard version it used and the call (an agent: only their own)' } }, async (req, reply) => {
@@ -164,7 +166,7 @@ export function qaRoutes(app: FastifyInstance, box: Box): void {
       const key = `${sc.scorecard}@${sc.version}`;
       scorecards[key] ??= qa().scorecard(sc.scorecard, sc.version);
     }
-    return { agent: me, scores, scorecards, report: qa().report({ by: 'agent', interval: 'week', agent: me }) };
+    return { agent: me, scores, scorecards, report: qa().report({ by: 'agent', interval: 'week', agent: me, timeZone: box.qa.sampling.timeZone() }) };
   });
 
   app.post('/api/qa/scores/:callId/dispute', { preHandler: agentOnly, schema: { params: CallIdParams, body: DisputeBody } }, async (req, reply) => {
@@ -187,6 +189,6 @@ export function qaRoutes(app: FastifyInstance, box: Box): void {
 
   app.get('/api/qa/report', { preHandler: staff, schema: { querystring: ReportQuery } }, async (req) => {
     const q = req.query as { by: 'agent' | 'queue' | 'criterion'; interval: 'week' | 'month'; from?: number; to?: number; agent?: string };
-    return { by: q.by, interval: q.interval, rows: qa().report(q) };
+    return { by: q.by, interval: q.interval, rows: qa().report({ ...q, timeZone: box.qa.sampling.timeZone() }) };
   });
 }

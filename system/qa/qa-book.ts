@@ -10,7 +10,8 @@ import type { Store } from '../store/store.ts';
 import { QaError } from './errors.ts';
 import { qaReport, type ReportBy, type ReportInterval, type ReportRow } from './report.ts';
 import { nextReviewStatus, type ReviewAction, type ReviewStatus } from './review-states.ts';
-import { DAY_MS, dayStart, sampleCallFromCdr, selectForReview, type ReviewReason, type SampleCall, type SamplingRules, type Selected } from './sampling.ts';
+import { localDate } from '../reports/intervals.ts';
+import { DAY_MS, dayStart, nextDay, sampleCallFromCdr, selectForReview, type ReviewReason, type SampleCall, type SamplingRules, type Selected } from './sampling.ts';
 import { validateScorecard, type ScorecardVersion } from './scorecard.ts';
 import { scoreCall, type Answers, type CriterionResult } from './scoring.ts';
 
@@ -136,31 +137,32 @@ export class QaBook {
     return this.t.qaReviews.get(callId) as QaReview | undefined;
   }
 
-  /** The calls that started on the UTC day starting at `day` (found through their call-ended events). */
-  callsOfDay(day: number): SampleCall[] {
+  /** The calls that started on the local day starting at `day` (found through their call-ended events). */
+  callsOfDay(day: number, timeZone = 'UTC'): SampleCall[] {
     const out: SampleCall[] = [];
-    for (const { value } of this.t.events.getRange({ start: [day, 0], end: [day + DAY_MS + MAX_CALL_MS, 0] })) {
+    const end = nextDay(day, timeZone);
+    for (const { value } of this.t.events.getRange({ start: [day, 0], end: [end + MAX_CALL_MS, 0] })) {
       const e = value as { type: string; callId?: string };
       if (e.type !== 'call-ended' || !e.callId) continue;
       const cdr = this.t.cdr.get(e.callId) as Cdr | undefined;
-      if (cdr && cdr.startedAt >= day && cdr.startedAt < day + DAY_MS) out.push(sampleCallFromCdr(cdr));
+      if (cdr && cdr.startedAt >= day && cdr.startedAt < end) out.push(sampleCallFromCdr(cdr));
     }
     return out;
   }
 
-  /** Sample the UTC day starting at `day` into the review queue; returns what was added. */
-  async sampleDay(day: number, rules: SamplingRules, seed: string, by: string, now = Date.now()): Promise<Selected[]> {
-    day = dayStart(day);
-    const calls = this.callsOfDay(day);
+  /** Sample the (local) day that `day` falls in into the review queue; returns what was added. */
+  async sampleDay(day: number, rules: SamplingRules, seed: string, by: string, now = Date.now(), timeZone = 'UTC'): Promise<Selected[]> {
+    day = dayStart(day, timeZone);
+    const calls = this.callsOfDay(day, timeZone);
     return this.store.transaction(() => {
       const existing = [...this.t.qaReviews.getRange()].map(({ value }) => value as QaReview);
-      const picked = selectForReview({ calls, existing, rules, day, seed });
+      const picked = selectForReview({ calls, existing, rules, day, seed, timeZone });
       for (const s of picked) {
         const row: QaReview = { callId: s.callId, ...(s.agent ? { agent: s.agent } : {}), ...(s.queue ? { queue: s.queue } : {}), reason: s.reasons[0]!, reasons: s.reasons, status: 'open', callAt: s.callAt, selectedAt: now, selectedBy: by, updatedAt: now };
         this.t.qaReviews.put(s.callId, row);
         this.store.appendEvent('qa-review-opened', { callId: s.callId, agent: s.agent, reasons: s.reasons, by }, now);
       }
-      this.store.appendEvent('qa-sampling-run', { day: new Date(day).toISOString().slice(0, 10), calls: calls.length, selected: picked.length, by }, now);
+      this.store.appendEvent('qa-sampling-run', { day: localDate(day, timeZone), calls: calls.length, selected: picked.length, by }, now);
       return picked;
     });
   }
@@ -179,7 +181,7 @@ export class QaBook {
     return [...this.t.qaScores.getRange()].map(({ value }) => value as QaScore);
   }
 
-  report(o: { by: ReportBy; interval: ReportInterval; from?: number; to?: number; agent?: string }): ReportRow[] {
+  report(o: { by: ReportBy; interval: ReportInterval; from?: number; to?: number; agent?: string; timeZone?: string }): ReportRow[] {
     return qaReport(o.agent ? this.scoresOf(o.agent) : this.allScores(), o);
   }
 

@@ -61,3 +61,11 @@ test('the time range is by call time, from inclusive, to exclusive; agentless ca
   ]);
   assert.deepEqual(qaReport([], { by: 'queue', interval: 'week' }), []);
 });
+
+test('periods in the box\'s time zone: Sunday 20:00 UTC is Monday in Shanghai, 30 November 18:00 UTC is December', () => {
+  const tz = 'Asia/Shanghai';
+  assert.equal(periodOf(MON + 6 * D + 20 * H, 'week', tz), '2026-11-30');
+  assert.equal(periodOf(MON + 6 * D + 20 * H, 'week'), '2026-11-23');
+  assert.equal(periodOf(MON + 7 * D + 18 * H, 'month', tz), '2026-12');
+  assert.deepEqual(qaReport([s('a1', 'q', MON + 7 * D + 18 * H, 50, false)], { by: 'agent', interval: 'month', timeZone: tz }).map((r) => r.period), ['2026-12']);
+});

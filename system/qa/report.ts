@@ -1,9 +1,9 @@
 // QA reports, pure: scores grouped by period (ISO week starting Monday, or calendar month,
-// UTC, by the time of the call) and by agent, team (queue) or criterion, with the count, the
+// in the box's time zone (UTC by default), by the time of the call) and by agent, team (queue) or criterion, with the count, the
 // average and the number of failed calls. An agent's or team's average is the mean of its
 // call scores (a failed call counts as 0); a criterion's is the mean share of its points
 // earned (a critical criterion: the share of calls it was met), N/A answers left out.
-import { weekStart } from './sampling.ts';
+import { intervalStart, localDate } from '../reports/intervals.ts';
 import type { CriterionResult } from './scoring.ts';
 
 export type ReportBy = 'agent' | 'queue' | 'criterion';
@@ -37,13 +37,12 @@ export interface ReportRow {
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-export function periodOf(t: number, interval: ReportInterval): string {
-  const d = new Date(interval === 'week' ? weekStart(t) : t);
-  const ym = `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
-  return interval === 'week' ? `${ym}-${String(d.getUTCDate()).padStart(2, '0')}` : ym;
+export function periodOf(t: number, interval: ReportInterval, timeZone = 'UTC'): string {
+  const date = localDate(intervalStart(t, interval, timeZone), timeZone);
+  return interval === 'week' ? date : date.slice(0, 7);
 }
 
-export function qaReport(scores: Iterable<ScoreFacts>, o: { by: ReportBy; interval: ReportInterval; from?: number; to?: number }): ReportRow[] {
+export function qaReport(scores: Iterable<ScoreFacts>, o: { by: ReportBy; interval: ReportInterval; from?: number; to?: number; timeZone?: string }): ReportRow[] {
   const acc = new Map<string, { period: string; key: string; count: number; sum: number; failed: number; na: number }>();
   const add = (period: string, key: string, value: number | undefined, failed: boolean) => {
     const id = `${period}\n${key}`;
@@ -56,7 +55,7 @@ export function qaReport(scores: Iterable<ScoreFacts>, o: { by: ReportBy; interv
   };
   for (const s of scores) {
     if ((o.from !== undefined && s.callAt < o.from) || (o.to !== undefined && s.callAt >= o.to)) continue;
-    const period = periodOf(s.callAt, o.interval);
+    const period = periodOf(s.callAt, o.interval, o.timeZone);
     if (o.by === 'agent') {
       if (s.agent) add(period, s.agent, s.score, s.failed);
     } else if (o.by === 'queue') {

@@ -1,6 +1,7 @@
 // The review sampling as the box runs it: a daily croner job (config qa.sampling.schedule)
-// that samples every UTC day since the last one it sampled (yesterday, normally; at most a
-// week back after the box was off), and on-demand runs for a given day. The random picks are
+// that samples every day (in the box's time zone, `timeZone`, else UTC) since the last one it
+// sampled (yesterday, normally; at most a week back after the box was off), and on-demand
+// runs for a given day. The random picks are
 // seeded by qa.sampling.seed, else by a secret made once per box and kept in LMDB, so a day
 // sampled again picks the same calls. Runs are serialised; a run never throws into the timer.
 import { randomBytes } from 'node:crypto';
@@ -10,7 +11,8 @@ import type { BoxConfig } from '../config/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { QaBook } from './qa-book.ts';
 import { qaConfig } from './qa-config.ts';
-import { DAY_MS, dayStart, type SamplingRules, type Selected } from './sampling.ts';
+import { localDate } from '../reports/intervals.ts';
+import { DAY_MS, dayStart, nextDay, type SamplingRules, type Selected } from './sampling.ts';
 
 const SEED_KEY = 'qa:sampling-seed';
 const LAST_DAY_KEY = 'qa:sampling-last-day';
@@ -52,26 +54,34 @@ export class QaSampling {
     return qaConfig(this.o.config().qa).sampling.seed ?? String(this.o.store.tables.config.get(SEED_KEY) ?? 'qa');
   }
 
-  /** Sample the UTC day containing `day` now (on demand); runs queue behind each other. */
+  /** The box's time zone (days and weeks of the sampling). */
+  timeZone(): string {
+    return this.o.config().timeZone ?? 'UTC';
+  }
+
+  /** Sample the day containing `day` now (on demand); runs queue behind each other. */
   run(day: number, by: string): Promise<Selected[]> {
-    const next = this.chain.then(() => this.o.book.sampleDay(dayStart(day), this.rules(), this.seed(), by, this.now()));
+    const tz = this.timeZone();
+    const next = this.chain.then(() => this.o.book.sampleDay(dayStart(day, tz), this.rules(), this.seed(), by, this.now(), tz));
     this.chain = next.catch(() => undefined);
     return next;
   }
 
   /** The daily job: every day since the last sampled one, up to yesterday. */
   async runScheduled(): Promise<number> {
-    const yesterday = dayStart(this.now()) - DAY_MS;
+    const tz = this.timeZone();
+    const yesterday = dayStart(dayStart(this.now(), tz) - 1, tz);
     const last = this.o.store.tables.config.get(LAST_DAY_KEY) as number | undefined;
-    let day = Math.max(last !== undefined ? last + DAY_MS : yesterday, yesterday - (MAX_CATCH_UP_DAYS - 1) * DAY_MS);
+    const earliest = dayStart(yesterday - (MAX_CATCH_UP_DAYS - 1) * DAY_MS + DAY_MS / 2, tz);
+    let day = Math.max(last !== undefined ? nextDay(last, tz) : yesterday, earliest);
     let added = 0;
     try {
-      for (; day <= yesterday; day += DAY_MS) {
+      for (; day <= yesterday; day = nextDay(day, tz)) {
         const picked = await this.run(day, 'system');
         added += picked.length;
         const done = day;
         await this.o.store.transaction(() => this.o.store.tables.config.put(LAST_DAY_KEY, done));
-        this.o.log.info({ day: new Date(day).toISOString().slice(0, 10), selected: picked.length }, 'QA sampling: calls put in review');
+        this.o.log.info({ day: localDate(day, tz), selected: picked.length }, 'QA sampling: calls put in review');
       }
     } catch (err) {
       this.o.log.error({ code: 'CC_QA_SAMPLING_FAILED', err }, 'QA sampling run failed; the next run tries the same days again');

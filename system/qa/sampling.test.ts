@@ -117,3 +117,19 @@ test('a CDR becomes a sample call: the first agent, talk from connect to the age
   assert.deepEqual([gone.agent, gone.talkMs, gone.abandonedAfterAnswer], [undefined, undefined, true]);
   assert.equal(sampleCallFromCdr({ ...base, hangup: { ...base.hangup, side: 'system' } }).abandonedAfterAnswer, false, 'the box hanging up is not the caller abandoning');
 });
+
+test('days and weeks are the box\'s local ones: in Shanghai a call at 01:00 Tuesday belongs to Tuesday, and Sunday 20:00 UTC is already Monday', () => {
+  const tz = 'Asia/Shanghai';
+  const tue0100 = MONDAY + 17 * 3_600_000; // Monday 17:00 UTC
+  const c = call('late', { startedAt: tue0100, talkMs: 1000 });
+  const rules = { ...RULES };
+  assert.deepEqual(selectForReview({ calls: [c], existing: [], rules, day: MONDAY + 12 * 3_600_000, seed: 's' }).map((s) => s.callId), ['late'], 'UTC: Monday');
+  assert.deepEqual(selectForReview({ calls: [c], existing: [], rules, day: MONDAY + 12 * 3_600_000, seed: 's', timeZone: tz }), [], 'Shanghai: Monday 20:00 local is not the call\'s day');
+  assert.deepEqual(selectForReview({ calls: [c], existing: [], rules, day: tue0100, seed: 's', timeZone: tz }).map((s) => s.callId), ['late']);
+  assert.equal(dayStart(tue0100, tz), MONDAY + 16 * 3_600_000, 'local midnight is 16:00 UTC');
+  const sunday2000 = MONDAY + 6 * DAY_MS + 20 * 3_600_000;
+  assert.equal(weekStart(sunday2000, tz), MONDAY + 7 * DAY_MS - 8 * 3_600_000, 'the next local week began at 16:00 UTC');
+  const sample = (timeZone?: string) => selectForReview({ calls: [call('s', { startedAt: sunday2000 })], existing: [], rules: { ...RULES, randomPerAgentPerWeek: 3 }, day: sunday2000, seed: 's', timeZone });
+  assert.equal(sample().length, 1, 'UTC Sunday: all 3 are due');
+  assert.equal(sample(tz).length, 0, 'Shanghai Monday: round(3/7) = 0 due');
+});

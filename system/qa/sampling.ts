@@ -1,12 +1,14 @@
-// Which calls go to the QA review queue, pure: for one day (UTC) of calls, every call that
+// Which calls go to the QA review queue, pure: for one day of calls, every call that
 // matches a rule (abandoned in the queue after the box answered, long hold, short talk,
-// transferred by the agent) plus N random calls per agent per ISO week (UTC), spread over
+// transferred by the agent) plus N random calls per agent per ISO week, spread over
 // the week (by the end of weekday d, 0 = Monday, round(N × (d + 1) / 7) are due; a day short
 // of calls leaves its share to the next, Sunday takes what is still owed), drawn with a PRNG
 // seeded by (seed, agent, day), so a run is reproducible.
-// A call already in review is never picked again. Reading CDRs and writing reviews is
+// A call already in review is never picked again. Days and weeks are local to the box's
+// time zone (reports/intervals.ts; UTC by default). Reading CDRs and writing reviews is
 // qa-book.ts's job; this file does no I/O and reads no clock.
 import type { Cdr } from '../calls/cdr.ts';
+import { intervalStart, nextIntervalStart, wallTime } from '../reports/intervals.ts';
 
 export type ReviewReason = 'random' | 'abandoned' | 'long-hold' | 'short-talk' | 'transfer' | 'manual';
 
@@ -55,12 +57,18 @@ export interface Selected {
 }
 
 export const DAY_MS = 86_400_000;
-export const WEEK_MS = 7 * DAY_MS;
 
-/** UTC midnight of the day `t` falls in. */
-export const dayStart = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
-/** Monday 00:00 UTC of the ISO week `t` falls in (1970-01-01 was a Thursday). */
-export const weekStart = (t: number) => dayStart(t) - ((new Date(dayStart(t)).getUTCDay() + 6) % 7) * DAY_MS;
+/** Local midnight of the day `t` falls in. */
+export const dayStart = (t: number, timeZone = 'UTC') => intervalStart(t, 'day', timeZone);
+/** The local midnight after the day starting at `start` (23 or 25 hours on a DST change). */
+export const nextDay = (start: number, timeZone = 'UTC') => nextIntervalStart(start, 'day', timeZone);
+/** Monday 00:00 (local) of the ISO week `t` falls in. */
+export const weekStart = (t: number, timeZone = 'UTC') => intervalStart(t, 'week', timeZone);
+/** 0 for Monday ... 6 for Sunday, local. */
+export function weekday(t: number, timeZone = 'UTC'): number {
+  const w = wallTime(t, timeZone);
+  return (new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay() + 6) % 7;
+}
 
 export function sampleCallFromCdr(cdr: Cdr): SampleCall {
   const agent = cdr.agents?.[0];
@@ -90,14 +98,17 @@ export function ruleReasons(c: SampleCall, rules: SamplingRules): ReviewReason[]
 }
 
 /**
- * The calls of the UTC day starting at `day` to put in review. `calls` may hold other days'
- * calls (they are ignored); `existing` is the review queue as it is.
+ * The calls of the (local) day that `day` falls in to put in review. `calls` may hold other
+ * days' calls (they are ignored); `existing` is the review queue as it is.
  */
-export function selectForReview(o: { calls: readonly SampleCall[]; existing: readonly ExistingReview[]; rules: SamplingRules; day: number; seed: string }): Selected[] {
-  const day = dayStart(o.day);
-  const week = weekStart(day);
+export function selectForReview(o: { calls: readonly SampleCall[]; existing: readonly ExistingReview[]; rules: SamplingRules; day: number; seed: string; timeZone?: string }): Selected[] {
+  const tz = o.timeZone ?? 'UTC';
+  const day = dayStart(o.day, tz);
+  const dayEnd = nextDay(day, tz);
+  const week = weekStart(day, tz);
+  const weekEnd = nextIntervalStart(week, 'week', tz);
   const reviewed = new Set(o.existing.map((r) => r.callId));
-  const today = o.calls.filter((c) => c.startedAt >= day && c.startedAt < day + DAY_MS && !reviewed.has(c.callId)).sort((a, b) => (a.callId < b.callId ? -1 : a.callId > b.callId ? 1 : 0));
+  const today = o.calls.filter((c) => c.startedAt >= day && c.startedAt < dayEnd && !reviewed.has(c.callId)).sort((a, b) => (a.callId < b.callId ? -1 : a.callId > b.callId ? 1 : 0));
   const out: Selected[] = [];
   const taken = new Set<string>();
   for (const c of today) {
@@ -110,9 +121,9 @@ export function selectForReview(o: { calls: readonly SampleCall[]; existing: rea
   if (n > 0) {
     const soFar = new Map<string, number>();
     for (const r of o.existing) {
-      if (r.agent && r.reasons.includes('random') && r.callAt >= week && r.callAt < week + WEEK_MS) soFar.set(r.agent, (soFar.get(r.agent) ?? 0) + 1);
+      if (r.agent && r.reasons.includes('random') && r.callAt >= week && r.callAt < weekEnd) soFar.set(r.agent, (soFar.get(r.agent) ?? 0) + 1);
     }
-    const due = Math.round((n * (Math.round((day - week) / DAY_MS) + 1)) / 7);
+    const due = Math.round((n * (weekday(day, tz) + 1)) / 7);
     const byAgent = new Map<string, SampleCall[]>();
     for (const c of today) {
       if (!c.agent || taken.has(c.callId) || c.talkMs === undefined) continue;
