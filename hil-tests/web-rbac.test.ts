@@ -18,6 +18,7 @@ import { SECURITY } from './rbac/security.ts';
 import { MONITORING } from './rbac/monitoring.ts';
 import { ADMIN } from './rbac/admin.ts';
 import { IMAGE } from './rbac/image.ts';
+import { CALL_CONTROL } from './rbac/call-control.ts';
 import { WORKSPACE } from './rbac/workspace.ts';
 
 const GRANTABLE = ['acd:read', 'acd:write', 'customers:read', 'customers:write', 'history:read', 'events:read'];
@@ -70,7 +71,7 @@ const CORE: Record<string, Cell> = {
   'GET /api/ivr/messages': { roles: STAFF, ok: [200] },
   'GET /api/ivr/messages/:id/audio': { roles: STAFF },
 };
-const MATRIX: Record<string, Cell> = { ...CORE, ...REPORTS, ...RECORDINGS, ...QUALITY, ...WALLBOARD, ...SECURITY, ...MONITORING, ...ADMIN, ...IMAGE, ...WORKSPACE };
+const MATRIX: Record<string, Cell> = { ...CORE, ...REPORTS, ...RECORDINGS, ...QUALITY, ...WALLBOARD, ...SECURITY, ...MONITORING, ...ADMIN, ...IMAGE, ...CALL_CONTROL, ...WORKSPACE };
 
 const SAMPLE: Record<string, string> = {
   id: 'agent1', action: 'login', number: '13900000001', name: 'main', version: '1', callId: 'no-such-call',

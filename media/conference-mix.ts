@@ -22,6 +22,7 @@ import { decodeG711, linearToAlaw, linearToUlaw } from './g711.ts';
 import { parseRtp } from './rtp-event.ts';
 import { FRAME_SAMPLES, MixMinus } from './mixer.ts';
 import { PartyAudioQueue } from './conference-jitter.ts';
+import type { MixSettings } from './monitor-modes.ts';
 
 /** What a party sends into the room: its call's router and codecs and its leg's producer. */
 export interface MixPartySource {
@@ -178,6 +179,18 @@ export class ConferenceMix {
       this.unsubscribe?.();
       this.unsubscribe = undefined;
     }
+    return true;
+  }
+
+  /**
+   * Who hears a party (monitor-modes.ts): listen-only, or a whisper heard only by `whisperTo`.
+   * A whisper target not in the mix makes the party listen-only. False for an unknown party.
+   */
+  configure(id: string, settings: MixSettings): boolean {
+    if (!this.mixer.has(id)) return false;
+    const target = settings.whisperTo !== undefined && settings.whisperTo !== id && this.mixer.has(settings.whisperTo) ? settings.whisperTo : undefined;
+    this.mixer.setWhisper(id, target);
+    this.mixer.setListenOnly(id, settings.listenOnly || (settings.whisperTo !== undefined && target === undefined));
     return true;
   }
 

@@ -31,6 +31,7 @@ import { softphoneRoute } from '../softphone/softphone-route.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { backupRoutes } from './backup-routes.ts';
+import { callControlRoutes } from './call-control-routes.ts';
 import { reportRoutes } from './report-routes.ts';
 import { qaRoutes } from './qa-routes.ts';
 import { monitoringRoutes } from './monitoring-routes.ts';
@@ -118,6 +119,7 @@ export async function startApi(box: Box, opts: { host: string; port: number; log
     softphoneRoute(scope, box);
     auditRoutes(scope, box);
     backupRoutes(scope, box);
+    callControlRoutes(scope, box);
     reportRoutes(scope, box);
     qaRoutes(scope, box);
     monitoringRoutes(scope, box);

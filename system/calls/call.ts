@@ -27,6 +27,7 @@ import { CallRecording } from './call-recording.ts';
 import { CalleeOffer, type CalleeCandidate } from './callee-offer.ts';
 import { BrowserLeg, asOutboundLeg } from './browser-leg.ts';
 import type { CallErrorCode } from './errors.ts';
+import { CallPartyMix, type CallMember } from './call-party-mix.ts';
 import { CallTransfer, lendParty, referRefusal, replaceByInvite, type CallLeg, type LentParty, type TransferHost, type TransferInfo, type TransferResolver } from './transfer.ts';
 
 export type CallEvents = {
@@ -39,6 +40,8 @@ export type CallEvents = {
   quality: [sample: Record<LegSide, ReceiveQuality>];
   /** A transfer replaced the party on `info.side` (after the swap; the CDR lists it too). */
   transferred: [info: TransferInfo];
+  /** A party or supervisor joined or left the mixed call, or a supervisor changed mode (call-party-mix.ts). */
+  members: [members: CallMember[]];
   ended: [cdr: Cdr];
 };
 
@@ -88,7 +91,7 @@ export class Call extends EventEmitter<CallEvents> {
   /** Shared with other calls of the same codec set; this call's transports are its own. */
   private router?: types.Router;
   private releaseRouter?: () => void;
-  private readonly startedAt = Date.now();
+  readonly startedAt = Date.now();
   private ringingAt?: number;
   private answeredAt?: number;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -279,11 +282,13 @@ export class Call extends EventEmitter<CallEvents> {
     };
     leg.on('bye', () => {
       if (this.transfer?.legGone(leg)) return; // a transferor may leave before the target answers
+      if (this.mix?.legLeft(leg)) return; // a mixed call goes on while two parties talk
       endOther();
       void this.end({ status: 200, reason: 'BYE', side: leg.side, cause: 'bye' });
     });
     leg.on('failed', (why: string) => {
       if (this.transfer?.legGone(leg)) return;
+      if (this.mix?.legLeft(leg)) return;
       endOther();
       void this.end({ status: 500, reason: why, side: 'system', cause: why === 'no ACK' ? 'no-ack' : 'failed' });
     });
@@ -298,7 +303,7 @@ export class Call extends EventEmitter<CallEvents> {
   /** A REFER from `leg`: refused at once (see referRefusal), or a transfer starts (transfer.ts). */
   private onRefer(leg: CallLeg, r: IncomingRefer): void {
     const host = this.transferHost();
-    const refused = referRefusal(host, leg, this.transfer !== undefined);
+    const refused = this.mix?.mixing ? { status: 403, reason: 'Forbidden (a multi-party call cannot be transferred)' } : referRefusal(host, leg, this.transfer !== undefined);
     if (refused) {
       this.deps.log.warn({ callId: this.id, code: 'CC_CALL_TRANSFER_REFUSED' satisfies CallErrorCode, side: leg.side, status: refused.status, reason: refused.reason }, 'REFER refused');
       return r.reject(refused.status, refused.reason);
@@ -376,6 +381,46 @@ export class Call extends EventEmitter<CallEvents> {
 
   private host?: TransferHost;
 
+  /**
+   * Verb: the call's party mix (call-party-mix.ts), created on first use: add a party, let a
+   * supervisor listen, whisper or barge, list and drop members. The call is mixed from the
+   * first member that answers until it ends.
+   */
+  get partyMix(): CallPartyMix {
+    const { deps } = this;
+    const transfers = this.transferHost();
+    return (this.mix ??= new CallPartyMix({
+      callId: this.id, log: deps.log, endpoint: deps.endpoint, media: deps.media, portRange: deps.portRange,
+      noAnswerTimeoutMs: deps.noAnswerTimeoutMs, maxForwards: this.setup.maxForwards,
+      context: () => this.mediaContext,
+      answered: () => this.state === 'answered' && !this.endPromise,
+      legOf: (side) => this.legOf(side),
+      partyOf: (side) => (side === 'caller' ? this.callerParty : this.calleeParty),
+      sdpFor: (leg, direction, answering) => this.sdpFor(leg, direction, answering),
+      resolve: (number, as, shownAs) => deps.transfers?.resolve({ uri: `sip:${number}@${deps.endpoint.publicAddress}`, user: number, host: deps.endpoint.publicAddress }, { transferor: as, transferee: shownAs })
+        ?? { kind: 'fail', status: 501, reason: 'Not Implemented (no dial plan)' },
+      install: (side, leg, party) => transfers.install(side, leg, party),
+      record: (side, producerId, party) => this.recording?.follow(side, producerId, party ?? '') ?? Promise.resolve(),
+      changed: async (type, member) => {
+        await deps.store.transaction(() => deps.store.appendEvent(type, { callId: this.id, ...member })).catch((err) => deps.log.warn({ err, callId: this.id }, 'member event not written'));
+        this.emit('members', this.mix?.list() ?? []);
+      },
+      serial: (fn) => this.serial(fn),
+    }));
+  }
+
+  private mix?: CallPartyMix;
+
+  /** The party mix if something created it (listing calls never does). */
+  get partyMixIfAny(): CallPartyMix | undefined {
+    return this.mix;
+  }
+
+  /** When the caller was answered (undefined before). */
+  get answeredAtMs(): number | undefined {
+    return this.answeredAt;
+  }
+
   /** Progress and the final answer of the callee of a routed call, relayed to the caller. */
   private wireRinging(caller: InboundLeg, callee: OutboundLeg): void {
     const { deps } = this;
@@ -427,7 +472,8 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   private onReoffer(from: SipLeg<any>, to: SipLeg<any> | undefined, r: IncomingReoffer): Promise<void> {
-    if (!to) return this.acceptReofferLocally(from, r);
+    // In a mixed call a hold is between that party and the box: the others keep talking.
+    if (!to || this.mix?.mixing) return this.acceptReofferLocally(from, r);
     if (this.deps.onHold === 'music' && this.deps.prompts && this.state === 'answered') return this.holdWithMusic(from, to, r);
     return this.relayReoffer(from, to, r);
   }
@@ -493,7 +539,9 @@ export class Call extends EventEmitter<CallEvents> {
   private async hearOtherParty(side: LegSide): Promise<void> {
     const leg = this.legOf(side);
     const other = this.legOf(side === 'caller' ? 'callee' : 'caller');
-    if (leg && other && this.state === 'answered') await leg.media.receiveFrom(other.media);
+    const mixed = this.mix?.hearsOf(side);
+    if (leg && mixed && this.state === 'answered') await leg.media.receiveFrom({ producerId: mixed });
+    else if (leg && other && this.state === 'answered') await leg.media.receiveFrom(other.media);
   }
 
   /** Who is on the call: the caller, and the callee once known. */
@@ -721,6 +769,7 @@ export class Call extends EventEmitter<CallEvents> {
       for (const t of this.timers) clearTimeout(t);
       for (const p of this.players.values()) p.close();
       const endedAt = Date.now();
+      this.mix?.close();
       const recordingRow = await this.recording?.stop({ caller: this.callerParty.number, callee: this.calleeParty?.number ?? '' }, endedAt);
       const [cq, bq] = await Promise.all([this.caller?.media.quality(), this.callee?.media.quality()]);
       this.caller?.media.close();
@@ -748,6 +797,7 @@ export class Call extends EventEmitter<CallEvents> {
         ...(this.tags.agents.length ? { agents: [...this.tags.agents] } : {}),
         ...(this.transfers.length ? { transfers: [...this.transfers] } : {}),
         ...(this.tags.ivr ? { ivr: structuredClone(this.tags.ivr) } : {}),
+        ...(this.mix?.cdr(endedAt) ? { conference: this.mix.cdr(endedAt) } : {}),
       };
       try {
         await writeCdr(this.deps.store, cdr, recordingRow && { ...recordingRow, ...(cdr.queue ? { queue: cdr.queue } : {}), ...(cdr.agents ? { agents: cdr.agents } : {}) });

@@ -3,6 +3,7 @@
 import type { Store } from '../store/store.ts';
 import type { Disposition, HangupCause } from './hangup.ts';
 import type { LegQuality } from '../../media/sip-leg-media.ts';
+import type { CdrConference } from './call-party-mix.ts';
 
 export interface CdrParty {
   uri: string;
@@ -51,6 +52,8 @@ export interface Cdr {
   transfers?: CdrTransfer[];
   /** The IVR flow the caller went through: its version, the nodes visited and the data collected. */
   ivr?: IvrTag;
+  /** A call grown beyond two parties or supervised (call-party-mix.ts): everyone in the mix, with join/leave times and supervisors' modes. */
+  conference?: CdrConference;
 }
 
 /** What an IVR flow leaves on a call (call.tags.ivr, copied to the CDR). */

@@ -9,6 +9,12 @@ export const CallErrorCodes = {
   CC_CDR_WRITE_FAILED: 'the CDR could not be written to LMDB',
   CC_CALL_TRANSFER_REFUSED: 'a REFER was refused (no Refer-To: 400; another transfer of the call in progress: 491; from a trunk or before the answer: 403)',
   CC_CALL_TRANSFER_FAILED: 'a transfer target failed (rejected, no answer, unknown); the transferor was told by NOTIFY and the call went back to it (or ended if it had left)',
+  CC_CALL_PARTY_NOT_CONNECTED: 'a party or supervisor could not be added: the call is not connected to two parties (or the supervisor has not answered yet)',
+  CC_CALL_PARTY_FULL: 'a party or supervisor could not be added: the call already has 8 members (the mixer limit)',
+  CC_CALL_PARTY_NO_ROUTE: 'a party could not be added: neither side of the call is an extension to dial it from',
+  CC_CALL_PARTY_FAILED: 'an added party or supervisor was not reached (not found, rejected, no answer) or the call ended while it rang; the call goes on as before',
+  CC_CALL_PARTY_UNKNOWN: 'no such party or supervisor on the call (or it has left)',
+  CC_CALL_PARTY_LAST_TWO: 'a party cannot be removed from a call that has only two: hang the call up instead',
   CC_CALL_RECORDING_FOLLOW_FAILED: 'the recording could not switch a side to the party a transfer brought in; that side is missing from the file',
 } as const;
 export type CallErrorCode = keyof typeof CallErrorCodes;
