@@ -244,6 +244,12 @@ test('big-screen mode hides the app\'s chrome and the threshold form, and the bu
   assert.equal(await p.isVisible('header.top'), false);
   assert.equal(await p.locator('[data-test=wb-thresholds]').count(), 0);
   assert.match(p.url(), /#\/wallboard\?big=1$/);
+  // The type grows until the board fills the screen, without scrolling.
+  await p.waitForFunction(() => {
+    const main = document.querySelector<HTMLElement>('main.wallboard')!;
+    const tablesFit = [...main.querySelectorAll('table')].every((t) => t.scrollWidth <= t.parentElement!.clientWidth);
+    return tablesFit && main.scrollHeight <= innerHeight && main.scrollWidth <= main.clientWidth && (main.scrollHeight > innerHeight * 0.8 || parseFloat(getComputedStyle(main).fontSize) >= 64);
+  }, undefined, { timeout: 15_000 });
   const bigFont = await p.evaluate(() => parseFloat(getComputedStyle(document.querySelector('main.wallboard')!).fontSize));
   shots.push(await screenshot(p, 'wallboard-04-big-screen-en'));
   await p.click('[data-test=wb-big]');

@@ -4,7 +4,7 @@
 // time in state and current call. One snapshot (GET /api/wallboard) for the first paint, then
 // the numbered deltas pushed on the live events (a gap or a reconnect reads the snapshot
 // again); nothing is polled, times tick on the page. `#/wallboard?big=1` is the big-screen
-// mode for a wall display: no app chrome, large type that fits the screen.
+// mode for a wall display: no app chrome, the type sized so the board fills the screen.
 import { html } from 'lit';
 import { AppElement } from '../base.ts';
 import { api } from '../api.ts';
@@ -90,14 +90,20 @@ export class WallboardFeed {
 
 const isBig = () => /[?&]big=1\b/.test(location.hash);
 
+/** How far the widest table (or the board) overflows its box: 1 when everything fits. */
+export function overflowRatio(main: HTMLElement): number {
+  const boxes = [...main.querySelectorAll<HTMLElement>('table')].map((t) => t.scrollWidth / (t.parentElement?.clientWidth || t.scrollWidth || 1));
+  return Math.max(1, main.scrollWidth / (main.clientWidth || 1), ...boxes);
+}
+
 const BIG_STYLE = `
 body.wallboard-big header.top { display: none; }
-body.wallboard-big main.wallboard { max-width: none; padding: 1.2vh 1.2vw; font-size: clamp(14px, 1.6vw, 48px); min-height: 100vh; box-sizing: border-box; display: flex; flex-direction: column; gap: 1vh; }
+body.wallboard-big main.wallboard { max-width: none; padding: 1vh 1vw; font-size: clamp(14px, 1.6vw, 48px); box-sizing: border-box; }
 body.wallboard-big main.wallboard h1 { font-size: 1.6em; margin: 0; }
 body.wallboard-big main.wallboard h2 { font-size: 1.1em; }
 body.wallboard-big main.wallboard table.grid { font-size: 1em; }
 body.wallboard-big main.wallboard .wb-tile b { font-size: 2.6em; }
-body.wallboard-big main.wallboard .card { margin-bottom: 0; }
+body.wallboard-big main.wallboard .card { margin-bottom: 1vh; padding: 0.6em 0.8em; }
 main.wallboard .wb-head { display: flex; align-items: center; gap: 1rem; margin-bottom: 0.75rem; }
 main.wallboard .wb-head h1 { margin: 0; }
 main.wallboard .wb-tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(7em, 1fr)); gap: 0.6em; }
@@ -133,6 +139,9 @@ export class WallboardPage extends AppElement {
     const onHash = () => this.setBig(isBig());
     window.addEventListener('hashchange', onHash);
     this.keep(() => window.removeEventListener('hashchange', onHash));
+    const onResize = () => this.requestUpdate();
+    window.addEventListener('resize', onResize);
+    this.keep(() => window.removeEventListener('resize', onResize));
     this.keep(() => document.body.classList.remove('wallboard-big'));
     if (!document.getElementById('wallboard-style')) {
       const style = document.createElement('style');
@@ -147,6 +156,31 @@ export class WallboardPage extends AppElement {
   private setBig(big: boolean): void {
     this.big = big;
     document.body.classList.toggle('wallboard-big', big);
+  }
+
+  /** Big screen: the type size that makes the board fill the screen without scrolling (grows
+   *  or shrinks a step per render until it fits; renders come every second). */
+  private fitPx = 0;
+  override updated(): void {
+    const main = this.querySelector<HTMLElement>('main.wallboard');
+    if (!main) return;
+    if (!this.big) {
+      main.style.fontSize = '';
+      this.fitPx = 0;
+      return;
+    }
+    if (!this.fitPx) this.fitPx = parseFloat(getComputedStyle(main).fontSize) || 16;
+    let ratio = window.innerHeight / main.scrollHeight;
+    const wide = overflowRatio(main);
+    if (wide > 1.005) ratio = Math.min(ratio, 1 / wide); // a table too wide even wrapped
+    if (ratio < 1 || ratio > 1.1) {
+      const next = Math.round(Math.min(64, Math.max(10, this.fitPx * (ratio < 1 ? ratio * 0.98 : Math.min(ratio * 0.95, 1.5)))) * 2) / 2;
+      if (next !== this.fitPx) {
+        this.fitPx = next;
+        main.style.fontSize = `${next}px`;
+        requestAnimationFrame(() => this.requestUpdate());
+      }
+    }
   }
 
   private toggleBig(): void {
