@@ -29,7 +29,8 @@ interface AgentReport {
 }
 
 const pct = (r: number | null) => (r === null ? '—' : `${(Math.round(r * 1000) / 10).toFixed(1)} %`);
-const dur = (ms: number | null) => (ms === null ? '—' : formatDuration(Math.round(ms)));
+/** Under a minute with a decimal (an ASA of 0.8 s is not 0:00), else h:mm:ss. */
+const dur = (ms: number | null) => (ms === null ? '—' : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : formatDuration(Math.round(ms)));
 
 /** Today's date as YYYY-MM-DD in the browser's zone (a starting value for the filters). */
 function today(): string {
@@ -126,11 +127,13 @@ export class ReportsPage extends AppElement {
       width: Math.max(320, box.clientWidth || 800),
       height: 240,
       tzDate: (ts: number) => UPlot.tzDate(new Date(ts * 1000), r.timeZone),
+      // The whole period on the x axis (one interval is a point in the middle, not a year-wide axis).
+      scales: { x: { time: true, range: () => [r.from / 1000, r.to / 1000] } },
       series: [
         {},
-        { label: t('reports.series.offered'), stroke: '#2f6fdf', width: 2 },
-        { label: t('reports.series.answered'), stroke: '#1c9b5a', width: 2 },
-        { label: t('reports.series.abandoned'), stroke: '#d0443e', width: 2 },
+        { label: t('reports.series.offered'), stroke: '#2f6fdf', width: 2, points: { show: true, size: 7 } },
+        { label: t('reports.series.answered'), stroke: '#1c9b5a', width: 2, points: { show: true, size: 7 } },
+        { label: t('reports.series.abandoned'), stroke: '#d0443e', width: 2, points: { show: true, size: 7 } },
       ],
       axes: [{}, { label: '' }],
     }, data as unknown as [number[], ...number[][]], box);
