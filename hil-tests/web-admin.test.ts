@@ -87,6 +87,7 @@ async function openItem(page: Page, path: string) {
 test('a wrong value is refused with its path and shown next to the field; the fixed value is saved and in effect at once', async () => {
   const { page } = admin;
   await openSection(page, 'queues');
+  assert.match(await page.innerText('[data-test=box-network]'), new RegExp(`UDP ${box.sipPort} · TCP ${box.sipPort}.*HTTP ${box.httpPort}`), 'the page shows where the box listens');
   await openItem(page, '/queues/0');
   await page.fill(input('/queues/0/maxWaitSec'), '-5');
   await page.locator(input('/queues/0/maxWaitSec')).blur();

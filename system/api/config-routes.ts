@@ -5,7 +5,8 @@
 // Export and import are audit-logged (the configuration change itself is audited by
 // Box.updateConfig, with before/after per path).
 //
-//   GET  /api/config                 { stored, effective }
+//   GET  /api/config                 { stored, effective, network } (network: the box's own
+//                                    addresses and the ports it listens on, for the admin)
 //   GET  /api/config/schema          the configuration's JSON Schema (the admin forms' source)
 //   PUT  /api/config/sections/:name  body { value } (absent: back to defaults) → { section,
 //                                    value, restartRequired }; 422 CC_CONFIG_INVALID with
@@ -13,6 +14,7 @@
 //   GET  /api/config/export          the bundle (config-bundle.ts), as an attachment
 //   POST /api/config/import?dryRun=  body: a bundle → the plan; 200 applied or planned,
 //                                    422 CC_CONFIG_IMPORT_INVALID with the plan's problems
+import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Box } from '../box.ts';
@@ -38,12 +40,21 @@ function currentState(box: Box): CurrentState {
   return { doc: structuredClone((box.store.tables.config.get('box-config') ?? {}) as Record<string, unknown>), users, flows };
 }
 
+/** Where the box is reached: its interfaces' addresses and the ports it listens on now. */
+function networkView(box: Box) {
+  const addresses = Object.entries(os.networkInterfaces()).flatMap(([name, list]) =>
+    (list ?? []).filter((a) => !a.internal).map((a) => ({ interface: name, family: a.family, address: a.address, cidr: a.cidr })));
+  const status = box.status();
+  return { addresses, sip: { udp: status.ports.sipUdp, tcp: status.ports.sipTcp, publicAddress: box.config.sip.publicAddress ?? null }, http: { port: box.api.port, tlsPort: box.api.tlsPort ?? null } };
+}
+
 export function configRoutes(app: FastifyInstance, box: Box): void {
   const admin = requireRole('admin');
 
   app.get('/api/config', { preHandler: admin }, async () => ({
     stored: box.store.tables.config.get('box-config') ?? {},
     effective: box.config,
+    network: networkView(box),
   }));
 
   app.get('/api/config/schema', { preHandler: admin }, async () => SCHEMA_JSON);

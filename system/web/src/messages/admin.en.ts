@@ -264,4 +264,8 @@ export const adminEn = {
   'error.CC_USER_SELF_LOCKOUT': 'You cannot remove, disable or demote your own account.',
   'error.CC_API_EXISTS': 'That name is taken.',
   'admin.users.createdAt': 'Created',
+  'admin.network.title': 'This box on the network',
+  'admin.network.addresses': 'Addresses:',
+  'admin.network.sip': 'SIP:',
+  'admin.network.web': 'Web:',
 } as const;

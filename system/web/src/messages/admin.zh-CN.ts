@@ -265,4 +265,8 @@ export const adminZhCN: Record<keyof typeof adminEn, string> = {
   'error.CC_USER_SELF_LOCKOUT': '不能删除、停用或降级自己的账号。',
   'error.CC_API_EXISTS': '该名称已存在。',
   'admin.users.createdAt': '创建时间',
+  'admin.network.title': '本机网络',
+  'admin.network.addresses': '地址：',
+  'admin.network.sip': 'SIP：',
+  'admin.network.web': '网页：',
 };

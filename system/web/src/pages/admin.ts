@@ -17,6 +17,11 @@ import '../admin/admin.css';
 interface ConfigView {
   stored: Record<string, unknown>;
   effective: Record<string, unknown>;
+  network: {
+    addresses: { interface: string; family: string; address: string }[];
+    sip: { udp: number; tcp: number; publicAddress: string | null };
+    http: { port: number; tlsPort: number | null };
+  };
 }
 
 interface SaveAnswer {
@@ -101,12 +106,23 @@ export class AdminPage extends AppElement {
     }
   }
 
+  private renderNetwork(n: ConfigView['network']) {
+    const v4 = n.addresses.filter((a) => a.family === 'IPv4');
+    return html`<section class="card network" data-test="box-network">
+      <h2>${t('admin.network.title')}</h2>
+      <p><span class="muted">${t('admin.network.addresses')}</span> <strong data-test="box-addresses">${(v4.length ? v4 : n.addresses).map((a) => `${a.address} (${a.interface})`).join(', ') || '—'}</strong></p>
+      <p><span class="muted">${t('admin.network.sip')}</span> UDP ${n.sip.udp} · TCP ${n.sip.tcp}${n.sip.publicAddress ? ` · ${n.sip.publicAddress}` : ''}
+        · <span class="muted">${t('admin.network.web')}</span> ${n.http.tlsPort ? `HTTPS ${n.http.tlsPort} (HTTP ${n.http.port} → HTTPS)` : `HTTP ${n.http.port}`}</p>
+    </section>`;
+  }
+
   override render() {
     if (this.error && !this.schema) return html`<main class="admin"><p class="error" role="alert">${errorText(this.error)}</p></main>`;
     if (!this.schema || !this.config) return html`<main class="admin"><p class="muted">${t('admin.loading')}</p></main>`;
     const sectionSchema = this.schema.properties?.[this.section] ?? {};
     return html`<main class="admin" data-test="admin">
       <h1>${t('admin.title')}</h1>
+      ${this.renderNetwork(this.config.network)}
       <div class="admin-layout">
         <nav class="admin-sections" aria-label=${t('admin.sections')}>
           ${this.sections.map((s) => html`<button type="button" class="link ${s === this.section ? 'active' : ''}" data-test="section-${s}" @click=${() => this.pick(s)}>${tMaybe(`admin.section.${s}`, s)}</button>`)}
