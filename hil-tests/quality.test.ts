@@ -4,8 +4,8 @@
 // random sample; a supervisor makes a scorecard and scores the long call over the API; the
 // agent sees the score, another agent cannot, and a1 disputes it; the supervisor revises it,
 // which closes the review; audit rows record scoring, dispute and resolution. In Chromium a
-// supervisor scores the short call in the quality page (the recording is on the form) and
-// the agent's page shows that score and their weekly average.
+// supervisor scores the short call in the quality page (its recording loads in the form's
+// player) and the agent's page shows that score and their weekly average, and disputes it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
@@ -171,6 +171,11 @@ test('in the browser a supervisor scores the short call while its recording is o
     await s.page.click(`${row} [data-test=qa-score-button]`);
     await s.page.waitForSelector(`[data-test=qa-score-form][data-call="${call.short}"]`);
     assert.equal(await s.page.getAttribute('[data-test=qa-audio]', 'src'), `/api/recordings/${call.short}/audio`);
+    // The call's recording loads in the form's player (the box recorded it; the route serves it).
+    await s.page.waitForFunction(() => {
+      const a = document.querySelector<HTMLAudioElement>('[data-test=qa-audio]');
+      return !!a && a.readyState >= 1 && a.duration > 0.5;
+    }, undefined, { timeout: 15_000 });
     await s.page.selectOption('[data-test=qa-answer-greeting]', 'yes');
     await s.page.selectOption('[data-test=qa-answer-courtesy]', '3');
     await s.page.selectOption('[data-test=qa-answer-identity]', 'yes');
@@ -195,6 +200,9 @@ test('in the browser a supervisor scores the short call while its recording is o
     await g.page.click('[data-test=qa-dispute-submit]');
     await g.page.waitForSelector(`${mine}[data-status=disputed]`);
     await screenshot(g.page, 'quality-02-agent-scores');
+    await g.page.selectOption('[data-test=lang]', 'zh-CN');
+    assert.equal(await g.page.textContent('[data-test=quality] h1'), '服务质检');
+    assert.equal((await g.page.textContent(`${mine} [data-test=qa-my-score-status]`))?.trim(), '申诉中');
     assert.equal((await reviewsTable()).get(call.short!)?.status, 'disputed');
     for (const p of pages) assert.deepEqual(p.errors.filter((e) => !/recordings\/.*audio|Failed to load resource/.test(e)), []);
   } catch (err) {
