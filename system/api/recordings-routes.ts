@@ -14,11 +14,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Box } from '../box.ts';
 import { recordAudit } from '../audit/audit-log.ts';
-import { readWav } from '../../media/wav.ts';
 import { agentsOf, queryProblems, searchRecordings, summarize, type RecordingEntry, type RecordingQuery } from '../recordings/search.ts';
 import { openRecordingAudio } from '../recordings/recording-audio.ts';
 import { parseRange } from '../recordings/byte-range.ts';
-import { computePeaks } from '../recordings/waveform-peaks.ts';
+import { peaksOfStream } from '../recordings/waveform-peaks.ts';
 import { RecordingsError, type RecordingsErrorCode } from '../recordings/errors.ts';
 import { recordingsConfig } from '../recordings/recordings-config.ts';
 import { requireRole } from './server.ts';
@@ -160,14 +159,12 @@ export function recordingsRoutes(app: FastifyInstance, box: Box): void {
       const known = rec.cachedPeaks(id);
       if (known) return known;
       const audio = await openRecordingAudio(entry.row.path, rec.keys);
-      let wav;
+      let peaks;
       try {
-        wav = readWav(await audio.whole());
+        peaks = await peaksOfStream(audio.stream(0, Math.max(0, audio.length - 1)), audio.length, buckets);
       } catch (err) {
-        if (err instanceof RecordingsError) throw err;
         throw new RecordingsError('CC_RECORDINGS_UNREADABLE', `the recording is not a readable WAV (${(err as Error).message})`);
       }
-      const peaks = computePeaks(wav, buckets);
       rec.rememberPeaks(id, peaks);
       return peaks;
     } catch (err) {
@@ -179,7 +176,8 @@ export function recordingsRoutes(app: FastifyInstance, box: Box): void {
     const { callId } = req.params as { callId: string };
     const { hold, reason } = req.body as { hold: boolean; reason?: string };
     try {
-      return summarize({ ...rec.catalog.entry(callId)!, row: await rec.catalog.setHold(callId, hold, req.session!.username, reason, req.ip) });
+      await rec.catalog.setHold(callId, hold, req.session!.username, reason, req.ip);
+      return summarize(rec.catalog.entry(callId)!);
     } catch (err) {
       return failure(reply, err);
     }

@@ -56,7 +56,6 @@ test('an encrypted recording: the plaintext length, and every range byte-exact a
   const audio = await openRecordingAudio(path, keys);
   assert.equal(audio.encrypted, true);
   assert.equal(audio.length, PLAIN.length);
-  assert.ok((await audio.whole()).equals(PLAIN));
   for (const [s, e] of RANGES) assert.ok((await collect(audio.stream(s, e))).equals(PLAIN.subarray(s, e + 1)), `${s}-${e}`);
 });
 

@@ -5,7 +5,7 @@
 // served) and remembered per file (path, size, mtime); a range of it is decrypted from the
 // start of the file and cut to the range. Reads files only; never writes or deletes.
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createDecryptStream, ENCRYPTED_RECORDING_EXTENSION, RecordingCryptoError, type RecordingKeyLookup } from '../../media/recording-crypto.ts';
 import { RecordingsError } from './errors.ts';
@@ -16,8 +16,6 @@ export interface RecordingAudio {
   encrypted: boolean;
   /** Bytes start..end (inclusive) of the plaintext WAV. */
   stream(start: number, end: number): Readable;
-  /** The whole plaintext WAV in memory (waveform peaks). */
-  whole(): Promise<Buffer>;
 }
 
 const lengths = new Map<string, number>();
@@ -68,15 +66,5 @@ export async function openRecordingAudio(path: string, keys: RecordingKeyLookup)
     length,
     encrypted,
     stream: (start, end) => (encrypted ? Readable.from(sliceStream(createDecryptStream(path, keys), start, end)) : createReadStream(path, { start, end })),
-    whole: async () => {
-      try {
-        if (!encrypted) return await readFile(path);
-        const parts: Buffer[] = [];
-        for await (const chunk of createDecryptStream(path, keys)) parts.push(chunk as Buffer);
-        return Buffer.concat(parts);
-      } catch (err) {
-        throw unreadable(err);
-      }
-    },
   };
 }

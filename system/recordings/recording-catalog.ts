@@ -37,20 +37,33 @@ export class RecordingCatalog {
     return this.store.tables.recordings.get(callId) as StoredRecording | undefined;
   }
 
-  /** A recording with its CDR and QA score, or undefined. */
+  /** A recording with its CDR and QA score (read when first used), or undefined. */
   entry(callId: string): RecordingEntry | undefined {
     const row = this.row(callId);
-    if (!row) return undefined;
-    return { row, cdr: this.store.tables.cdr.get(callId) as Cdr | undefined, score: scoreOf(optionalTable(this.store, QA_SCORES_TABLE)?.get(callId)) };
+    return row && this.lazyEntry(row, optionalTable(this.store, QA_SCORES_TABLE));
   }
 
-  /** Every recording with its CDR and QA score (a read snapshot, in call-id order). */
+  /** Every recording, in call-id order; the CDR and QA score of each are read only if used. */
   *entries(): Generator<RecordingEntry> {
     const scores = optionalTable(this.store, QA_SCORES_TABLE);
-    const { cdr, recordings } = this.store.tables;
-    for (const { key, value } of recordings.getRange()) {
-      yield { row: value as StoredRecording, cdr: cdr.get(key) as Cdr | undefined, score: scoreOf(scores?.get(key)) };
-    }
+    for (const { value } of this.store.tables.recordings.getRange()) yield this.lazyEntry(value as StoredRecording, scores);
+  }
+
+  private lazyEntry(row: StoredRecording, scores: Database<unknown, string> | undefined): RecordingEntry {
+    const cdrTable = this.store.tables.cdr;
+    let cdr: Cdr | undefined | null = null;
+    let score: number | undefined | null = null;
+    return {
+      row,
+      get cdr() {
+        if (cdr === null) cdr = cdrTable.get(row.callId) as Cdr | undefined;
+        return cdr;
+      },
+      get score() {
+        if (score === null) score = scoreOf(scores?.get(row.callId));
+        return score;
+      },
+    };
   }
 
   /** Call ids under QA review: a `qa-reviews` or `qa-scores` row with status open or disputed. */

@@ -54,7 +54,7 @@ export class RecordingRetention {
 
   private async runOnce(now: number): Promise<RetentionRunResult> {
     const { catalog, log } = this.o;
-    const candidates = [...catalog.entries()].map((e) => ({ callId: e.row.callId, path: e.row.path, endedAt: e.row.endedAt, queue: e.row.queue ?? e.cdr?.queue, legalHold: e.row.legalHold }));
+    const candidates = [...catalog.entries()].map((e) => ({ callId: e.row.callId, path: e.row.path, endedAt: e.row.endedAt, queue: e.row.queue, legalHold: e.row.legalHold }));
     const decision = decideRetention(candidates, this.o.config(), catalog.underReview(), now);
     const result: RetentionRunResult = { at: now, deleted: [], held: decision.held, failed: [] };
     for (const d of decision.delete) {

@@ -11,7 +11,7 @@ function entry(callId: string, o: { at: number; durationS: number; caller: strin
       callId, path: `/rec/${callId}.wav`, startedAt: o.at, endedAt: o.at + o.durationS * 1000, durationMs: o.durationS * 1000, caller: o.caller, callee: o.callee,
       parties: o.parties ?? [o.caller, o.callee], bytes: 100, sha256: 'x', gapMs: { caller: 0, callee: 0 }, ...(o.agents ? { agents: o.agents } : {}), ...(o.queue ? { queue: o.queue } : {}), ...(o.hold ? { legalHold: true } : {}),
     },
-    cdr: { disposition: o.disposition ?? 'answered', agents: o.agents, queue: o.queue, caller: { uri: '', number: o.caller, kind: 'trunk', id: 'carrier' }, callee: { uri: '', number: o.callee, kind: 'extension', id: o.callee } },
+    cdr: { disposition: o.disposition ?? 'answered' },
     score: o.score,
   };
 }

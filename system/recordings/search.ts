@@ -11,10 +11,11 @@ export interface StoredRecording extends RecordingRow {
   hold?: { by: string; at: number; reason?: string };
 }
 
-/** What search sees of one recording: its index row, its CDR if there is one, its QA score if scored. */
+/** What search sees of one recording: its index row, its CDR if there is one, its QA score if
+ *  scored (`cdr` and `score` may be getters that read LMDB on first use). */
 export interface RecordingEntry {
   row: StoredRecording;
-  cdr?: Pick<Cdr, 'disposition' | 'agents' | 'queue' | 'caller' | 'callee'>;
+  readonly cdr?: Pick<Cdr, 'disposition'>;
   /** 0-100 from the QA area's `qa-scores` table; undefined: not scored. */
   score?: number;
 }
@@ -27,7 +28,7 @@ export interface RecordingQuery {
   /** An agent id who took the call. */
   agent?: string;
   queue?: string;
-  /** A substring of any party's number (caller, callee or anyone on the recording). */
+  /** A substring of any party's number (caller, callee or anyone who was on the recording). */
   number?: string;
   /** A substring of the caller's number. */
   caller?: string;
@@ -70,37 +71,37 @@ export interface RecordingPage {
   items: RecordingSummary[];
 }
 
-/** The agents of a recording: the index row's, else the CDR's. */
+/** The agents of a recording (the index row carries the CDR's, written in the same transaction). */
 export function agentsOf(e: RecordingEntry): string[] {
-  return e.row.agents ?? e.cdr?.agents ?? [];
+  return e.row.agents ?? [];
 }
 
 export function queueOf(e: RecordingEntry): string | undefined {
-  return e.row.queue ?? e.cdr?.queue;
+  return e.row.queue;
 }
 
 const contains = (hay: string | undefined, needle: string) => !!hay && hay.includes(needle);
 
-/** Does one recording match the query? */
+/**
+ * Does one recording match the query? Index-row fields are checked first; the CDR and the QA
+ * score are only read (an entry may load them lazily) when the query filters on them.
+ */
 export function matches(e: RecordingEntry, q: RecordingQuery): boolean {
   const r = e.row;
   if (q.from !== undefined && r.startedAt < q.from) return false;
   if (q.to !== undefined && r.startedAt >= q.to) return false;
   if (q.agent !== undefined && !agentsOf(e).includes(q.agent)) return false;
   if (q.queue !== undefined && queueOf(e) !== q.queue) return false;
-  if (q.number !== undefined) {
-    const numbers = [r.caller, r.callee, ...r.parties, e.cdr?.caller.number, e.cdr?.callee?.number];
-    if (!numbers.some((n) => contains(n, q.number!))) return false;
-  }
-  if (q.caller !== undefined && !contains(r.caller, q.caller) && !contains(e.cdr?.caller.number, q.caller)) return false;
-  if (q.callee !== undefined && !contains(r.callee, q.callee) && !contains(e.cdr?.callee?.number, q.callee)) return false;
+  if (q.number !== undefined && ![r.caller, r.callee, ...r.parties].some((n) => contains(n, q.number!))) return false;
+  if (q.caller !== undefined && !contains(r.caller, q.caller)) return false;
+  if (q.callee !== undefined && !contains(r.callee, q.callee)) return false;
   if (q.minDurationMs !== undefined && r.durationMs < q.minDurationMs) return false;
   if (q.maxDurationMs !== undefined && r.durationMs > q.maxDurationMs) return false;
+  if (q.legalHold !== undefined && !!r.legalHold !== q.legalHold) return false;
   if (q.disposition !== undefined && e.cdr?.disposition !== q.disposition) return false;
   if (q.scored !== undefined && (e.score !== undefined) !== q.scored) return false;
   if (q.minScore !== undefined && (e.score === undefined || e.score < q.minScore)) return false;
   if (q.maxScore !== undefined && (e.score === undefined || e.score > q.maxScore)) return false;
-  if (q.legalHold !== undefined && !!r.legalHold !== q.legalHold) return false;
   return true;
 }
 
