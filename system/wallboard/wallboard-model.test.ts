@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildModel, callPhase, diffModels, type AgentFacts, type CallFacts, type WallFacts } from './wallboard-model.ts';
-import { applyDelta, callsByPhase, colourOf, DEFAULT_THRESHOLDS, thresholdProblem, type WallboardModel } from './wallboard-wire.ts';
+import { applyDelta, callsByPhase, catchUp, colourOf, DEFAULT_THRESHOLDS, thresholdProblem, type WallboardDelta, type WallboardModel } from './wallboard-wire.ts';
 import { emptyToday, type TodayCounts } from './today-counts.ts';
 import type { ReportSettings } from '../reports/figures.ts';
 
@@ -129,4 +129,15 @@ test('colours: waits and waiting callers turn amber and red at their limits, the
   assert.match(thresholdProblem({ ...t, longestWaitSec: { amber: 121, red: 120 } }), /longestWaitSec/);
   assert.match(thresholdProblem({ ...t, waiting: { amber: 6, red: 5 } }), /waiting/);
   assert.match(thresholdProblem({ ...t, serviceLevelPct: { amber: 70, red: 80 } }), /serviceLevelPct/);
+});
+
+test('a page catches up from its snapshot: older deltas are skipped, the next ones applied in turn, and a missing one is a gap', () => {
+  const m0 = buildModel(facts({ agents: [agent({ id: 'a1' })] }), today, S, DEFAULT_THRESHOLDS);
+  const d = (seq: number, state: AgentFacts['state']): WallboardDelta => ({ kind: 'wallboard', seq, agents: { a1: { ...m0.agents.a1!, state } } });
+  const up = catchUp(m0, 3, [d(2, 'break'), d(3, 'break'), d(4, 'ringing'), d(5, 'on-call')]);
+  assert.deepEqual([up.seq, up.gap, up.model.agents.a1!.state], [5, false, 'on-call']);
+  assert.equal(catchUp(m0, 3, []).model, m0);
+  const gap = catchUp(m0, 3, [d(4, 'ringing'), d(6, 'wrap-up'), d(7, 'available')]);
+  assert.deepEqual([gap.seq, gap.gap, gap.model.agents.a1!.state], [4, true, 'ringing'], 'nothing after the gap is applied');
+  assert.equal(m0.agents.a1!.state, 'available', 'the input is not changed');
 });

@@ -139,6 +139,21 @@ export function applyDelta(model: WallboardModel, d: Omit<WallboardDelta, 'kind'
   };
 }
 
+/**
+ * A page's model as of delta `seq`, brought up to date with deltas received since (in order):
+ * older ones are skipped, the next ones applied; `gap` says one went missing (read a new
+ * snapshot; the deltas after the gap are not applied).
+ */
+export function catchUp(model: WallboardModel, seq: number, deltas: readonly WallboardDelta[]): { model: WallboardModel; seq: number; gap: boolean } {
+  for (const d of deltas) {
+    if (d.seq <= seq) continue;
+    if (d.seq !== seq + 1) return { model, seq, gap: true };
+    model = applyDelta(model, d);
+    seq = d.seq;
+  }
+  return { model, seq, gap: false };
+}
+
 /** Calls in progress by phase. */
 export function callsByPhase(model: Pick<WallboardModel, 'calls'>): Record<CallPhase, number> {
   const out: Record<CallPhase, number> = { ivr: 0, queued: 0, ringing: 0, talking: 0, held: 0, other: 0 };

@@ -13,7 +13,7 @@ import { errorText } from '../errors.ts';
 import { t, tMaybe } from '../i18n.ts';
 import type { LiveEvents } from '../live.ts';
 import {
-  applyDelta, callsByPhase, colourOf, CALL_PHASES,
+  callsByPhase, catchUp, colourOf, CALL_PHASES,
   type WallboardDelta, type WallboardModel, type WallboardSnapshot, type WallboardThresholds,
 } from '../../../wallboard/wallboard-wire.ts';
 
@@ -54,9 +54,10 @@ export class WallboardFeed {
       try {
         const snap = await api<WallboardSnapshot>('GET', '/api/wallboard');
         this.reads++;
-        this.model = snap.model;
-        this.seq = snap.seq;
-        for (const d of this.early.splice(0)) if (d.seq > this.seq && !this.apply(d)) gap = true;
+        const caught = catchUp(snap.model, snap.seq, this.early.splice(0));
+        this.model = caught.model;
+        this.seq = caught.seq;
+        gap = caught.gap;
         this.listeners.forEach((f) => f());
       } finally {
         this.loading = undefined;
@@ -71,20 +72,15 @@ export class WallboardFeed {
       this.early.push(d);
       return;
     }
-    if (d.seq <= this.seq) return;
-    if (!this.apply(d)) {
+    const caught = catchUp(this.model, this.seq, [d]);
+    if (caught.gap) {
       void this.load(); // a delta went missing: start again from a snapshot
       return;
     }
+    if (caught.seq === this.seq) return;
+    this.model = caught.model;
+    this.seq = caught.seq;
     this.listeners.forEach((f) => f());
-  }
-
-  /** Apply the next delta; false when it is not the next one (one was missed). */
-  private apply(d: WallboardDelta): boolean {
-    if (!this.model || d.seq !== this.seq + 1) return false;
-    this.model = applyDelta(this.model, d);
-    this.seq = d.seq;
-    return true;
   }
 }
 
