@@ -40,6 +40,7 @@ import { wallboardRoutes } from './wallboard-routes.ts';
 import { workspaceCallRoutes } from './workspace-call-routes.ts';
 import { passwordRoutes } from './password-routes.ts';
 import { configRoutes } from './config-routes.ts';
+import { securityRoutes } from './security-routes.ts';
 import { userAdminRoutes } from './user-admin-routes.ts';
 
 export interface Api {
@@ -128,6 +129,7 @@ export async function startApi(box: Box, opts: { host: string; port: number; log
     workspaceCallRoutes(scope, box);
     passwordRoutes(scope, box);
     configRoutes(scope, box);
+    securityRoutes(scope, box);
     userAdminRoutes(scope, box, sessions);
   });
   const port = (server: Server, fallback: number) => {

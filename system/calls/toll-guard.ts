@@ -38,20 +38,23 @@ export class TollGuard {
     const now = this.now();
     const ext = source.kind === 'extension' ? source.extension : undefined;
     const trunkKey = `trunk:${trunk.name}`;
+    const blocked = ext ? this.opts.bans.banned('extension', ext) : false;
     const verdict = outboundVerdict({
       number,
       extension: ext,
       allowed: ext ? classesFor(toll, ext, cfg.agents) : [],
-      blocked: ext ? this.opts.bans.banned('extension', ext) : false,
+      blocked,
       extensionConcurrent: ext ? this.concurrent.get(ext) ?? 0 : 0,
       extensionLastHour: ext ? this.hourly.count(`ext:${ext}`, now, HOUR) : 0,
       trunkLastHour: this.hourly.count(trunkKey, now, HOUR),
-      burstCount: ext ? this.bursts.add(ext, now, toll.burstWindowSec * 1000) : 0,
+      // Attempts while blocked do not count: once an admin lifts the block, the count starts afresh.
+      burstCount: ext && !blocked ? this.bursts.add(ext, now, toll.burstWindowSec * 1000) : 0,
     }, toll);
     if (!verdict.ok) {
       this.opts.log.warn({ extension: ext, trunk: trunk.name, number, class: verdict.class, code: verdict.code }, 'outbound call refused');
       if (verdict.block && ext && !this.opts.bans.banned('extension', ext)) {
         this.opts.log.error({ extension: ext, calls: toll.burstCalls, windowSec: toll.burstWindowSec, code: 'CC_CALL_TOLL_BURST' }, 'ALERT toll fraud: unusual burst of outbound calls, extension blocked');
+        this.bursts.forget(ext);
         void this.opts.bans.ban('extension', ext, `more than ${toll.burstCalls} outbound calls within ${toll.burstWindowSec} s`, { durationMs: null });
       }
       return verdict;

@@ -13,6 +13,7 @@ export const SipErrorCodes = {
   CC_SIP_ALLOW_LIST_ENTRY: 'an allow-list entry is not an address or subnet and was ignored',
   CC_SIP_OVERLOAD: 'the box is overloaded (event-loop lag or calls); new INVITEs get 503 with Retry-After',
   CC_SIP_BAN_UNKNOWN: 'no active ban for that address or extension',
+  CC_SIP_ALLOW_LISTED: 'the address is on the allow-list or is a trunk host, so it cannot be banned',
 } as const;
 export type SipErrorCode = keyof typeof SipErrorCodes;
 
