@@ -210,3 +210,46 @@ test('in the browser a supervisor scores the short call while its recording is o
     throw err;
   }
 });
+
+test('in the browser the supervisor upholds the agent\'s dispute, and a scorecard with a mistake is refused with its path', async () => {
+  const p = await openPage(browser!, { baseURL: `http://127.0.0.1:${box.httpPort}`, locale: 'en-US' });
+  try {
+    await p.page.goto('/');
+    await p.page.fill('[data-test=username]', 'sup1');
+    await p.page.fill('[data-test=password]', 'sup1-password');
+    await p.page.click('[data-test=sign-in-submit]');
+    await p.page.waitForSelector('[data-test=live][data-up=true]');
+    await p.page.goto('/#/quality');
+    await p.page.waitForSelector('[data-test=quality]');
+    await p.page.selectOption('[data-test=qa-status-filter]', 'disputed');
+    const row = `[data-test=qa-review-row][data-call="${call.short}"][data-status=disputed]`;
+    await p.page.click(`${row} [data-test=qa-resolve-button]`);
+    await p.page.waitForSelector('[data-test=qa-dispute-reason-shown]');
+    assert.equal(await p.page.textContent('[data-test=qa-dispute-reason-shown]'), 'The agent says: The caller hung up on me.');
+    await p.page.fill('[data-test=qa-resolve-note]', 'A short call still needs a closing question.');
+    await p.page.click('[data-test=qa-submit-resolution]');
+    await p.page.waitForSelector('[data-test=qa-message]');
+    assert.equal(await p.page.textContent('[data-test=qa-message]'), 'Dispute resolved: 76 of 100.');
+    const stored = await sup.call('GET', `/api/qa/scores/${call.short}`);
+    assert.deepEqual([stored.body.score.status, stored.body.score.resolution.outcome, stored.body.review.status], ['closed', 'upheld', 'closed']);
+
+    await p.page.click('[data-test=qa-new-scorecard]');
+    const template = JSON.parse(await p.page.inputValue('[data-test=qa-scorecard-json]'));
+    template.sections[0].criteria[1].max = 0;
+    await p.page.fill('[data-test=qa-scorecard-json]', JSON.stringify(template));
+    await p.page.click('[data-test=qa-save-scorecard]');
+    await p.page.waitForSelector('[data-test=qa-error]');
+    assert.match(await p.page.textContent('[data-test=qa-error]') ?? '', /\/sections\/0\/criteria\/1\/max/);
+    template.sections[0].criteria[1].max = 5;
+    await p.page.fill('[data-test=qa-scorecard-json]', JSON.stringify(template));
+    await p.page.click('[data-test=qa-save-scorecard]');
+    await p.page.waitForSelector('[data-test=qa-message]:has-text("Saved inbound")');
+    assert.equal(await p.page.textContent('[data-test=qa-message]'), 'Saved inbound version 2.');
+    assert.match(await p.page.textContent('[data-test=qa-scorecard-item][data-name=inbound]') ?? '', /version 2/);
+    assert.equal((await sup.call('GET', `/api/qa/scores/${call.long}`)).body.score.version, 1, 'the old score keeps version 1');
+    assert.deepEqual(p.errors.filter((e) => !/recordings\/.*audio|Failed to load resource/.test(e)), []);
+  } catch (err) {
+    await screenshot(p.page, 'quality-FAILED-resolve').catch(() => undefined);
+    throw err;
+  }
+});

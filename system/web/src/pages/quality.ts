@@ -89,8 +89,10 @@ export class QualityPage extends AppElement {
     void this.reload();
   }
 
-  private async run(fn: () => Promise<unknown>): Promise<boolean> {
+  /** Run a user action: its error (coded) replaces the previous one; a message from before goes unless `keepMessage`. */
+  private async run(fn: () => Promise<unknown>, keepMessage = false): Promise<boolean> {
     this.error = '';
+    if (!keepMessage) this.message = '';
     try {
       await fn();
       return true;
@@ -109,7 +111,7 @@ export class QualityPage extends AppElement {
       const query = this.status === 'all' ? '' : `?status=${this.status}`;
       [this.reviews, this.cards] = await Promise.all([api<Review[]>('GET', `/api/qa/reviews${query}`), api<Scorecard[]>('GET', '/api/qa/scorecards')]);
       await this.loadReport();
-    });
+    }, true);
   }
 
   private async loadReport(): Promise<void> {
