@@ -38,6 +38,8 @@ export function boxMetrics(i: MetricsInput): string {
     p.gauge('cc_memory_used_bytes', 'Memory in use (total minus available).', h.memory.usedBytes);
     p.gauge('cc_filesystem_size_bytes', 'Size of each mounted file system.', h.disks.map((d) => ({ labels: { mount: d.mount, device: d.fs }, value: d.sizeBytes })));
     p.gauge('cc_filesystem_used_bytes', 'Used space of each mounted file system.', h.disks.map((d) => ({ labels: { mount: d.mount, device: d.fs }, value: d.usedBytes })));
+    p.gauge('cc_data_dir_size_bytes', 'Size of the file system holding the data directory.', h.dataDir?.sizeBytes);
+    p.gauge('cc_data_dir_used_bytes', 'Used space of the file system holding the data directory.', h.dataDir?.usedBytes);
     p.gauge('cc_disk_smart_ok', 'SMART health per disk that reports it (1 ok, 0 failure predicted).', h.smart.map((d) => ({ labels: { device: d.device }, value: d.status === 'ok' ? 1 : 0 })));
     p.gauge('cc_network_up', 'Link state per network interface (1 up).', h.network.map((n) => ({ labels: { iface: n.iface }, value: n.up ? 1 : 0 })));
     p.counter('cc_network_receive_bytes_total', 'Bytes received per interface.', h.network.filter((n) => n.rxBytes !== undefined).map((n) => ({ labels: { iface: n.iface }, value: n.rxBytes! })));

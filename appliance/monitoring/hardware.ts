@@ -1,9 +1,10 @@
 // The box's hardware through systeminformation: CPU load and temperature (where the board
 // has a sensor), memory, file systems, SMART health (where the disk reports it), network
-// links and uptime — one HardwareSample per call — and the readings the alert rules judge.
+// links, the data directory's file system and uptime — one HardwareSample per call — and the readings the alert rules judge.
 // Reads only; what to do about a value is thresholds.ts's business.
 import si from 'systeminformation';
 import os from 'node:os';
+import { statfsSync } from 'node:fs';
 import type { Reading } from './thresholds.ts';
 
 export interface HardwareSample {
@@ -14,6 +15,8 @@ export interface HardwareSample {
   /** Disks that report SMART health; 'failing' when the disk predicts failure. */
   smart: { device: string; name: string; status: 'ok' | 'failing' }[];
   network: { iface: string; ip4: string; up: boolean; speedMbps?: number; default: boolean; internal: boolean; rxBytes?: number; txBytes?: number }[];
+  /** The file system holding the box's data directory (database, recordings, logs), whatever it is mounted as. */
+  dataDir?: { path: string; sizeBytes: number; usedBytes: number; pct: number };
   uptimeSec: number;
   processUptimeSec: number;
 }
@@ -22,7 +25,7 @@ const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** di
 const PSEUDO_FS = /^(tmpfs|devtmpfs|overlay|squashfs|proc|sysfs|cgroup2?|efivarfs)$/;
 
 /** One full reading of the hardware (about a second: systeminformation measures CPU load over a short interval). */
-export async function readHardware(): Promise<HardwareSample> {
+export async function readHardware(dataDir?: string): Promise<HardwareSample> {
   const [load, temp, mem, fs, ifaces, stats, layout] = await Promise.all([
     si.currentLoad(),
     si.cpuTemperature().catch(() => ({ main: null as number | null })),
@@ -55,9 +58,21 @@ export async function readHardware(): Promise<HardwareSample> {
       rxBytes: traffic.get(n.iface)?.rx_bytes,
       txBytes: traffic.get(n.iface)?.tx_bytes,
     })),
+    dataDir: dataDir ? dataDirUse(dataDir) : undefined,
     uptimeSec: Math.round(os.uptime()),
     processUptimeSec: Math.round(process.uptime()),
   };
+}
+
+function dataDirUse(path: string): HardwareSample['dataDir'] {
+  try {
+    const s = statfsSync(path);
+    const size = s.blocks * s.bsize;
+    const used = size - s.bavail * s.bsize;
+    return size > 0 ? { path, sizeBytes: size, usedBytes: used, pct: round((used / size) * 100) } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The readings of a sample for the alert rules: load, temperature, memory, each disk, SMART, the default link. */
@@ -68,6 +83,7 @@ export function hardwareReadings(h: HardwareSample): Reading[] {
   ];
   if (h.cpu.tempC !== undefined) out.push({ metric: 'cpuTempC', subject: '', value: h.cpu.tempC });
   for (const d of h.disks) out.push({ metric: 'diskPct', subject: d.mount, value: d.pct });
+  if (h.dataDir) out.push({ metric: 'diskPct', subject: h.dataDir.path, value: h.dataDir.pct });
   for (const d of h.smart) out.push({ metric: 'diskSmartOk', subject: d.device, value: d.status === 'ok' ? 1 : 0 });
   for (const n of h.network) if (n.default && !n.internal) out.push({ metric: 'linkUp', subject: n.iface, value: n.up ? 1 : 0 });
   return out;

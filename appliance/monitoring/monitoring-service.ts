@@ -44,7 +44,7 @@ export async function startMonitoringService(box: Box, opts: MonitoringServiceOp
   box.endpoint.onClientTiming = (t) => sip.record({ at: Date.now(), peer: peerName(box, t.remote.address), method: t.method, status: t.status, firstResponseMs: t.firstResponseMs });
   let hardware: HardwareSample | undefined;
   let quality: TrunkQuality[] = [];
-  const read = opts.readHardware ?? readHardware;
+  const read = opts.readHardware ?? (() => readHardware(box.store.dataDir));
   const source = async (): Promise<Reading[]> => {
     const out: Reading[] = [];
     try {

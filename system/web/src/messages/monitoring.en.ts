@@ -76,5 +76,7 @@ export const monitoringEn = {
   'monitoring.openConsole': 'Open console',
   'monitoring.closeConsole': 'Close console',
   'monitoring.consoleEnded': 'The console session ended.',
+  'monitoring.levelColumn': 'Level',
+  'monitoring.dataDir': 'data directory',
   'monitoring.refresh': 'Refresh',
 } as const;

@@ -78,5 +78,7 @@ export const monitoringZhCN: Record<keyof typeof monitoringEn, string> = {
   'monitoring.openConsole': '打开控制台',
   'monitoring.closeConsole': '关闭控制台',
   'monitoring.consoleEnded': '控制台会话已结束。',
+  'monitoring.levelColumn': '级别',
+  'monitoring.dataDir': '数据目录',
   'monitoring.refresh': '刷新',
 };

@@ -18,6 +18,7 @@ interface Hardware {
   cpu: { loadPct: number; cores: number; tempC?: number };
   memory: { totalBytes: number; usedBytes: number; pct: number };
   disks: { mount: string; fs: string; sizeBytes: number; usedBytes: number; pct: number }[];
+  dataDir?: { path: string; sizeBytes: number; usedBytes: number; pct: number };
   smart: { device: string; name: string; status: 'ok' | 'failing' }[];
   network: { iface: string; ip4: string; up: boolean; internal: boolean; speedMbps?: number }[];
   uptimeSec: number;
@@ -184,7 +185,8 @@ export class MonitoringPage extends AppElement {
         </tbody></table>
         <h3>${t('monitoring.disks')}</h3>
         <table class="grid"><thead><tr><th>${t('monitoring.mount')}</th><th>${t('monitoring.device')}</th><th>${t('monitoring.used')}</th><th>${t('monitoring.size')}</th></tr></thead>
-          <tbody>${h.disks.map((d) => html`<tr data-test="disk-row"><td>${d.mount}</td><td>${d.fs}</td><td class="num">${d.pct}%</td><td class="num">${gb(d.sizeBytes)}</td></tr>`)}</tbody></table>
+          <tbody>${h.disks.map((d) => html`<tr data-test="disk-row"><td>${d.mount}</td><td>${d.fs}</td><td class="num">${d.pct}%</td><td class="num">${gb(d.sizeBytes)}</td></tr>`)}
+          ${h.dataDir ? html`<tr data-test="disk-row" data-data-dir><td>${h.dataDir.path}</td><td>${t('monitoring.dataDir')}</td><td class="num">${h.dataDir.pct}%</td><td class="num">${gb(h.dataDir.sizeBytes)}</td></tr>` : nothing}</tbody></table>
         ${h.smart.length ? html`<p>${t('monitoring.smart')}: ${h.smart.map((d) => `${d.device} ${t(d.status === 'ok' ? 'monitoring.smartOk' : 'monitoring.smartFailing')}`).join(', ')}</p>` : nothing}
         <h3>${t('monitoring.network')}</h3>
         <table class="grid"><thead><tr><th>${t('monitoring.iface')}</th><th>${t('monitoring.address')}</th><th>${t('monitoring.link')}</th></tr></thead>
@@ -202,7 +204,7 @@ export class MonitoringPage extends AppElement {
       </section>
       <section class="card" data-test="logs">
         <h2>${t('monitoring.logs')}</h2>
-        <form class="filters" @submit=${(e: Event) => { e.preventDefault(); void this.searchLogs(); }}>
+        <form class="filters" style="display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: end;" @submit=${(e: Event) => { e.preventDefault(); void this.searchLogs(); }}>
           <label>${t('monitoring.level')} <select data-test="log-level" @change=${(e: Event) => (this.filter.level = (e.target as HTMLSelectElement).value)}>
             ${LEVELS.map((l) => html`<option value=${l} ?selected=${l === this.filter.level}>${l}</option>`)}</select></label>
           <label>${t('monitoring.module')} <input data-test="log-module" size="10" @input=${(e: Event) => (this.filter.module = (e.target as HTMLInputElement).value)}></label>
@@ -213,7 +215,7 @@ export class MonitoringPage extends AppElement {
         </form>
         ${this.truncated ? html`<p class="muted">${t('monitoring.truncated', { count: this.logs.length })}</p>` : nothing}
         ${!this.logs.length ? html`<p class="muted" data-test="log-empty">${t('monitoring.noLogs')}</p>` : html`
-        <table class="grid logs"><thead><tr><th>${t('monitoring.time')}</th><th>${t('monitoring.level')}</th><th>${t('monitoring.module')}</th><th>${t('monitoring.code')}</th><th>${t('monitoring.message')}</th></tr></thead>
+        <table class="grid logs"><thead><tr><th>${t('monitoring.time')}</th><th>${t('monitoring.levelColumn')}</th><th>${t('monitoring.module')}</th><th>${t('monitoring.code')}</th><th>${t('monitoring.message')}</th></tr></thead>
           <tbody>${this.logs.map((e) => html`<tr data-test="log-row" data-level=${e.level} class=${e.level === 'error' || e.level === 'fatal' ? 'alert' : ''}>
             <td>${clock(e.time)}</td><td>${e.level}</td><td>${e.module ?? '—'}</td><td>${e.code ?? ''}</td><td title=${JSON.stringify(e.fields)}>${e.msg}</td></tr>`)}</tbody></table>`}
       </section>
