@@ -140,6 +140,11 @@ test('the audio route serves the whole file and byte ranges byte-exact (206, Con
     assert.equal(Number(part.headers.get('content-length')), end - start + 1, range);
     assert.ok(part.body.equals(file.subarray(start, end + 1)), `${range} is the file's bytes`);
   }
+  const head = await fetch(`http://127.0.0.1:${box.httpPort}/api/recordings/${c.callId}/audio`, { method: 'HEAD', headers: { authorization: `Bearer ${admin.token}`, range: 'bytes=10-19' } });
+  assert.equal(head.status, 206);
+  assert.equal(head.headers.get('content-range'), `bytes 10-19/${file.length}`);
+  assert.equal(head.headers.get('content-length'), '10');
+  assert.equal((await head.arrayBuffer()).byteLength, 0, 'HEAD: headers only');
   const past = await getBytes(box, admin, `/api/recordings/${c.callId}/audio`, { range: `bytes=${file.length}-` });
   assert.equal(past.status, 416);
   assert.equal(past.headers.get('content-range'), `bytes */${file.length}`);

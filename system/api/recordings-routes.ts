@@ -11,6 +11,7 @@
 // - POST /api/recordings/retention/run: run retention now (admin).
 // Schema-first; every refusal answers with a CC_RECORDINGS_* or CC_API_* code.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { Box } from '../box.ts';
 import { recordAudit } from '../audit/audit-log.ts';
@@ -100,7 +101,8 @@ export function recordingsRoutes(app: FastifyInstance, box: Box): void {
     const [start, end] = range.kind === 'partial' ? [range.start, range.end] : [0, audio.length - 1];
     reply.header('content-length', String(end - start + 1));
     if (range.kind === 'partial') reply.code(206).header('content-range', `bytes ${start}-${end}/${audio.length}`);
-    if (req.method === 'HEAD' || audio.length === 0) return reply.send();
+    // HEAD: the headers of the GET, no body (an empty stream keeps the Content-Length set above).
+    if (req.method === 'HEAD' || audio.length === 0) return reply.send(Readable.from([]));
     return reply.send(audio.stream(start, end));
   }
 
