@@ -8,8 +8,9 @@
 // third party is dropped (the two left keep talking, still mixed). The recording is one file
 // with the caller on channel 1 and what the caller heard on channel 2, before and after the
 // switch; its parties list everyone; the CDR lists the conference members with join/leave
-// times and the supervisor's modes. A second call: the agent hangs up in a 3-way call and the
-// caller and the third party go on talking (the third party takes the callee's side).
+// times and the supervisor's modes. A second call: its agent (signed in as an agent user; one
+// not on the call is refused) brings in a colleague by agent id, then hangs up: the caller and
+// the colleague go on talking (the colleague takes the callee's side).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -36,6 +37,7 @@ before(async () => {
     extensions: ['1004', '1005', '1006', '1007'].map((number) => ({ number, password: `secret${number}` })),
     trunks: [{ name: 'carrier', kind: 'static', host: '127.0.0.2' }],
     dids: [{ number: '5550104', trunk: 'carrier', destination: 'ext:1004' }, { number: '5550107', trunk: 'carrier', destination: 'ext:1007' }],
+    agents: [{ id: 'agent7', extension: '1007' }, { id: 'agent5', extension: '1005' }, { id: 'agent4', extension: '1004' }],
     calls: { noAnswerTimeoutSec: 10 },
     // Not an overload test: other test runs on this shared 2-core box must not make it refuse the caller.
     security: { maxEventLoopLagMs: 0 },
@@ -46,6 +48,10 @@ before(async () => {
     assert.equal(reg.code, 0, `sipp phone registered ${ext}: ${reg.errors || reg.stderr}`);
   }
   api = await signIn(box);
+  for (const username of ['agent7', 'agent4']) {
+    const made = await api.call('POST', '/api/users', { username, role: 'agent', password: `${username}-password` });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+  }
 });
 
 after(async () => {
@@ -275,15 +281,20 @@ test('a 3-way call grown from a live call, then whisper, listen and barge by a s
   assert.equal(s.media.routers, 0);
 });
 
-test('the agent hangs up in a 3-way call: the caller and the third party go on talking, the third party becomes the callee', async () => {
+test('an agent brings a colleague into their call (not into someone else\'s), then hangs up: the caller and the colleague go on talking, the colleague becomes the callee', async () => {
   const agent = await phone('1007', AGENT_HZ, 'multiparty-phone-leave.xml', 10_000);
   const third = await phone('1005', THIRD_HZ);
   const caller = await carrierCall('5550107', 22_000);
   const tones = [CALLER_HZ, AGENT_HZ, THIRD_HZ];
   try {
     const call = await liveCallTo('1007');
-    const added = await api.call('POST', `/api/calls/${call.id}/parties`, { number: '1005' });
+    const other = await signIn(box, 'agent4', 'agent4-password');
+    const refused = await other.call('POST', `/api/calls/${call.id}/parties`, { agent: 'agent5' });
+    assert.deepEqual([refused.status, refused.body.code], [403, 'CC_CALL_NOT_YOUR_CALL'], 'an agent who is not on the call');
+    const own = await signIn(box, 'agent7', 'agent7-password');
+    const added = await own.call('POST', `/api/calls/${call.id}/parties`, { agent: 'agent5' });
     assert.equal(added.status, 201, JSON.stringify(added.body));
+    assert.deepEqual([added.body.party.id, added.body.by], ['1005', 'agent7']);
     await assertHearing('three parties', { caller: caller.peer, agent: agent.voice.peer, third: third.voice.peer }, { caller: [AGENT_HZ, THIRD_HZ], agent: [CALLER_HZ, THIRD_HZ], third: [CALLER_HZ, AGENT_HZ] }, tones);
     const left = await agent.sipp.done;
     assert.equal(left.code, 0, `the agent hung up: ${left.errors || left.stderr}`);
@@ -313,6 +324,8 @@ test('the agent hangs up in a 3-way call: the caller and the third party go on t
   assert.ok(agentRow.leftAt < thirdRow.leftAt, 'the agent left before the end');
   const row = (await box.read<any>('recordings')).find((x) => x.key === cdr.callId)?.value;
   assert.deepEqual(row.parties, [CALLER_NUMBER, '1007', '1005']);
+  const audit = (await box.read<any>('audit' as any)).map((x) => x.value).filter((a) => a.target === cdr.callId);
+  assert.deepEqual(audit.map((a) => [a.action, a.outcome, a.actor, a.detail.agent]), [['call-party-add', 'ok', 'agent7', 'agent5']]);
   const s = await box.idle();
   assert.equal(s.calls, 0);
   assert.equal(s.media.routers, 0);

@@ -134,6 +134,7 @@ function busyExtensions(calls: CallManager): Set<string> {
     const { caller, callee } = call.parties;
     if (caller.kind === 'extension') busy.add(caller.id);
     if (callee?.kind === 'extension') busy.add(callee.id);
+    for (const m of call.partyMixIfAny?.list() ?? []) if (m.state !== 'left' && m.party.kind === 'extension') busy.add(m.party.id);
   }
   return busy;
 }

@@ -10,9 +10,12 @@
 //     200 [{ id, state, startedAt, answeredAt?, queue?, agents: string[], mixed: boolean,
 //            caller: party, callee?: party, parties: CallMember[] }]   (parties: everyone now
 //            and earlier in the mix; before mixing, the caller and callee as 'talking')
-//   POST /api/calls/:id/parties { number }  admin, supervisor, or an agent on that call
-//     rings `number` as the call's extension would dial it (extension or dial plan) and
-//     answers when it is settled: 201 CallMember (talking), or 404/408/409 { code, message }
+//   POST /api/calls/:id/parties { number } or { agent }   admin, supervisor, or an agent on that call
+//     rings `number` as the call's extension would dial it (an extension, a queue's or outside
+//     number through the dial plan: queues, rooms and IVR numbers answer 409 as for transfers),
+//     or the agent's extension (its desk phone), and answers once settled: 201 CallMember
+//     (talking), or 400/404/408/409 { code, message }. It waits for the answer (up to the
+//     calls' no-answer timeout).
 //   DELETE /api/calls/:id/parties/:party   same roles: 200 CallMember (left); 409
 //     CC_CALL_PARTY_LAST_TWO when only two parties are left (hang up instead)
 //   POST /api/calls/:id/monitor { mode: 'listen'|'whisper'|'barge', from: extension | 'browser' }
@@ -35,7 +38,10 @@ const CallId = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });
 const PartyParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }), party: Type.String({ pattern: '^[a-z0-9]{1,16}$' }) });
 const MonitorParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }), monitorId: Type.String({ pattern: '^m[0-9]{1,6}$' }) });
 const Mode = Type.Union([Type.Literal('listen'), Type.Literal('whisper'), Type.Literal('barge')]);
-const AddParty = Type.Object({ number: Type.String({ pattern: '^[0-9*#+]{1,32}$' }) }, { additionalProperties: false });
+const AddParty = Type.Union([
+  Type.Object({ number: Type.String({ pattern: '^[0-9*#+]{1,32}$' }) }, { additionalProperties: false }),
+  Type.Object({ agent: Type.String({ pattern: '^[a-zA-Z0-9_.-]{1,32}$' }) }, { additionalProperties: false }),
+]);
 const Monitor = Type.Object({ mode: Mode, from: Type.String({ pattern: '^([0-9]{2,10}|browser)$' }) }, { additionalProperties: false });
 const ModeBody = Type.Object({ mode: Mode }, { additionalProperties: false });
 
@@ -94,8 +100,10 @@ export function callControlRoutes(app: FastifyInstance, box: Box): void {
   app.post('/api/calls/:id/parties', { config: { roles: DESK }, schema: { params: CallId, body: AddParty } }, async (req, reply) => {
     const call = callFor(req, reply);
     if (!call) return reply;
-    const { number } = req.body as { number: string };
-    return act(req, reply, call, 'call-party-add', { number }, 201, () => call.partyMix.addParty(number, req.session!.username));
+    const body = req.body as { number: string } | { agent: string };
+    const number = 'number' in body ? body.number : box.config.agents.find((a) => a.id === body.agent)?.extension;
+    if (number === undefined) return fail(reply, 404, 'CC_CALL_PARTY_UNKNOWN', `no agent ${(body as { agent: string }).agent}`);
+    return act(req, reply, call, 'call-party-add', { ...body, number }, 201, () => call.partyMix.addParty(number, req.session!.username));
   });
 
   app.delete('/api/calls/:id/parties/:party', { config: { roles: DESK }, schema: { params: PartyParams } }, async (req, reply) => {

@@ -17,18 +17,19 @@ import type { CallCodecs, MediaEngine } from '../../media/media-engine.ts';
 import { SipLegMedia } from '../../media/sip-leg-media.ts';
 import { ConferenceMix } from '../../media/conference-mix.ts';
 import { MAX_PARTIES } from '../../media/mixer.ts';
+import { afterLeaving, hasSeat, whisperTarget, type MemberFacts, type MemberRole } from './call-party-rules.ts';
 import { mixSettingsFor, type MonitorMode } from '../../media/monitor-modes.ts';
 import { OutboundLeg } from './outbound-leg.ts';
 import type { IncomingRefer, IncomingReoffer, LegSide } from './sip-leg.ts';
 import { remoteMediaOf } from './leg-sdp.ts';
 import type { CdrParty } from './cdr.ts';
 import type { CallErrorCode } from './errors.ts';
+import type { HangupCause } from './hangup.ts';
 import type { CallLeg, TransferDestination } from './transfer.ts';
 
 export type { MonitorMode } from '../../media/monitor-modes.ts';
-
 /** caller/callee: the Call's two sides; party: added to the call; monitor: a supervisor. */
-export type MemberRole = 'caller' | 'callee' | 'party' | 'monitor';
+export type { MemberRole } from './call-party-rules.ts';
 
 /** One member as the API, the live events and the CDR see it. */
 export interface CallMember {
@@ -81,6 +82,7 @@ export interface PartyMixHost {
   /** Members changed (joined, left, mode): the Call tells its listeners and logs an event row. */
   changed(type: 'call-party-joined' | 'call-party-left' | 'call-monitor-mode', member: CallMember): Promise<void>;
   serial<T>(fn: () => Promise<T>): Promise<T>;
+  hangup(cause: HangupCause): Promise<void>;
 }
 
 interface Member extends CallMember {
@@ -122,9 +124,8 @@ export class CallPartyMix {
     return [...this.members.values()].find((m) => m.role === side && m.state === 'talking')?.hears;
   }
 
-  /** Talking parties (not supervisors) counted for the 8-party limit together with everyone else. */
-  private get seats(): number {
-    return [...this.members.values()].filter((m) => m.state !== 'left').length + (this.mix ? 0 : 2);
+  private facts(): MemberFacts[] {
+    return [...this.members.values()].map((m) => ({ id: m.id, role: m.role, state: m.state, isExtension: m.party.kind === 'extension' }));
   }
 
   /**
@@ -163,7 +164,7 @@ export class CallPartyMix {
       const m = this.members.get(id);
       if (!m || m.state === 'left') throw new CallPartyError('CC_CALL_PARTY_UNKNOWN', `no member ${id} on this call`, 404);
       if (m.role === 'caller' || m.role === 'callee') {
-        if (this.talking().length <= 2) throw new CallPartyError('CC_CALL_PARTY_LAST_TWO', 'the call has only two parties: hang it up instead', 409);
+        if (afterLeaving(this.facts(), m.id).outcome === 'ends') throw new CallPartyError('CC_CALL_PARTY_LAST_TWO', 'the call has only two parties: hang it up instead', 409);
         m.leg?.end();
         await this.left(m);
         return publicView(m);
@@ -183,7 +184,7 @@ export class CallPartyMix {
     if (!this.mixing) return false;
     const m = [...this.members.values()].find((x) => x.leg === leg && x.state !== 'left');
     if (!m) return false;
-    if ((m.role === 'caller' || m.role === 'callee') && this.talking().filter((x) => x !== m).length < 2) return false;
+    if (afterLeaving(this.facts(), m.id).outcome === 'ends') return false;
     void this.host.serial(() => this.left(m)).catch((err) => this.host.log.warn({ err, callId: this.host.callId, member: m.id }, 'member leave failed'));
     return true;
   }
@@ -218,27 +219,13 @@ export class CallPartyMix {
     this.opening?.then((mix) => mix.close(), () => undefined);
   }
 
-  private talking(): Member[] {
-    return [...this.members.values()].filter((m) => m.role !== 'monitor' && m.state === 'talking');
-  }
-
-  /** The member a whisper goes to: the callee when it is an extension (the agent), else the caller when it is. */
-  private agentId(): string | undefined {
-    const bySide = (side: LegSide) => [...this.members.values()].find((m) => m.role === side && m.state === 'talking');
-    const callee = bySide('callee');
-    const caller = bySide('caller');
-    if (callee?.party.kind === 'extension') return callee.id;
-    if (caller?.party.kind === 'extension') return caller.id;
-    return callee?.id;
-  }
-
   private async ring(role: 'party' | 'monitor', number: string, by: string, mode?: MonitorMode): Promise<CallMember> {
     const { host } = this;
     const ctx = host.context();
     if (this.closed || !ctx || !host.answered() || !host.legOf('caller') || !host.legOf('callee')) {
       throw new CallPartyError('CC_CALL_PARTY_NOT_CONNECTED', 'the call is not connected to two parties', 409);
     }
-    if (this.seats >= MAX_PARTIES) throw new CallPartyError('CC_CALL_PARTY_FULL', `the call already has ${MAX_PARTIES} members`, 409);
+    if (!hasSeat(this.facts(), this.mix !== undefined)) throw new CallPartyError('CC_CALL_PARTY_FULL', `the call already has ${MAX_PARTIES} members`, 409);
     const caller = host.partyOf('caller')!;
     const callee = host.partyOf('callee')!;
     // Routed as the call's extension would dial (the agent's phone), shown as the caller; a
@@ -385,7 +372,7 @@ export class CallPartyMix {
 
   private applyMode(m: Member): void {
     if (!this.mix || m.state !== 'talking') return;
-    this.mix.configure(m.id, mixSettingsFor({ id: m.id, monitor: m.mode ? { mode: m.mode, agent: this.agentId() ?? '' } : undefined }));
+    this.mix.configure(m.id, mixSettingsFor({ id: m.id, monitor: m.mode ? { mode: m.mode, agent: whisperTarget(this.facts()) ?? '' } : undefined }));
   }
 
   /** A member is gone: out of the mix; an empty side of the call is taken by an added party. */
@@ -393,8 +380,9 @@ export class CallPartyMix {
     if (m.state === 'left') return;
     const wasSide = m.role === 'caller' || m.role === 'callee' ? (m.role as LegSide) : undefined;
     clearTimeout(m.timer);
-    m.state = 'left';
     m.leftAt = Date.now();
+    const next = afterLeaving(this.facts(), m.id);
+    m.state = 'left';
     this.mix?.remove(m.id);
     m.release?.();
     m.release = undefined;
@@ -403,8 +391,13 @@ export class CallPartyMix {
       m.leg?.media.close();
     }
     await this.host.changed('call-party-left', publicView(m));
+    if (wasSide && !this.closed && next.outcome === 'ends') {
+      // Others left at the same moment: nobody is left to talk to.
+      void this.host.hangup({ status: 200, reason: 'BYE', side: wasSide, cause: 'bye' });
+      return;
+    }
     if (wasSide && !this.closed) {
-      const heir = [...this.members.values()].find((x) => x.role === 'party' && x.state === 'talking');
+      const heir = next.outcome === 'goes-on' && next.heir ? this.members.get(next.heir) : undefined;
       if (heir?.leg) {
         heir.role = wasSide;
         const old = this.host.install(wasSide, heir.leg, heir.party);

@@ -406,6 +406,7 @@ export class Call extends EventEmitter<CallEvents> {
         this.emit('members', this.mix?.list() ?? []);
       },
       serial: (fn) => this.serial(fn),
+      hangup: (cause) => this.hangup(cause),
     }));
   }
 
