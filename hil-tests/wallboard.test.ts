@@ -2,8 +2,9 @@
 // callers from a carrier trunk, a supervisor's WebSocket and Debian's Chromium on the
 // wallboard page. A caller entering the queue shows as waiting (coloured by the supervisor's
 // thresholds) and ringing without a reload; the agent answering makes it talking, answered
-// today 1, the agent on a call with that caller; the agent's hold shows as on hold; hanging up
-// gives wrap-up, then available. The deltas are asserted on the WebSocket as well; the page
+// today 1, the agent on a call with that caller; the agent's hold shows as on hold; the
+// supervisor listens, then whispers, from the page's buttons (their own baresip phone rings and
+// answers); hanging up gives wrap-up, then available. The deltas are asserted on the WebSocket as well; the page
 // never polls. Thresholds are stored in LMDB with their event row, pushed to supervisors and
 // never to agents. Big-screen mode hides the app's chrome. Screenshots go to the artifacts
 // directory printed at the start.
@@ -15,6 +16,7 @@ import { signIn, type ApiClient } from './harness/api.ts';
 import { openWs, type WsMessages } from './harness/ws-client.ts';
 import { startBaresip, type Baresip } from './harness/baresip.ts';
 import { runSipp } from './harness/sipp.ts';
+import { freePort } from './harness/ports.ts';
 import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
 
 const CARRIER = '127.0.0.2';
@@ -27,6 +29,8 @@ let agentApi: ApiClient;
 let supWs: WsMessages;
 let agentWs: WsMessages;
 let phone: Baresip;
+/** The supervisor's own desk phone (extension 2009, answers by itself). */
+let supPhone: Baresip;
 let browser: Browser;
 let page: TestPage;
 const shots: string[] = [];
@@ -37,7 +41,7 @@ before(async () => {
   ensureWebBuilt();
   box = await startBoxProcess({
     recording: { enabled: false },
-    extensions: [{ number: '2001', password: 'pw-2001' }],
+    extensions: [{ number: '2001', password: 'pw-2001' }, { number: '2009', password: 'pw-2009' }],
     trunks: [{ name: 'carrier', kind: 'static', host: CARRIER }],
     queues: [{ name: 'sales', displayName: 'Sales 销售', strategy: 'linear', overflow: 'hangup', ringTimeoutSec: 60, wrapUpSec: 3, announceEverySec: 0 }],
     agents: [{ id: 'a1', name: 'Li Na', extension: '2001', queues: [{ queue: 'sales' }] }],
@@ -54,6 +58,8 @@ before(async () => {
   agentWs = await openWs(box.httpPort, `/api/events?token=${agentApi.token}`);
   phone = await startBaresip({ extension: '2001', password: 'pw-2001', box: { host: '127.0.0.1', port: box.sipPort }, listenIp: '127.0.0.1', toneHz: 700, answer: 'manual' });
   await phone.waitFor(/200 OK .*1 binding/);
+  supPhone = await startBaresip({ extension: '2009', password: 'pw-2009', box: { host: '127.0.0.1', port: box.sipPort }, listenIp: '127.0.0.1', toneHz: 1300 });
+  await supPhone.waitFor(/200 OK .*1 binding/);
   browser = await launchBrowser();
   page = await openPage(browser, { baseURL: `http://127.0.0.1:${box.httpPort}`, locale: 'en-US' });
 });
@@ -63,6 +69,7 @@ after(async () => {
   agentWs?.close();
   await browser?.close();
   await phone?.stop();
+  await supPhone?.stop();
   await box?.stop();
 });
 
@@ -120,7 +127,7 @@ test('the snapshot shows the queue and the agent; thresholds are checked, stored
   assert.deepEqual(deltas(agentWs), [], 'an agent\'s live events carry no wallboard deltas');
 });
 
-test('a queued caller shows as waiting and ringing without a reload; the agent answering makes it talking and answered today; a hold is on hold; hanging up gives wrap-up, then available', async () => {
+test('a queued caller shows as waiting and ringing without a reload; the agent answering makes it talking and answered today; a hold is on hold; the supervisor listens and whispers from the page; hanging up gives wrap-up, then available', async () => {
   const { page: p, errors } = page;
   await p.goto('/');
   await p.fill('[data-test=username]', 'wall1');
@@ -146,11 +153,16 @@ test('a queued caller shows as waiting and ringing without a reload; the agent a
 
   const from = supWs.messages.length;
   const run = runSipp({
-    scenario: 'uac-wait-bye.xml', localIp: CARRIER, target: `127.0.0.1:${box.sipPort}`,
+    scenario: 'uac-wait-bye.xml', localIp: CARRIER, localPort: await freePort(CARRIER), target: `127.0.0.1:${box.sipPort}`,
     keys: { dialled: DID, caller: CALLER, rtp_ip: CARRIER, rtp_port: 9 }, timeoutSec: 90,
   });
+  // The caller waits for the agent's BYE: sipp ending before that is a failed call.
+  const sippEnded = run.done.then((r) => {
+    throw new Error(`the sipp caller ended early (exit ${r.code}): ${r.errors || r.stderr}`);
+  });
+  sippEnded.catch(() => undefined);
   // Waiting, with a1's phone ringing for the caller.
-  await p.waitForSelector(`${queue} [data-test=wb-waiting]:text-is("1")`, { timeout: 20_000 });
+  await Promise.race([p.waitForSelector(`${queue} [data-test=wb-waiting]:text-is("1")`, { timeout: 20_000 }), sippEnded]);
   assert.equal(await p.getAttribute(`${queue} [data-test=wb-waiting]`, 'data-colour'), 'amber', 'one caller waiting reaches the amber threshold');
   await p.waitForSelector('[data-test=wb-calls-ringing][data-count="1"]');
   await p.waitForSelector(`[data-test=wb-agent][data-agent=a1][data-state=ringing] [data-test=wb-agent-caller]:text-is("${CALLER}")`);
@@ -200,6 +212,29 @@ test('a queued caller shows as waiting and ringing without a reload; the agent a
   await phone.command('resume');
   await p.waitForSelector('[data-test=wb-calls-talking][data-count="1"]', { timeout: 10_000 });
   await p.waitForSelector('[data-test=wb-agent][data-agent=a1] [data-test=wb-agent-held]', { state: 'detached' });
+
+  // The supervisor listens from their own phone, then whispers to the agent, then hangs up.
+  const actions = '[data-test=wb-agent][data-agent=a1] [data-test=wb-agent-actions]';
+  await p.fill('[data-test=wb-my-ext]', '2009');
+  await p.press('[data-test=wb-my-ext]', 'Tab');
+  await p.click(`${actions} [data-test=wb-listen]`);
+  await p.waitForSelector(`${actions} [data-test=wb-listen][aria-pressed=true]`, { timeout: 20_000 });
+  await p.click(`${actions} [data-test=wb-whisper]`);
+  await p.waitForSelector(`${actions} [data-test=wb-whisper][aria-pressed=true]`);
+  const monitorOf = async () => ((await sup.call('GET', '/api/calls')).body as any[]).find((c) => c.id === callId)?.parties.find((m: any) => m.role === 'monitor');
+  const monitor = await monitorOf();
+  assert.deepEqual([monitor.party.number, monitor.mode, monitor.modes.map((x: any) => x.mode)], ['2009', 'whisper', ['listen', 'whisper']]);
+  const audit = ((await admin.call('GET', '/api/audit')).body as any[]).filter((r) => r.action.startsWith('call-monitor') && r.target === callId);
+  assert.deepEqual(audit.map((r) => [r.action, r.actor, r.outcome]), [['call-monitor', 'wall1', 'ok'], ['call-monitor-mode', 'wall1', 'ok']]);
+  const during = (await sup.call('GET', '/api/wallboard')).body.model;
+  assert.deepEqual([during.agents.a1.state, during.agents.a1.since, during.agents.a1.call.talkingSince, during.calls[callId].phase], ['on-call', onCall.agents.a1.since, onCall.agents.a1.call.talkingSince, 'talking'], 'hold and a listening supervisor restart neither the state nor the talk');
+  shots.push(await screenshot(p, 'wallboard-03c-whisper-en'));
+  await supPhone.command('hangup');
+  for (const until = Date.now() + 15_000; (await monitorOf())?.state !== 'left';) {
+    assert.ok(Date.now() < until, `the supervisor never left: ${JSON.stringify(await monitorOf())}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await p.waitForSelector('[data-test=wb-calls-talking][data-count="1"]');
 
   // The agent hangs up: wrap-up, then available.
   await phone.command('hangup');

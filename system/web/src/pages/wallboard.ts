@@ -5,9 +5,11 @@
 // the numbered deltas pushed on the live events (a gap or a reconnect reads the snapshot
 // again); nothing is polled, times tick on the page. `#/wallboard?big=1` is the big-screen
 // mode for a wall display: no app chrome, the type sized so the board fills the screen.
+// Each agent's call has Listen / Whisper / Barge buttons: they ring the supervisor's own
+// extension (typed once, kept in the browser) through the call-control API.
 import { html } from 'lit';
 import { AppElement } from '../base.ts';
-import { api } from '../api.ts';
+import { api, ApiError } from '../api.ts';
 import { everySecond, formatDuration, serverNow } from '../clock.ts';
 import { errorText } from '../errors.ts';
 import { t, tMaybe } from '../i18n.ts';
@@ -110,19 +112,28 @@ main.wallboard td.c-red { background: #cf222e; color: #fff; font-weight: 700; }
 main.wallboard .wb-thresholds { display: grid; grid-template-columns: repeat(4, minmax(8em, 12em)); gap: 0.5rem 1rem; align-items: end; }
 `;
 
+type MonitorMode = 'listen' | 'whisper' | 'barge';
+const MONITOR_MODES: readonly MonitorMode[] = ['listen', 'whisper', 'barge'];
+const EXT_KEY = 'cc.wallboard.extension';
+
 export class WallboardPage extends AppElement {
-  static override properties = { live: { attribute: false }, error: { state: true }, big: { state: true }, note: { state: true } };
+  static override properties = { live: { attribute: false }, error: { state: true }, big: { state: true }, note: { state: true }, myExt: { state: true } };
   declare live: LiveEvents;
   declare error: unknown;
   declare big: boolean;
   declare note: string;
+  /** The supervisor's own extension: listen, whisper and barge ring it (POST /api/calls/:id/monitor). */
+  declare myExt: string;
   feed?: WallboardFeed;
+  /** This page's supervisor on a call: call id -> member id (once answered) and mode. */
+  private readonly monitors = new Map<string, { id?: string; mode: MonitorMode; pending: boolean }>();
 
   constructor() {
     super();
     this.error = undefined;
     this.big = isBig();
     this.note = '';
+    this.myExt = localStorage.getItem(EXT_KEY) ?? '';
   }
 
   override connectedCallback(): void {
@@ -185,6 +196,48 @@ export class WallboardPage extends AppElement {
     else if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
   }
 
+  private setMyExt(value: string): void {
+    this.myExt = value.trim();
+    localStorage.setItem(EXT_KEY, this.myExt);
+  }
+
+  /** Listen, whisper or barge: the first press rings the supervisor's extension; later presses switch the mode in the same leg. */
+  private async monitor(callId: string, mode: MonitorMode): Promise<void> {
+    const mine = this.monitors.get(callId);
+    this.error = undefined;
+    try {
+      if (mine?.id) {
+        try {
+          await api('PUT', `/api/calls/${callId}/monitor/${mine.id}`, { mode });
+          mine.mode = mode;
+          return;
+        } catch (err) {
+          if (!(err instanceof ApiError && err.code === 'CC_CALL_PARTY_UNKNOWN')) throw err;
+          this.monitors.delete(callId); // the supervisor hung up: ring again
+        }
+      }
+      this.monitors.set(callId, { mode, pending: true });
+      this.requestUpdate();
+      const member = await api<{ id: string; mode: MonitorMode }>('POST', `/api/calls/${callId}/monitor`, { mode, from: this.myExt });
+      this.monitors.set(callId, { id: member.id, mode: member.mode ?? mode, pending: false });
+    } catch (err) {
+      if (this.monitors.get(callId)?.pending) this.monitors.delete(callId);
+      this.error = err;
+    } finally {
+      this.requestUpdate();
+    }
+  }
+
+  private monitorButtons(callId: string) {
+    const mine = this.monitors.get(callId);
+    const ready = /^[0-9]{2,10}$/.test(this.myExt);
+    return html`${MONITOR_MODES.map((mode) => {
+      const on = !!mine && !mine.pending && mine.mode === mode;
+      return html`<button class=${on ? 'primary' : ''} data-test="wb-${mode}" aria-pressed=${String(on)} ?disabled=${!ready || mine?.pending}
+        title=${ready ? t('wallboard.monitorHint', { ext: this.myExt }) : t('wallboard.needExtension')} @click=${() => this.monitor(callId, mode)}>${t(`wallboard.${mode}`)}</button> `;
+    })}${mine?.pending ? html`<span class="muted small" data-test="wb-monitor-ringing">${t('wallboard.ringingYou', { ext: this.myExt })}</span>` : ''}`;
+  }
+
   private async saveThresholds(e: Event): Promise<void> {
     e.preventDefault();
     const form = e.target as HTMLFormElement;
@@ -223,6 +276,7 @@ export class WallboardPage extends AppElement {
     const counts = callsByPhase(m);
     const queues = Object.values(m.queues);
     const agents = Object.values(m.agents).sort((a, b) => a.id.localeCompare(b.id));
+    for (const id of this.monitors.keys()) if (!m.calls[id]) this.monitors.delete(id); // the call ended
     return html`
       <section class="card">
         <h2>${t('wallboard.calls')}</h2>
@@ -261,7 +315,9 @@ export class WallboardPage extends AppElement {
         </table>`}
       </section>
       <section class="card">
-        <h2>${t('wallboard.agents')}</h2>
+        <h2>${t('wallboard.agents')}<span class="spacer"></span>
+          ${this.big ? '' : html`<label class="inline small">${t('wallboard.myExtension')}
+            <input data-test="wb-my-ext" inputmode="numeric" size="8" style="width: 7em" .value=${this.myExt} @change=${(e: Event) => this.setMyExt((e.target as HTMLInputElement).value)}></label>`}</h2>
         ${agents.length === 0 ? html`<p class="muted">${t('wallboard.noAgents')}</p>` : html`
         <table class="grid" data-test="wb-agents">
           <thead><tr><th>${t('wallboard.agent')}</th><th>${t('wallboard.extension')}</th><th>${t('wallboard.state')}</th><th>${t('wallboard.timeInState')}</th>
@@ -273,7 +329,7 @@ export class WallboardPage extends AppElement {
             <td data-test="wb-agent-caller">${a.call ? html`${a.call.caller}${a.call.held ? html` <span class="badge" data-test="wb-agent-held">${t('wallboard.held')}</span>` : ''}` : ''}</td>
             <td data-test="wb-agent-queue">${a.call?.queue ? m.queues[a.call.queue]?.displayName ?? a.call.queue : ''}</td>
             <td class="num" data-test="wb-agent-talk">${a.call?.talkingSince !== undefined ? formatDuration(now - a.call.talkingSince) : ''}</td>
-            <td data-test="wb-agent-actions" data-call=${a.call?.callId ?? ''}></td>
+            <td data-test="wb-agent-actions" data-call=${a.call?.callId ?? ''}>${a.call?.talkingSince !== undefined && !this.big ? this.monitorButtons(a.call.callId) : ''}</td>
           </tr>`)}</tbody>
         </table>`}
       </section>
