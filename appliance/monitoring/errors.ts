@@ -11,6 +11,7 @@ export const MonitoringErrorCodes = {
   CC_MON_LOSS_HIGH: 'alert: packet loss on a trunk above its limit',
   CC_MON_JITTER_HIGH: 'alert: jitter on a trunk above its limit',
   CC_MON_SIP_SLOW: 'alert: a trunk answers SIP requests slowly (95th percentile above its limit) or not at all',
+  CC_MON_BACKUP_FAILED: 'alert: the last backup failed (its code is in the backup status and the log); it clears when a backup succeeds',
   CC_MON_UNAVAILABLE: 'the box runs without the monitoring service (started outside the daemon)',
   CC_MON_UNKNOWN_METRIC: 'an injected reading names no known metric',
   CC_LOG_BAD_FILTER: 'a log filter is invalid (level, time range or text)',

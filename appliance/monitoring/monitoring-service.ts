@@ -1,6 +1,6 @@
 // The monitoring service the daemon hands to the box (MonitoringControl): samples the
-// hardware, call quality per trunk (from the CDRs of the window) and SIP response times (the
-// endpoint's client-transaction hook) every `monitoring.intervalMs`, runs the Monitor over
+// hardware, call quality per trunk (from the CDRs of the window), SIP response times (the
+// endpoint's client-transaction hook) and the last backup's outcome every `monitoring.intervalMs`, runs the Monitor over
 // them, serves /metrics, the system log query and the web technician console. Injected
 // readings are audit-logged. Closing stops the sampling and ends open console sessions.
 import type { Logger } from 'pino';
@@ -10,6 +10,7 @@ import { recordAudit } from '../../system/audit/audit-log.ts';
 import { readHardware, hardwareReadings, type HardwareSample } from './hardware.ts';
 import { cdrsEndedSince, qualityReadings, summariseQuality, type TrunkQuality } from './call-quality.ts';
 import { SipTimings, sipReadings } from './sip-timing.ts';
+import { backupReadings, lastBackup } from './backup-health.ts';
 import { Monitor, type AlertRow } from './monitor.ts';
 import { METRICS, rulesFrom, type MetricName, type Reading } from './thresholds.ts';
 import { boxMetrics } from './box-metrics.ts';
@@ -56,6 +57,7 @@ export async function startMonitoringService(box: Box, opts: MonitoringServiceOp
     quality = summariseQuality(cdrsEndedSince(box.store, Date.now() - cfg().qualityWindowSec * 1000));
     out.push(...qualityReadings(quality, cfg().qualityMinCalls));
     out.push(...sipReadings(sip.summary(), new Set(box.config.trunks.map((t) => t.name))));
+    out.push(...backupReadings(lastBackup(box.store)));
     return out;
   };
   const monitor = new Monitor({ store: box.store, log, rules: () => rulesFrom(cfg().thresholds), source });

@@ -6,8 +6,8 @@
 import type { MonitoringConfig } from '../../system/config/monitoring-schema.ts';
 import type { MonitoringErrorCode } from './errors.ts';
 
-export type MetricName = 'cpuLoadPct' | 'cpuTempC' | 'memoryPct' | 'diskPct' | 'diskSmartOk' | 'linkUp' | 'mos' | 'lossPct' | 'jitterMs' | 'sipResponseMs';
-export const METRICS: readonly MetricName[] = ['cpuLoadPct', 'cpuTempC', 'memoryPct', 'diskPct', 'diskSmartOk', 'linkUp', 'mos', 'lossPct', 'jitterMs', 'sipResponseMs'];
+export type MetricName = 'cpuLoadPct' | 'cpuTempC' | 'memoryPct' | 'diskPct' | 'diskSmartOk' | 'linkUp' | 'mos' | 'lossPct' | 'jitterMs' | 'sipResponseMs' | 'backupOk';
+export const METRICS: readonly MetricName[] = ['cpuLoadPct', 'cpuTempC', 'memoryPct', 'diskPct', 'diskSmartOk', 'linkUp', 'mos', 'lossPct', 'jitterMs', 'sipResponseMs', 'backupOk'];
 
 /** One measured value: `subject` names what it is of (a mount point, a trunk, an interface; '' for the box). */
 export interface Reading {
@@ -44,7 +44,7 @@ export interface Decision {
 
 export const alertId = (metric: string, subject: string) => `${metric}:${subject}`;
 
-/** The rules from the configuration; SMART and link state are fixed 0/1 limits. */
+/** The rules from the configuration; SMART, link state and the last backup are fixed 0/1 limits. */
 export function rulesFrom(t: MonitoringConfig['thresholds']): Rule[] {
   return [
     { metric: 'cpuLoadPct', direction: 'high', ...t.cpuLoadPct, code: 'CC_MON_CPU_HIGH' },
@@ -57,6 +57,7 @@ export function rulesFrom(t: MonitoringConfig['thresholds']): Rule[] {
     { metric: 'lossPct', direction: 'high', ...t.lossPct, code: 'CC_MON_LOSS_HIGH' },
     { metric: 'jitterMs', direction: 'high', ...t.jitterMs, code: 'CC_MON_JITTER_HIGH' },
     { metric: 'sipResponseMs', direction: 'high', ...t.sipResponseMs, code: 'CC_MON_SIP_SLOW' },
+    { metric: 'backupOk', direction: 'low', raise: 0, clear: 1, code: 'CC_MON_BACKUP_FAILED' },
   ];
 }
 

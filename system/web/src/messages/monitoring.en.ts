@@ -60,6 +60,7 @@ export const monitoringEn = {
   'monitoring.metric.lossPct': 'Loss %',
   'monitoring.metric.jitterMs': 'Jitter ms',
   'monitoring.metric.sipResponseMs': 'SIP response ms',
+  'monitoring.metric.backupOk': 'Last backup',
   'monitoring.logs': 'System log',
   'monitoring.level': 'Lowest level',
   'monitoring.module': 'Module',
