@@ -10,6 +10,7 @@ import type { LocalService } from '../calls/call-manager.ts';
 import type { CalleeCandidate, CalleeOffer, CandidateFailure } from '../calls/callee-offer.ts';
 import type { Cdr } from '../calls/cdr.ts';
 import type { TransferInfo } from '../calls/transfer.ts';
+import type { CallMember } from '../calls/call-party-mix.ts';
 import type { BoxConfig, QueueConfig } from '../config/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { PromptLibrary } from '../../media/prompt-library.ts';
@@ -312,6 +313,7 @@ export class Acd extends EventEmitter<AcdEvents> implements LocalService {
     w.connectedAt = now;
     w.call.tags.agents.push(agentId);
     w.call.on('transferred', (info) => void this.onTransferred(w, info).catch((err) => this.deps.log.warn({ err, callId: w.call.id }, 'queue bookkeeping of a transfer failed')));
+    w.call.on('members', (members) => void this.onMembers(w, members).catch((err) => this.deps.log.warn({ err, callId: w.call.id }, 'queue bookkeeping of a party change failed')));
     const rows = this.rows(['connect', { callId: w.call.id, queue: q.name, agent: agentId, waitMs: now - w.enteredAt, ringMs: now - ringStartedAt, position }]);
     await this.agents.transition(agentId, 'on-call', {
       cause: 'answered', callId: w.call.id, queue: q.name,
@@ -338,6 +340,30 @@ export class Acd extends EventEmitter<AcdEvents> implements LocalService {
     w.agent = undefined;
     this.remember(w.queue, talkMs + wrapUpSec * 1000);
     const rows = this.rows(['transfer', { callId: w.call.id, queue: w.queue, agent, kind: info.kind, to: info.to.number, toKind: info.to.kind, talkMs, waitMs: w.connectedAt - w.enteredAt }]);
+    const rec = this.agents.get(agent);
+    if (rec?.state === 'on-call' && rec.callId === w.call.id) await this.agents.afterCall(agent, w.queue, talkMs, wrapUpSec, rows.write);
+    else await this.deps.store.transaction(rows.write);
+    rows.announce();
+  }
+
+  /**
+   * The agent left a multi-party call that goes on without them (hung up after adding a party):
+   * done with it as after a transfer (a `transfer` row of kind 'conference', wrap-up from now).
+   */
+  private async onMembers(w: Waiter, members: readonly CallMember[]): Promise<void> {
+    const agent = w.agent;
+    const extension = agent && this.deps.config().agents.find((a) => a.id === agent)?.extension;
+    if (!agent || !w.connectedAt || !extension || w.call.state !== 'answered') return;
+    const left = members.find((m) => (m.role === 'caller' || m.role === 'callee') && m.state === 'left' && m.party.kind === 'extension' && m.party.id === extension);
+    const talking = members.filter((m) => m.state === 'talking' && m.role !== 'monitor');
+    if (!left || talking.length < 2) return;
+    const q = this.queueConfig(w.queue);
+    const talkMs = Date.now() - w.connectedAt;
+    const wrapUpSec = q?.wrapUpSec ?? 0;
+    w.agent = undefined;
+    this.remember(w.queue, talkMs + wrapUpSec * 1000);
+    const to = talking.find((m) => m.role !== 'caller') ?? talking[0];
+    const rows = this.rows(['transfer', { callId: w.call.id, queue: w.queue, agent, kind: 'conference', to: to?.party.number, toKind: to?.party.kind, talkMs, waitMs: w.connectedAt - w.enteredAt }]);
     const rec = this.agents.get(agent);
     if (rec?.state === 'on-call' && rec.callId === w.call.id) await this.agents.afterCall(agent, w.queue, talkMs, wrapUpSec, rows.write);
     else await this.deps.store.transaction(rows.write);

@@ -1,4 +1,6 @@
-// The workspace's actions on a call the agent takes or took: the quick-dial list, the dispositions to choose from
+// The workspace's actions on a call the agent takes or took: the quick-dial list, transfer to a
+// number (it rings as a party of the call; the agent leaves once it answers), leaving a
+// multi-party call to the others (the hand-over after adding a party), the dispositions to choose from
 // (the call's queue's list, else the box-wide one, else built in; both languages) and the
 // wrap-up itself (disposition and notes, saved in LMDB with an event before the answer; with
 // `ready` the agent's wrap-up time ends at once). An agent acts only on a call they are on or
@@ -11,6 +13,9 @@ import { AcdError } from '../acd/errors.ts';
 import { dispositionsFor } from '../wrapup/dispositions.ts';
 import { readWrapUp, saveWrapUp } from '../wrapup/wrap-up-book.ts';
 import { WrapUpError } from '../wrapup/errors.ts';
+import type { Call } from '../calls/call.ts';
+import { CallPartyError } from '../calls/call-party-mix.ts';
+import { recordAudit } from '../audit/audit-log.ts';
 
 const Disposition = Type.Object({ code: Type.String(), en: Type.String(), zh: Type.String() });
 const WrapUp = Type.Object({
@@ -23,6 +28,7 @@ const WrapUp = Type.Object({
   savedAt: Type.Integer(),
   savedBy: Type.String(),
 });
+const LiveCallParams = Type.Object({ callId: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });
 const CallParams = Type.Object({ callId: Type.String({ pattern: '^[a-zA-Z0-9_.:@-]{1,128}$' }) });
 const WrapUpBody = Type.Object({
   disposition: Type.String({ pattern: '^[a-z0-9-]{1,32}$' }),
@@ -86,6 +92,64 @@ export function workspaceCallRoutes(app: FastifyInstance, box: Box): void {
       response: { 200: Type.Object({ numbers: Type.Array(Type.Object({ number: Type.String(), label: Type.String() })) }) },
     },
   }, async () => ({ numbers: box.config.workspace?.quickDial ?? [] }));
+
+  /** The signed-in agent's talking member on a live call (once the call is mixed). */
+  const myMember = (call: Call, extension: string) => (call.partyMixIfAny?.list() ?? [])
+    .find((m) => (m.role === 'caller' || m.role === 'callee') && m.state === 'talking' && m.party.kind === 'extension' && m.party.id === extension);
+
+  app.post('/api/workspace/calls/:callId/transfer', {
+    config: { roles: desk },
+    schema: {
+      summary: 'Transfer the signed-in agent\'s call to a number (extension, or out through the dial plan): it rings, and once it answers the agent leaves the call; if it fails the call goes on as before',
+      params: LiveCallParams,
+      body: Type.Object({ number: Type.String({ pattern: '^[0-9*#+]{1,32}$' }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ to: Type.String(), talking: Type.Array(Type.String()) }), 404: ErrorReply, 409: ErrorReply },
+    },
+  }, async (req, reply) => {
+    const { callId } = req.params as { callId: string };
+    const { number } = req.body as { number: string };
+    const user = req.session!;
+    const extension = box.config.agents.find((a) => a.id === user.username)?.extension;
+    const call = box.calls.calls.get(callId);
+    const { caller, callee } = call?.parties ?? {};
+    const onCall = !!extension && [caller, callee].some((p) => p?.kind === 'extension' && p.id === extension);
+    if (!call || call.state !== 'answered' || !onCall) return reply.code(404).send({ code: 'CC_CALL_NOT_FOUND', message: `no live call ${callId} with ${user.username} on it` });
+    try {
+      const added = await call.partyMix.addParty(number, user.username);
+      const mine = myMember(call, extension);
+      if (mine) await call.partyMix.remove(mine.id);
+      await recordAudit(box.store, { actor: user.username, action: 'call-transfer', outcome: 'ok', target: callId, source: req.ip, detail: { to: added.party.number } });
+      const talking = (call.partyMixIfAny?.list() ?? []).filter((m) => m.state === 'talking' && m.role !== 'monitor').map((m) => m.party.number);
+      return { to: added.party.number, talking };
+    } catch (err) {
+      if (!(err instanceof CallPartyError)) throw err;
+      await recordAudit(box.store, { actor: user.username, action: 'call-transfer', outcome: 'failed', target: callId, source: req.ip, detail: { to: number, code: err.code } });
+      return reply.code(409).send({ code: err.code, message: err.message });
+    }
+  });
+
+  app.post('/api/workspace/calls/:callId/leave', {
+    config: { roles: desk },
+    schema: {
+      summary: 'The signed-in agent leaves their multi-party call; the others stay connected (completes a transfer made by adding the target)',
+      params: LiveCallParams,
+      response: { 200: Type.Object({ left: Type.String(), talking: Type.Array(Type.String()) }), 404: ErrorReply, 409: ErrorReply },
+    },
+  }, async (req, reply) => {
+    const { callId } = req.params as { callId: string };
+    const extension = box.config.agents.find((a) => a.id === req.session!.username)?.extension;
+    const call = box.calls.calls.get(callId);
+    const mine = call && extension ? myMember(call, extension) : undefined;
+    if (!call || !extension || !mine) return reply.code(404).send({ code: 'CC_CALL_NOT_FOUND', message: `no multi-party call ${callId} with ${req.session!.username} in it` });
+    try {
+      await call.partyMix.remove(mine.id);
+    } catch (err) {
+      if (err instanceof CallPartyError) return reply.code(409).send({ code: err.code, message: err.message });
+      throw err;
+    }
+    const talking = (call.partyMixIfAny?.list() ?? []).filter((m) => m.state === 'talking' && m.role !== 'monitor').map((m) => m.party.number);
+    return { left: mine.id, talking };
+  });
 
   app.get('/api/workspace/calls/:callId', {
     config: { roles: desk },
