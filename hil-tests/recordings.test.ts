@@ -33,10 +33,13 @@ let admin: ApiClient;
 let sup: ApiClient;
 let agentA1: ApiClient;
 const phones: Baresip[] = [];
+/** sup1's password (the browser test replaces the one the administrator set). */
+let supPassword = 'sup1-password';
 /** The three queue calls, in order: caller number, agent, call id, and times around them. */
 const calls: { number: string; agent: string; callId: string; before: number; after: number }[] = [];
 
 before(async () => {
+  ensureWebBuilt(); // before the box starts: it serves the web app it finds at start
   box = await startBoxProcess({
     extensions: [{ number: '2001', password: 'pw-2001' }, { number: '2002', password: 'pw-2002' }],
     trunks: [{ name: 'carrier', kind: 'static', host: CARRIER }],
@@ -180,15 +183,13 @@ test('playback is audit-logged once per session and recording, downloads every t
 });
 
 test('in Chromium a supervisor finds a recording by agent and time, plays it, and the box serves the bytes', async () => {
-  ensureWebBuilt();
   const c2 = calls[1];
   // A password an administrator set must be replaced by the user's own before the app opens.
-  let password = 'sup1-password';
   if ((await sup.call('GET', '/api/session/password')).body?.mustChangePassword) {
-    const changed = await sup.call('POST', '/api/session/password', { current: password, next: 'sup1-own-password-2026' });
+    const changed = await sup.call('POST', '/api/session/password', { current: supPassword, next: 'sup1-own-password-2026' });
     assert.equal(changed.status, 200, JSON.stringify(changed.body));
-    password = 'sup1-own-password-2026';
-    sup = await signIn(box, 'sup1', password);
+    supPassword = 'sup1-own-password-2026';
+    sup = await signIn(box, 'sup1', supPassword);
   }
   const browser = await launchBrowser();
   try {
@@ -199,7 +200,7 @@ test('in Chromium a supervisor finds a recording by agent and time, plays it, an
     });
     await page.goto('/');
     await page.fill('[data-test=username]', 'sup1');
-    await page.fill('[data-test=password]', password);
+    await page.fill('[data-test=password]', supPassword);
     await page.click('[data-test=sign-in-submit]');
     await page.waitForSelector('[data-test=live][data-up=true]');
     await page.goto('/#/recordings');
@@ -261,9 +262,11 @@ test('retention deletes the recording past its queue\'s retention and keeps the 
   box = await startBoxProcess({
     trunks: [{ name: 'carrier', kind: 'static', host: CARRIER }],
     queues: [{ name: 'sales', strategy: 'linear', overflow: 'hangup' }],
-    recordings: { retentionDays: 0, queues: [{ queue: 'sales', retentionDays: 30 }] },
+    // Restarted with downloads switched off for supervisors.
+    recordings: { retentionDays: 0, queues: [{ queue: 'sales', retentionDays: 30 }], downloadRoles: ['admin'] },
   }, { dataDir, keepData: true });
   admin = await signIn(box, 'admin', password);
+  sup = await signIn(box, 'sup1', supPassword);
   const run = await admin.call('POST', '/api/recordings/retention/run');
   assert.equal(run.status, 200, JSON.stringify(run.body));
   assert.deepEqual(run.body.deleted, [c1.callId]);
@@ -278,6 +281,19 @@ test('retention deletes the recording past its queue\'s retention and keeps the 
   const audit = (await admin.call('GET', '/api/audit?limit=5000')).body as any[];
   assert.deepEqual(audit.filter((a) => a.action === 'recording-delete').map((a) => [a.actor, a.target, a.outcome]), [['system', c1.callId, 'ok']]);
   assert.deepEqual(audit.filter((a) => a.action === 'recording-hold').map((a) => [a.actor, a.target, a.detail.reason]), [['sup1', c2.callId, 'complaint 17']]);
+});
+
+test('with downloads switched off for supervisors, a supervisor may still play but not download (refusal audit-logged)', async () => {
+  const c3 = calls[2];
+  assert.equal((await search(sup, {})).canDownload, false);
+  assert.equal((await search(admin, {})).canDownload, true);
+  const refused = await sup.call('GET', `/api/recordings/${c3.callId}/download`);
+  assert.equal(refused.status, 403);
+  assert.equal(refused.body.code, 'CC_RECORDINGS_DOWNLOAD_OFF');
+  assert.equal((await getBytes(box, sup, `/api/recordings/${c3.callId}/audio`, { range: 'bytes=0-9' })).status, 206);
+  assert.equal((await getBytes(box, admin, `/api/recordings/${c3.callId}/download`)).status, 200);
+  const audit = (await admin.call('GET', '/api/audit?limit=5000')).body as any[];
+  assert.deepEqual(audit.filter((a) => a.action === 'recording-download' && a.target === c3.callId).map((a) => [a.actor, a.outcome, a.detail.code ?? null]), [['sup1', 'failed', 'CC_RECORDINGS_DOWNLOAD_OFF'], ['admin', 'ok', null]]);
 });
 
 test('on a box that encrypts recordings at rest, ranges are byte-exact against the decrypted file', async () => {
