@@ -290,3 +290,72 @@ test('toll fraud: 00 from an extension with the default class of service is refu
   }
   await box.idle();
 });
+
+/** A request from `c` with `lines` in place of the usual Via, and `extra` headers. */
+function rawRequest(c: SipClient, o: { method?: string; via?: string[]; extra?: string[] }): string {
+  const callId = randomBytes(8).toString('hex');
+  const method = o.method ?? 'INVITE';
+  c.sendRaw([
+    `${method} sip:1001@127.0.0.1:${box.sipPort} SIP/2.0`,
+    ...(o.via ?? [`Via: SIP/2.0/UDP ${c.local.address}:${c.local.port};branch=z9hG4bK${randomBytes(6).toString('hex')};rport`]),
+    `From: <sip:probe@${c.local.address}>;tag=${randomBytes(4).toString('hex')}`,
+    `To: <sip:1001@127.0.0.1>`,
+    `Call-ID: ${callId}`,
+    `CSeq: 1 ${method}`,
+    `Contact: <sip:probe@${c.local.address}:${c.local.port}>`,
+    'Max-Forwards: 70',
+    ...(o.extra ?? []),
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n'));
+  return callId;
+}
+
+test('message limits over the wire: a deep Via stack is refused 483, a request that already passed through the box 482, too many header lines get no answer', async () => {
+  const c = await SipClient.open('127.0.0.10', { host: '127.0.0.1', port: box.sipPort });
+  try {
+    const own = `SIP/2.0/UDP ${c.local.address}:${c.local.port};branch=z9hG4bK${randomBytes(6).toString('hex')};rport`;
+    const deep = rawRequest(c, { via: [`Via: ${own}`, ...Array.from({ length: 20 }, (_, i) => `Via: SIP/2.0/UDP 10.1.${i}.1;branch=z9hG4bKhop${i}`)] });
+    const r1 = await c.response((r) => r.headers.get('call-id')?.[0] === deep);
+    assert.deepEqual([r1.status, r1.reason], [483, 'Too Many Hops (Via)']);
+    const loop = rawRequest(c, { via: [`Via: ${own}`, `Via: SIP/2.0/UDP 127.0.0.1:${box.sipPort};branch=z9hG4bKboxsent`] });
+    const r2 = await c.response((r) => r.headers.get('call-id')?.[0] === loop);
+    assert.deepEqual([r2.status, r2.reason], [482, 'Loop Detected']);
+    rawRequest(c, { method: 'OPTIONS', extra: Array.from({ length: 150 }, (_, i) => `X-Padding-${i}: x`) });
+    assert.deepEqual(await c.quietFor(1000), [], 'no answer to 150 header lines');
+    const fine = rawRequest(c, { method: 'OPTIONS' });
+    assert.equal((await c.response((r) => r.headers.get('call-id')?.[0] === fine)).status, 200, 'the sender is not banned for it');
+  } finally {
+    c.close();
+  }
+  const counters = (await admin.call('GET', '/api/security/bans')).body.counters;
+  assert.ok(counters.answeredLimits >= 2 && counters.droppedHeaders >= 1, JSON.stringify(counters));
+});
+
+test('overload: above security.overloadCalls a new INVITE gets 503 with Retry-After while the call in progress keeps its media', async () => {
+  const stored = (await admin.call('GET', '/api/config')).body.stored.security;
+  const set = (value: unknown) => admin.call('PUT', '/api/config/sections/security', { value });
+  const reply = await phone.command('dial', '1002');
+  assert.match(reply, /"response":true/, reply);
+  await phone.waitFor(/established/i, 15_000);
+  const probe = await SipClient.open('127.0.0.10', { host: '127.0.0.1', port: box.sipPort });
+  try {
+    assert.equal((await set({ ...stored, overloadCalls: 1, overloadRetryAfterSec: 7 })).status, 200);
+    const callId = rawRequest(probe, {});
+    const refused = await probe.response((r) => r.headers.get('call-id')?.[0] === callId && r.status >= 200);
+    assert.equal(refused.status, 503, refused.text);
+    assert.equal(refused.headers.get('retry-after')?.[0], '7');
+    await new Promise((r) => setTimeout(r, 1500));
+  } finally {
+    probe.close();
+    await phone.command('hangup');
+    assert.equal((await set(stored)).status, 200);
+  }
+  const cdr = await box.cdr('1002', (c) => c.answeredAt !== undefined && !seenCdrs.has(c.callId));
+  assert.ok(cdr, 'the call in progress was answered and ended normally');
+  seenCdrs.add(cdr.callId);
+  assert.equal(cdr.hangup.side, 'caller');
+  assert.ok(cdr.quality.caller.packetsReceived > 60 && cdr.quality.callee.packetsReceived > 60, `media flowed on through the refusal: ${JSON.stringify(cdr.quality)}`);
+  await box.idle();
+});
