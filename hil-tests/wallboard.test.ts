@@ -7,7 +7,7 @@
 // answers); hanging up gives wrap-up, then available. The deltas are asserted on the WebSocket as well; the page
 // never polls. Thresholds are stored in LMDB with their event row, pushed to supervisors and
 // never to agents. Big-screen mode hides the app's chrome. Screenshots go to the artifacts
-// directory printed at the start.
+// directory printed at the start. A caller in an IVR menu shows as in IVR.
 import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
@@ -21,6 +21,7 @@ import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } fr
 
 const CARRIER = '127.0.0.2';
 const DID = '5550100';
+const IVR_DID = '5550199';
 const CALLER = '13800138000';
 let box: BoxProcess;
 let admin: ApiClient;
@@ -45,8 +46,9 @@ before(async () => {
     trunks: [{ name: 'carrier', kind: 'static', host: CARRIER }],
     queues: [{ name: 'sales', displayName: 'Sales 销售', strategy: 'linear', overflow: 'hangup', ringTimeoutSec: 60, wrapUpSec: 3, announceEverySec: 0 }],
     agents: [{ id: 'a1', name: 'Li Na', extension: '2001', queues: [{ queue: 'sales' }] }],
-    dids: [{ number: DID, trunk: 'carrier', destination: 'queue:sales' }],
+    dids: [{ number: DID, trunk: 'carrier', destination: 'queue:sales' }, { number: IVR_DID, trunk: 'carrier', destination: 'ivr:wbmenu' }],
   });
+  assert.ok(!box.logs.some((l) => l.includes('CC_MEDIA_PROMPT_MISSING')), 'the prompt set is built (npm run setup): the box answers a hold with music and reports it');
   admin = await signIn(box);
   for (const [username, role] of [['sup1', 'supervisor'], ['wall1', 'supervisor'], ['a1', 'agent']]) {
     const r = await admin.call('POST', '/api/users', { username, role, password: `${username}-password` });
@@ -203,8 +205,10 @@ test('a queued caller shows as waiting and ringing without a reload; the agent a
   shots.push(await screenshot(p, 'wallboard-03-talking-en'));
 
   // The agent puts the caller on hold and takes them back.
-  await phone.command('hold');
-  await p.waitForSelector('[data-test=wb-calls-held][data-count="1"]', { timeout: 10_000 });
+  const holdReply = await phone.command('hold');
+  await p.waitForSelector('[data-test=wb-calls-held][data-count="1"]', { timeout: 10_000 }).catch((err) => {
+    throw new Error(`${err.message}\nbaresip answered ${holdReply}; its output:\n${phone.output().slice(-3000)}\nbox log:\n${box.logs.filter((l) => /hold|re-?invite|491|warn|error/i.test(l)).slice(-15).join('\n')}`);
+  });
   await p.waitForSelector('[data-test=wb-agent][data-agent=a1] [data-test=wb-agent-held]');
   const held = await delta(from, (m) => m.calls?.[callId]?.phase === 'held');
   assert.equal(held.calls[callId].talkingSince, talking.calls[callId].talkingSince, 'hold does not restart the talk');
@@ -300,6 +304,36 @@ test('big-screen mode hides the app\'s chrome and the threshold form, and the bu
   await p.waitForSelector('[data-test=wallboard][data-big=true] [data-test=wb-queue][data-queue=sales]');
   assert.equal(await p.isVisible('header.top'), false);
   shots.push(await screenshot(p, 'wallboard-06-big-screen-zh'));
+  assert.deepEqual(errors, []);
+});
+
+test('a caller in an IVR menu counts as in IVR until the flow hangs up', async () => {
+  const { page: p, errors } = page;
+  const flow = { name: 'wbmenu', start: 'm', nodes: {
+    m: { type: 'menu', prompts: ['hello'], choices: { '1': 'q' }, timeoutSec: 10, retries: 0, fallback: 'bye' },
+    q: { type: 'queue', queue: 'sales' },
+    bye: { type: 'hangup', prompts: ['goodbye'] },
+  } };
+  const published = await admin.call('POST', '/api/ivr/flows', flow);
+  assert.equal(published.status, 201, JSON.stringify(published.body));
+  const from = supWs.messages.length;
+  const run = runSipp({
+    scenario: 'uac-wait-bye.xml', localIp: CARRIER, localPort: await freePort(CARRIER), target: `127.0.0.1:${box.sipPort}`,
+    keys: { dialled: IVR_DID, caller: '13900000099', rtp_ip: CARRIER, rtp_port: 9 }, timeoutSec: 60,
+  });
+  const sippEnded = run.done.then((r) => {
+    throw new Error(`the IVR caller ended before the page showed it (exit ${r.code}): ${r.errors || r.stderr}`);
+  });
+  sippEnded.catch(() => undefined);
+  await Promise.race([p.waitForSelector('[data-test=wb-calls-ivr][data-count="1"]', { timeout: 10_000 }), sippEnded]);
+  const inIvr = await delta(from, (m) => Object.values(m.calls ?? {}).some((c: any) => c?.phase === 'ivr'));
+  const call = Object.values(inIvr.calls).find((c: any) => c?.phase === 'ivr') as any;
+  assert.deepEqual([call.caller, call.dialled, call.queue], ['13900000099', IVR_DID, undefined]);
+  shots.push(await screenshot(p, 'wallboard-07-ivr-big-screen-zh'));
+  const r = await run.done;
+  assert.equal(r.code, 0, `the flow hangs up after the menu times out: ${r.errors || r.stderr}`);
+  await p.waitForSelector('[data-test=wb-calls-ivr][data-count="0"]');
+  await delta(from, (m) => m.calls?.[call.callId] === null);
   assert.deepEqual(errors, []);
   console.log(`# screenshots:\n${shots.map((s) => `#   ${s}`).join('\n')}`);
 });
