@@ -255,6 +255,14 @@ test('the console in a pseudo-terminal shows the box\'s real status and runs its
     assert.match(await c.until(/Choose: /, mark), /UTC INFO +- +ready/);
 
     mark = c.out.length;
+    c.write('8\r');
+    await c.until(/Shell \(exit to come back/, mark);
+    c.write('echo shell-says-$((6*7))\r');
+    await c.until(/shell-says-42/, mark);
+    c.write('exit\r');
+    await c.until(/shell-says-42[\s\S]*Choose: /, mark);
+
+    mark = c.out.length;
     c.write('7\r');
     await c.until(/Type RESET to confirm: /, mark);
     c.write('RESET\r');
