@@ -45,6 +45,9 @@ before(async () => {
     agents: [{ id: 'a1', extension: '2001', queues: [{ queue: 'rep' }] }],
     dids: [{ number: DID, trunk: 'carrier', destination: 'queue:rep' }],
     reports: { shortAbandonSec: SHORT_ABANDON_SEC, queueServiceLevelSec: { rep: SL_SEC } },
+    // No 503 for event-loop lag: a just-started box on the shared 2-core machine can lag (this
+    // test is about the figures, not the overload gate).
+    security: { maxEventLoopLagMs: 0 },
   });
   admin = await signIn(box);
   phone = await startBaresip({ extension: '2001', password: 'pw-2001', box: { host: '127.0.0.1', port: box.sipPort }, listenIp: '127.0.0.1', toneHz: 600 });
@@ -156,8 +159,9 @@ test('two answered calls, an abandon and a short abandon give exactly these queu
   assert.deepEqual(figures, want.queue);
 
   // Talk times are what the CDRs say (connect to hang-up, within the ms the two clocks are apart).
-  const cdrs = (await box.read<any>('cdr')).map((r) => r.value).filter((c) => c.queue === 'rep');
-  assert.equal(cdrs.length, 4);
+  const cdrs: any[] = [];
+  for (const number of ['13900000001', '13900000002', '13900000003', '13900000004']) cdrs.push(await box.cdr(DID, (c) => c.caller?.number === number));
+  assert.deepEqual(cdrs.map((c) => c.queue), ['rep', 'rep', 'rep', 'rep']);
   const answered = cdrs.filter((c) => c.agents?.includes('a1'));
   assert.equal(answered.length, 2);
   for (const c of answered) {

@@ -1,13 +1,13 @@
 // Reports over HTTP (数据统计; admin, supervisor): queue and agent figures per interval for a
 // time window, as JSON or CSV (`format=csv` or the `.csv` routes). Computed on request from
-// the queue log (system/reports: pure arithmetic over rows read from LMDB); nothing here
-// writes. Schema-first; bad windows answer 400 with a CC_REPORTS_ code.
+// the queue log (system/reports: pure arithmetic over rows read from LMDB, in a worker thread
+// so a long window never blocks the box); nothing here writes. Schema-first; bad windows answer 400 with a CC_REPORTS_ code.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Box } from '../box.ts';
-import { computeReport, type Report } from '../reports/figures.ts';
+import type { Report } from '../reports/figures.ts';
 import { INTERVAL_KINDS, localLabel, type IntervalKind } from '../reports/intervals.ts';
-import { reportRows } from '../reports/queue-log-reader.ts';
+import { ReportRunner } from '../reports/report-runner.ts';
 import { reportSettings, type ReportsConfig } from '../reports/reports-config.ts';
 import { resolveWindow } from '../reports/report-window.ts';
 import { agentCsv, queueCsv } from '../reports/csv.ts';
@@ -36,9 +36,11 @@ interface Query {
 export function reportRoutes(app: FastifyInstance, box: Box): void {
   const access = { roles: ['admin', 'supervisor'] as const, scope: 'reports:read' };
   const schema = { querystring: ReportQuery };
+  const runner = new ReportRunner(box.store);
+  app.addHook('onClose', () => runner.close());
 
   /** The report of a request, or a 400 sent (then undefined). */
-  const build = (req: FastifyRequest, reply: FastifyReply): { report: Report; q: Query; from: number; to: number; now: number; tz: string } | undefined => {
+  const build = async (req: FastifyRequest, reply: FastifyReply): Promise<{ report: Report; q: Query; from: number; to: number; now: number; tz: string } | undefined> => {
     const q = req.query as Query;
     const cfg = box.config as typeof box.config & { reports?: ReportsConfig };
     const tz = cfg.timeZone ?? 'UTC';
@@ -53,8 +55,7 @@ export function reportRoutes(app: FastifyInstance, box: Box): void {
       }
       throw err;
     }
-    const { rows, initialStates } = reportRows(box.store, window.from, window.to, now);
-    const report = computeReport({ rows, initialStates, ...window, interval: q.interval, timeZone: tz, now, settings: reportSettings(cfg.reports), queue: q.queue, agent: q.agent });
+    const report = await runner.run({ ...window, interval: q.interval, timeZone: tz, now, settings: reportSettings(cfg.reports), queue: q.queue, agent: q.agent });
     if (q.queue && !q.agent) {
       // Agents of a queue: its members in the configuration.
       const members = new Set(box.config.agents.filter((a) => a.queues.some((m) => m.queue === q.queue)).map((a) => a.id));
@@ -72,13 +73,13 @@ export function reportRoutes(app: FastifyInstance, box: Box): void {
   };
 
   const queues = (forceCsv: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
-    const r = build(req, reply);
+    const r = await build(req, reply);
     if (!r) return reply;
     if (forceCsv || r.q.format === 'csv') return csv(reply, 'queues', r.from, r.to, r.tz, queueCsv(r.report.queues, (at) => localLabel(at, r.tz)));
     return { timeZone: r.tz, interval: r.q.interval, from: r.from, to: r.to, now: r.now, settings: reportSettings((box.config as { reports?: ReportsConfig }).reports), intervals: r.report.intervals, queues: r.report.queues };
   };
   const agents = (forceCsv: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
-    const r = build(req, reply);
+    const r = await build(req, reply);
     if (!r) return reply;
     if (forceCsv || r.q.format === 'csv') return csv(reply, 'agents', r.from, r.to, r.tz, agentCsv(r.report.agents, (at) => localLabel(at, r.tz)));
     return { timeZone: r.tz, interval: r.q.interval, from: r.from, to: r.to, now: r.now, intervals: r.report.intervals, agents: r.report.agents };

@@ -210,7 +210,7 @@ export class ReportsPage extends AppElement {
             <td class="num" data-test="aht">${dur(x.ahtMs)}</td><td class="num" data-test="avg-talk">${dur(x.avgTalkMs)}</td>
             <td class="num">${x.noAnswer}</td><td class="num" data-test="logged-in">${dur(x.loggedInMs)}</td>
             <td class="num" data-test="occupancy">${pct(x.occupancy)}</td>
-            <td>${Object.entries(x.breakByReason).map(([reason, ms]) => `${tMaybe(`reason.${reason}`, reason)} ${formatDuration(ms)}`).join(', ') || '—'}</td>
+            <td>${Object.entries(x.breakByReason).map(([reason, ms]) => `${tMaybe(`reason.${reason}`, reason)} ${dur(ms)}`).join(', ') || '—'}</td>
           </tr>`)}</tbody>
         </table>`}
       </section>
