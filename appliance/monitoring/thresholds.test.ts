@@ -73,3 +73,15 @@ test('SMART and link state are 0/1 readings: 0 raises, 1 clears', () => {
   ]);
   assert.deepEqual(log, ['0 raise diskSmartOk:/dev/sda CC_MON_DISK_SMART', '1 raise linkUp:eth0 CC_MON_LINK_DOWN', '2 clear linkUp:eth0', '2 clear diskSmartOk:/dev/sda']);
 });
+
+test('a clear level on the wrong side of the raise level means no hysteresis, not a flapping alert', () => {
+  const t = (Value.Default(MonitoringConfigSchema, {}) as MonitoringConfig).thresholds;
+  const odd = rulesFrom({ ...t, cpuLoadPct: { raise: 80, clear: 95 }, mos: { raise: 3.5, clear: 3.0 } });
+  const cpu = odd.find((r) => r.metric === 'cpuLoadPct')!;
+  const mos = odd.find((r) => r.metric === 'mos')!;
+  assert.deepEqual([cpu.raise, cpu.clear, mos.raise, mos.clear], [80, 80, 3.5, 3.5]);
+  const active = new Map<string, ActiveAlert>();
+  const first = decideAlerts(active, [{ metric: 'cpuLoadPct', subject: '', value: 85 }], odd, 0);
+  active.set(first.raised[0]!.id, first.raised[0]!);
+  assert.deepEqual(decideAlerts(active, [{ metric: 'cpuLoadPct', subject: '', value: 85 }], odd, 1).cleared, [], 'still high: stays raised');
+});

@@ -44,9 +44,11 @@ export interface Decision {
 
 export const alertId = (metric: string, subject: string) => `${metric}:${subject}`;
 
-/** The rules from the configuration; SMART, link state and the last backup are fixed 0/1 limits. */
+/** The rules from the configuration; SMART, link state and the last backup are fixed 0/1 limits.
+ *  A clear level on the wrong side of its raise level (a high limit clearing above where it
+ *  raises) is taken as the raise level: no hysteresis rather than an alert that flaps. */
 export function rulesFrom(t: MonitoringConfig['thresholds']): Rule[] {
-  return [
+  return unflapped([
     { metric: 'cpuLoadPct', direction: 'high', ...t.cpuLoadPct, code: 'CC_MON_CPU_HIGH' },
     { metric: 'cpuTempC', direction: 'high', ...t.cpuTempC, code: 'CC_MON_CPU_HOT' },
     { metric: 'memoryPct', direction: 'high', ...t.memoryPct, code: 'CC_MON_MEMORY_HIGH' },
@@ -58,7 +60,11 @@ export function rulesFrom(t: MonitoringConfig['thresholds']): Rule[] {
     { metric: 'jitterMs', direction: 'high', ...t.jitterMs, code: 'CC_MON_JITTER_HIGH' },
     { metric: 'sipResponseMs', direction: 'high', ...t.sipResponseMs, code: 'CC_MON_SIP_SLOW' },
     { metric: 'backupOk', direction: 'low', raise: 0, clear: 1, code: 'CC_MON_BACKUP_FAILED' },
-  ];
+  ]);
+}
+
+function unflapped(rules: Rule[]): Rule[] {
+  return rules.map((r) => ({ ...r, clear: r.direction === 'high' ? Math.min(r.clear, r.raise) : Math.max(r.clear, r.raise) }));
 }
 
 /** Does `value` cross the raise level / is it back past the clear level? */
