@@ -131,7 +131,7 @@ export function recordingsRoutes(app: FastifyInstance, box: Box): void {
       const entry = await allowed(req, 'recording-play');
       const s = req.session!;
       return await sendAudio(req, reply, entry, async (range) => {
-        if (rec.firstPlay(s.token, entry.row.callId)) await recordAudit(box.store, { actor: s.username, action: 'recording-play', outcome: 'ok', target: entry.row.callId, source: req.ip, detail: { range: range ?? null } });
+        await rec.auditFirstPlay(s.token, entry.row.callId, () => recordAudit(box.store, { actor: s.username, action: 'recording-play', outcome: 'ok', target: entry.row.callId, source: req.ip, detail: { range: range ?? null } }));
       }, false);
     } catch (err) {
       return failure(reply, err);

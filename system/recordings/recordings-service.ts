@@ -13,12 +13,15 @@ import type { WaveformPeaks } from './waveform-peaks.ts';
 const MAX_PLAY_MARKS = 100_000;
 const MAX_PEAKS = 200;
 
+const playMark = (sessionToken: string, callId: string) => createHash('sha256').update(sessionToken).update('\n').update(callId).digest('base64');
+
 export class RecordingsService {
   readonly catalog: RecordingCatalog;
   readonly retention: RecordingRetention;
   /** Keys are read from LMDB (config table, `secret:<key id>`) each time: a restored backup's keys work at once. */
   readonly keys: RecordingKeyLookup;
-  private readonly played = new Set<string>();
+  private readonly playMarks = new Set<string>();
+  private readonly pendingPlays = new Map<string, Promise<void>>();
   private readonly peaks = new Map<string, WaveformPeaks>();
 
   constructor(store: Store, config: () => RecordingsConfig, log: RetentionLog) {
@@ -42,14 +45,23 @@ export class RecordingsService {
   /**
    * Playback is audit-logged once per session and recording (the first request: an audio
    * element then sends many range requests while seeking, which are the same act of
-   * listening). True the first time for this pair.
+   * listening). Runs `write` (the audit row) unless it already committed for this pair;
+   * requests racing the first one wait for it; a failed write is tried again next request.
    */
-  firstPlay(sessionToken: string, callId: string): boolean {
-    const mark = createHash('sha256').update(sessionToken).update('\n').update(callId).digest('base64');
-    if (this.played.has(mark)) return false;
-    if (this.played.size >= MAX_PLAY_MARKS) this.played.clear();
-    this.played.add(mark);
-    return true;
+  async auditFirstPlay(sessionToken: string, callId: string, write: () => Promise<unknown>): Promise<void> {
+    const mark = playMark(sessionToken, callId);
+    if (this.playMarks.has(mark)) return;
+    let pending = this.pendingPlays.get(mark);
+    if (!pending) {
+      pending = write()
+        .then(() => {
+          if (this.playMarks.size >= MAX_PLAY_MARKS) this.playMarks.clear();
+          this.playMarks.add(mark);
+        })
+        .finally(() => this.pendingPlays.delete(mark));
+      this.pendingPlays.set(mark, pending);
+    }
+    await pending;
   }
 
   cachedPeaks(id: string): WaveformPeaks | undefined {
