@@ -107,10 +107,6 @@ export class Wallboard extends EventEmitter<WallboardEvents> {
     return { seq: this.seq, serverTime: Date.now(), model: this.model };
   }
 
-  currentThresholds(): WallboardThresholds {
-    return this.thresholds;
-  }
-
   /** Store new thresholds (event and audit rows in the same transaction), then push them. */
   async setThresholds(next: WallboardThresholds, by: string, source?: string): Promise<WallboardThresholds> {
     const problem = thresholdProblem(next);
