@@ -12,6 +12,8 @@ import { recordAudit } from '../../system/audit/audit-log.ts';
 
 const PROGRAM = fileURLToPath(new URL('./console.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Console sessions open at once (each is a process on the box). */
+const MAX_SESSIONS = 4;
 
 /** The box's own API address for a console on the box (HTTPS when TLS is on). */
 export function localApiUrl(box: Box): string {
@@ -30,6 +32,7 @@ export class WebConsole {
 
   async open(o: { username: string; source: string; cols: number; rows: number }): Promise<ConsoleSession> {
     const { box, log } = this.deps;
+    if (this.open_.size >= MAX_SESSIONS) throw new Error(`${MAX_SESSIONS} console sessions are open already; close one first`);
     const id = randomUUID();
     const startedAt = Date.now();
     const term = pty.spawn(process.execPath, ['--import', 'tsx', PROGRAM], {
