@@ -28,6 +28,7 @@ import { CalleeOffer, type CalleeCandidate } from './callee-offer.ts';
 import { BrowserLeg, asOutboundLeg } from './browser-leg.ts';
 import type { CallErrorCode } from './errors.ts';
 import { CallPartyMix, type CallMember } from './call-party-mix.ts';
+import { DtmfDedup, type DtmfSource } from './dtmf-dedup.ts';
 import { CallTransfer, lendParty, referRefusal, replaceByInvite, type CallLeg, type LentParty, type TransferHost, type TransferInfo, type TransferResolver } from './transfer.ts';
 
 export type CallEvents = {
@@ -45,9 +46,7 @@ export type CallEvents = {
   ended: [cdr: Cdr];
 };
 
-export type DtmfSource = 'rfc4733' | 'info' | 'inband';
-/** How close two reports of the same digit from different sources must be to count once. */
-const DTMF_DEDUP_MS = 300;
+export type { DtmfSource } from './dtmf-dedup.ts';
 
 export interface CallDeps {
   store: Store;
@@ -474,6 +473,14 @@ export class Call extends EventEmitter<CallEvents> {
 
   private onReoffer(from: SipLeg<any>, to: SipLeg<any> | undefined, r: IncomingReoffer): Promise<void> {
     // In a mixed call a hold is between that party and the box: the others keep talking.
+    if (this.mix?.mixing) {
+      const hold = isHold(r.offer);
+      if (hold !== this.held.has(from.side)) {
+        if (hold) this.held.add(from.side);
+        else this.held.delete(from.side);
+        this.emit('held', from.side, hold);
+      }
+    }
     if (!to || this.mix?.mixing) return this.acceptReofferLocally(from, r);
     if (this.deps.onHold === 'music' && this.deps.prompts && this.state === 'answered') return this.holdWithMusic(from, to, r);
     return this.relayReoffer(from, to, r);
@@ -639,23 +646,15 @@ export class Call extends EventEmitter<CallEvents> {
     if (wasHeld !== hold) this.emit('held', from.side, hold);
   }
 
-  /**
-   * One DTMF stream per call: a phone or carrier that sends a key press both as RFC 4733
-   * and as tones (or INFO) must not produce it twice, so the same digit from another source
-   * within DTMF_DEDUP_MS of the first is dropped.
-   */
+  /** One DTMF stream per call: a press seen by two sources counts once (dtmf-dedup.ts). */
   private onDigit(digit: string, side: LegSide, via: DtmfSource): void {
-    const now = Date.now();
-    const last = this.lastDigit[side];
-    if (last && last.digit === digit && last.via !== via && now - last.at < DTMF_DEDUP_MS) return;
-    this.lastDigit[side] = { digit, via, at: now };
+    if (!this.dtmfDedup.accept(digit, side, via, Date.now())) return;
     if (this.dtmf[side].length < 256) this.dtmf[side] += digit;
     this.emit('dtmf', digit, side, via);
   }
 
-  private readonly lastDigit: Partial<Record<LegSide, { digit: string; via: DtmfSource; at: number }>> = {};
+  private readonly dtmfDedup = new DtmfDedup();
 
-  /** Hang up calls whose RTP stopped (not while a side is on hold). */
   /**
    * Every few seconds while answered: one stats read per leg gives the live quality (emitted
    * as `quality` for monitoring) and tells whether RTP stopped (dead-media hang-up; not while
