@@ -15,6 +15,7 @@ import { BanList } from './ban-list.ts';
 import { EdgeGuard, headerLines } from './edge-guard.ts';
 import { parseConfig } from '../config/load.ts';
 import { listAudit } from '../audit/audit-log.ts';
+import { OverloadMonitor, overloadVerdict } from './overload.ts';
 
 test('a token bucket allows the burst, then the rate, and counts refusals in a row', () => {
   const r = new RateLimiter();
@@ -136,5 +137,37 @@ test('the guard bans a guessing address after maxAuthFailures, persists it with 
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('overload verdict: lag or calls over their ceiling give the Retry-After; 0 turns a ceiling off', () => {
+  const l = { maxLagMs: 500, maxCalls: 10, retryAfterSec: 7 };
+  assert.equal(overloadVerdict(100, 9, l), undefined);
+  assert.equal(overloadVerdict(501, 0, l), 7);
+  assert.equal(overloadVerdict(0, 10, l), 7);
+  assert.equal(overloadVerdict(10_000, 10_000, { maxLagMs: 0, maxCalls: 0, retryAfterSec: 7 }), undefined);
+});
+
+test('the overload monitor ignores one long stall (start-up hashing, a GC pause) but trips on a saturated event loop', async () => {
+  const block = (ms: number) => {
+    const until = Date.now() + ms;
+    while (Date.now() < until);
+  };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const monitor = new OverloadMonitor({ limits: () => ({ maxLagMs: 100, maxCalls: 0, retryAfterSec: 5 }), calls: () => 0 });
+  try {
+    block(1500);
+    await sleep(2300);
+    assert.equal(monitor.check(), undefined, `one stall is not overload (lag now ${monitor.lagMs} ms)`);
+    // Saturated: the loop is busy 400 ms at a time for 3.5 s.
+    const saturatedUntil = Date.now() + 3500;
+    while (Date.now() < saturatedUntil) {
+      block(400);
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(monitor.check(), 5, `a saturated loop is overload (lag ${monitor.lagMs} ms)`);
+    assert.equal(monitor.refused, 1);
+  } finally {
+    monitor.close();
   }
 });
