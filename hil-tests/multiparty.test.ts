@@ -218,6 +218,17 @@ test('a 3-way call grown from a live call, then whisper, listen and barge by a s
       caller: [AGENT_HZ, SUP_HZ], agent: [CALLER_HZ, SUP_HZ], sup: [CALLER_HZ, AGENT_HZ],
     }, tones);
 
+    // A party still ringing can be dropped: its phone gets a CANCEL, and whoever added it hears why.
+    const ringer = runSipp({ scenario: 'uas-ring.xml', localIp: '127.0.0.4', localPort: phonePorts['1005'], timeoutSec: 60 });
+    const pending = api.call('POST', `/api/calls/${call.id}/parties`, { number: '1005' });
+    await until('the second added party rings', async () => (await api.call('GET', '/api/calls')).body.find((c: any) => c.id === call.id)?.parties.some((p: any) => p.id === 'p2' && p.state === 'ringing'));
+    const cancelled = await api.call('DELETE', `/api/calls/${call.id}/parties/p2`);
+    assert.deepEqual([cancelled.status, cancelled.body.state], [200, 'left'], JSON.stringify(cancelled.body));
+    const answer = await pending;
+    assert.deepEqual([answer.status, answer.body.code], [409, 'CC_CALL_PARTY_FAILED'], JSON.stringify(answer.body));
+    const rang = await ringer.done;
+    assert.equal(rang.code, 0, `the ringing phone got a CANCEL: ${rang.errors || rang.stderr}`);
+
     // Errors answer with codes.
     const unknown = await api.call('PUT', `/api/calls/${call.id}/monitor/m9`, { mode: 'listen' });
     assert.deepEqual([unknown.status, unknown.body.code], [404, 'CC_CALL_PARTY_UNKNOWN']);
@@ -265,15 +276,17 @@ test('a 3-way call grown from a live call, then whisper, listen and barge by a s
   assert.ok(caller500 > 0.02, `channel 1 still has the caller (${levels})`);
 
   const audit = (await box.read<any>('audit' as any)).map((x) => x.value).filter((a) => a.target === cdr.callId);
-  assert.deepEqual(audit.map((a) => [a.action, a.outcome, a.actor]), [
-    ['call-party-add', 'ok', 'admin'],
-    ['call-monitor', 'ok', 'admin'],
-    ['call-monitor-mode', 'ok', 'admin'],
-    ['call-monitor-mode', 'ok', 'admin'],
-    ['call-party-remove', 'ok', 'admin'],
-    ['call-monitor-mode', 'failed', 'admin'],
-    ['call-party-add', 'failed', 'admin'],
+  const rows = audit.map((a) => [a.action, a.outcome, a.actor, a.detail.member ?? '', a.detail.code ?? '']);
+  assert.deepEqual(rows.slice(0, 5), [
+    ['call-party-add', 'ok', 'admin', 'p1', ''],
+    ['call-monitor', 'ok', 'admin', 'm1', ''],
+    ['call-monitor-mode', 'ok', 'admin', 'm1', ''],
+    ['call-monitor-mode', 'ok', 'admin', 'm1', ''],
+    ['call-party-remove', 'ok', 'admin', 'p1', ''],
   ]);
+  // The cancelled add and its drop finish together (either row may come first), then the two refusals.
+  assert.deepEqual(rows.slice(5, 7).sort(), [['call-party-add', 'failed', 'admin', '', 'CC_CALL_PARTY_FAILED'], ['call-party-remove', 'ok', 'admin', 'p2', '']]);
+  assert.deepEqual(rows.slice(7), [['call-monitor-mode', 'failed', 'admin', 'm9', 'CC_CALL_PARTY_UNKNOWN'], ['call-party-add', 'failed', 'admin', '', 'CC_CALL_PARTY_FAILED']]);
   assert.deepEqual(audit.slice(1, 4).map((a) => a.detail.mode), ['whisper', 'listen', 'barge']);
 
   const s = await box.idle();

@@ -163,6 +163,12 @@ export class CallPartyMix {
     return this.host.serial(async () => {
       const m = this.members.get(id);
       if (!m || m.state === 'left') throw new CallPartyError('CC_CALL_PARTY_UNKNOWN', `no member ${id} on this call`, 404);
+      if (m.state === 'ringing') {
+        // Still ringing: CANCEL it; whoever waits for its answer gets CC_CALL_PARTY_FAILED.
+        const view = { ...publicView(m), state: 'left' as const, leftAt: Date.now() };
+        m.abort?.();
+        return view;
+      }
       if (m.role === 'caller' || m.role === 'callee') {
         if (afterLeaving(this.facts(), m.id).outcome === 'ends') throw new CallPartyError('CC_CALL_PARTY_LAST_TWO', 'the call has only two parties: hang it up instead', 409);
         m.leg?.end();
