@@ -5,6 +5,7 @@ import { ALL, DESK, type Cell } from './cells.ts';
 export const WORKSPACE: Record<string, Cell> = {
   'GET /api/workspace/dispositions': { roles: DESK, ok: [200] },
   'GET /api/workspace/quick-dial': { roles: DESK, ok: [200] },
+  'POST /api/workspace/dial': { roles: DESK, body: () => ({ number: '2001' }), ok: [404, 409] },
   'GET /api/workspace/calls/:callId': { roles: DESK, ok: [404] },
   'POST /api/workspace/calls/:callId/transfer': { roles: DESK, path: '/api/workspace/calls/00000000-0000-4000-8000-000000000000/transfer', body: () => ({ number: '2001' }), ok: [404] },
   'POST /api/workspace/calls/:callId/leave': { roles: DESK, path: '/api/workspace/calls/00000000-0000-4000-8000-000000000000/leave', body: () => ({}), ok: [404] },

@@ -1,4 +1,5 @@
-// The workspace's actions on a call the agent takes or took: the quick-dial list, transfer to a
+// The workspace's actions on a call the agent takes or took: click-to-dial for desk-phone agents
+// (the phone is asked to call the number), the quick-dial list, transfer to a
 // number (it rings as a party of the call; the agent leaves once it answers), leaving a
 // multi-party call to the others (the hand-over after adding a party), the dispositions to choose from
 // (the call's queue's list, else the box-wide one, else built in; both languages) and the
@@ -16,6 +17,8 @@ import { WrapUpError } from '../wrapup/errors.ts';
 import type { Call } from '../calls/call.ts';
 import { CallPartyError } from '../calls/call-party-mix.ts';
 import { recordAudit } from '../audit/audit-log.ts';
+import { sendClickToDial } from '../workspace/click-to-dial.ts';
+import { WorkspaceErrorCodes, type WorkspaceErrorCode } from '../workspace/errors.ts';
 
 const Disposition = Type.Object({ code: Type.String(), en: Type.String(), zh: Type.String() });
 const WrapUp = Type.Object({
@@ -149,6 +152,30 @@ export function workspaceCallRoutes(app: FastifyInstance, box: Box): void {
     }
     const talking = (call.partyMixIfAny?.list() ?? []).filter((m) => m.state === 'talking' && m.role !== 'monitor').map((m) => m.party.number);
     return { left: mine.id, talking };
+  });
+
+  app.post('/api/workspace/dial', {
+    config: { roles: desk },
+    schema: {
+      summary: 'Click-to-dial: the signed-in agent\'s desk phone is asked (out-of-dialog REFER) to call the number through the box (dial plan); 202 once the phone took the request',
+      body: Type.Object({ number: Type.String({ pattern: '^[0-9*#+]{1,32}$' }) }, { additionalProperties: false }),
+      response: { 202: Type.Object({ number: Type.String(), phoneStatus: Type.Integer() }), 404: ErrorReply, 409: ErrorReply, 502: ErrorReply },
+    },
+  }, async (req, reply) => {
+    const { number } = req.body as { number: string };
+    const agent = box.config.agents.find((a) => a.id === req.session!.username);
+    const refuse = (status: 404 | 409 | 502, code: WorkspaceErrorCode, message: string) => reply.code(status).send({ code, message });
+    if (!agent) return refuse(404, 'CC_WORKSPACE_NOT_AN_AGENT', WorkspaceErrorCodes.CC_WORKSPACE_NOT_AN_AGENT);
+    if (agent.device === 'browser') return refuse(409, 'CC_WORKSPACE_DIAL_BROWSER', WorkspaceErrorCodes.CC_WORKSPACE_DIAL_BROWSER);
+    const state = box.acd.agents.get(agent.id)?.state;
+    if (state === 'ringing' || state === 'on-call') return refuse(409, 'CC_WORKSPACE_BUSY', WorkspaceErrorCodes.CC_WORKSPACE_BUSY);
+    const binding = box.registrar.lookup(agent.extension)[0];
+    if (!binding) return refuse(409, 'CC_WORKSPACE_PHONE_NOT_REGISTERED', WorkspaceErrorCodes.CC_WORKSPACE_PHONE_NOT_REGISTERED);
+    const publicAddress = box.endpoint.via(binding.remote.protocol).host;
+    const answer = await sendClickToDial(box.endpoint, { binding, extension: agent.extension, number, publicAddress });
+    await recordAudit(box.store, { actor: agent.id, action: 'click-to-dial', outcome: answer.status < 300 ? 'ok' : 'failed', target: number, source: req.ip, detail: { extension: agent.extension, phoneStatus: answer.status } });
+    if (answer.status >= 300) return refuse(502, 'CC_WORKSPACE_PHONE_REFUSED', `the phone answered ${answer.status} ${answer.reason}`);
+    return reply.code(202).send({ number, phoneStatus: answer.status });
   });
 
   app.get('/api/workspace/calls/:callId', {

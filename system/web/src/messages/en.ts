@@ -140,6 +140,17 @@ export const en = {
   'error.CC_CALL_NOT_YOUR_CALL': 'This is not your call.',
   'error.CC_CALL_PARTY_FAILED': 'The number was not reached (not found, busy or no answer); the call goes on as before.',
 
+  'dial.title': 'Dial out',
+  'dial.number': 'Number',
+  'dial.call': 'Call',
+  'dial.sent': 'Your phone (extension {ext}) is calling {number}.',
+  'dial.browserNotYet': 'Dialling out from the browser softphone is not available yet; use a desk phone.',
+  'error.CC_WORKSPACE_PHONE_NOT_REGISTERED': 'Your desk phone is not registered.',
+  'error.CC_WORKSPACE_BUSY': 'Finish the current call first.',
+  'error.CC_WORKSPACE_PHONE_REFUSED': 'Your desk phone did not take the request to dial.',
+  'error.CC_WORKSPACE_DIAL_BROWSER': 'Dialling out from the browser softphone is not available yet.',
+  'error.CC_WORKSPACE_NOT_AN_AGENT': 'Only agents can dial out.',
+
   'disposition.answered': 'Answered',
   'disposition.no-answer': 'No answer',
   'disposition.busy': 'Busy',

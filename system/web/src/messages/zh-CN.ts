@@ -139,6 +139,17 @@ export const zhCN: Messages = {
   'error.CC_CALL_NOT_YOUR_CALL': '这不是您的通话。',
   'error.CC_CALL_PARTY_FAILED': '未能接通该号码（不存在、忙或无人接听）；通话照常继续。',
 
+  'dial.title': '外呼',
+  'dial.number': '号码',
+  'dial.call': '呼叫',
+  'dial.sent': '您的话机（分机 {ext}）正在呼叫 {number}。',
+  'dial.browserNotYet': '浏览器软电话暂不支持外呼；请使用座机。',
+  'error.CC_WORKSPACE_PHONE_NOT_REGISTERED': '您的座机未注册。',
+  'error.CC_WORKSPACE_BUSY': '请先结束当前通话。',
+  'error.CC_WORKSPACE_PHONE_REFUSED': '您的座机未接受外呼请求。',
+  'error.CC_WORKSPACE_DIAL_BROWSER': '浏览器软电话暂不支持外呼。',
+  'error.CC_WORKSPACE_NOT_AN_AGENT': '只有坐席可以外呼。',
+
   'disposition.answered': '已接听',
   'disposition.no-answer': '无人接听',
   'disposition.busy': '忙线',

@@ -14,6 +14,7 @@ import '../components/status-panel.ts';
 import '../components/call-panel.ts';
 import '../components/wrap-up-panel.ts';
 import '../components/conference-panel.ts';
+import '../components/dial-panel.ts';
 import '../components/customer-card.ts';
 import '../components/softphone-panel.ts';
 import type { StatusPanel } from '../components/status-panel.ts';
@@ -60,6 +61,7 @@ export class WorkspacePage extends AppElement {
           <cc-status-panel .desk=${this.desk}></cc-status-panel>
           <cc-call-panel .desk=${this.desk}></cc-call-panel>
           <cc-conference-panel .desk=${this.desk}></cc-conference-panel>
+          <cc-dial-panel .desk=${this.desk}></cc-dial-panel>
           <cc-wrap-up-panel .desk=${this.desk}></cc-wrap-up-panel>
           <section class="card">
             <h2>${t('softphone.title')}</h2>
