@@ -13,6 +13,8 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 APT_PACKAGES=(
   libuv1 libssl3 libsrtp2-1 libabsl20220623 libflatbuffers2
   sip-tester baresip-core sox libsox-fmt-base espeak-ng tshark iproute2 procps curl
+  # the branch-office test cuts the carrier path with nft (hil-tests/harness/netns.ts)
+  nftables
   # the SIP security tests' scanners (svmap, svwar, svcrack)
   sipvicious
   asterisk-core-sounds-en-wav multimon-ng

@@ -16,7 +16,7 @@ export interface ApiClient {
 export async function signIn(box: BoxProcess, username = 'admin', password?: string): Promise<ApiClient> {
   const pw = password ?? adminPassword(box);
   const raw = async (method: string, path: string, body: unknown, token?: string) => {
-    const res = await fetch(`http://127.0.0.1:${box.httpPort}${path}`, {
+    const res = await fetch(`http://${box.host}:${box.httpPort}${path}`, {
       method,
       headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: body !== undefined ? JSON.stringify(body) : undefined,

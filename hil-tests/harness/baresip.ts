@@ -19,6 +19,8 @@ export interface BaresipOptions {
   toneHz?: number;
   /** 'manual': the phone rings and never answers by itself (no-answer tests). Default auto. */
   answer?: 'auto' | 'manual';
+  /** Run inside this network namespace (netns.ts); control then goes to `listenIp`, not loopback. */
+  netns?: string;
 }
 
 export interface Baresip {
@@ -35,8 +37,10 @@ export function makeToneWav(path: string, hz: number, seconds = 20): void {
 
 export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
   const dir = mkdtempSync(join(tmpdir(), 'baresip-'));
-  const sipPort = await freePort(o.listenIp);
+  // A fresh namespace has every port free; its addresses cannot be probed from here.
+  const sipPort = await freePort(o.netns ? '127.0.0.1' : o.listenIp);
   const ctrlPort = await freePort();
+  const ctrlHost = o.netns ? o.listenIp : '127.0.0.1';
   const wav = o.wav ?? join(dir, 'mic.wav');
   if (!o.wav) makeToneWav(wav, o.toneHz ?? 440);
   writeFileSync(
@@ -53,7 +57,7 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
       'module_app account.so',
       'module_app menu.so',
       'module_app ctrl_tcp.so',
-      `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
+      `ctrl_tcp_listen ${ctrlHost}:${ctrlPort}`,
       '',
     ].join('\n'),
   );
@@ -61,7 +65,9 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
     join(dir, 'accounts'),
     `<sip:${o.extension}@${o.box.host}:${o.box.port}>;auth_pass=${o.password};audio_codecs=PCMU,PCMA;answermode=${o.answer ?? 'auto'};regint=300\n`,
   );
-  const child = spawn('baresip', ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = o.netns
+    ? spawn('ip', ['netns', 'exec', o.netns, 'baresip', '-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn('baresip', ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -77,7 +83,7 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
   };
   const command = (cmd: string, params?: string) =>
     new Promise<string>((resolve, reject) => {
-      const sock = net.connect(ctrlPort, '127.0.0.1');
+      const sock = net.connect(ctrlPort, ctrlHost);
       const body = JSON.stringify({ command: cmd, params, token: 't1' });
       let reply = '';
       sock.on('data', (d) => {

@@ -12,6 +12,8 @@ import { freePort, freeRange } from './ports.ts';
 const ROOT = resolve(import.meta.dirname, '../..');
 
 export interface BoxProcess {
+  /** The address the box is reached at (127.0.0.1, or its LAN address in a namespace). */
+  host: string;
   sipPort: number;
   httpPort: number;
   dataDir: string;
@@ -38,12 +40,15 @@ export interface StartOptions {
   noConfigFile?: boolean;
   /** Resolve as soon as the process exits or logs ready (for start-up failure tests). */
   allowExit?: boolean;
+  /** Run the daemon inside this network namespace (`ip netns exec`, see netns.ts) and reach it at `host`. */
+  netns?: { name: string; host: string };
 }
 
 export async function startBoxProcess(config: Record<string, any> = {}, opts: StartOptions = {}): Promise<BoxProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ccbox-'));
-  const sipPort = await freePort();
-  const httpPort = await freePort();
+  // Ports given in the config win (a restart on the same ports; a box alone in its namespace).
+  const sipPort = config.sip?.udpPort ?? (await freePort());
+  const httpPort = config.http?.port ?? (await freePort());
   const rtp = await freeRange(2000);
   const full = {
     ...config,
@@ -53,7 +58,10 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: St
   };
   const configPath = join(dataDir, 'test-config.json');
   writeFileSync(configPath, typeof config.__raw === 'string' ? config.__raw : JSON.stringify(full, null, 2));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'appliance/daemon.ts')], {
+  const node = [process.execPath, '--import', 'tsx', join(ROOT, 'appliance/daemon.ts')];
+  const host = opts.netns?.host ?? '127.0.0.1';
+  // `ip netns exec` execs the command: the child's pid is the daemon's (kill -9 reaches it).
+  const child = spawn(opts.netns ? 'ip' : node[0], opts.netns ? ['netns', 'exec', opts.netns.name, ...node] : node.slice(1), {
     cwd: ROOT,
     env: { ...process.env, CC_DATA_DIR: join(dataDir, 'data'), CC_CONFIG: opts.noConfigFile ? '' : configPath, CC_LOG_LEVEL: process.env.CC_LOG_LEVEL ?? 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -95,7 +103,7 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: St
   if (opts.allowExit) await Promise.race([waitForLog(/"msg":"ready"/, 30_000).catch(() => undefined), exited]);
   else await waitForLog(/"msg":"ready"/, 30_000);
   let stopped: Promise<number | null> | undefined;
-  const readStatus = async () => (await fetch(`http://127.0.0.1:${httpPort}/api/status`)).json();
+  const readStatus = async () => (await fetch(`http://${host}:${httpPort}/api/status`)).json();
   const read: BoxProcess['read'] = async (table) => {
     const env = open({ path: join(dataDir, 'data', 'box.lmdb'), readOnly: true, maxDbs: 32 });
     try {
@@ -115,6 +123,7 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: St
     return JSON.parse(stdout) as any[];
   };
   return {
+    host,
     sipPort,
     httpPort,
     dataDir,

@@ -24,6 +24,8 @@ export interface SippOptions {
   extra?: string[];
   mediaPort?: number;
   rtpEcho?: boolean;
+  /** Run sipp inside this network namespace (hil-tests/harness/netns.ts). */
+  netns?: string;
 }
 
 export interface SippRun {
@@ -47,7 +49,9 @@ export function runSipp(o: SippOptions): SippRun {
   for (const [k, v] of Object.entries(o.keys ?? {})) args.push('-key', k, String(v));
   args.push(...(o.extra ?? []));
   if (o.target) args.push(o.target);
-  const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = o.netns
+    ? spawn('ip', ['netns', 'exec', o.netns, 'sipp', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
