@@ -15,12 +15,14 @@ import { startBackupService } from './backup/backup-service.ts';
 import { RotatingFile } from './logs/rotating-file.ts';
 import { monitoringConfig } from '../system/config/monitoring-schema.ts';
 import { startMonitoringService } from './monitoring/monitoring-service.ts';
+import { SystemdNotifier } from './systemd-notify.ts';
 
 const level = process.env.CC_LOG_LEVEL ?? 'info';
 const logFile = new RotatingFile(join(resolve(process.env.CC_DATA_DIR ?? './data'), 'logs'), { maxBytes: 10 * 1024 * 1024, keep: 5 });
 const stdout = pino.destination({ fd: 1, sync: true });
 const log = pino({ level, base: { svc: 'callcenter' } }, pino.multistream([{ level: level as pino.Level, stream: stdout }, { level: level as pino.Level, stream: logFile }]));
 const stdoutOnly = pino({ level, base: { svc: 'callcenter' } }, stdout);
+const systemd = new SystemdNotifier(process.env, (err) => log.warn({ err: err.message }, 'systemd-notify failed'));
 
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.CC_DATA_DIR ?? './data');
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
     }
     const s = box.status();
     log.info({ sipUdp: s.ports.sipUdp, sipTcp: s.ports.sipTcp, http: s.ports.http, publicAddress: box.endpoint.publicAddress }, 'ready');
+    systemd.ready();
   } catch (err) {
     if (err instanceof ConfigError) log.fatal({ code: err.code, problems: err.problems }, err.message);
     else log.fatal({ err }, 'start-up failed');
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    systemd.stopping();
     const force = setTimeout(() => {
       log.error('shutdown took too long; exiting');
       process.exit(1);

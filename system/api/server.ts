@@ -42,6 +42,7 @@ import { passwordRoutes } from './password-routes.ts';
 import { configRoutes } from './config-routes.ts';
 import { securityRoutes } from './security-routes.ts';
 import { userAdminRoutes } from './user-admin-routes.ts';
+import { updateRoutes } from './update-routes.ts';
 
 export interface Api {
   /** The plain-HTTP port (it only redirects when TLS is on). */
@@ -131,6 +132,7 @@ export async function startApi(box: Box, opts: { host: string; port: number; log
     configRoutes(scope, box);
     securityRoutes(scope, box);
     userAdminRoutes(scope, box, sessions);
+    updateRoutes(scope, box);
   });
   const port = (server: Server, fallback: number) => {
     const addr = server.address();

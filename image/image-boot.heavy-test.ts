@@ -1,0 +1,180 @@
+// The built image as a box (npm run test:image; heavy: about 20 minutes under software
+// emulation, so not part of npm test). qemu boots build/image/callcenter.img with UEFI
+// (OVMF) and user networking (SIP and HTTPS forwarded to loopback ports); the test waits for
+// the daemon's "ready" on the serial console, signs in with the admin password the first
+// start printed there, adds a conference room over the admin API and places a sipp call
+// into it. Then an update bundle is uploaded and the box rebooted: the new slot is tried,
+// passes the health check and is committed. Then a broken bundle (its daemon exits at
+// start) is uploaded: the trial boot fails the health check, and the box comes back on the
+// committed slot by itself. Prints the figures the issue asks for (RESULT lines).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync, createReadStream, statSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from '../hil-tests/harness/ports.ts';
+import { runSipp } from '../hil-tests/harness/sipp.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const OUT = join(ROOT, 'build/image');
+const WORK = join(OUT, 'work');
+const KEY = join(process.env.IMAGE_CACHE ?? join(process.env.HOME ?? '/root', '.cache/callcenter-image'), 'keys/update-signing.pem');
+const dir = mkdtempSync(join(tmpdir(), 'cc-image-'));
+let vm: ChildProcess | undefined;
+let serial = '';
+let ports: { https: number; sip: number };
+let token = '';
+
+function result(name: string, value: number, unit: string) {
+  console.log(`RESULT ${name} ${value.toFixed(1)} ${unit}`);
+}
+
+function boot(): void {
+  const accel = process.env.CC_QEMU_ACCEL ?? 'tcg';
+  vm = spawn('qemu-system-x86_64', [
+    '-machine', `q35,accel=${accel}`, '-cpu', 'max', '-m', '2048', '-smp', '2', '-nographic', '-monitor', 'none',
+    '-drive', 'if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd',
+    '-drive', `if=pflash,format=raw,file=${join(dir, 'vars.fd')}`,
+    '-drive', `file=${join(dir, 'disk.img')},format=raw,if=virtio`,
+    '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${ports.https}-:8443,hostfwd=udp:127.0.0.1:${ports.sip}-:5060`,
+    '-device', 'virtio-net-pci,netdev=n0', '-serial', 'stdio',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  vm.stdout!.setEncoding('utf8').on('data', (d: string) => (serial += d));
+  vm.stderr!.setEncoding('utf8').on('data', (d: string) => (serial += d));
+}
+
+async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; serial tail:\n${serial.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+const readyCount = () => (serial.match(/"msg":"ready"/g) ?? []).length;
+
+function call(method: string, path: string, body?: unknown, raw?: { file: string }): Promise<{ status: number; body: any }> {
+  return new Promise((resolvePromise, reject) => {
+    const req = https.request({
+      host: '127.0.0.1', port: ports.https, path, method, rejectUnauthorized: false, timeout: 600_000,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(raw ? { 'content-type': 'application/octet-stream', 'content-length': statSync(raw.file).size } : body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d) => (text += d)).on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+    });
+    req.on('error', reject);
+    if (raw) createReadStream(raw.file).pipe(req);
+    else req.end(body !== undefined ? JSON.stringify(body) : undefined);
+  });
+}
+
+async function healthy(): Promise<boolean | undefined> {
+  try {
+    return (await call('GET', '/api/health')).status === 200 || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An update bundle of the built root, under `version`; `breakDaemon` makes its daemon exit at start. */
+function bundle(version: string, breakDaemon: boolean): string {
+  let root = join(WORK, 'root.img');
+  if (breakDaemon) {
+    root = join(dir, 'broken-root.img');
+    copyFileSync(join(WORK, 'root.img'), root);
+    const broken = join(dir, 'daemon.js');
+    writeFileSync(broken, "console.error('a deliberately broken build'); process.exit(3);\n");
+    execFileSync('debugfs', ['-w', '-R', 'rm /opt/callcenter/app/appliance/daemon.js', root], { stdio: 'ignore' });
+    execFileSync('debugfs', ['-w', '-R', `write ${broken} /opt/callcenter/app/appliance/daemon.js`, root], { stdio: 'ignore' });
+  }
+  const out = join(dir, `${version}.ccupdate`);
+  execFileSync('node', ['--import', 'tsx', join(ROOT, 'scripts/lib/build-update.ts'), version, root, join(WORK, 'vmlinuz'), join(WORK, 'initrd.img'), 'console=tty1 console=ttyS0,115200 panic=10', KEY, out], { cwd: ROOT, stdio: 'inherit' });
+  return out;
+}
+
+before(async () => {
+  if (!existsSync(join(OUT, 'callcenter.img')) || !existsSync(join(WORK, 'root.img'))) {
+    execFileSync('bash', [join(ROOT, 'scripts/build-image.sh')], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, IMAGE_NO_BUNDLE: '1' } });
+  }
+  copyFileSync(join(OUT, 'callcenter.img'), join(dir, 'disk.img'));
+  copyFileSync('/usr/share/OVMF/OVMF_VARS_4M.fd', join(dir, 'vars.fd'));
+  ports = { https: await freePort(), sip: await freePort() };
+});
+
+after(() => {
+  vm?.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('the image boots to a working box: ready on the console, the web answers, a SIP call into a room succeeds', async () => {
+  const t0 = Date.now();
+  boot();
+  await until('the daemon ready', () => readyCount() >= 1 || undefined, 900_000);
+  result('boot_to_ready_s', (Date.now() - t0) / 1000, 's');
+  const password = /"password":"([^"]+)"/.exec(serial)?.[1];
+  assert.ok(password, 'the first start shows the admin password on the console');
+  await until('HTTPS', healthy, 300_000);
+  const session = await call('POST', '/api/session', { username: 'admin', password });
+  assert.equal(session.status, 200, JSON.stringify(session.body));
+  token = session.body.token;
+  const must = await call('GET', '/api/session/password');
+  if (must.status === 200 && must.body.mustChangePassword) {
+    assert.ok((await call('POST', '/api/session/password', { current: password, next: `${password}-changed` })).status < 300);
+    token = (await call('POST', '/api/session', { username: 'admin', password: `${password}-changed` })).body.token;
+  }
+  // The test's host reaches the box through qemu's user network as 10.0.2.2: that is the trunk.
+  for (const [section, value] of [['trunks', [{ name: 'carrier', kind: 'static', host: '10.0.2.2' }]], ['conferences', [{ name: 'r1', maxParties: 8 }]], ['dids', [{ number: '3000', trunk: 'carrier', destination: 'conf:r1' }]]] as const) {
+    const put = await call('PUT', `/api/config/sections/${section}`, { value });
+    assert.equal(put.status, 200, `${section}: ${JSON.stringify(put.body)}`);
+  }
+  const run = runSipp({ scenario: 'uac-call.xml', localIp: '127.0.0.1', target: `127.0.0.1:${ports.sip}`, keys: { dialled: '3000', caller: '5551234', rtp_ip: '127.0.0.1', rtp_port: 9 }, pauseMs: 2000, timeoutSec: 120 });
+  const r = await run.done;
+  assert.equal(r.code, 0, r.errors || r.stderr);
+  const status = await call('GET', '/api/updates');
+  assert.deepEqual([status.body.running, status.body.committed], ['a', 'a']);
+});
+
+test('an update is applied to slot B, tried at the next boot, passes the health check and is committed', async () => {
+  const file = bundle('v-next', false);
+  const t0 = Date.now();
+  const up = await call('POST', '/api/updates', undefined, { file });
+  assert.equal(up.status, 200, JSON.stringify(up.body));
+  assert.deepEqual(up.body, { version: 'v-next', slot: 'b' });
+  result('update_apply_s', (Date.now() - t0) / 1000, 's');
+  const before = readyCount();
+  const t1 = Date.now();
+  assert.equal((await call('POST', '/api/updates/reboot', {})).status, 200);
+  await until('ready after the reboot', () => readyCount() > before || undefined, 900_000);
+  await until('HTTPS', healthy, 300_000);
+  const committed = await until('slot B committed', async () => {
+    const s = await call('GET', '/api/updates').catch(() => undefined);
+    return s?.body?.committed === 'b' ? s.body : undefined;
+  }, 400_000);
+  result('update_reboot_to_commit_s', (Date.now() - t1) / 1000, 's');
+  assert.equal(committed.running, 'b');
+  assert.equal(committed.slots.b, 'v-next');
+});
+
+test('a broken update is tried once, fails the health check, and the box rolls back to the committed slot by itself', async () => {
+  const file = bundle('v-broken', true);
+  const up = await call('POST', '/api/updates', undefined, { file });
+  assert.deepEqual(up.body, { version: 'v-broken', slot: 'a' });
+  const before = readyCount();
+  const t0 = Date.now();
+  assert.equal((await call('POST', '/api/updates/reboot', {})).status, 200);
+  await until('the broken build to start and fail', () => serial.includes('a deliberately broken build') || undefined, 900_000);
+  await until('ready again on the committed slot', () => readyCount() > before || undefined, 1_200_000);
+  await until('HTTPS', healthy, 300_000);
+  result('rollback_s', (Date.now() - t0) / 1000, 's');
+  const status = await call('GET', '/api/updates');
+  assert.deepEqual([status.body.running, status.body.committed], ['b', 'b'], 'back on slot B, which stays committed');
+  assert.equal(status.body.slots.a, 'v-broken', 'the broken build stays in slot A, never committed');
+  assert.match(serial, /callcenter-health: healthy=false running=a committed=b → reboot/);
+});
