@@ -15,6 +15,9 @@ import { RecordingCryptoErrorCodes } from '../media/recording-crypto.ts';
 import { AuditErrorCodes } from '../system/audit/verify.ts';
 import { BackupErrorCodes } from '../appliance/backup/errors.ts';
 import { MonitoringErrorCodes } from '../appliance/monitoring/errors.ts';
+import { WrapUpErrorCodes } from '../system/wrapup/errors.ts';
+import { WorkspaceErrorCodes } from '../system/workspace/errors.ts';
+import { PasswordChangeErrorCodes } from '../system/users/password-change.ts';
 
 const areas: [string, Record<string, string>][] = [
   ['SIP', SipErrorCodes],
@@ -32,6 +35,9 @@ const areas: [string, Record<string, string>][] = [
   ['Audit log', AuditErrorCodes],
   ['Backup and restore', BackupErrorCodes],
   ['Monitoring, system log and console', MonitoringErrorCodes],
+  ['Wrap-up', WrapUpErrorCodes],
+  ['Workspace dial-out', WorkspaceErrorCodes],
+  ['Password change', PasswordChangeErrorCodes],
 ];
 
 console.log('| code | area | meaning |\n|---|---|---|');
