@@ -81,7 +81,16 @@ export type OutboundVerdict =
   | { ok: true; class: NumberClass }
   | { ok: false; class: NumberClass; status: number; reason: string; code: TollCode; block?: boolean };
 
-export type TollCode = 'CC_CALL_CLASS_FORBIDDEN' | 'CC_CALL_EXTENSION_BLOCKED' | 'CC_CALL_LIMIT_CONCURRENT' | 'CC_CALL_LIMIT_HOURLY' | 'CC_CALL_TRUNK_HOURLY' | 'CC_CALL_TOLL_BURST';
+/** Codes of refused outbound calls (logged with the refusal; the caller gets the SIP status). */
+export const TollErrorCodes = {
+  CC_CALL_CLASS_FORBIDDEN: 'the number\'s class (international, premium, ...) is not in the extension\'s class of service: 403',
+  CC_CALL_EXTENSION_BLOCKED: 'the extension is blocked from outbound calls (a burst, or an admin) until an admin lifts it: 403',
+  CC_CALL_LIMIT_CONCURRENT: 'the extension has security.tollFraud.maxConcurrentPerExtension outbound calls up: 403',
+  CC_CALL_LIMIT_HOURLY: 'the extension started security.tollFraud.maxPerHourPerExtension outbound calls in the last hour: 403',
+  CC_CALL_TRUNK_HOURLY: 'the trunk carried security.tollFraud.maxPerHourPerTrunk calls in the last hour: 503',
+  CC_CALL_TOLL_BURST: 'an unusual burst of outbound calls: the extension is now blocked and an alert logged: 403',
+} as const;
+export type TollCode = keyof typeof TollErrorCodes;
 
 export function outboundVerdict(f: OutboundFacts, toll: SecurityConfig['tollFraud']): OutboundVerdict {
   const cls = classifyNumber(f.number);
