@@ -124,7 +124,7 @@ async function listen(peers: Record<string, RtpPeer>, ms: number): Promise<Recor
 }
 
 /** Assert who hears which tone: `want[peer]` lists the tones it must hear; the others it must not. */
-async function assertHearing(what: string, peers: Record<string, RtpPeer>, want: Record<string, number[]>, tones: number[]): Promise<void> {
+async function assertHearing(what: string, peers: Record<string, RtpPeer>, want: Record<string, number[]>, tones: number[]): Promise<string> {
   // Let a switch settle (mixer queue, consumer change), then judge 1.5 s.
   await new Promise((r) => setTimeout(r, 400));
   const heard = await listen(peers, 1500);
@@ -136,6 +136,7 @@ async function assertHearing(what: string, peers: Record<string, RtpPeer>, want:
       else assert.ok(share < 0.01, `${what}: ${k} does not hear ${hz} Hz (${report})`);
     }
   }
+  return `${what}: ${report}`;
 }
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
@@ -163,7 +164,7 @@ async function liveCallTo(ext: string): Promise<any> {
   });
 }
 
-test('a 3-way call grown from a live call, then whisper, listen and barge by a supervisor: who hears whom, recording, CDR and audit', async () => {
+test('a 3-way call grown from a live call, then whisper, listen and barge by a supervisor: who hears whom, recording, CDR and audit', async (t) => {
   const agent = await phone('1004', AGENT_HZ);
   const third = await phone('1005', THIRD_HZ);
   const sup = await phone('1006', SUP_HZ);
@@ -181,6 +182,8 @@ test('a 3-way call grown from a live call, then whisper, listen and barge by a s
     const added = await api.call('POST', `/api/calls/${call.id}/parties`, { number: '1005' });
     assert.equal(added.status, 201, JSON.stringify(added.body));
     assert.deepEqual([added.body.id, added.body.role, added.body.party.number, added.body.state], ['p1', 'party', '1005', 'talking']);
+    const logTime = (re: RegExp) => JSON.parse(box.logs.find((l) => re.test(l))!).time as number;
+    t.diagnostic(`add request to mixed: ${logTime(/"msg":"call switched to the mixer"/) - addedAt} ms (ringing and answer included), party rung to mixed: ${logTime(/"msg":"call switched to the mixer"/) - logTime(/"msg":"party rung"/)} ms`);
     const peers3 = { caller: caller.peer, agent: agent.voice.peer, third: third.voice.peer };
     await assertHearing('three parties', peers3, { caller: [AGENT_HZ, THIRD_HZ], agent: [CALLER_HZ, THIRD_HZ], third: [CALLER_HZ, AGENT_HZ] }, tones);
     const mixed = (await api.call('GET', '/api/calls')).body.find((c: any) => c.id === call.id);
@@ -192,10 +195,11 @@ test('a 3-way call grown from a live call, then whisper, listen and barge by a s
     assert.equal(mon.status, 201, JSON.stringify(mon.body));
     assert.deepEqual([mon.body.id, mon.body.role, mon.body.mode], ['m1', 'monitor', 'whisper']);
     const peers4 = { ...peers3, sup: sup.voice.peer };
-    await assertHearing('whisper', peers4, {
+    const whisper = await assertHearing('whisper', peers4, {
       caller: [AGENT_HZ, THIRD_HZ], agent: [CALLER_HZ, THIRD_HZ, SUP_HZ], third: [CALLER_HZ, AGENT_HZ], sup: [CALLER_HZ, AGENT_HZ, THIRD_HZ],
     }, tones);
 
+    t.diagnostic(`tone shares heard (${whisper})`);
     const listenMode = await api.call('PUT', `/api/calls/${call.id}/monitor/m1`, { mode: 'listen' });
     assert.equal(listenMode.status, 200, JSON.stringify(listenMode.body));
     await assertHearing('listen', peers4, {
