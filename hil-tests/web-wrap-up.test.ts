@@ -4,7 +4,8 @@
 // in wrap-up, corrects it and presses "Save and ready" (wrap-up ends early, the agent is
 // available); the disposition and notes are in LMDB with their event rows and show in the
 // customer's history in the screen pop, in both languages. The API refuses a disposition from
-// another list and another agent's call. Screenshots in both languages go to the artifacts
+// another list and another agent's call. A reload during the call is asked about first (the
+// page's WebRTC media cannot move to a new page), and staying keeps the call. Screenshots in both languages go to the artifacts
 // directory printed at the start.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -107,6 +108,19 @@ test('a browser agent wraps up a queue call with a disposition and notes, during
   const foreign = await w2.call('PUT', `/api/workspace/calls/${callId}/wrap-up`, { disposition: 'fixed', notes: 'not mine' });
   assert.deepEqual([foreign.status, foreign.body.code], [404, 'CC_WRAPUP_NO_SUCH_CALL']);
   assert.equal((await w2.call('GET', `/api/workspace/calls/${callId}`)).status, 404);
+
+  // A reload during the call would end it: the browser asks first, and staying keeps the call.
+  const dialogs: string[] = [];
+  const onDialog = (d: import('playwright-core').Dialog) => {
+    dialogs.push(d.type());
+    void d.dismiss();
+  };
+  page.on('dialog', onDialog);
+  await page.evaluate(() => setTimeout(() => location.reload(), 0));
+  for (let i = 0; dialogs.length === 0 && i < 50; i++) await new Promise((res) => setTimeout(res, 100));
+  page.off('dialog', onDialog);
+  assert.deepEqual(dialogs, ['beforeunload']);
+  assert.equal(await page.getAttribute(sp, 'data-call'), 'connected', 'the call goes on');
 
   // The agent hangs up: wrap-up time (300 s) begins; a reload still shows this call's wrap-up.
   await page.keyboard.press('F9');

@@ -38,6 +38,15 @@ export class SoftphonePanel extends AppElement {
     if (this.device !== 'browser') return;
     this.open();
     this.keep(() => this.phone?.close());
+    // A reload or closing the tab would end a live call (the page's WebRTC media cannot be
+    // taken over by a new page): the browser asks first.
+    const guard = (e: BeforeUnloadEvent) => {
+      if (!this.call) return;
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', guard);
+    this.keep(() => window.removeEventListener('beforeunload', guard));
     this.keep(everySecond(() => this.call?.state === 'connected' && this.requestUpdate()));
     this.keep(registerShortcuts([
       { keys: 'F8', label: 'shortcuts.answer', run: () => void this.act(() => this.phone?.answer()) },
