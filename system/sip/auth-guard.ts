@@ -112,8 +112,14 @@ export class AuthGuard {
     });
   }
 
+  /** Bounded: expired entries go first, then the oldest (spoofed sources × guessed users must
+   *  not grow memory without limit; the edge guard's per-address count still bans). */
   private pruneFailures(now: number, window: number): void {
     if (this.failures.size < 10_000) return;
     for (const [k, f] of this.failures) if (now - f.since >= window) this.failures.delete(k);
+    for (const k of this.failures.keys()) {
+      if (this.failures.size < 10_000) break;
+      this.failures.delete(k);
+    }
   }
 }
