@@ -1,11 +1,12 @@
 // A branch office in network namespaces (harness/netns.ts): the box alone in its namespace
 // with a LAN port (10.77.0.2) and a carrier port (10.78.0.1); baresip desk phones in the
-// "lan" namespace; sipp as the SIP trunk in the "carrier" namespace. The test process sits on
+// "lan" namespace with a supervisor's wallboard in Chromium; sipp as the SIP trunk in the
+// "carrier" namespace. The test process sits on
 // the LAN as a technician's PC and reaches the box only over its LAN address. Scenarios: a
 // carrier call through an IVR (RFC 4733 digit) and a queue to an agent's phone, with audio
 // both ways, a recording and the wallboard; an agent's outbound call through the dial plan;
 // the carrier path cut with nftables and restored; a power cut (kill -9) with calls up and a
-// restart on the same data. Heavy-ish: about 2.5 minutes, every scenario under 60 s.
+// restart on the same data. About 90 s in all, every scenario under 60 s.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -17,6 +18,8 @@ import { adminPassword, signIn, type ApiClient } from './harness/api.ts';
 import { bandRms } from './harness/audio.ts';
 import { createBranchOffice, OFFICE, type BranchOffice } from './harness/netns.ts';
 import { openNetnsRtpPeer, type NetnsRtpPeer } from './harness/netns-rtp-peer.ts';
+import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import type { Browser } from 'playwright-core';
 import { readWav } from '../media/wav.ts';
 
 const CARRIER_SIP = 5060;
@@ -58,8 +61,12 @@ const phones: Record<'a1' | 'a2', Baresip> = {} as any;
 const running: SippRun[] = [];
 const peers: NetnsRtpPeer[] = [];
 let uacPort = 5100;
+let browser: Browser | undefined;
+/** A supervisor's wallboard in Chromium on the LAN (lan namespace), reaching the box at 10.77.0.2:8080. */
+let wallboard: TestPage;
 
 before(async () => {
+  ensureWebBuilt();
   office = createBranchOffice('ccbo');
   box = await startBoxProcess(config, { netns: { name: office.ns.box, host: OFFICE.boxLan }, keepData: true });
   password = adminPassword(box);
@@ -75,11 +82,32 @@ before(async () => {
     await phones[id].waitFor(/200 OK .*1 binding/);
   }
   assert.equal((await api.call('POST', '/api/acd/agents/a1/login')).status, 200);
+  const sup = await api.call('POST', '/api/users', { username: 'sup1', role: 'supervisor', password: 'sup1-password' });
+  assert.equal(sup.status, 201, JSON.stringify(sup.body));
+  browser = await launchBrowser({ netns: office.ns.lan });
+  wallboard = await openPage(browser, { baseURL: `http://${OFFICE.boxLan}:${box.httpPort}`, locale: 'en-US' });
+  const p = wallboard.page;
+  await p.goto('/');
+  await p.fill('[data-test=username]', 'sup1');
+  await p.fill('[data-test=password]', 'sup1-password');
+  await p.click('[data-test=sign-in-submit]');
+  await p.waitForSelector('[data-test=live][data-up=true], [data-test=password-change]');
+  if (await p.locator('[data-test=password-change]').count()) {
+    await p.fill('[data-test=pw-current]', 'sup1-password');
+    await p.fill('[data-test=pw-next]', 'sup1-own-password');
+    await p.fill('[data-test=pw-repeat]', 'sup1-own-password');
+    await p.click('[data-test=pw-submit]');
+    await p.waitForSelector('[data-test=live][data-up=true]');
+  }
+  await p.click('[data-test=nav-wallboard]');
+  await p.waitForSelector('[data-test=wallboard] [data-test=wb-agent][data-agent=a1][data-state=available]');
 });
 
 after(async () => {
   for (const r of running) r.kill();
   for (const p of peers) await p.close();
+  if (wallboard) await screenshot(wallboard.page, 'branch-office-wallboard').catch(() => undefined);
+  await browser?.close();
   for (const p of Object.values(phones)) await p.stop();
   const dataDir = box?.dataDir;
   if (box && box.child.exitCode === null) await box.stop();
@@ -134,6 +162,8 @@ test('a carrier call goes through the IVR (RFC 4733 digit) and the queue to the 
   await rtp.digit('1', OFFICE.boxLan, boxPort);
   const onCall = await until('a1 on the call', async () => ((await agents()).a1.state === 'on-call' ? true : undefined));
   assert.ok(onCall);
+  // The supervisor's wallboard on the LAN shows it live (WebSocket deltas, no reload).
+  await wallboard.page.waitForSelector('[data-test=wb-agent][data-agent=a1][data-state=on-call]', { timeout: 10_000 });
   await rtp.tone(CALLER_TONE, 150, OFFICE.boxLan, boxPort);
   const heard = await rtp.heard(AGENT_TONE.a1, 50);
   assert.ok(heard.ratio > 0.5, `the caller hears the agent's ${AGENT_TONE.a1} Hz (ratio ${heard.ratio.toFixed(2)} over ${heard.packets} packets)`);
@@ -163,6 +193,10 @@ test('a carrier call goes through the IVR (RFC 4733 digit) and the queue to the 
   const wall = (await api.call('GET', '/api/wallboard')).body.model;
   assert.equal(wall.queues.sales.today.answered, 1, JSON.stringify(wall.queues.sales));
   assert.equal(wall.agents.a1.callsTaken, 1);
+  const answeredCell = '[data-test=wb-queue][data-queue=sales] [data-test=wb-answered]';
+  await until('the LAN wallboard counting the answered call', async () => ((await wallboard.page.textContent(answeredCell))?.trim() === '1' ? true : undefined), 10_000);
+  await wallboard.page.waitForSelector('[data-test=wb-agent][data-agent=a1][data-state=available]', { timeout: 10_000 });
+  assert.deepEqual(wallboard.errors, [], 'no page errors on the LAN wallboard');
   console.log(`branch-office: inbound IVR→queue→agent scenario took ${Date.now() - started} ms`);
 });
 

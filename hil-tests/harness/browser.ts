@@ -5,7 +5,7 @@
 // Builds the web app first if build/web is missing.
 import { createHash, X509Certificate } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -34,11 +34,20 @@ export interface BrowserOptions {
   trust?: Buffer;
   /** Extra Chromium flags (e.g. --use-file-for-fake-audio-capture=FILE.wav). */
   flags?: string[];
+  /** Run Chromium inside this network namespace (hil-tests/harness/netns.ts); playwright drives it over a pipe. */
+  netns?: string;
 }
 
 export async function launchBrowser(o: BrowserOptions = {}): Promise<Browser> {
+  let executablePath = CHROMIUM;
+  if (o.netns) {
+    // `ip netns exec` execs Chromium: playwright's pipe and signals reach it unchanged.
+    executablePath = join(mkdtempSync(join(tmpdir(), 'chromium-netns-')), 'chromium');
+    writeFileSync(executablePath, `#!/bin/sh\nexec ip netns exec ${o.netns} ${CHROMIUM} "$@"\n`);
+    chmodSync(executablePath, 0o755);
+  }
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: [...CHROMIUM_FLAGS, ...(o.trust ? [`--ignore-certificate-errors-spki-list=${spkiHash(o.trust)}`] : []), ...(o.flags ?? [])],
   });
