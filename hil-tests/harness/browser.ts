@@ -42,7 +42,9 @@ export async function launchBrowser(o: BrowserOptions = {}): Promise<Browser> {
   let executablePath = CHROMIUM;
   if (o.netns) {
     // `ip netns exec` execs Chromium: playwright's pipe and signals reach it unchanged.
-    executablePath = join(mkdtempSync(join(tmpdir(), 'chromium-netns-')), 'chromium');
+    const dir = join(tmpdir(), `cc-chromium-in-${o.netns}`);
+    mkdirSync(dir, { recursive: true });
+    executablePath = join(dir, 'chromium');
     writeFileSync(executablePath, `#!/bin/sh\nexec ip netns exec ${o.netns} ${CHROMIUM} "$@"\n`);
     chmodSync(executablePath, 0o755);
   }
