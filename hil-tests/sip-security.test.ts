@@ -9,6 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -212,6 +213,17 @@ test('svcrack, and a cracker with an ordinary user agent, are banned before they
   } finally {
     again.close();
   }
+});
+
+test('a banned address cannot use TCP either: its connections are closed at once, unanswered', async () => {
+  assert.ok((await bans()).some((b) => b.kind === 'source' && b.id === '127.0.0.1'), 'svcrack\'s address is still banned');
+  const socket = net.connect({ host: '127.0.0.1', port: box.sipPort, localAddress: '127.0.0.1' });
+  socket.on('error', () => {});
+  let received = '';
+  socket.on('data', (d) => (received += d));
+  socket.write(`OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:1;branch=z9hG4bKtcp1\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:b@127.0.0.1>\r\nCall-ID: tcp1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`);
+  await new Promise((resolve) => socket.on('close', resolve)); // (a reset, which is the point)
+  assert.equal(received, '');
 });
 
 const sdp = ['v=0', 'o=- 1 1 IN IP4 127.0.0.9', 's=-', 'c=IN IP4 127.0.0.9', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
