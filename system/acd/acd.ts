@@ -385,7 +385,7 @@ export class Acd extends EventEmitter<AcdEvents> implements LocalService {
       this.remember(w.queue, talkMs + wrapUpSec * 1000);
       const hungUpBy = cdr.hangup.side === 'caller' ? 'caller' : cdr.hangup.side === 'callee' ? 'agent' : 'system';
       const rec = this.agents.get(w.agent);
-      const row = { callId: w.call.id, queue: w.queue, agent: w.agent, talkMs, waitMs: w.connectedAt - w.enteredAt, hungUpBy };
+      const row = { callId: w.call.id, queue: w.queue, agent: w.agent, talkMs, waitMs: w.connectedAt - w.enteredAt, hungUpBy, ...(cdr.holdMs ? { holdMs: cdr.holdMs } : {}) };
       const rows = this.rows(['complete', row]);
       if (rec?.state === 'on-call' && rec.callId === w.call.id) await this.agents.afterCall(w.agent, w.queue, talkMs, wrapUpSec, rows.write);
       else await this.deps.store.transaction(rows.write);

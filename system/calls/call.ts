@@ -22,6 +22,7 @@ import type { SipLeg, LegSide, IncomingReoffer, IncomingRefer } from './sip-leg.
 import { canTransition, type CallState } from './call-states.ts';
 import { legSdp, remoteMediaOf } from './leg-sdp.ts';
 import { dispositionFor, mapCalleeFailure, type HangupCause } from './hangup.ts';
+import { HoldClock } from './hold-clock.ts';
 import { writeCdr, type Cdr, type CdrParty, type CdrTransfer, type IvrTag } from './cdr.ts';
 import { CallRecording } from './call-recording.ts';
 import { CalleeOffer, type CalleeCandidate } from './callee-offer.ts';
@@ -98,6 +99,8 @@ export class Call extends EventEmitter<CallEvents> {
   private cancelledEarly = false;
   /** Sides that put the call on hold. */
   private readonly held = new Set<LegSide>();
+  /** Hold time for the CDR, from this call's own `held` events. */
+  private readonly holdClock = new HoldClock();
   /** One prompt player per side, created on first use. */
   private readonly players = new Map<LegSide, PromptPlayer>();
   private recording?: CallRecording;
@@ -119,6 +122,7 @@ export class Call extends EventEmitter<CallEvents> {
     super();
     this.calleeParty = setup.destination?.party;
     this.callerParty = setup.caller;
+    this.on('held', (side, hold) => this.holdClock.set(side, hold, Date.now()));
     // A CANCEL may arrive while the media is still being set up.
     setup.tx.onCancel = () => {
       this.cancelledEarly = true;
@@ -792,6 +796,7 @@ export class Call extends EventEmitter<CallEvents> {
         codec: this.setup.codecs.codec.name,
         quality: { caller: cq, callee: bq },
         dtmf: { ...this.dtmf },
+        ...(this.holdClock.holds ? { holdMs: this.holdClock.total(endedAt), holds: this.holdClock.holds } : {}),
         ...(this.connectedAt ? { connectedAt: this.connectedAt } : {}),
         ...(this.tags.queue ? { queue: this.tags.queue } : {}),
         ...(this.tags.agents.length ? { agents: [...this.tags.agents] } : {}),

@@ -54,6 +54,9 @@ export interface Cdr {
   ivr?: IvrTag;
   /** A call grown beyond two parties or supervised (call-party-mix.ts): everyone in the mix, with join/leave times and supervisors' modes. */
   conference?: CdrConference;
+  /** Time on hold (anyone holding) and how many holds began; absent when never held. */
+  holdMs?: number;
+  holds?: number;
 }
 
 /** What an IVR flow leaves on a call (call.tags.ivr, copied to the CDR). */

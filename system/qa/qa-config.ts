@@ -13,7 +13,7 @@ export const QaConfigSchema = Type.Object({
     randomPerAgentPerWeek: Type.Integer({ minimum: 0, maximum: 500, default: 2 }),
     /** Every call whose agent talked less than this many seconds (0: off). */
     shortTalkSec: Type.Integer({ minimum: 0, maximum: 3600, default: 10 }),
-    /** Every call held longer than this many seconds in total (0: off; needs hold time on the CDR). */
+    /** Every call held longer than this many seconds in total (0: off; the CDR's holdMs). */
     longHoldSec: Type.Integer({ minimum: 0, maximum: 86400, default: 120 }),
     /** Every queue caller the box answered who hung up before an agent took the call. */
     abandoned: Type.Boolean({ default: true }),

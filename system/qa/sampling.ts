@@ -74,7 +74,7 @@ export function sampleCallFromCdr(cdr: Cdr): SampleCall {
   const agent = cdr.agents?.[0];
   const transfer = cdr.transfers?.[0];
   const talkEnd = transfer && agent ? transfer.at : cdr.endedAt;
-  const holdMs = (cdr as Cdr & { holdMs?: unknown }).holdMs;
+  const holdMs = cdr.holdMs;
   return {
     callId: cdr.callId,
     startedAt: cdr.startedAt,
