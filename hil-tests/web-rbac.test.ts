@@ -21,7 +21,7 @@ import { IMAGE } from './rbac/image.ts';
 import { CALL_CONTROL } from './rbac/call-control.ts';
 import { WORKSPACE } from './rbac/workspace.ts';
 
-const GRANTABLE = ['acd:read', 'acd:write', 'customers:read', 'customers:write', 'history:read', 'events:read'];
+const GRANTABLE = ['acd:read', 'acd:write', 'customers:read', 'customers:write', 'history:read', 'events:read', 'reports:read', 'metrics:read'];
 
 const CORE: Record<string, Cell> = {
   'GET /api/health': { roles: 'open', ok: [200] },

@@ -18,6 +18,13 @@ import { MonitoringErrorCodes } from '../appliance/monitoring/errors.ts';
 import { WrapUpErrorCodes } from '../system/wrapup/errors.ts';
 import { WorkspaceErrorCodes } from '../system/workspace/errors.ts';
 import { PasswordChangeErrorCodes } from '../system/users/password-change.ts';
+import { UserAdminErrorCodes } from '../system/users/user-admin.ts';
+import { RecordingsErrorCodes } from '../system/recordings/errors.ts';
+import { ReportsErrorCodes } from '../system/reports/errors.ts';
+import { QaErrorCodes } from '../system/qa/errors.ts';
+import { WallboardErrorCodes } from '../system/wallboard/errors.ts';
+import { TollErrorCodes } from '../system/calls/call-policy.ts';
+import { UpdateErrorCodes } from '../appliance/updates/bundle.ts';
 
 const areas: [string, Record<string, string>][] = [
   ['SIP', SipErrorCodes],
@@ -38,6 +45,13 @@ const areas: [string, Record<string, string>][] = [
   ['Wrap-up', WrapUpErrorCodes],
   ['Workspace dial-out', WorkspaceErrorCodes],
   ['Password change', PasswordChangeErrorCodes],
+  ['User management', UserAdminErrorCodes],
+  ['Recordings', RecordingsErrorCodes],
+  ['Reports', ReportsErrorCodes],
+  ['Quality scoring', QaErrorCodes],
+  ['Wallboard', WallboardErrorCodes],
+  ['Toll-fraud controls', TollErrorCodes],
+  ['Firmware updates', UpdateErrorCodes],
 ];
 
 console.log('| code | area | meaning |\n|---|---|---|');

@@ -20,10 +20,16 @@ function assertProblem(problems: string[], pattern: RegExp): void {
   assert.ok(problems.some((p) => pattern.test(p)), `no problem matches ${pattern}: ${JSON.stringify(problems)}`);
 }
 
+// Sections added by later areas, at their defaults (each area tests its own section).
+const DEFAULTS = parseConfig({});
+const LATER = Object.fromEntries((['recordings', 'reports', 'security', 'monitoring', 'workspace'] as const).filter((k) => k in DEFAULTS).map((k) => [k, DEFAULTS[k]]));
+
 const FULL: BoxConfig = {
+  ...LATER,
   sip: { bindAddress: '10.0.0.2', publicAddress: '203.0.113.2', udpPort: 5070, tcpPort: 5071, maxMessageBytes: 8192, userAgent: 'Test/1' },
   http: { host: '127.0.0.1', port: 8080, tls: false, tlsPort: 9443 },
   media: { listenIp: '10.0.0.2', announcedAddress: '203.0.113.2', rtpMinPort: 30000, rtpMaxPort: 30999, workers: 2, codecs: ['PCMA'] },
+  qa: { sampling: { enabled: false, schedule: '0 2 * * *', randomPerAgentPerWeek: 3, shortTalkSec: 5, longHoldSec: 60, abandoned: false, transfers: false } },
   calls: { noAnswerTimeoutSec: 30, deadMediaTimeoutSec: 0, maxCalls: 50, onHold: 'relay', dtmfEvents: false },
   recording: { enabled: false, encrypt: true },
   acd: { crossQueueFairness: false, breakReasons: ['lunch', 'missed-call'], handleTimeSamples: 20 },
