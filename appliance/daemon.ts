@@ -33,14 +33,15 @@ async function main(): Promise<void> {
     const { config, source } = await effectiveConfig(store, file);
     logFile.configure(monitoringConfig(config).log);
     log.info({ source, dataDir }, 'configuration loaded');
+    // Shown as soon as it exists: a first start that fails or is killed later must not lose it.
     const adminPassword = await bootstrapAdmin(store);
+    if (adminPassword) {
+      stdoutOnly.warn({ username: 'admin', password: adminPassword }, 'first start: admin password generated (shown once; change it after signing in)');
+    }
     box = await startBox(config, {
       store, log, backup: startBackupService,
       monitoring: (b) => startMonitoringService(b, { log: log.child({ module: 'monitoring' }), logFiles: () => logFile.files() }),
     });
-    if (adminPassword) {
-      stdoutOnly.warn({ username: 'admin', password: adminPassword }, 'first start: admin password generated (shown once; change it after signing in)');
-    }
     const s = box.status();
     log.info({ sipUdp: s.ports.sipUdp, sipTcp: s.ports.sipTcp, http: s.ports.http, publicAddress: box.endpoint.publicAddress }, 'ready');
     systemd.ready();

@@ -110,6 +110,9 @@ before(async () => {
 
 after(() => {
   vm?.kill('SIGKILL');
+  // The whole serial console of the run, for reading when something failed.
+  writeFileSync(join(OUT, 'last-test-serial.log'), serial);
+  console.log(`# serial console log: ${join(OUT, 'last-test-serial.log')}`);
   rmSync(dir, { recursive: true, force: true });
 });
 
