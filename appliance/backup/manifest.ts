@@ -28,7 +28,8 @@ export interface ManifestFile {
   path: string;
   bytes: number;
   sha256: string;
-  role: 'lmdb-snapshot' | 'config';
+  /** `report`: a scheduled report file (<data dir>/reports/…), kept as it is. */
+  role: 'lmdb-snapshot' | 'config' | 'report';
 }
 
 export interface ManifestRecording {

@@ -23,6 +23,8 @@ async function withBackup(fn: (ctx: { dir: string; backupDir: string; recs: Reco
   try {
     await seedBox(store, { extensions: [{ number: '1001', password: 'secret-1001' }], calls: { maxCalls: 77 } });
     const recs = await addRecordings(store, join(srcData, 'recordings'), 3);
+    mkdirSync(join(srcData, 'reports', 'weekly'), { recursive: true });
+    writeFileSync(join(srcData, 'reports', 'weekly', '2026-W47-queues.csv'), 'queue,offered\nsales,40\n');
     const r = await runBackup({ store, id: '20250101T000000Z', targetDir: disk, targetName: 'disk', targetPresent: () => true, recordingDir: join(srcData, 'recordings'), keep: 3, by: 'test' });
     await store.close();
     await fn({ dir, backupDir: r.dir, recs, srcData });
@@ -60,6 +62,7 @@ test('a whole restore into a fresh data directory brings back CDRs, config, user
       assert.deepEqual(rows(dst, 'cdr'), rows(src, 'cdr'));
       assert.deepEqual(dst.tables.config.get('box-config'), src.tables.config.get('box-config'));
       assert.ok(dst.tables.config.get('user:admin'));
+      assert.equal(readFileSync(join(data, 'reports', 'weekly', '2026-W47-queues.csv'), 'utf8'), 'queue,offered\nsales,40\n', 'the report files come back');
       for (const rec of recs) {
         const row = dst.tables.recordings.get(rec.callId) as RecordingRow;
         assert.ok(row.path.startsWith(join(data, 'recordings')), row.path);

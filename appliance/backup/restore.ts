@@ -200,6 +200,18 @@ export async function restore(o: RestoreOptions): Promise<RestorePlan> {
     renameSync(tmp, r.dst);
   }
 
+  // The scheduled report files, where they were (existing files of the same name are replaced).
+  for (const f of manifest.files.filter((x) => x.role === 'report')) {
+    const dst = join(dataDir, f.path);
+    mkdirSync(dirname(dst), { recursive: true });
+    const c = await copyHashed(join(from, f.path), `${dst}.restoring`);
+    if (c.sha256 !== f.sha256) {
+      rmSync(`${dst}.restoring`, { force: true });
+      throw new BackupError('CC_BACKUP_VERIFY_FAILED', `report ${f.path} changed while it was copied`);
+    }
+    renameSync(`${dst}.restoring`, dst);
+  }
+
   // Index rows point at where the recordings are now; the restore is on the record.
   const store = new Store(dataDir);
   try {

@@ -66,6 +66,24 @@ test('a full backup holds the LMDB snapshot, the config document and every recor
   });
 });
 
+test('the scheduled report files go into the backup as they are, listed and verified like the rest', async () => {
+  await withBox(async (f) => {
+    const reports = join(f.store.dataDir, 'reports', 'daily');
+    mkdirSync(reports, { recursive: true });
+    writeFileSync(join(reports, '2026-11-25-queues.csv'), 'queue,offered\nsales,12\n');
+    writeFileSync(join(reports, '2026-11-25-agents.csv'), 'agent,answered\na1,7\n');
+    writeFileSync(join(reports, 'x.csv.tmp-1'), 'half-written');
+    const r = await f.backup();
+    const m = readJson<Manifest>(join(r.dir, 'manifest.json'))!;
+    assert.deepEqual(m.files.filter((x) => x.role === 'report').map((x) => x.path), ['reports/daily/2026-11-25-agents.csv', 'reports/daily/2026-11-25-queues.csv']);
+    assert.equal(readFileSync(join(r.dir, 'reports/daily/2026-11-25-queues.csv'), 'utf8'), 'queue,offered\nsales,12\n');
+    writeFileSync(join(r.dir, 'reports/daily/2026-11-25-queues.csv'), 'queue,offered\nsales,13\n');
+    const v = await verifyBackupDir(f.root, r.dir);
+    assert.equal(v.ok, false, 'an altered report file fails verify');
+    assert.ok(v.problems.some((p) => p.includes('2026-11-25-queues.csv')), JSON.stringify(v.problems));
+  });
+});
+
 test('an incremental backup copies only the recordings made since; both backups stay restorable', async () => {
   await withBox(async (f) => {
     await addRecordings(f.store, f.recordingDir, 3);

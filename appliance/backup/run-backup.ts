@@ -1,5 +1,5 @@
 // One backup onto one target, start to finish: check room, LMDB snapshot, configuration
-// export, recordings not yet on the disk, manifest with sha256 of every file, verify by
+// export, the scheduled report files, recordings not yet on the disk, manifest with sha256 of every file, verify by
 // re-reading, then status good and the rename from .partial-<id> to <id>, then rotation.
 // Any failure leaves the partial marked failed (its data removed when the disk is still
 // there) and never touches earlier backups; the caller records events and audit rows.
@@ -58,6 +58,13 @@ export interface RunBackupOptions {
   now?: () => Date;
   signal?: AbortSignal;
   onProgress?: (p: BackupProgress) => void;
+}
+
+/** Files under `dir` (relative paths, sorted), or none when it does not exist. */
+function listFiles(dir: string, prefix = ''): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1)).flatMap((e) =>
+    e.isDirectory() ? listFiles(join(dir, e.name), join(prefix, e.name)) : e.isFile() && !e.name.includes('.tmp') ? [join(prefix, e.name)] : []);
 }
 
 /** Free bytes kept in reserve on the target (file system metadata, status files). */
@@ -120,6 +127,15 @@ export async function runBackup(o: RunBackupOptions): Promise<BackupResult> {
     const configText = JSON.stringify(snap.config ?? {}, null, 2);
     await writeDurable(join(partial, 'config.json'), configText);
 
+    // 1b. The scheduled report files (small CSVs under <data dir>/reports), as they are.
+    const reportFiles: Manifest['files'] = [];
+    for (const rel of listFiles(join(o.store.dataDir, 'reports'))) {
+      const dst = join(partial, 'reports', rel);
+      mkdirSync(dirname(dst), { recursive: true });
+      const got = await copyHashed(join(o.store.dataDir, 'reports', rel), dst, { signal: o.signal });
+      reportFiles.push({ path: join('reports', rel), role: 'report', ...got });
+    }
+
     // 2. Recordings: plan from the snapshot's index.
     const warnings: Manifest['warnings'] = [];
     const plan: (ManifestRecording & { src: string })[] = [];
@@ -179,6 +195,7 @@ export async function runBackup(o: RunBackupOptions): Promise<BackupResult> {
       files: [
         { path: 'box.lmdb', role: 'lmdb-snapshot', ...snapSum },
         { path: 'config.json', role: 'config', bytes: Buffer.byteLength(configText), sha256: (await sha256File(join(partial, 'config.json'))).sha256 },
+        ...reportFiles,
       ],
       recordings: plan.map(({ src: _src, ...r }) => r),
       tables: snap.tables,
