@@ -11,6 +11,7 @@ import { monitoringEn } from './monitoring.en.ts';
 import { securityEn } from './security.en.ts';
 import { updatesEn } from './updates.en.ts';
 import { ivrEn } from './ivr.en.ts';
+import { backupEn } from './backup.en.ts';
 
 export const en = {
   'app.title': 'Call center',
@@ -250,6 +251,7 @@ export const en = {
   ...securityEn,
   ...updatesEn,
   ...ivrEn,
+  ...backupEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

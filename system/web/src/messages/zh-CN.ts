@@ -9,6 +9,7 @@ import { monitoringZhCN } from './monitoring.zh-CN.ts';
 import { securityZhCN } from './security.zh-CN.ts';
 import { updatesZhCN } from './updates.zh-CN.ts';
 import { ivrZhCN } from './ivr.zh-CN.ts';
+import { backupZhCN } from './backup.zh-CN.ts';
 
 
 export const zhCN: Messages = {
@@ -249,4 +250,5 @@ export const zhCN: Messages = {
   ...securityZhCN,
   ...updatesZhCN,
   ...ivrZhCN,
+  ...backupZhCN,
 };

@@ -17,6 +17,7 @@ import './reports.ts';
 import './admin.ts';
 import './ivr.ts';
 import './users.ts';
+import './backup.ts';
 import './security.ts';
 
 export interface PageContext {
@@ -42,6 +43,7 @@ export const PAGES: PageEntry[] = [
   { id: 'reports', nav: 'reports.nav', roles: ['admin', 'supervisor'], render: () => html`<cc-reports></cc-reports>` },
   { id: 'ivr', nav: 'ivr.nav', roles: ['admin', 'supervisor'], render: () => html`<cc-ivr-page></cc-ivr-page>` },
   { id: 'users', nav: 'admin.users.nav', roles: ['admin'], render: (c) => html`<cc-users .me=${c.me}></cc-users>` },
+  { id: 'backup', nav: 'backup.nav', roles: ['admin'], render: () => html`<cc-backup></cc-backup>` },
   { id: 'admin', nav: 'admin.nav', roles: ['admin'], render: () => html`<cc-admin></cc-admin>` },
   { id: 'security', nav: 'security.nav', roles: ['admin'], render: () => html`<cc-security></cc-security>` },
   { id: 'monitoring', nav: 'monitoring.nav', roles: ['admin', 'technician'], render: (c) => html`<cc-monitoring .me=${c.me} .live=${c.live}></cc-monitoring>` },
