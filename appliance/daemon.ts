@@ -16,6 +16,7 @@ import { RotatingFile } from './logs/rotating-file.ts';
 import { monitoringConfig } from '../system/config/monitoring-schema.ts';
 import { startMonitoringService } from './monitoring/monitoring-service.ts';
 import { SystemdNotifier } from './systemd-notify.ts';
+import { applyTimeSync } from './time-sync.ts';
 
 const level = process.env.CC_LOG_LEVEL ?? 'info';
 const logFile = new RotatingFile(join(resolve(process.env.CC_DATA_DIR ?? './data'), 'logs'), { maxBytes: 10 * 1024 * 1024, keep: 5 });
@@ -42,6 +43,10 @@ async function main(): Promise<void> {
       store, log, backup: startBackupService,
       monitoring: (b) => startMonitoringService(b, { log: log.child({ module: 'monitoring' }), logFiles: () => logFile.files() }),
     });
+    const timeSync = (cfg: typeof config) => void applyTimeSync(cfg, dataDir, { underSystemd: systemd.active, log: (msg, extra) => log.info({ module: 'time', ...extra }, msg) })
+      .catch((err) => log.warn({ module: 'time', err: (err as Error).message }, 'NTP servers not applied'));
+    timeSync(config);
+    box.onConfigChange(timeSync);
     const s = box.status();
     log.info({ sipUdp: s.ports.sipUdp, sipTcp: s.ports.sipTcp, http: s.ports.http, publicAddress: box.endpoint.publicAddress }, 'ready');
     systemd.ready();

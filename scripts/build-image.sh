@@ -38,7 +38,7 @@ step "tools (mmdebstrap, e2fsprogs, dosfstools, mtools, fdisk)"
 [ -n "${SKIP_APT:-}" ] || apt_ensure mmdebstrap e2fsprogs dosfstools mtools fdisk gzip
 
 PACKAGES=(linux-image-amd64 systemd systemd-sysv systemd-boot udev dbus iproute2 kmod util-linux e2fsprogs procps
-  ca-certificates bash less openssl
+  ca-certificates bash less openssl systemd-timesyncd
   libuv1 libssl3 libsrtp2-1 libabsl20220623 libflatbuffers2   # the mediasoup worker's libraries
   pocketsphinx pocketsphinx-en-us                             # IVR speech keywords
   sox sip-tester)                                             # the technician's diagnostics
@@ -103,7 +103,8 @@ fi
 openssl pkey -in "$KEYDIR/update-signing.pem" -pubout -out "$R/etc/callcenter/update-signing.pub"
 mkdir -p "$R/var/lib/callcenter" "$R/boot/efi"
 : > "$R/etc/machine-id"
-ln -sf /dev/null "$R/etc/systemd/system/systemd-timesyncd.service"   # no NTP server set yet (see README)
+# NTP servers come from the box's configuration (appliance/time-sync.ts writes the drop-in on the data partition).
+rm -rf "$R/etc/systemd/timesyncd.conf.d" && ln -s /var/lib/callcenter/system/timesyncd.conf.d "$R/etc/systemd/timesyncd.conf.d"
 ln -sf /dev/null "$R/etc/systemd/system/systemd-logind.service"      # no user logins on the box
 systemctl --root="$R" enable systemd-networkd.service callcenter.service callcenter-firstboot.service callcenter-health.service >/dev/null 2>&1
 systemctl --root="$R" enable serial-getty@ttyS0.service getty@tty1.service >/dev/null 2>&1 || true

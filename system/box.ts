@@ -53,6 +53,8 @@ export interface Box {
    * the next start. Throws ConfigError (nothing changed) when the result is invalid.
    */
   updateConfig(mutate: (doc: Record<string, unknown>) => void, by: string): Promise<BoxConfig>;
+  /** Called with the new configuration after each change (e.g. the daemon applies NTP servers). */
+  onConfigChange(fn: (next: BoxConfig) => void): void;
   store: Store;
   media: MediaEngine;
   transport: SipTransport;
@@ -303,6 +305,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     for (const t of trunks) t.start();
     cleanups.unshift(() => trunks.forEach((t) => t.stop()));
 
+    const configListeners: ((next: BoxConfig) => void)[] = [];
     const updateConfig = async (mutate: (doc: Record<string, unknown>) => void, by: string): Promise<BoxConfig> => {
       const stored = store.tables.config.get('box-config');
       const doc = structuredClone((stored ?? {}) as Record<string, unknown>);
@@ -314,6 +317,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
         appendAudit(store, { actor: by, action: 'config-change', outcome: 'ok', target: 'box-config', detail: { changes: diffConfig(stored ?? {}, doc) } });
       });
       config = next;
+      for (const fn of configListeners) fn(next);
       return next;
     };
     const box = {
@@ -321,6 +325,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
         return config;
       },
       updateConfig,
+      onConfigChange: (fn: (next: BoxConfig) => void) => void configListeners.push(fn),
       store, media, transport, endpoint, registrar, calls, acd, trunks, softphones,
       backup,
       ivr,

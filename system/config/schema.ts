@@ -1,6 +1,7 @@
 // The box configuration as one TypeBox schema: the single source of truth for validation
 // (start-up file, LMDB document, later the admin API) and for the TypeScript type.
 import { Type, type Static } from '@sinclair/typebox';
+import { TimeConfigSchema } from './time-schema.ts';
 import { ReportsConfigSchema } from '../reports/reports-config.ts';
 import { SecuritySchema } from './security-schema.ts';
 import { QaConfigSchema } from '../qa/qa-config.ts';
@@ -273,6 +274,8 @@ export const BoxConfigSchema = Type.Object({
   security: Type.Optional(SecuritySchema),
   /** IANA time zone of the site (business hours, holidays); UTC when absent. */
   timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  /** The box's clock: NTP servers (time-schema.ts). */
+  time: Type.Optional(TimeConfigSchema),
   /** Business-hours calendars, used by DID rules and IVR time conditions. */
   schedules: Type.Optional(Type.Array(ScheduleSchema, { maxItems: 100 })),
   /** IVR flows (the flows themselves are versioned documents in LMDB): internal numbers extensions dial to reach one. */

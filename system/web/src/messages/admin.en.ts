@@ -268,4 +268,7 @@ export const adminEn = {
   'admin.network.addresses': 'Addresses:',
   'admin.network.sip': 'SIP:',
   'admin.network.web': 'Web:',
+  'admin.section.time': 'Clock (NTP)',
+  'admin.field.ntpServers': 'NTP servers',
+  'admin.field.time': 'Clock',
 } as const;

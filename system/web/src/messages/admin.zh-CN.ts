@@ -269,4 +269,7 @@ export const adminZhCN: Record<keyof typeof adminEn, string> = {
   'admin.network.addresses': '地址：',
   'admin.network.sip': 'SIP：',
   'admin.network.web': '网页：',
+  'admin.section.time': '时钟（NTP）',
+  'admin.field.ntpServers': 'NTP 服务器',
+  'admin.field.time': '时钟',
 };

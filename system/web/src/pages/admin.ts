@@ -31,7 +31,7 @@ interface SaveAnswer {
 }
 
 /** Sections in the order an administrator sets a box up; any other section follows. */
-const ORDER = ['extensions', 'trunks', 'dids', 'dialPlan', 'queues', 'agents', 'conferences', 'schedules', 'timeZone', 'ivr', 'recording', 'recordings', 'workspace', 'acd', 'calls', 'backup', 'monitoring', 'sip', 'registrar', 'media', 'http'];
+const ORDER = ['extensions', 'trunks', 'dids', 'dialPlan', 'queues', 'agents', 'conferences', 'schedules', 'timeZone', 'time', 'ivr', 'recording', 'recordings', 'workspace', 'acd', 'calls', 'backup', 'monitoring', 'sip', 'registrar', 'media', 'http'];
 
 export class AdminPage extends AppElement {
   static override properties = {
