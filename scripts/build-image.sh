@@ -47,7 +47,7 @@ BASE="$CACHE/debian-bookworm-$KEY.tar"
 mkdir -p "$CACHE" "$OUT"
 step "Debian base (${#PACKAGES[@]} packages, cached as $(basename "$BASE"))"
 if [ ! -s "$BASE" ]; then
-  mmdebstrap --variant=minbase --mode=root --include="$(IFS=,; echo "${PACKAGES[*]}")" bookworm "$BASE.part" \
+  mmdebstrap --variant=minbase --mode=root --format=tar --include="$(IFS=,; echo "${PACKAGES[*]}")" bookworm "$BASE.part" \
     "$(grep -m1 '^URIs:' /etc/apt/sources.list.d/debian.sources 2>/dev/null | awk '{print $2}' || echo http://deb.debian.org/debian)"
   mv "$BASE.part" "$BASE"
 fi
