@@ -4,15 +4,16 @@
 // a restart; a cross-check problem (a DID naming a missing trunk) is shown on its item; the
 // page reads in Chinese; a supervisor has no such page; and a configuration file is imported
 // through the page after its dry-run report.
-import { test as nodeTest, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
-import { adminPassword, signIn, type ApiClient } from './harness/api.ts';
+import { signIn, type ApiClient } from './harness/api.ts';
 import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { firstAdmin, signInPage, testWithShots } from './harness/web-session.ts';
 
 let box: BoxProcess;
 let api: ApiClient;
@@ -29,16 +30,7 @@ before(async () => {
     queues: [{ name: 'sales', strategy: 'linear', overflow: 'hangup', maxWaitSec: 300 }],
     dids: [{ number: '5550100', trunk: 'carrier', destination: 'queue:sales' }],
   });
-  password = adminPassword(box);
-  api = await signIn(box, 'admin', password);
-  // A first-start admin may have to choose a new password before anything else.
-  const must = await api.call('GET', '/api/session/password');
-  if (must.status === 200 && must.body.mustChangePassword) {
-    const next = `${password}-new-1`;
-    const changed = await api.call('POST', '/api/session/password', { current: password, next });
-    assert.ok(changed.status < 300, JSON.stringify(changed.body));
-    password = next;
-  }
+  ({ api, password } = await firstAdmin(box));
   const made = await api.call('POST', '/api/users', { username: 'sup1', role: 'supervisor', password: 'sup1-password', mustChangePassword: false });
   assert.equal(made.status, 201, JSON.stringify(made.body));
   browser = await launchBrowser();
@@ -51,24 +43,7 @@ after(async () => {
   await box?.stop();
 });
 
-function test(name: string, fn: () => Promise<void>) {
-  nodeTest(name, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      if (admin) await screenshot(admin.page, `FAILED-admin-${name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined);
-      throw err;
-    }
-  });
-}
-
-async function signInPage(page: Page, username: string, pw: string) {
-  await page.goto('/');
-  await page.fill('[data-test=username]', username);
-  await page.fill('[data-test=password]', pw);
-  await page.click('[data-test=sign-in-submit]');
-  await page.waitForSelector('[data-test=live][data-up=true]');
-}
+const test = testWithShots('admin', () => admin);
 
 async function openSection(page: Page, section: string) {
   await page.click('[data-test=nav-admin]');

@@ -2,15 +2,16 @@
 // with the marker file) shows up with its room; "Back up now" runs a backup whose row turns
 // good; Verify re-reads it against its manifest; the restore help names that backup; the
 // page reads in Chinese; a supervisor has no such page.
-import { test as nodeTest, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
-import { adminPassword, signIn, type ApiClient } from './harness/api.ts';
+import { signIn, type ApiClient } from './harness/api.ts';
+import { firstAdmin, signInPage, testWithShots } from './harness/web-session.ts';
 import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cc-web-backup-'));
@@ -33,15 +34,9 @@ before(async () => {
   }
   writeFileSync(join(disk, '.callcenter-backup'), JSON.stringify({ label: 'Test USB' }));
   box = await startBoxProcess({ recording: { enabled: false }, backup: { mountDir: media, pollIntervalMs: 300, schedule: '0 3 1 1 *' } });
-  const password = adminPassword(box);
-  api = await signIn(box, 'admin', password);
-  let pw = password;
-  const must = await api.call('GET', '/api/session/password');
-  if (must.status === 200 && must.body.mustChangePassword) {
-    pw = `${password}-new-1`;
-    assert.ok((await api.call('POST', '/api/session/password', { current: password, next: pw })).status < 300);
-    api = await signIn(box, 'admin', pw);
-  }
+  const first = await firstAdmin(box);
+  api = first.api;
+  const pw = first.password;
   assert.equal((await api.call('POST', '/api/users', { username: 'sup1', role: 'supervisor', password: 'sup1-password', mustChangePassword: false })).status, 201);
   browser = await launchBrowser();
   admin = await openPage(browser, { baseURL: `http://127.0.0.1:${box.httpPort}`, locale: 'en-US' });
@@ -55,24 +50,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function test(name: string, fn: () => Promise<void>) {
-  nodeTest(name, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      if (admin) await screenshot(admin.page, `FAILED-backup-${name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined);
-      throw err;
-    }
-  });
-}
-
-async function signInPage(page: Page, username: string, pw: string) {
-  await page.goto('/');
-  await page.fill('[data-test=username]', username);
-  await page.fill('[data-test=password]', pw);
-  await page.click('[data-test=sign-in-submit]');
-  await page.waitForSelector('[data-test=live][data-up=true]');
-}
+const test = testWithShots('backup', () => admin);
 
 test('the attached disk is listed; a backup started in the page turns good, verifies, and the restore help names it', async () => {
   const { page } = admin;

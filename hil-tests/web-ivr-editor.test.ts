@@ -3,11 +3,12 @@
 // fixed, it publishes as version 1; a menu key is added as a key/value row and published as
 // version 2; then a real caller (sipp + RTP with RFC 4733 digits) dials the DID routed to the
 // flow, keys 2 and lands in the queue the page chose, in version 2 of the flow.
-import { test as nodeTest, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
-import { adminPassword, signIn, type ApiClient } from './harness/api.ts';
+import type { ApiClient } from './harness/api.ts';
+import { firstAdmin, signInPage, testWithShots } from './harness/web-session.ts';
 import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
 import { runSipp } from './harness/sipp.ts';
 import { RtpPeer } from './harness/rtp-peer.ts';
@@ -27,16 +28,12 @@ before(async () => {
     queues: [{ name: 'sales', strategy: 'linear', overflow: 'hangup', joinEmpty: true, maxWaitSec: 30 }, { name: 'support', strategy: 'linear', overflow: 'hangup', joinEmpty: true, maxWaitSec: 30 }],
     dids: [{ number: DID, trunk: 'carrier', destination: 'ivr:front' }],
   });
-  api = await signIn(box, 'admin', adminPassword(box));
+  ({ api } = await firstAdmin(box));
   const made = await api.call('POST', '/api/users', { username: 'sup1', role: 'supervisor', password: 'sup1-password', mustChangePassword: false });
   assert.equal(made.status, 201, JSON.stringify(made.body));
   browser = await launchBrowser();
   sup = await openPage(browser, { baseURL: `http://127.0.0.1:${box.httpPort}`, locale: 'en-US' });
-  await sup.page.goto('/');
-  await sup.page.fill('[data-test=username]', 'sup1');
-  await sup.page.fill('[data-test=password]', 'sup1-password');
-  await sup.page.click('[data-test=sign-in-submit]');
-  await sup.page.waitForSelector('[data-test=live][data-up=true]');
+  await signInPage(sup.page, 'sup1', 'sup1-password');
 });
 
 after(async () => {
@@ -44,16 +41,7 @@ after(async () => {
   await box?.stop();
 });
 
-function test(name: string, fn: () => Promise<void>) {
-  nodeTest(name, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      if (sup) await screenshot(sup.page, `FAILED-ivr-editor-${name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined);
-      throw err;
-    }
-  });
-}
+const test = testWithShots('ivr-editor', () => sup);
 
 const node = (id: string) => `[data-test=ivr-node][data-node="${id}"]`;
 

@@ -3,11 +3,12 @@
 // session ends and the new role applies at the next sign-in), disables them (sign-in refused
 // like a wrong password), sets a new password, and removes them. The box refuses to lose its
 // last enabled administrator or let an admin lock themselves out. Every change is audited.
-import { test as nodeTest, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
-import { adminPassword, signIn, type ApiClient } from './harness/api.ts';
+import { signIn, type ApiClient } from './harness/api.ts';
+import { firstAdmin, signInPage, testWithShots } from './harness/web-session.ts';
 import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
 
 let box: BoxProcess;
@@ -19,23 +20,10 @@ let password: string;
 before(async () => {
   ensureWebBuilt();
   box = await startBoxProcess({ recording: { enabled: false } });
-  password = adminPassword(box);
-  api = await signIn(box, 'admin', password);
-  const must = await api.call('GET', '/api/session/password');
-  if (must.status === 200 && must.body.mustChangePassword) {
-    const next = `${password}-new-1`;
-    const changed = await api.call('POST', '/api/session/password', { current: password, next });
-    assert.ok(changed.status < 300, JSON.stringify(changed.body));
-    password = next;
-    api = await signIn(box, 'admin', password);
-  }
+  ({ api, password } = await firstAdmin(box));
   browser = await launchBrowser();
   admin = await openPage(browser, { baseURL: `http://127.0.0.1:${box.httpPort}`, locale: 'en-US' });
-  await admin.page.goto('/');
-  await admin.page.fill('[data-test=username]', 'admin');
-  await admin.page.fill('[data-test=password]', password);
-  await admin.page.click('[data-test=sign-in-submit]');
-  await admin.page.waitForSelector('[data-test=live][data-up=true]');
+  await signInPage(admin.page, 'admin', password);
 });
 
 after(async () => {
@@ -43,16 +31,7 @@ after(async () => {
   await box?.stop();
 });
 
-function test(name: string, fn: () => Promise<void>) {
-  nodeTest(name, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      if (admin) await screenshot(admin.page, `FAILED-users-${name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined);
-      throw err;
-    }
-  });
-}
+const test = testWithShots('users', () => admin);
 
 const row = (user: string) => `[data-test=user-row][data-user="${user}"]`;
 const trySignIn = async (username: string, pw: string) => (await fetch(`http://127.0.0.1:${box.httpPort}/api/session`, {
