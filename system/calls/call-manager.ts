@@ -58,6 +58,8 @@ export class CallManager {
     resolve: (target, who) => resolveTransfer({
       config: this.deps.config, registrar: this.deps.registrar, publicAddress: this.deps.endpoint.publicAddress, calls: () => this.calls.values(),
       scheduleState: () => this.scheduleState, takeChannel: (t) => this.takeChannel(t), releaseChannel: (t) => this.releaseChannel(t),
+      // A transfer (or an added party) to an outside number is an outbound call of the transferor's extension.
+      admitToll: (extension, trunk, number) => this.tollGuard?.admit({ kind: 'extension', extension }, trunk, number),
     }, target, who),
   };
 

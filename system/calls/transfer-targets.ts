@@ -1,6 +1,7 @@
 // Where a transfer goes: a Refer-To resolved the way the CallManager routes a new call from
 // the transferor (an extension): another extension rings its registered phone, a number goes
-// through the dial plan to a trunk (counting the trunk's channels), and a Refer-To with
+// through the dial plan to a trunk (counting the trunk's channels, and under the transferor's
+// toll-fraud class of service and limits), and a Refer-To with
 // Replaces names a dialog of an open call (attended transfer). Queues, rooms and IVR flows are
 // not transfer targets yet. Also the INVITE with a Replaces header (RFC 3891) that takes a
 // leg's place in an open call.
@@ -25,6 +26,8 @@ export interface TransferTargetDeps {
   scheduleState?: () => ScheduleState | undefined;
   takeChannel(trunk: TrunkConfig): boolean;
   releaseChannel(trunk: TrunkConfig): void;
+  /** The toll-fraud policy for the transferor's extension (class of service, limits); absent: none. */
+  admitToll?(extension: string, trunk: TrunkConfig, number: string): { ok: true; release?: () => void } | { ok: false; status: number; reason: string } | undefined;
 }
 
 export function resolveTransfer(deps: TransferTargetDeps, target: ReferTarget, who: { transferor: CdrParty; transferee: CdrParty }): TransferDestination {
@@ -48,7 +51,12 @@ export function resolveTransfer(deps: TransferTargetDeps, target: ReferTarget, w
       return { kind: 'ring', target: t, isPhone: true, party: { kind: 'extension', id: route.extension, uri: binding.contact, number: route.extension, address: binding.remote.address } };
     }
     case 'trunk': {
-      if (!deps.takeChannel(route.trunk)) return { kind: 'fail', status: 503, reason: 'Service Unavailable (trunk busy)' };
+      const toll = deps.admitToll?.(who.transferor.id, route.trunk, route.number);
+      if (toll && !toll.ok) return { kind: 'fail', status: toll.status, reason: toll.reason };
+      if (!deps.takeChannel(route.trunk)) {
+        if (toll?.ok) toll.release?.();
+        return { kind: 'fail', status: 503, reason: 'Service Unavailable (trunk busy)' };
+      }
       const t = trunkTarget(route.trunk, route.number, from);
       const trunk = route.trunk;
       let released = false;
@@ -56,6 +64,7 @@ export function resolveTransfer(deps: TransferTargetDeps, target: ReferTarget, w
         if (released) return;
         released = true;
         deps.releaseChannel(trunk);
+        if (toll?.ok) toll.release?.();
       };
       return { kind: 'ring', target: t, isPhone: false, release, party: { kind: 'trunk', id: trunk.name, uri: t.requestUri, number: route.number, address: t.remote.address } };
     }
