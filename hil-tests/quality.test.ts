@@ -245,6 +245,8 @@ test('in the browser the supervisor upholds the agent\'s dispute, and a scorecar
     await p.page.click('[data-test=qa-save-scorecard]');
     await p.page.waitForSelector('[data-test=qa-message]:has-text("Saved inbound")');
     assert.equal(await p.page.textContent('[data-test=qa-message]'), 'Saved inbound version 2.');
+    // The list reloads after the message (a second request): wait for it, then read it.
+    await p.page.waitForSelector('[data-test=qa-scorecard-item][data-name=inbound]:has-text("version 2")', { timeout: 10_000 }).catch(() => undefined);
     assert.match(await p.page.textContent('[data-test=qa-scorecard-item][data-name=inbound]') ?? '', /version 2/);
     assert.equal((await sup.call('GET', `/api/qa/scores/${call.long}`)).body.score.version, 1, 'the old score keeps version 1');
     assert.deepEqual(p.errors.filter((e) => !/recordings\/.*audio|Failed to load resource/.test(e)), []);
