@@ -69,7 +69,8 @@ function call(method: string, path: string, body?: unknown, raw?: { file: string
       let text = '';
       res.setEncoding('utf8').on('data', (d) => (text += d)).on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
     });
-    req.on('error', reject);
+    // An early answer (an error before the whole body is sent) is read, not lost to a reset.
+    req.on('error', (err) => reject(new Error(`${method} ${path}: ${err.message}; serial tail:\n${serial.slice(-2000)}`)));
     if (raw) createReadStream(raw.file).pipe(req);
     else req.end(body !== undefined ? JSON.stringify(body) : undefined);
   });

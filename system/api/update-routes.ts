@@ -48,12 +48,15 @@ export function updateRoutes(app: FastifyInstance, box: Box): void {
       const by = req.session!.username;
       if (applying) return reply.code(409).send({ code: 'CC_UPDATE_BUSY', message: 'an update is being applied already' });
       applying = true;
+      const log = req.log;
+      log.warn({ bytes: Number(req.headers['content-length']) || undefined, by }, 'update upload started');
       try {
         const target = await updateTarget();
-        const manifest = await applyBundle(req.body as AsyncIterable<Buffer>, await readUpdateKey(), target);
+        const manifest = await applyBundle(req.body as AsyncIterable<Buffer>, await readUpdateKey(), target, (stage, bytes) => log.warn({ stage, bytes }, 'update upload progress'));
         await recordAudit(box.store, { actor: by, action: 'update-upload', outcome: 'ok', source: req.ip, target: `slot-${target.slot}`, detail: { version: manifest.version } });
         return { version: manifest.version, slot: target.slot };
       } catch (err) {
+        log.warn({ err: (err as Error).message, code: (err as UpdateError).code }, 'update upload failed');
         if (!(err instanceof UpdateError)) throw err;
         await recordAudit(box.store, { actor: by, action: 'update-upload', outcome: 'failed', source: req.ip, detail: { code: err.code } });
         return reply.code(STATUS[err.code]).send({ code: err.code, message: err.message });
