@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { freePort } from './ports.ts';
+import { freePort, tcpFree } from './ports.ts';
 
 export interface BaresipOptions {
   extension: string;
@@ -38,8 +38,13 @@ export function makeToneWav(path: string, hz: number, seconds = 20): void {
 export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
   const dir = mkdtempSync(join(tmpdir(), 'baresip-'));
   // A fresh namespace has every port free; its addresses cannot be probed from here.
-  const sipPort = await freePort(o.netns ? '127.0.0.1' : o.listenIp);
-  const ctrlPort = await freePort();
+  // baresip also opens SIP over TLS on the next port up: both must be free, and the control
+  // port must not take either (a CI run lost a phone to that collision).
+  const probeHost = o.netns ? '127.0.0.1' : o.listenIp;
+  let sipPort = await freePort(probeHost);
+  for (let i = 0; i < 20 && !(await tcpFree(sipPort + 1, probeHost)); i++) sipPort = await freePort(probeHost);
+  let ctrlPort = await freePort();
+  while (ctrlPort === sipPort || ctrlPort === sipPort + 1) ctrlPort = await freePort();
   const ctrlHost = o.netns ? o.listenIp : '127.0.0.1';
   const wav = o.wav ?? join(dir, 'mic.wav');
   if (!o.wav) makeToneWav(wav, o.toneHz ?? 440);

@@ -22,6 +22,15 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   throw new Error('no free port');
 }
 
+/** Whether `port` is free on TCP at `host` now. */
+export function tcpFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
 /** A block of `count` consecutive free UDP ports (for RTP ranges). */
 export async function freeRange(count: number, host = '127.0.0.1'): Promise<{ min: number; max: number }> {
   for (let attempt = 0; attempt < 50; attempt++) {
