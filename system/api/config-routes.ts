@@ -21,7 +21,7 @@ import type { Box } from '../box.ts';
 import { exportBundle, planImport, planReport, RESTART_SECTIONS, type CurrentState } from '../config/config-bundle.ts';
 import { BoxConfigSchema } from '../config/schema.ts';
 import { ConfigError, configProblem } from '../config/load.ts';
-import type { StoredUser } from '../users/bootstrap-admin.ts';
+import { listUsers } from '../users/user-admin.ts';
 import { appendAudit, recordAudit } from '../audit/audit-log.ts';
 import { requireRole } from './server.ts';
 
@@ -32,10 +32,7 @@ const SCHEMA_JSON = JSON.parse(JSON.stringify(BoxConfigSchema)) as unknown;
 
 
 function currentState(box: Box): CurrentState {
-  const users: StoredUser[] = [];
-  for (const { key, value } of box.store.tables.config.getRange({ start: 'user:', end: 'user;' })) {
-    if (typeof key === 'string' && key.startsWith('user:')) users.push(value as StoredUser);
-  }
+  const users = listUsers(box.store);
   const flows = box.ivr.flows.list().map((f) => box.ivr.flows.latest(f.name)!.flow);
   return { doc: structuredClone((box.store.tables.config.get('box-config') ?? {}) as Record<string, unknown>), users, flows };
 }
