@@ -54,7 +54,7 @@ export class Store {
 
   constructor(readonly dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
-    this.root = open({ path: join(dataDir, 'box.lmdb'), compression: false, maxDbs: 32, mapSize: 2 * 1024 ** 3 });
+    this.root = open({ path: join(dataDir, 'box.lmdb'), compression: false, maxDbs: 64, mapSize: 2 * 1024 ** 3 });
     this.tables = {
       config: this.root.openDB({ name: 'config' }),
       registrations: this.root.openDB({ name: 'registrations' }),
