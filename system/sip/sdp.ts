@@ -49,6 +49,8 @@ export interface AudioOffer {
   mediaIndex: number;
   /** 'RTP/AVP', 'RTP/SAVP', ... */
   protocol: string;
+  /** The audio m-line's a=crypto values (RFC 4568 SDES, after "crypto:"), in offer order; checked by sdes.ts. */
+  crypto?: string[];
 }
 
 export const SdpErrorCodes = {
@@ -195,6 +197,8 @@ function parseInner(text: string): SdpParseResult {
   if (telephoneEvent) offer.telephoneEvent = telephoneEvent;
   if (ptime !== undefined) offer.ptime = ptime;
   if (rtcpPort !== undefined) offer.rtcpPort = rtcpPort;
+  const crypto = audio.attrs.filter((a) => a.name === 'crypto').map((a) => a.value);
+  if (crypto.length) offer.crypto = crypto;
   return { ok: true, offer };
 }
 
