@@ -5,9 +5,11 @@ import { TimeConfigSchema } from './time-schema.ts';
 import { ReportsConfigSchema } from '../reports/reports-config.ts';
 import { SecuritySchema } from './security-schema.ts';
 import { QaConfigSchema } from '../qa/qa-config.ts';
+import { TicketsConfigSchema } from '../tickets/tickets-config.ts';
 import { MonitoringConfigSchema } from './monitoring-schema.ts';
 import { RecordingsConfigSchema } from '../recordings/recordings-config.ts';
 import { WorkspaceConfigSchema } from './workspace-schema.ts';
+import { InteractionsConfigSchema } from '../interactions/interactions-config.ts';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const Digits = Type.String({ pattern: '^[0-9*#+]{1,32}$' });
@@ -17,6 +19,10 @@ export const ExtensionSchema = Type.Object({
   password: Type.String({ minLength: 4, maxLength: 128 }),
   displayName: Type.Optional(Type.String({ maxLength: 64 })),
   maxContacts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+  /** SRTP (SDES) with this extension's phones: 'off', 'optional' (default: SRTP when the phone
+   *  offers it; the box's offers carry a best-effort key only when set explicitly), 'mandatory'
+   *  (plain RTP offers get 488; the box offers RTP/SAVP). */
+  srtp: Type.Optional(Type.Union([Type.Literal('off'), Type.Literal('optional'), Type.Literal('mandatory')])),
 });
 
 export const TrunkSchema = Type.Object({
@@ -25,7 +31,9 @@ export const TrunkSchema = Type.Object({
   kind: Type.Union([Type.Literal('static'), Type.Literal('register')]),
   host: Type.String({ minLength: 1, maxLength: 253 }),
   port: Type.Optional(Port),
-  transport: Type.Optional(Type.Union([Type.Literal('udp'), Type.Literal('tcp')])),
+  transport: Type.Optional(Type.Union([Type.Literal('udp'), Type.Literal('tcp'), Type.Literal('tls')])),
+  /** SRTP (SDES) with this trunk, as for extensions. */
+  srtp: Type.Optional(Type.Union([Type.Literal('off'), Type.Literal('optional'), Type.Literal('mandatory')])),
   /** Source addresses accepted as this trunk (static trunks; defaults to [host]). */
   sourceAddresses: Type.Optional(Type.Array(Type.String(), { maxItems: 32 })),
   username: Type.Optional(Type.String({ maxLength: 64 })),
@@ -176,6 +184,10 @@ export const BoxConfigSchema = Type.Object({
     publicAddress: Type.Optional(Type.String()),
     udpPort: Type.Integer({ minimum: 1, maximum: 65535, default: 5060 }),
     tcpPort: Type.Integer({ minimum: 1, maximum: 65535, default: 5060 }),
+    /** SIP over TLS (RFC 3261 26.2) with a self-signed certificate made at first start
+     *  (`<data dir>/sip-tls/`), replaceable from the admin UI. */
+    tls: Type.Boolean({ default: true }),
+    tlsPort: Type.Integer({ minimum: 1, maximum: 65535, default: 5061 }),
     maxMessageBytes: Type.Integer({ minimum: 1024, maximum: 262144, default: 65535 }),
     userAgent: Type.String({ default: 'CallCenterBox/0.1' }),
   }, { default: {} }),
@@ -262,6 +274,8 @@ export const BoxConfigSchema = Type.Object({
   monitoring: Type.Optional(MonitoringConfigSchema),
   /** Quality scoring (system/qa): the daily review sampling. */
   qa: Type.Optional(QaConfigSchema),
+  /** Tickets (system/tickets): SLA minutes per priority, departments, outbound webhooks. */
+  tickets: Type.Optional(TicketsConfigSchema),
   /** Report thresholds (short abandon, service level) and the scheduled report files (system/reports). */
   reports: Type.Optional(ReportsConfigSchema),
   agents: Type.Array(AgentSchema, { default: [], maxItems: 2000 }),
@@ -284,6 +298,8 @@ export const BoxConfigSchema = Type.Object({
   })),
   /** The agent workspace: wrap-up dispositions (box-wide, per queue) and the quick-dial list. */
   workspace: Type.Optional(WorkspaceConfigSchema),
+  /** Chats and emails in the ACD: per-agent capacity per channel, offers, the web chat widget (system/interactions). */
+  interactions: Type.Optional(InteractionsConfigSchema),
 });
 
 export type BoxConfig = Static<typeof BoxConfigSchema>;

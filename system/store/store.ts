@@ -44,6 +44,28 @@ export interface StoreTables {
   qaScores: Database<unknown, string>;
   /** Call id -> the agent's wrap-up of the call: disposition and notes (system/wrapup). */
   wrapUps: Database<unknown, string>;
+  /** Article id -> the knowledge-base article as it is now, with its attachment list (system/kb). */
+  kbArticles: Database<unknown, string>;
+  /** [article id, version] -> a saved knowledge-base article version (immutable once written; system/kb). */
+  kbVersions: Database<unknown, [string, number]>;
+  /** Interaction id -> a chat or email conversation's record without its messages (system/interactions). */
+  interactions: Database<unknown, string>;
+  /** [interaction id, seq] -> one message of that interaction's log (system/interactions). */
+  interactionMessages: Database<unknown, [string, number]>;
+  /** Call id -> speech analytics of the call's recording (system/analytics). */
+  speechAnalytics: Database<unknown, string>;
+  /** Ticket id (T-000123) -> the ticket (system/tickets). */
+  tickets: Database<unknown, string>;
+  /** [ticket id, seq] -> one history row of a ticket: a change or a comment (system/tickets). */
+  ticketLog: Database<unknown, [string, number]>;
+  /** Delivery id -> an outbound ticket webhook delivery and its attempts (system/tickets). */
+  ticketDeliveries: Database<unknown, string>;
+  /** `msg:<id>` -> an email (in or out), `mid:<Message-ID>` -> its thread, `thread:<EM-ref>` -> the thread (system/email). */
+  emails: Database<unknown, string>;
+  /** Delivery id -> an email reply's delivery through the relay: attempts, state, last error (system/email). */
+  emailDeliveries: Database<unknown, string>;
+  /** Box call id -> what a restart needs to end a call cut by a crash: its legs' dialogs and its CDR so far (system/calls/dialog-journal.ts). */
+  dialogJournal: Database<unknown, string>;
 }
 
 export class Store {
@@ -75,6 +97,17 @@ export class Store {
       qaReviews: this.root.openDB({ name: 'qa-reviews' }),
       qaScores: this.root.openDB({ name: 'qa-scores' }),
       wrapUps: this.root.openDB({ name: 'wrap-ups' }),
+      kbArticles: this.root.openDB({ name: 'kb-articles' }),
+      kbVersions: this.root.openDB({ name: 'kb-versions' }) as Database<unknown, [string, number]>,
+      interactions: this.root.openDB({ name: 'interactions' }),
+      interactionMessages: this.root.openDB({ name: 'interaction-messages' }) as Database<unknown, [string, number]>,
+      speechAnalytics: this.root.openDB({ name: 'speech-analytics' }),
+      tickets: this.root.openDB({ name: 'tickets' }),
+      ticketLog: this.root.openDB({ name: 'ticket-log' }) as Database<unknown, [string, number]>,
+      ticketDeliveries: this.root.openDB({ name: 'ticket-deliveries' }),
+      emails: this.root.openDB({ name: 'emails' }),
+      emailDeliveries: this.root.openDB({ name: 'email-deliveries' }),
+      dialogJournal: this.root.openDB({ name: 'dialog-journal' }),
     };
   }
 
