@@ -186,8 +186,8 @@ export const BoxConfigSchema = Type.Object({
     tcpPort: Type.Integer({ minimum: 1, maximum: 65535, default: 5060 }),
     /** SIP over TLS (RFC 3261 26.2) with a self-signed certificate made at first start
      *  (`<data dir>/sip-tls/`), replaceable from the admin UI. */
-    tls: Type.Boolean({ default: true }),
-    tlsPort: Type.Integer({ minimum: 1, maximum: 65535, default: 5061 }),
+    tls: Type.Optional(Type.Boolean({ default: true })),
+    tlsPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, default: 5061 })),
     maxMessageBytes: Type.Integer({ minimum: 1024, maximum: 262144, default: 65535 }),
     userAgent: Type.String({ default: 'CallCenterBox/0.1' }),
   }, { default: {} }),
