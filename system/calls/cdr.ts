@@ -95,6 +95,8 @@ export async function writeCdr(store: Store, cdr: Cdr, recording?: RecordingRow)
   await store.transaction(() => {
     store.tables.cdr.put(cdr.callId, cdr);
     if (recording) store.tables.recordings.put(cdr.callId, recording);
+    // The call ended here: a restart has nothing left to end (dialog-journal.ts).
+    store.tables.dialogJournal.remove(cdr.callId);
     store.appendEvent('call-ended', { callId: cdr.callId, disposition: cdr.disposition, cause: cdr.hangup.cause, side: cdr.hangup.side }, cdr.endedAt);
   });
 }
