@@ -37,11 +37,15 @@ import { BanList } from './sip/ban-list.ts';
 import { EdgeGuard } from './sip/edge-guard.ts';
 import { OverloadMonitor } from './sip/overload.ts';
 import { TollGuard } from './calls/toll-guard.ts';
+import { endCallsCutByRestart } from './calls/restart-cleanup.ts';
 import { securityConfig } from './config/security-schema.ts';
 import type { MonitoringControl, MonitoringFactory } from './api/monitoring-routes.ts';
 import { RecordingsService } from './recordings/recordings-service.ts';
 import { recordingsConfig } from './recordings/recordings-config.ts';
 import { Wallboard } from './wallboard/wallboard.ts';
+import { InteractionHub } from './interactions/interaction-hub.ts';
+import { TicketService } from './tickets/tickets.ts';
+import { SpeechAnalyticsService } from './analytics/speech-analytics-service.ts';
 
 export interface Box {
   /** The running configuration (replaced by updateConfig). */
@@ -71,8 +75,14 @@ export interface Box {
   security: { bans: BanList; edge: EdgeGuard; overload: OverloadMonitor };
   /** The live wallboard model and its deltas (system/wallboard). */
   wallboard: Wallboard;
+  /** Chats and emails routed by the ACD's queues under per-agent capacity (system/interactions). */
+  interactions: InteractionHub;
   /** Recording search, playback, legal hold and retention (system/recordings). */
   recordings: RecordingsService;
+  /** Speech analytics of every recorded call (system/analytics): talk/listen, silence, overtalk, agitation. */
+  speechAnalytics: SpeechAnalyticsService;
+  /** Tickets (system/tickets): the ticket book, SLA breach checks, outbound webhooks, live notices. */
+  tickets: TicketService;
   /** Quality scoring (system/qa): scorecards, the review queue, scores, and the daily review sampling. */
   qa: { book: QaBook; sampling: QaSampling };
   /** Backups to attached storage, when the daemon provides the service (appliance/backup). */
@@ -220,6 +230,8 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       log: log.child({ module: 'calls' }),
     });
     calls.tollGuard = new TollGuard({ config: () => config, bans, log: log.child({ module: 'toll-fraud' }) });
+    // Calls cut by a crash or power loss (dialog journal): BYE their legs, write their CDRs, finish their recordings, before "ready".
+    await endCallsCutByRestart({ store, endpoint, log: log.child({ module: 'calls' }) });
     const softphones = new SoftphoneHub(log.child({ module: 'softphone' }));
     cleanups.unshift(() => softphones.close());
     const targets = ringTargets({ config: () => config, registrar, publicAddress, softphones });
@@ -236,6 +248,9 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     await acd.start();
     calls.services.queue = acd;
     cleanups.unshift(() => acd.close());
+    const interactions = new InteractionHub({ store, config: () => config, agents: acd.agents, onAgentChange: (fn) => void acd.on('agent', fn), log: log.child({ module: 'interactions' }) });
+    await interactions.start();
+    cleanups.unshift(() => interactions.close());
     const conferences = new ConferenceRooms({ config: () => config, store, prompts, log: log.child({ module: 'conference' }) });
     calls.services.conference = conferences;
     cleanups.unshift(() => conferences.close());
@@ -267,6 +282,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     calls.onCall = (call) => {
       onCallBefore?.(call);
       wallboard.track(call);
+      call.once('ended', () => speechAnalytics.enqueue(call.id));
     };
     wallboard.start();
     cleanups.unshift(() => wallboard.close());
@@ -297,6 +313,12 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     const recordings = new RecordingsService(store, () => recordingsConfig(config.recordings), log.child({ module: 'recordings' }));
     recordings.start();
     cleanups.unshift(() => recordings.close());
+    const tickets = new TicketService({ store, config: () => config.tickets, log: log.child({ module: 'tickets' }) });
+    tickets.start();
+    cleanups.unshift(() => tickets.close());
+    const speechAnalytics = new SpeechAnalyticsService({ store, keys: recordings.keys, log: log.child({ module: 'speech-analytics' }) });
+    speechAnalytics.start();
+    cleanups.unshift(() => speechAnalytics.close());
     const trunks = config.trunks
       .filter((t) => t.kind === 'register')
       .map((t) => new TrunkRegistration(endpoint, t, log.child({ module: 'trunk', trunk: t.name }), (s) =>
@@ -327,11 +349,14 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       updateConfig,
       onConfigChange: (fn: (next: BoxConfig) => void) => void configListeners.push(fn),
       store, media, transport, endpoint, registrar, calls, acd, trunks, softphones,
+      interactions,
       backup,
       ivr,
       security: { bans, edge, overload },
       qa,
+      tickets,
       recordings,
+      speechAnalytics,
       wallboard,
       status: (): BoxStatus => ({
         calls: calls.calls.size,

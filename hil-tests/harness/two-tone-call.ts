@@ -1,6 +1,7 @@
 // One carrier call through the box to an upstream sipp that answers, with both sides talking
 // at once for 2 s: the caller a 500 Hz tone, the callee 1500 Hz (what recording tests check
-// per channel). Resolves when both sipps ended well.
+// per channel). Resolves when both sipps ended well. Other audio (20 ms μ-law frames per side,
+// sent at the same moment, under 3 s) can be given instead of the tones.
 import assert from 'node:assert/strict';
 import type { BoxProcess } from './box-process.ts';
 import { runSipp } from './sipp.ts';
@@ -10,7 +11,12 @@ import { tone } from './audio.ts';
 export const CALLER_HZ = 500;
 export const CALLEE_HZ = 1500;
 
-export async function twoToneCall(box: BoxProcess, upstreamPort: number, dialled: string): Promise<void> {
+export interface CallAudio {
+  caller: Buffer[];
+  callee: Buffer[];
+}
+
+export async function twoToneCall(box: BoxProcess, upstreamPort: number, dialled: string, audio: CallAudio = { caller: tone(CALLER_HZ, 100), callee: tone(CALLEE_HZ, 100) }): Promise<void> {
   const caller = await RtpPeer.open('127.0.0.2');
   const callee = await RtpPeer.open('127.0.0.3');
   const uas = runSipp({ scenario: 'uas-answer-to.xml', localIp: '127.0.0.3', localPort: upstreamPort, keys: { rtp_ip: '127.0.0.3', rtp_port: callee.port } });
@@ -25,7 +31,7 @@ export async function twoToneCall(box: BoxProcess, upstreamPort: number, dialled
       calleeBoxPort = callee.received[0]?.from.port ?? 0;
     }
     assert.ok(calleeBoxPort, 'media flows to the callee');
-    await Promise.all([caller.sendStream(tone(CALLER_HZ, 100), '127.0.0.1', Number(boxPort)), callee.sendStream(tone(CALLEE_HZ, 100), '127.0.0.1', calleeBoxPort)]);
+    await Promise.all([caller.sendStream(audio.caller, '127.0.0.1', Number(boxPort)), callee.sendStream(audio.callee, '127.0.0.1', calleeBoxPort)]);
     const [a, b] = await Promise.all([uac.done, uas.done]);
     assert.equal(a.code, 0, a.errors);
     assert.equal(b.code, 0, b.errors);

@@ -174,6 +174,21 @@ export function recordingsRoutes(app: FastifyInstance, box: Box): void {
     }
   });
 
+  /** Speech analytics of the recording (system/analytics): 202 while it is still being worked out. */
+  app.get('/api/recordings/:callId/analytics', { schema: { params: CallIdParams }, preHandler: desk }, async (req, reply) => {
+    try {
+      const entry = await allowed(req, 'recording-view');
+      const row = box.speechAnalytics.get(entry.row.callId);
+      if (!row) {
+        box.speechAnalytics.enqueue(entry.row.callId);
+        return reply.code(202).send({ code: 'CC_ANALYTICS_PENDING', message: `the recording of call ${entry.row.callId} is being analysed` });
+      }
+      return row;
+    } catch (err) {
+      return failure(reply, err);
+    }
+  });
+
   app.put('/api/recordings/:callId/hold', { schema: { params: CallIdParams, body: HoldBody }, preHandler: staff }, async (req, reply) => {
     const { callId } = req.params as { callId: string };
     const { hold, reason } = req.body as { hold: boolean; reason?: string };

@@ -3,7 +3,8 @@
 // Requests are answered by id; if the worker cannot start or dies, the request is computed on
 // the calling thread instead (slower for the box, never a failed report). Whoever creates a
 // runner closes it.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnSiblingWorker } from '../threads/spawn-worker.ts';
 import type { Store } from '../store/store.ts';
 import { computeReport, type Report, type ReportInput } from './figures.ts';
 import { reportRows } from './queue-log-reader.ts';
@@ -15,14 +16,7 @@ export interface ReportRequest {
 }
 export type ReportReply = { id: number; report: Report; rows: number } | { id: number; error: string };
 
-function spawn(dataDir: string): Worker {
-  const ext = new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
-  const entry = new URL(`./report-worker${ext}`, import.meta.url);
-  if (ext === '.js') return new Worker(entry, { workerData: { dataDir } });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(boot, { eval: true, workerData: { dataDir } });
-}
+const spawn = (dataDir: string): Worker => spawnSiblingWorker(import.meta.url, 'report-worker', { dataDir });
 
 export class ReportRunner {
   private worker?: Promise<Worker | undefined>;
