@@ -17,6 +17,7 @@ export const UpdateErrorCodes = {
   CC_UPDATE_TOO_BIG: 'the new root image is larger than the slot partition',
   CC_UPDATE_NOT_ON_APPLIANCE: 'updates apply only on the appliance image (no A/B root slots here)',
   CC_UPDATE_BUSY: 'an update is being applied already',
+  CC_UPDATE_NO_SUCH_BUNDLE: 'no such update bundle on the attached disks (a *.ccupdate file in the root of a disk mounted under the mount directory)',
 } as const;
 export type UpdateErrorCode = keyof typeof UpdateErrorCodes;
 

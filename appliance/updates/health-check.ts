@@ -59,14 +59,33 @@ export function sipAnswers(port: number, timeoutMs = 2000): Promise<boolean> {
   });
 }
 
-/** Both answer within `deadlineMs` (checked every `everyMs`). */
-export async function waitHealthy(t: HealthTargets, deadlineMs: number, everyMs = 2000, log: (msg: string) => void = () => undefined): Promise<boolean> {
+/**
+ * Both answer within `deadlineMs` (checked every `everyMs`). `hopeless`, asked after each
+ * failed check, ends the wait early with its reason (a daemon that keeps exiting at start
+ * will not become healthy: no need to sit out the whole deadline before rolling back).
+ */
+export async function waitHealthy(t: HealthTargets, deadlineMs: number, everyMs = 2000, log: (msg: string) => void = () => undefined,
+  hopeless: () => Promise<string | undefined> = async () => undefined): Promise<boolean> {
   const until = Date.now() + deadlineMs;
   for (;;) {
     const [web, sip] = await Promise.all([webAnswers(t), sipAnswers(t.sipPort)]);
     if (web && sip) return true;
     log(`not yet healthy: web ${web ? 'up' : 'down'}, SIP ${sip ? 'up' : 'down'}`);
+    const why = await hopeless().catch(() => undefined);
+    if (why) {
+      log(`giving up: ${why}`);
+      return false;
+    }
     if (Date.now() + everyMs > until) return false;
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** `systemctl show` of the daemon's unit: a unit that failed, or restarted `maxRestarts` times, is hopeless. */
+export function daemonHopeless(show: string, maxRestarts = 3): string | undefined {
+  const prop = (k: string) => new RegExp(`^${k}=(.*)$`, 'm').exec(show)?.[1]?.trim();
+  const restarts = Number(prop('NRestarts') ?? 0);
+  if (prop('ActiveState') === 'failed') return `the daemon's unit failed (${prop('Result') ?? 'unknown'})`;
+  if (restarts >= maxRestarts) return `the daemon exited and was restarted ${restarts} times`;
+  return undefined;
 }

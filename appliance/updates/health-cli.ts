@@ -8,7 +8,8 @@ import { open } from 'lmdb';
 import { parseConfig } from '../../system/config/load.ts';
 import { appliancePaths } from './appliance-paths.ts';
 import { committedSlot, healthVerdict, loaderConf, runningSlot } from './slots.ts';
-import { waitHealthy } from './health-check.ts';
+import { daemonHopeless, waitHealthy } from './health-check.ts';
+import { runCommand } from './update-target.ts';
 
 const paths = appliancePaths();
 const say = (msg: string) => console.log(`callcenter-health: ${msg}`);
@@ -28,7 +29,9 @@ async function main(): Promise<number> {
   const deadline = Number(process.env.CC_HEALTH_TIMEOUT_SEC ?? 120) * 1000;
   let healthy = false;
   try {
-    healthy = await waitHealthy(targets(), deadline, 2000, say);
+    // Under systemd, a daemon that keeps exiting at start ends the wait early (faster rollback).
+    const hopeless = async () => process.env.INVOCATION_ID ? daemonHopeless(await runCommand('systemctl', ['show', '-p', 'NRestarts', '-p', 'ActiveState', '-p', 'Result', 'callcenter.service'])) : undefined;
+    healthy = await waitHealthy(targets(), deadline, 2000, say, hopeless);
   } catch (err) {
     say(`cannot check: ${(err as Error).message}`);
   }

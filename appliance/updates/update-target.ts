@@ -30,5 +30,5 @@ export async function updateTarget(): Promise<ApplyTarget> {
   if (!running) throw new UpdateError('CC_UPDATE_NOT_ON_APPLIANCE');
   const slot = otherSlot(running);
   const slotDevice = paths.slotDevice(slot);
-  return { slot, slotDevice, slotSize: await deviceSize(slotDevice), espDir: paths.esp, bootctl: async (args) => void (await runCommand('bootctl', args)) };
+  return { slot, slotDevice, slotSize: await deviceSize(slotDevice), espDir: paths.esp, bootctl: async (args) => void (await runCommand(process.env.CC_BOOTCTL ?? 'bootctl', args)) };
 }
