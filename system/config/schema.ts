@@ -10,6 +10,7 @@ import { MonitoringConfigSchema } from './monitoring-schema.ts';
 import { RecordingsConfigSchema } from '../recordings/recordings-config.ts';
 import { WorkspaceConfigSchema } from './workspace-schema.ts';
 import { InteractionsConfigSchema } from '../interactions/interactions-config.ts';
+import { EmailConfigSchema } from '../email/email-config.ts';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const Digits = Type.String({ pattern: '^[0-9*#+]{1,32}$' });
@@ -300,6 +301,8 @@ export const BoxConfigSchema = Type.Object({
   workspace: Type.Optional(WorkspaceConfigSchema),
   /** Chats and emails in the ACD: per-agent capacity per channel, offers, the web chat widget (system/interactions). */
   interactions: Type.Optional(InteractionsConfigSchema),
+  /** Email in the ACD: the SMTP listener, the addresses and their queues, allowed sender networks, the reply relay (system/email). */
+  email: Type.Optional(EmailConfigSchema),
 });
 
 export type BoxConfig = Static<typeof BoxConfigSchema>;
