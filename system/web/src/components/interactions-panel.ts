@@ -1,0 +1,206 @@
+// Chats and emails in the agent workspace (全渠道): the agent's open interactions (offered ones
+// with Accept / Decline), the selected one's thread with a reply box and Close, and a search
+// over the transcripts the agent took part in. Reads GET /api/interactions/mine once and then
+// follows the WebSocket /api/interactions/events (reconnecting with back-off; a reconnect
+// re-reads the list). Styles are inline so the component stands alone.
+import { html } from 'lit';
+import { api } from '../api.ts';
+import { AppElement } from '../base.ts';
+import { errorText } from '../errors.ts';
+import { formatDateTime, t } from '../i18n.ts';
+
+interface IxMessage {
+  seq: number;
+  from: 'customer' | 'agent';
+  agent?: string;
+  text: string;
+  at: number;
+}
+
+interface Ix {
+  id: string;
+  channel: 'chat' | 'email';
+  queue: string;
+  state: 'queued' | 'offered' | 'active' | 'closed';
+  agent?: string;
+  customer: { name?: string; email?: string; phone?: string };
+  subject?: string;
+  createdAt: number;
+  messages: IxMessage[];
+}
+
+export class InteractionsPanel extends AppElement {
+  static override properties = { items: { state: true }, selected: { state: true }, error: { state: true }, results: { state: true }, busy: { state: true } };
+  declare items: Ix[];
+  declare selected: string | undefined;
+  declare error: unknown;
+  declare results: Ix[] | undefined;
+  declare busy: boolean;
+  /** A closed or searched transcript shown read-only. */
+  private viewing?: Ix;
+  private ws?: WebSocket;
+  private retryMs = 500;
+  private stopped = false;
+  private username?: string;
+
+  constructor() {
+    super();
+    this.items = [];
+    this.busy = false;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.stopped = false;
+    void this.reload();
+    this.open();
+    this.keep(() => {
+      this.stopped = true;
+      this.ws?.close();
+    });
+  }
+
+  private async reload(): Promise<void> {
+    try {
+      const r = await api<{ interactions: Ix[] }>('GET', '/api/interactions/mine');
+      this.items = r.interactions;
+    } catch (err) {
+      this.error = err;
+    }
+  }
+
+  private open(): void {
+    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/interactions/events`);
+    this.ws = ws;
+    let reopened = false;
+    ws.onopen = () => {
+      if (this.retryMs > 500) reopened = true;
+      this.retryMs = 500;
+      if (reopened) void this.reload();
+    };
+    ws.onmessage = (e) => {
+      let msg: { kind: string; username?: string; interaction?: Ix };
+      try {
+        msg = JSON.parse(String(e.data));
+      } catch {
+        return;
+      }
+      if (msg.kind === 'hello') this.username = msg.username;
+      if (msg.kind === 'interaction' && msg.interaction) this.apply(msg.interaction);
+    };
+    ws.onclose = () => {
+      if (this.stopped) return;
+      setTimeout(() => !this.stopped && this.open(), this.retryMs);
+      this.retryMs = Math.min(this.retryMs * 2, 10_000);
+    };
+  }
+
+  /** One change from the box: keep, replace or drop it from the agent's list. */
+  private apply(ix: Ix): void {
+    const mine = ix.state !== 'closed' && ix.state !== 'queued' && (!this.username || ix.agent === this.username);
+    const rest = this.items.filter((i) => i.id !== ix.id);
+    this.items = mine ? [...rest, ix].sort((a, b) => a.createdAt - b.createdAt) : rest;
+    if (!mine && this.selected === ix.id) this.selected = undefined;
+  }
+
+  private async act(ix: Ix, action: 'accept' | 'decline' | 'close'): Promise<void> {
+    this.busy = true;
+    this.error = undefined;
+    try {
+      const next = await api<Ix>('POST', `/api/interactions/${ix.id}/${action}`);
+      this.apply(next);
+      if (action === 'accept') this.selected = ix.id;
+    } catch (err) {
+      this.error = err;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async send(ix: Ix, form: HTMLFormElement): Promise<void> {
+    const box = form.querySelector('textarea')!;
+    const text = box.value.trim();
+    if (!text) return;
+    this.busy = true;
+    this.error = undefined;
+    try {
+      await api('POST', `/api/interactions/${ix.id}/reply`, { text });
+      box.value = '';
+    } catch (err) {
+      this.error = err;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async search(form: HTMLFormElement): Promise<void> {
+    const q = (form.querySelector('input') as HTMLInputElement).value.trim();
+    if (!q) {
+      this.results = undefined;
+      return;
+    }
+    try {
+      this.results = (await api<{ interactions: Ix[] }>('GET', `/api/interactions/search?q=${encodeURIComponent(q)}`)).interactions;
+    } catch (err) {
+      this.error = err;
+    }
+  }
+
+  private who(ix: Ix): string {
+    return ix.customer.name ?? ix.customer.email ?? ix.customer.phone ?? t('interactions.anonymous');
+  }
+
+  private thread(ix: Ix, readOnly: boolean) {
+    return html`<div class="ix-thread" data-test="ix-thread" data-id=${ix.id}>
+      ${ix.subject ? html`<h3>${ix.subject}</h3>` : ''}
+      <ol style="list-style:none;padding:0;margin:0.5rem 0;max-height:18rem;overflow-y:auto">
+        ${ix.messages.map((m) => html`<li data-test="ix-message" data-from=${m.from} style="margin:0.25rem 0;text-align:${m.from === 'agent' ? 'right' : 'left'}">
+          <span class="muted small">${m.from === 'agent' ? (m.agent === this.username ? t('interactions.you') : m.agent) : this.who(ix)} · ${formatDateTime(m.at)}</span><br />
+          <span style="display:inline-block;white-space:pre-wrap;padding:0.3rem 0.6rem;border-radius:8px;background:${m.from === 'agent' ? 'var(--accent)' : 'var(--line)'};color:${m.from === 'agent' ? '#fff' : 'inherit'}">${m.text}</span>
+        </li>`)}
+      </ol>
+      ${readOnly || ix.state !== 'active'
+        ? ''
+        : html`<form data-test="ix-reply" @submit=${(e: Event) => { e.preventDefault(); void this.send(ix, e.target as HTMLFormElement); }}>
+            <textarea rows="2" style="width:100%" placeholder=${t('interactions.replyPlaceholder')} aria-label=${t('interactions.reply')}
+              @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); (e.target as HTMLTextAreaElement).form?.requestSubmit(); } }}></textarea>
+            <button class="primary" ?disabled=${this.busy} data-test="ix-send">${t('interactions.send')}</button>
+            <button type="button" ?disabled=${this.busy} data-test="ix-close" @click=${() => void this.act(ix, 'close')}>${t('interactions.close')}</button>
+          </form>`}
+    </div>`;
+  }
+
+  override render() {
+    const selected = this.items.find((i) => i.id === this.selected);
+    return html`<section class="card" data-test="interactions-panel">
+      <div class="card-head"><h2>${t('interactions.title')} ${this.items.length ? html`<span class="badge" data-test="ix-count">${this.items.length}</span>` : ''}</h2></div>
+      ${this.error ? html`<p class="error" role="alert">${errorText(this.error)}</p>` : ''}
+      ${this.items.length === 0 ? html`<p class="muted small">${t('interactions.none')}</p>` : ''}
+      <ul style="list-style:none;padding:0;margin:0">
+        ${this.items.map((ix) => html`<li data-test="ix-item" data-id=${ix.id} data-state=${ix.state} style="padding:0.3rem 0;border-bottom:1px solid var(--line)">
+          <button class="link" @click=${() => { this.selected = ix.id; this.viewing = undefined; }}>
+            <strong>${t(ix.channel === 'chat' ? 'interactions.channel.chat' : 'interactions.channel.email')}</strong> · ${this.who(ix)} · ${ix.subject ?? ix.messages[0]?.text.slice(0, 40) ?? ''}
+          </button>
+          <span class="muted small">${t(`interactions.state.${ix.state}`)}</span>
+          ${ix.state === 'offered'
+            ? html`<button class="primary" ?disabled=${this.busy} data-test="ix-accept" @click=${() => void this.act(ix, 'accept')}>${t('interactions.accept')}</button>
+                <button ?disabled=${this.busy} data-test="ix-decline" @click=${() => void this.act(ix, 'decline')}>${t('interactions.decline')}</button>`
+            : ''}
+        </li>`)}
+      </ul>
+      ${selected ? this.thread(selected, false) : this.viewing ? html`${this.thread(this.viewing, true)}<button class="link" @click=${() => { this.viewing = undefined; this.requestUpdate(); }}>${t('interactions.back')}</button>` : ''}
+      <form data-test="ix-search" style="margin-top:0.6rem" @submit=${(e: Event) => { e.preventDefault(); void this.search(e.target as HTMLFormElement); }}>
+        <input type="search" placeholder=${t('interactions.searchPlaceholder')} aria-label=${t('interactions.search')} />
+        <button>${t('interactions.search')}</button>
+      </form>
+      ${this.results
+        ? this.results.length === 0
+          ? html`<p class="muted small">${t('interactions.searchNone')}</p>`
+          : html`<ul style="list-style:none;padding:0" data-test="ix-results">${this.results.map((ix) => html`<li data-test="ix-result" data-id=${ix.id}>
+              <button class="link" @click=${() => { this.viewing = ix; this.selected = undefined; this.requestUpdate(); }}>${formatDateTime(ix.createdAt)} · ${this.who(ix)} · ${ix.messages[0]?.text.slice(0, 60) ?? ''}</button>
+            </li>`)}</ul>`
+        : ''}
+    </section>`;
+  }
+}
+customElements.define('cc-interactions-panel', InteractionsPanel);
