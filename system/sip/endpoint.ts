@@ -84,15 +84,15 @@ export class SipEndpoint {
       version: '2.0',
       protocol,
       host: this.opts.publicAddress,
-      port: protocol === 'UDP' ? ports.udp : ports.tcp,
+      port: protocol === 'UDP' ? ports.udp : protocol === 'TLS' ? ports.tls : ports.tcp,
       params: { branch: newBranch(), rport: null },
     };
   }
 
   contact(protocol: Remote['protocol'], user?: string): NameAddr {
     const ports = this.transport.ports;
-    const port = protocol === 'UDP' ? ports.udp : ports.tcp;
-    const transport = protocol === 'TCP' ? ';transport=tcp' : '';
+    const port = protocol === 'UDP' ? ports.udp : protocol === 'TLS' ? ports.tls : ports.tcp;
+    const transport = protocol === 'TCP' ? ';transport=tcp' : protocol === 'TLS' ? ';transport=tls' : '';
     return { uri: `sip:${user ? user + '@' : ''}${this.opts.publicAddress}:${port}${transport}`, params: {} };
   }
 

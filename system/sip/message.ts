@@ -82,7 +82,7 @@ export function isRequest(m: SipMessage): m is SipRequest {
 
 /** Where a message came from / goes to. */
 export interface Remote {
-  protocol: 'UDP' | 'TCP';
+  protocol: 'UDP' | 'TCP' | 'TLS';
   address: string;
   port: number;
 }

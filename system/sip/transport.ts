@@ -4,8 +4,11 @@
 // counted and dropped. An optional gate (edge-guard.ts) sees every connection and datagram
 // before parsing and every decoded message before it is emitted: it may drop silently or
 // have the transport answer. Emits only validated messages. Never throws on input.
+// Optionally a TLS listener (RFC 3261 26.2, port 5061) framed like TCP; its certificate can be
+// swapped while running (new connections get the new one).
 import dgram from 'node:dgram';
 import net from 'node:net';
+import tls from 'node:tls';
 import { EventEmitter } from 'node:events';
 import { decode, encode, makeResponse } from './codec.ts';
 import type { Remote, SipMessage } from './message.ts';
@@ -22,6 +25,8 @@ export interface TransportOptions {
   tcpIdleMs?: number;
   log?: { warn: (obj: object, msg: string) => void; debug?: (obj: object, msg: string) => void };
   gate?: TransportGate;
+  /** SIP over TLS: listen on `port` with this certificate (PEM). Absent: no TLS listener. */
+  tls?: { port: number; key: Buffer | string; cert: Buffer | string };
 }
 
 /** The edge's say on traffic (implemented by EdgeGuard). */
@@ -49,6 +54,7 @@ export class SipTransport extends EventEmitter<Events> {
   readonly counters: TransportCounters = { received: 0, sent: 0, malformed: 0, answeredMalformed: 0, tcpConnections: 0, gated: 0 };
   private udp?: dgram.Socket;
   private tcpServer?: net.Server;
+  private tlsServer?: tls.Server;
   private readonly connections = new Map<string, net.Socket>();
   private closed = false;
 
@@ -86,11 +92,48 @@ export class SipTransport extends EventEmitter<Events> {
       });
     });
     this.tcpServer = server;
+    if (this.opts.tls) {
+      // A taken TLS port must not take plain SIP down with it: warn and go on without TLS.
+      await this.listenTls(this.opts.tls).catch((err: Error) => this.opts.log?.warn({ err: err.message, port: this.opts.tls?.port, code: 'CC_SIP_TLS_LISTEN' }, 'SIP over TLS not listening'));
+    }
+  }
+
+  private async listenTls(o: NonNullable<TransportOptions['tls']>): Promise<void> {
+    const server = tls.createServer({ key: o.key, cert: o.cert, handshakeTimeout: 10_000 }, (socket) => this.adoptTcp(socket, undefined, 'TLS'));
+    // Gate raw connections before the handshake costs anything.
+    server.on('connection', (socket: net.Socket) => {
+      if (this.opts.gate && !this.opts.gate.admitConnection(socket.remoteAddress ?? '')) {
+        this.counters.gated++;
+        socket.destroy();
+      }
+    });
+    server.on('tlsClientError', (err, socket) => {
+      this.opts.log?.debug?.({ err: err.message, address: socket.remoteAddress }, 'tls handshake failed');
+      socket.destroy();
+    });
+    server.on('error', (err) => this.opts.log?.warn({ err }, 'tls server error'));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.port, this.opts.bindAddress, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.tlsServer = server;
+  }
+
+  /** Replace the TLS certificate: connections made from now on get it (open ones keep theirs). */
+  setTlsCredentials(key: Buffer | string, cert: Buffer | string): void {
+    this.tlsServer?.setSecureContext({ key, cert });
   }
 
   /** Ports actually bound (useful when configured as 0 in tests). */
-  get ports(): { udp: number; tcp: number } {
-    return { udp: this.udp?.address().port ?? 0, tcp: (this.tcpServer?.address() as net.AddressInfo | null)?.port ?? 0 };
+  get ports(): { udp: number; tcp: number; tls: number } {
+    return {
+      udp: this.udp?.address().port ?? 0,
+      tcp: (this.tcpServer?.address() as net.AddressInfo | null)?.port ?? 0,
+      tls: (this.tlsServer?.address() as net.AddressInfo | null)?.port ?? 0,
+    };
   }
 
   send(message: SipMessage, remote: Remote): void {
@@ -109,14 +152,18 @@ export class SipTransport extends EventEmitter<Events> {
     }
     let socket = this.connections.get(remoteKey(remote));
     if (!socket || socket.destroyed) {
-      socket = net.connect({ host: remote.address, port: remote.port });
+      // Outbound TLS (trunks, or a phone whose connection closed): encrypted, but the peer's
+      // certificate is not verified (LAN phones and carriers often use self-signed ones).
+      socket = remote.protocol === 'TLS'
+        ? tls.connect({ host: remote.address, port: remote.port, rejectUnauthorized: false, ...(net.isIP(remote.address) ? {} : { servername: remote.address }) })
+        : net.connect({ host: remote.address, port: remote.port });
       this.adoptTcp(socket, remote);
     }
     socket.write(bytes);
   }
 
-  private adoptTcp(socket: net.Socket, known?: Remote): void {
-    const remote: Remote = known ?? { protocol: 'TCP', address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+  private adoptTcp(socket: net.Socket, known?: Remote, protocol: 'TCP' | 'TLS' = 'TCP'): void {
+    const remote: Remote = known ?? { protocol, address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
     const key = remoteKey(remote);
     this.connections.set(key, socket);
     this.counters.tcpConnections++;
@@ -226,6 +273,7 @@ export class SipTransport extends EventEmitter<Events> {
     await Promise.all([
       new Promise<void>((r) => (this.udp ? this.udp.close(() => r()) : r())),
       new Promise<void>((r) => (this.tcpServer ? this.tcpServer.close(() => r()) : r())),
+      new Promise<void>((r) => (this.tlsServer ? this.tlsServer.close(() => r()) : r())),
     ]);
   }
 }
