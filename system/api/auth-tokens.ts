@@ -12,7 +12,7 @@ import type { Session } from './sessions.ts';
 /** Scopes a token can be given. A route needs `<area>:read` (GET) or `<area>:write` unless it
  *  declares another; areas without a scope here (users, tokens, audit, backup) are never open
  *  to tokens. */
-export const TOKEN_SCOPES = ['acd:read', 'acd:write', 'customers:read', 'customers:write', 'history:read', 'events:read', 'reports:read', 'metrics:read'] as const;
+export const TOKEN_SCOPES = ['acd:read', 'acd:write', 'customers:read', 'customers:write', 'history:read', 'events:read', 'reports:read', 'metrics:read', 'tickets:read', 'tickets:write', 'tickets:status'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 export interface StoredApiToken {

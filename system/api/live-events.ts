@@ -23,12 +23,14 @@ export function liveEvents(app: FastifyInstance, box: Box): void {
     const wallboard = session.role === 'admin' || session.role === 'supervisor';
     if (wallboard) box.wallboard.on('delta', onWallboard);
     const offAlert = session.role === 'admin' || session.role === 'technician' ? box.monitoring?.onAlert((alert) => send({ kind: 'alert', alert })) : undefined;
+    const offTickets = box.tickets.subscribe(session, send);
     send({ kind: 'hello', username: session.username, role: session.role });
     socket.on('close', () => {
       box.acd.off('agent', onAgent);
       box.acd.off('queueEvent', onQueue);
       if (wallboard) box.wallboard.off('delta', onWallboard);
       offAlert?.();
+      offTickets();
     });
   });
 }
