@@ -1,7 +1,7 @@
 // Speech analytics of a real recorded call (issue 10): a carrier call through the box where
 // the caller speaks first, the callee cuts in (overtalk) and goes on alone; once the call ends
 // the box analyses its recording off the main thread and the recordings API gives the
-// figures. The audio crosses the real path (RTP into mediasoup, the recording worker, the WAV
+// figures, and QA sampling picks the call for its overtalk. The audio crosses the real path (RTP into mediasoup, the recording worker, the WAV
 // on disk), so the tolerance is a few frames, not the one frame of the unit tests on WAVs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,19 +10,24 @@ import { carrierToUpstream } from './harness/topology.ts';
 import { freePort } from './harness/ports.ts';
 import { twoToneCall } from './harness/two-tone-call.ts';
 import { tone } from './harness/audio.ts';
-import { firstAdmin } from './harness/web-session.ts';
+import { firstAdmin, signInPage } from './harness/web-session.ts';
+import { ensureWebBuilt, launchBrowser, openPage, screenshot } from './harness/browser.ts';
 import { signIn, type ApiClient } from './harness/api.ts';
 
 let box: BoxProcess;
 let upstreamPort: number;
 let api: ApiClient;
+let adminPassword: string;
+let callId: string;
 
 before(async () => {
   upstreamPort = await freePort('127.0.0.3');
   box = await startBoxProcess(carrierToUpstream(upstreamPort, {
     dids: [{ number: '*', destination: 'dial:' }],
+    // QA samples calls with more than 10 % overtalk, and nothing else.
+    qa: { sampling: { overtalkPct: 10, randomPerAgentPerWeek: 0, shortTalkSec: 0, longHoldSec: 0, abandoned: false, transfers: false } },
   }));
-  api = (await firstAdmin(box)).api;
+  ({ api, password: adminPassword } = await firstAdmin(box));
 });
 
 after(async () => {
@@ -38,6 +43,7 @@ test('a recorded call\'s talk, overtalk and silence are measured from its record
     callee: [...silence(30), ...tone(900, 70), ...silence(30)],
   });
   const cdr = await box.cdr('96001');
+  callId = cdr.callId;
   let res = await api.call('GET', `/api/recordings/${encodeURIComponent(cdr.callId)}/analytics`);
   for (let i = 0; i < 100 && res.status === 202; i++) {
     await new Promise((r) => setTimeout(r, 100));
@@ -63,4 +69,37 @@ test('a recorded call\'s talk, overtalk and silence are measured from its record
   assert.equal(denied.status, 403, JSON.stringify(denied.body));
   const missing = await api.call('GET', '/api/recordings/no-such-call/analytics');
   assert.equal(missing.status, 404);
+
+  // QA sampling picks the call for its overtalk (about 15 % of it).
+  const sampled = await api.call('POST', '/api/qa/sampling/run', {});
+  assert.equal(sampled.status, 200, JSON.stringify(sampled.body));
+  const picked = sampled.body.selected.find((x: { callId: string }) => x.callId === cdr.callId);
+  assert.deepEqual(picked?.reasons, ['overtalk'], JSON.stringify(sampled.body));
+});
+
+test('the recordings page shows the figures and the who-spoke-when timeline, in Chinese and in English', async () => {
+  assert.ok(callId, 'the first test recorded a call');
+  ensureWebBuilt();
+  const browser = await launchBrowser();
+  try {
+    for (const [locale, talkLabel] of [['zh-CN', '主叫说话时长'], ['en-US', 'Caller talk']] as const) {
+      const { page, errors } = await openPage(browser, { baseURL: `http://127.0.0.1:${box.httpPort}`, locale });
+      await signInPage(page, 'admin', adminPassword);
+      await page.goto('/#/recordings');
+      await page.click(`[data-test=result-row][data-call-id="${callId}"] [data-test=listen]`);
+      await page.waitForSelector('[data-test=speech-analytics] [data-test=speech-caller-talk]');
+      const panel = await page.textContent('[data-test=speech-analytics]');
+      assert.ok(panel?.includes(talkLabel), `${locale}: ${panel}`);
+      const callerTalk = await page.textContent('[data-test=speech-caller-talk]');
+      assert.match(callerTalk ?? '', /^(0\.9|1\.0|1\.1) (s|秒) /, `caller talk shown as about one second: ${callerTalk}`);
+      // Two bars per side at most (the scripted call has one speech span per side).
+      const bars = await page.$$eval('[data-test=speech-timeline] rect', (rs) => rs.map((r) => r.getAttribute('class')));
+      assert.deepEqual([...bars].sort(), ['callee', 'caller']);
+      await screenshot(page, `speech-analytics-${locale}`);
+      assert.deepEqual(errors, []);
+      await page.context().close();
+    }
+  } finally {
+    await browser.close();
+  }
 });

@@ -11,7 +11,7 @@ import { QaError } from './errors.ts';
 import { qaReport, type ReportBy, type ReportInterval, type ReportRow } from './report.ts';
 import { nextReviewStatus, type ReviewAction, type ReviewStatus } from './review-states.ts';
 import { localDate } from '../reports/intervals.ts';
-import { DAY_MS, dayStart, nextDay, sampleCallFromCdr, selectForReview, type ReviewReason, type SampleCall, type SamplingRules, type Selected } from './sampling.ts';
+import { DAY_MS, dayStart, nextDay, sampleCallFromCdr, selectForReview, type ReviewReason, type SampleCall, type SpeechSample, type SamplingRules, type Selected } from './sampling.ts';
 import { validateScorecard, type ScorecardVersion } from './scorecard.ts';
 import { scoreCall, type Answers, type CriterionResult } from './scoring.ts';
 
@@ -145,7 +145,7 @@ export class QaBook {
       const e = value as { type: string; callId?: string };
       if (e.type !== 'call-ended' || !e.callId) continue;
       const cdr = this.t.cdr.get(e.callId) as Cdr | undefined;
-      if (cdr && cdr.startedAt >= day && cdr.startedAt < end) out.push(sampleCallFromCdr(cdr));
+      if (cdr && cdr.startedAt >= day && cdr.startedAt < end) out.push(sampleCallFromCdr(cdr, (this.t.speechAnalytics.get(e.callId) as { figures?: SpeechSample } | undefined)?.figures));
     }
     return out;
   }

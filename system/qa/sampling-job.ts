@@ -47,7 +47,7 @@ export class QaSampling {
 
   rules(): SamplingRules {
     const c = qaConfig(this.o.config().qa).sampling;
-    return { randomPerAgentPerWeek: c.randomPerAgentPerWeek, shortTalkSec: c.shortTalkSec, longHoldSec: c.longHoldSec, abandoned: c.abandoned, transfers: c.transfers };
+    return { randomPerAgentPerWeek: c.randomPerAgentPerWeek, shortTalkSec: c.shortTalkSec, longHoldSec: c.longHoldSec, abandoned: c.abandoned, transfers: c.transfers, overtalkPct: c.overtalkPct, agitation: c.agitation, silencePct: c.silencePct };
   }
 
   private seed(): string {

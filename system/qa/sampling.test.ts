@@ -133,3 +133,18 @@ test('days and weeks are the box\'s local ones: in Shanghai a call at 01:00 Tues
   assert.equal(sample().length, 1, 'UTC Sunday: all 3 are due');
   assert.equal(sample(tz).length, 0, 'Shanghai Monday: round(3/7) = 0 due');
 });
+
+test('speech analytics rules: overtalk and silence above their share, agitation at its level; off at 0 and for calls without analytics', () => {
+  const speech: SamplingRules = { ...RULES, overtalkPct: 15, agitation: 70, silencePct: 40 };
+  assert.deepEqual(ruleReasons(call('o', { overtalkPct: 15.1, silencePct: 10, agitation: 20 }), speech), ['overtalk']);
+  assert.deepEqual(ruleReasons(call('o2', { overtalkPct: 15, silencePct: 40, agitation: 69 }), speech), [], 'exactly the thresholds of the shares, one below the level');
+  assert.deepEqual(ruleReasons(call('a', { overtalkPct: 0, silencePct: 0, agitation: 70 }), speech), ['agitation']);
+  assert.deepEqual(ruleReasons(call('s', { overtalkPct: 0, silencePct: 55, agitation: 0 }), speech), ['silence']);
+  assert.deepEqual(ruleReasons(call('none'), speech), [], 'a call without analytics matches no speech rule');
+  assert.deepEqual(ruleReasons(call('off', { overtalkPct: 90, silencePct: 90, agitation: 100 }), RULES), [], 'rules absent = off');
+  const cdr = { callId: 'c', startedAt: MONDAY, endedAt: MONDAY + 60_000, connectedAt: MONDAY + 1000, answeredAt: MONDAY, agents: ['a1'], queue: 'sales', hangup: { side: 'caller' } } as unknown as Cdr;
+  const sampled = sampleCallFromCdr(cdr, { overtalkPct: 22.5, silencePct: 3, caller: { agitation: 81 }, callee: { agitation: null } });
+  assert.equal(sampled.overtalkPct, 22.5);
+  assert.equal(sampled.agitation, 81, 'the higher side');
+  assert.equal(sampleCallFromCdr(cdr, { overtalkPct: 0, silencePct: 0, caller: { agitation: null }, callee: { agitation: null } }).agitation, undefined, 'no estimate, no figure');
+});

@@ -1,6 +1,7 @@
 // Which calls go to the QA review queue, pure: for one day of calls, every call that
 // matches a rule (abandoned in the queue after the box answered, long hold, short talk,
-// transferred by the agent) plus N random calls per agent per ISO week, spread over
+// transferred by the agent, and from the recording's speech analytics: overtalk, agitation,
+// silence) plus N random calls per agent per ISO week, spread over
 // the week (by the end of weekday d, 0 = Monday, round(N × (d + 1) / 7) are due; a day short
 // of calls leaves its share to the next, Sunday takes what is still owed), drawn with a PRNG
 // seeded by (seed, agent, day), so a run is reproducible.
@@ -10,7 +11,7 @@
 import type { Cdr } from '../calls/cdr.ts';
 import { intervalStart, nextIntervalStart, wallTime } from '../reports/intervals.ts';
 
-export type ReviewReason = 'random' | 'abandoned' | 'long-hold' | 'short-talk' | 'transfer' | 'manual';
+export type ReviewReason = 'random' | 'abandoned' | 'long-hold' | 'short-talk' | 'transfer' | 'overtalk' | 'agitation' | 'silence' | 'manual';
 
 export interface SamplingRules {
   /** Random calls per agent per week (0: none). */
@@ -23,6 +24,20 @@ export interface SamplingRules {
   abandoned: boolean;
   /** Calls the agent transferred on. */
   transfers: boolean;
+  /** Calls whose recording has more than this share (%) of overtalk, both sides at once (0: rule off). */
+  overtalkPct?: number;
+  /** Calls where either side's agitation estimate (0-100) reaches this (0: rule off). */
+  agitation?: number;
+  /** Calls whose recording is silent (nobody speaking) for more than this share (%) (0: rule off). */
+  silencePct?: number;
+}
+
+/** What the speech analytics of a call's recording add to sampling (system/analytics). */
+export interface SpeechSample {
+  overtalkPct: number;
+  silencePct: number;
+  caller: { agitation: number | null };
+  callee: { agitation: number | null };
 }
 
 /** What sampling needs to know about a call. */
@@ -38,6 +53,11 @@ export interface SampleCall {
   holdMs?: number;
   transferred: boolean;
   abandonedAfterAnswer: boolean;
+  /** From the recording's speech analytics, when the call has them. */
+  overtalkPct?: number;
+  silencePct?: number;
+  /** The higher agitation estimate of the two sides. */
+  agitation?: number;
 }
 
 export interface ExistingReview {
@@ -70,7 +90,8 @@ export function weekday(t: number, timeZone = 'UTC'): number {
   return (new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay() + 6) % 7;
 }
 
-export function sampleCallFromCdr(cdr: Cdr): SampleCall {
+export function sampleCallFromCdr(cdr: Cdr, speech?: SpeechSample): SampleCall {
+  const agitation = speech ? Math.max(speech.caller.agitation ?? -1, speech.callee.agitation ?? -1) : -1;
   const agent = cdr.agents?.[0];
   const transfer = cdr.transfers?.[0];
   const talkEnd = transfer && agent ? transfer.at : cdr.endedAt;
@@ -84,6 +105,8 @@ export function sampleCallFromCdr(cdr: Cdr): SampleCall {
     ...(typeof holdMs === 'number' ? { holdMs } : {}),
     transferred: !!agent && (cdr.transfers?.length ?? 0) > 0,
     abandonedAfterAnswer: !!cdr.queue && cdr.answeredAt !== undefined && !agent && cdr.hangup.side === 'caller',
+    ...(speech ? { overtalkPct: speech.overtalkPct, silencePct: speech.silencePct } : {}),
+    ...(agitation >= 0 ? { agitation } : {}),
   };
 }
 
@@ -94,6 +117,9 @@ export function ruleReasons(c: SampleCall, rules: SamplingRules): ReviewReason[]
   if (rules.longHoldSec > 0 && c.holdMs !== undefined && c.holdMs > rules.longHoldSec * 1000) out.push('long-hold');
   if (rules.shortTalkSec > 0 && c.agent && c.talkMs !== undefined && c.talkMs < rules.shortTalkSec * 1000) out.push('short-talk');
   if (rules.transfers && c.transferred) out.push('transfer');
+  if (rules.overtalkPct && c.overtalkPct !== undefined && c.overtalkPct > rules.overtalkPct) out.push('overtalk');
+  if (rules.agitation && c.agitation !== undefined && c.agitation >= rules.agitation) out.push('agitation');
+  if (rules.silencePct && c.silencePct !== undefined && c.silencePct > rules.silencePct) out.push('silence');
   return out;
 }
 

@@ -4,6 +4,7 @@
 // Placeholders are {name}.
 import { reportsEn } from './reports.en.ts';
 import { recordingsEn } from './recordings.en.ts';
+import { speechEn } from './speech.en.ts';
 import { qualityEn } from './quality.en.ts';
 import { wallboardEn } from './wallboard.en.ts';
 import { adminEn } from './admin.en.ts';
@@ -244,6 +245,7 @@ export const en = {
   'time.seconds': '{n} s',
   ...reportsEn,
   ...recordingsEn,
+  ...speechEn,
   ...qualityEn,
   ...wallboardEn,
   ...adminEn,

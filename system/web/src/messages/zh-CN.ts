@@ -2,6 +2,7 @@
 import type { Messages } from './en.ts';
 import { reportsZhCN } from './reports.zh-CN.ts';
 import { recordingsZhCN } from './recordings.zh-CN.ts';
+import { speechZhCN } from './speech.zh-CN.ts';
 import { qualityZhCN } from './quality.zh-CN.ts';
 import { wallboardZhCN } from './wallboard.zh-CN.ts';
 import { adminZhCN } from './admin.zh-CN.ts';
@@ -243,6 +244,7 @@ export const zhCN: Messages = {
   'time.seconds': '{n} 秒',
   ...reportsZhCN,
   ...recordingsZhCN,
+  ...speechZhCN,
   ...qualityZhCN,
   ...wallboardZhCN,
   ...adminZhCN,

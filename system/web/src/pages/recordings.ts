@@ -11,6 +11,7 @@ import { formatDuration } from '../clock.ts';
 import { errorText } from '../errors.ts';
 import { formatDateTime, t, tMaybe } from '../i18n.ts';
 import type { Me } from '../types.ts';
+import '../components/speech-analytics-panel.ts';
 
 interface RecordingSummary {
   callId: string;
@@ -193,6 +194,7 @@ export class RecordingsPage extends AppElement {
         ${staff ? html`<button type="button" data-test="hold" @click=${() => this.toggleHold(r)}>${r.legalHold ? t('recordings.releaseHold') : t('recordings.setHold')}</button>` : ''}
         <span class="muted">${t('recordings.channels')}</span>
       </div>
+      <cc-speech-analytics call-id=${r.callId}></cc-speech-analytics>
     </section>`;
   }
 

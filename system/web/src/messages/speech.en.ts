@@ -1,0 +1,21 @@
+// English UI text of speech analytics (keys start with 'speech.'); its Chinese twin is speech.zh-CN.ts.
+export const speechEn = {
+  'speech.title': 'Speech analytics',
+  'speech.timeline': 'Who spoke when: caller above, callee below',
+  'speech.caller': 'Caller',
+  'speech.callee': 'Callee / agent',
+  'speech.pending': 'Being analysed…',
+  'speech.unreadable': 'The recording could not be analysed',
+  'speech.callerTalk': 'Caller talk',
+  'speech.calleeTalk': 'Callee / agent talk',
+  'speech.ratio': 'Talk / listen (callee ÷ caller)',
+  'speech.silence': 'Silence (nobody speaking)',
+  'speech.overtalk': 'Overtalk (both speaking)',
+  'speech.monologue': 'Longest monologue',
+  'speech.hold': 'Hold time',
+  'speech.agitationCaller': 'Caller agitation (estimate)',
+  'speech.agitationCallee': 'Callee agitation (estimate)',
+  'speech.seconds': '{s} s',
+  'speech.notEnough': 'too little speech',
+  'speech.estimateNote': 'Measured on the box from the recording in 20 ms frames. Agitation is a heuristic estimate from loudness and pitch movement, not an emotion detector.',
+} as const;
