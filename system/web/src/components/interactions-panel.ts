@@ -3,6 +3,9 @@
 // over the transcripts the agent took part in. Reads GET /api/interactions/mine once and then
 // follows the WebSocket /api/interactions/events (reconnecting with back-off; a reconnect
 // re-reads the list). Styles are inline so the component stands alone.
+// Also the supervision card <cc-interaction-counts> (on the wallboard): per queue and channel
+// the waiting, offered and active interactions and the longest wait, and each agent's load
+// against their capacity, re-read on every change the same WebSocket reports.
 import { html } from 'lit';
 import { api } from '../api.ts';
 import { AppElement } from '../base.ts';
@@ -204,3 +207,101 @@ export class InteractionsPanel extends AppElement {
   }
 }
 customElements.define('cc-interactions-panel', InteractionsPanel);
+
+interface IxCounts {
+  channel: 'chat' | 'email';
+  queue: string;
+  queued: number;
+  offered: number;
+  active: number;
+  longestWaitSec: number;
+}
+
+interface IxLoad {
+  id: string;
+  state: string;
+  open: { chat: number; email: number };
+  capacity: { calls: number; chats: number; emails: number };
+}
+
+/** Open a WebSocket to /api/interactions/events calling `onChange` for each change (and after a reconnect); returns a stop function. */
+function followInteractions(onChange: () => void): () => void {
+  let ws: WebSocket | undefined;
+  let stopped = false;
+  let retryMs = 500;
+  const open = () => {
+    ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/interactions/events`);
+    ws.onmessage = (e) => {
+      if (String(e.data).includes('"kind":"interaction"')) onChange();
+    };
+    ws.onopen = () => {
+      if (retryMs > 500) onChange();
+      retryMs = 500;
+    };
+    ws.onclose = () => {
+      if (stopped) return;
+      setTimeout(() => !stopped && open(), retryMs);
+      retryMs = Math.min(retryMs * 2, 10_000);
+    };
+  };
+  open();
+  return () => {
+    stopped = true;
+    ws?.close();
+  };
+}
+
+export class InteractionCountsCard extends AppElement {
+  static override properties = { counts: { state: true }, loads: { state: true }, error: { state: true } };
+  declare counts: IxCounts[];
+  declare loads: IxLoad[];
+  declare error: unknown;
+  private pending?: ReturnType<typeof setTimeout>;
+
+  constructor() {
+    super();
+    this.counts = [];
+    this.loads = [];
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.reload();
+    this.keep(followInteractions(() => {
+      clearTimeout(this.pending);
+      this.pending = setTimeout(() => void this.reload(), 200);
+    }));
+    this.keep(() => clearTimeout(this.pending));
+  }
+
+  private async reload(): Promise<void> {
+    try {
+      const r = await api<{ counts: IxCounts[]; agents: IxLoad[] }>('GET', '/api/interactions');
+      this.counts = r.counts;
+      this.loads = r.agents;
+      this.error = undefined;
+    } catch (err) {
+      this.error = err;
+    }
+  }
+
+  override render() {
+    const rows = this.counts.filter((c) => c.queued + c.offered + c.active > 0);
+    const busy = this.loads.filter((a) => a.open.chat + a.open.email > 0 || a.state !== 'logged-out');
+    return html`<section class="card" data-test="ix-counts">
+      <h2>${t('interactions.counts')}</h2>
+      ${this.error ? html`<p class="error" role="alert">${errorText(this.error)}</p>` : ''}
+      ${rows.length === 0 ? html`<p class="muted small">${t('interactions.none')}</p>` : html`
+      <table class="grid">
+        <thead><tr><th>${t('wallboard.queue')}</th><th></th><th>${t('interactions.count.queued')}</th><th>${t('interactions.count.offered')}</th><th>${t('interactions.count.active')}</th><th>${t('interactions.count.longestWait')}</th></tr></thead>
+        <tbody>${rows.map((c) => html`<tr data-test="ix-count-row" data-queue=${c.queue} data-channel=${c.channel}>
+          <td>${c.queue}</td><td>${t(c.channel === 'chat' ? 'interactions.channel.chat' : 'interactions.channel.email')}</td>
+          <td class="num" data-test="ix-count-queued">${c.queued}</td><td class="num" data-test="ix-count-offered">${c.offered}</td>
+          <td class="num" data-test="ix-count-active">${c.active}</td><td class="num">${c.longestWaitSec} s</td>
+        </tr>`)}</tbody>
+      </table>`}
+      ${busy.length ? html`<p class="small" data-test="ix-loads">${busy.map((a) => html`<span data-test="ix-load" data-agent=${a.id} style="margin-right:1em">${a.id}: ${t('interactions.channel.chat')} ${a.open.chat}/${a.capacity.chats} · ${t('interactions.channel.email')} ${a.open.email}/${a.capacity.emails}</span>`)}</p>` : ''}
+    </section>`;
+  }
+}
+customElements.define('cc-interaction-counts', InteractionCountsCard);

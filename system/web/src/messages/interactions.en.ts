@@ -24,6 +24,7 @@ export const interactionsEn = {
   'interactions.back': 'Back',
   'interactions.counts': 'Chats and emails',
   'interactions.count.queued': 'Waiting',
+  'interactions.count.offered': 'Offered',
   'interactions.count.active': 'Active',
   'interactions.count.longestWait': 'Longest wait',
   'error.CC_IX_NOT_FOUND': 'That chat or email no longer exists.',

@@ -25,6 +25,7 @@ export const interactionsZhCN: Record<keyof typeof interactionsEn, string> = {
   'interactions.back': '返回',
   'interactions.counts': '聊天与邮件',
   'interactions.count.queued': '等待',
+  'interactions.count.offered': '已分配',
   'interactions.count.active': '处理中',
   'interactions.count.longestWait': '最长等待',
   'error.CC_IX_NOT_FOUND': '该聊天或邮件已不存在。',

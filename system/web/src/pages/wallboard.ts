@@ -14,6 +14,7 @@ import { everySecond, formatDuration, serverNow } from '../clock.ts';
 import { errorText } from '../errors.ts';
 import { t, tMaybe } from '../i18n.ts';
 import type { LiveEvents } from '../live.ts';
+import '../components/interactions-panel.ts';
 import {
   callsByPhase, catchUp, colourOf, CALL_PHASES,
   type WallboardDelta, type WallboardModel, type WallboardSnapshot, type WallboardThresholds,
@@ -314,6 +315,7 @@ export class WallboardPage extends AppElement {
           })}</tbody>
         </table>`}
       </section>
+      <cc-interaction-counts></cc-interaction-counts>
       <section class="card">
         <h2>${t('wallboard.agents')}<span class="spacer"></span>
           ${this.big ? '' : html`<label class="inline small">${t('wallboard.myExtension')}
