@@ -76,7 +76,7 @@ export function updateRoutes(app: FastifyInstance, box: Box): void {
   });
 
   // Attached storage: the disks the backup service watches (backup.mountDir).
-  const disks = () => ({ mountDir: box.config.backup.mountDir, allowSameDevice: process.env.CC_UPDATE_DISKS_ANY_DIR === '1' });
+  const disks = () => ({ mountDir: box.config.backup.mountDir });
 
   app.get('/api/updates/disk', { preHandler: admin }, async () => ({ bundles: findDiskBundles(disks()) }));
 

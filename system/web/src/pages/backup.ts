@@ -10,6 +10,7 @@ import { api } from '../api.ts';
 import { errorText } from '../errors.ts';
 import { t, tMaybe } from '../i18n.ts';
 import '../admin/admin.css';
+import '../components/update-from-disk.ts';
 
 interface Target { name: string; label: string; totalBytes: number; freeBytes: number; backups: number; good: number; lastGood?: string }
 interface Progress { phase: string; filesDone: number; filesTotal: number; bytesDone: number; bytesTotal: number }
@@ -129,6 +130,7 @@ export class BackupPage extends AppElement {
         <p>${t('backup.restoreHelp')}</p>
         <pre>cd /opt/callcenter/app && node appliance/backup/cli.js restore --from ${s?.mountDir ?? '/media'}/${this.chosen.split('/')[0]}/callcenter-backups/${this.chosen.split('/')[1]} --data /var/lib/callcenter --dry-run</pre>
         <p class="muted small">${t('backup.restoreThen')}</p></section>` : nothing}
+      <cc-update-from-disk></cc-update-from-disk>
     </main>`;
   }
 }
