@@ -70,6 +70,12 @@ test('a recorded call\'s talk, overtalk and silence are measured from its record
   const missing = await api.call('GET', '/api/recordings/no-such-call/analytics');
   assert.equal(missing.status, 404);
 
+  // The speech report of today counts it, with its overtalk share.
+  const report = await api.call('GET', '/api/reports/speech');
+  assert.equal(report.status, 200, JSON.stringify(report.body));
+  assert.equal(report.body.total.calls, 1);
+  assert.equal(report.body.total.avgOvertalkPct, f.overtalkPct);
+
   // QA sampling picks the call for its overtalk (about 15 % of it).
   const sampled = await api.call('POST', '/api/qa/sampling/run', {});
   assert.equal(sampled.status, 200, JSON.stringify(sampled.body));
@@ -96,6 +102,10 @@ test('the recordings page shows the figures and the who-spoke-when timeline, in 
       const bars = await page.$$eval('[data-test=speech-timeline] rect', (rs) => rs.map((r) => r.getAttribute('class')));
       assert.deepEqual([...bars].sort(), ['callee', 'caller']);
       await screenshot(page, `speech-analytics-${locale}`);
+      await page.goto('/#/reports');
+      await page.waitForSelector('[data-test=report-speech-row][data-kind=total] [data-test=calls]');
+      assert.equal((await page.textContent('[data-test=report-speech-row][data-kind=total] [data-test=calls]'))?.trim(), '1');
+      await screenshot(page, `speech-report-${locale}`);
       assert.deepEqual(errors, []);
       await page.context().close();
     }

@@ -6,4 +6,5 @@ export const REPORTS: Record<string, Cell> = {
   'GET /api/reports/queues.csv': { roles: STAFF, ok: [200] },
   'GET /api/reports/agents': { roles: STAFF, ok: [200] },
   'GET /api/reports/agents.csv': { roles: STAFF, ok: [200] },
+  'GET /api/reports/speech': { roles: STAFF, ok: [200] },
 };

@@ -12,6 +12,9 @@ import { reportSettings, type ReportsConfig } from '../reports/reports-config.ts
 import { resolveWindow } from '../reports/report-window.ts';
 import { agentCsv, queueCsv } from '../reports/csv.ts';
 import { ReportsError } from '../reports/errors.ts';
+import { speechReport, type SpeechReportRow } from '../reports/speech-summary.ts';
+import type { SpeechAnalyticsRow } from '../analytics/speech-analytics-service.ts';
+import type { RecordingRow } from '../calls/cdr.ts';
 
 const ReportQuery = Type.Object({
   /** YYYY-MM-DD or YYYY-MM-DDTHH:MM (box-local), an ISO time with offset, or epoch ms; default: today 00:00. */
@@ -84,6 +87,28 @@ export function reportRoutes(app: FastifyInstance, box: Box): void {
     if (forceCsv || r.q.format === 'csv') return csv(reply, 'agents', r.from, r.to, r.tz, agentCsv(r.report.agents, (at) => localLabel(at, r.tz)));
     return { timeZone: r.tz, interval: r.q.interval, from: r.from, to: r.to, now: r.now, intervals: r.report.intervals, agents: r.report.agents };
   };
+
+  /** Speech analytics per agent and queue for the recorded calls that started in the window. */
+  app.get('/api/reports/speech', { config: access, schema }, async (req, reply) => {
+    const q = req.query as Query;
+    const tz = box.config.timeZone ?? 'UTC';
+    let window: { from: number; to: number };
+    try {
+      window = resolveWindow(q, Date.now(), tz);
+    } catch (err) {
+      if (err instanceof ReportsError) return reply.code(400).send({ code: err.code, message: err.message });
+      throw err;
+    }
+    function* rows(): Generator<SpeechReportRow> {
+      for (const { key, value } of box.store.tables.speechAnalytics.getRange()) {
+        const figures = (value as SpeechAnalyticsRow).figures;
+        const rec = figures && (box.store.tables.recordings.get(key) as RecordingRow | undefined);
+        if (!figures || !rec) continue;
+        yield { startedAt: rec.startedAt, agents: rec.agents ?? [], ...(rec.queue ? { queue: rec.queue } : {}), figures };
+      }
+    }
+    return { timeZone: tz, ...speechReport({ rows: rows(), ...window, queue: q.queue, agent: q.agent }) };
+  });
 
   app.get('/api/reports/queues', { config: access, schema }, queues(false));
   app.get('/api/reports/queues.csv', { config: access, schema }, queues(true));

@@ -23,6 +23,8 @@ interface QueueReport {
   intervals: Interval[];
   queues: QueueFigures[];
 }
+interface SpeechGroup { key: string; calls: number; avgTalkListenRatio: number | null; avgOvertalkPct: number; avgSilencePct: number; avgLongestMonologueMs: number; agitatedPct: number }
+interface SpeechReport { agitatedAt: number; total: SpeechGroup; agents: SpeechGroup[]; queues: SpeechGroup[] }
 interface AgentReport {
   intervals: Interval[];
   agents: AgentFigures[];
@@ -46,12 +48,13 @@ function dayAfter(date: string): string {
 
 export class ReportsPage extends AppElement {
   static override properties = {
-    queues: { state: true }, agents: { state: true }, error: { state: true }, busy: { state: true },
+    queues: { state: true }, agents: { state: true }, speech: { state: true }, error: { state: true }, busy: { state: true },
     from: { state: true }, to: { state: true }, kind: { state: true }, queue: { state: true }, agent: { state: true },
     queueNames: { state: true }, agentIds: { state: true },
   };
   declare queues?: QueueReport;
   declare agents?: AgentReport;
+  declare speech?: SpeechReport;
   declare error: unknown;
   declare busy: boolean;
   declare from: string;
@@ -101,9 +104,10 @@ export class ReportsPage extends AppElement {
     this.error = undefined;
     try {
       const q = this.query();
-      const [queues, agents] = await Promise.all([api<QueueReport>('GET', `/api/reports/queues?${q}`), api<AgentReport>('GET', `/api/reports/agents?${q}`)]);
+      const [queues, agents, speech] = await Promise.all([api<QueueReport>('GET', `/api/reports/queues?${q}`), api<AgentReport>('GET', `/api/reports/agents?${q}`), api<SpeechReport>('GET', `/api/reports/speech?${q}`)]);
       this.queues = queues;
       this.agents = agents;
+      this.speech = speech;
       await this.updateComplete;
       await this.drawChart();
     } catch (err) {
@@ -214,7 +218,28 @@ export class ReportsPage extends AppElement {
           </tr>`)}</tbody>
         </table>`}
       </section>
+      ${this.renderSpeech()}
     </main>`;
+  }
+
+  /** Speech analytics of the window's recorded calls, per agent and per queue (system/reports/speech-summary.ts). */
+  private renderSpeech() {
+    const s = this.speech;
+    const rows = (kind: string, groups: SpeechGroup[]) => groups.map((g) => html`<tr data-test="report-speech-row" data-kind=${kind} data-key=${g.key}>
+      <td>${kind === 'total' ? t('speech.report.all') : g.key}</td><td class="num" data-test="calls">${g.calls}</td>
+      <td class="num" data-test="ratio">${g.avgTalkListenRatio ?? '—'}</td><td class="num" data-test="overtalk">${g.avgOvertalkPct}%</td>
+      <td class="num" data-test="silence">${g.avgSilencePct}%</td><td class="num">${(g.avgLongestMonologueMs / 1000).toFixed(1)}</td>
+      <td class="num" data-test="agitated">${g.agitatedPct}%</td></tr>`);
+    return html`<section class="card">
+      <h2>${t('speech.report.title')}</h2>
+      ${!s || s.total.calls === 0 ? html`<p class="muted" data-test="report-no-speech">${t('reports.noData')}</p>` : html`
+      <table class="grid" data-test="report-speech">
+        <thead><tr><th>${t('speech.report.group')}</th><th>${t('speech.report.calls')}</th><th>${t('speech.report.ratio')}</th><th>${t('speech.report.overtalk')}</th>
+          <th>${t('speech.report.silence')}</th><th>${t('speech.report.monologue')}</th><th>${t('speech.report.agitated', { level: s.agitatedAt })}</th></tr></thead>
+        <tbody>${rows('total', [s.total])}${rows('agent', s.agents)}${rows('queue', s.queues)}</tbody>
+      </table>
+      <p class="muted">${t('speech.report.note')}</p>`}
+    </section>`;
   }
 }
 customElements.define('cc-reports', ReportsPage);
