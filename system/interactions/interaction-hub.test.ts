@@ -104,6 +104,8 @@ test('a declined offer goes to the next agent; an agent at capacity is skipped',
     await hub.closeInteraction(second.id, 'a1');
     assert.equal((await until(hub, third.id, 'offered')).agent, 'a1');
     await assert.rejects(hub.accept(third.id, 'a2'), { code: 'CC_IX_NOT_YOURS' });
+    // Both have a chat: the ACD offers neither a call (calls are exclusive by default).
+    assert.deepEqual([...hub.agentsBusyForCalls()].sort(), ['a1', 'a2']);
   }, cfg);
   rmSync(dir, { recursive: true, force: true });
 });

@@ -279,6 +279,15 @@ export class InteractionHub extends EventEmitter<InteractionHubEvents> {
     return out;
   }
 
+  /** Agents the ACD must not offer calls to now: with `callsExclusive`, an agent with a chat
+   *  offered or active is busy for calls ("1 call or 3 chats"); emails do not block calls. */
+  agentsBusyForCalls(): Set<string> {
+    const out = new Set<string>();
+    if (!interactionsConfig(this.deps.config().interactions).callsExclusive) return out;
+    for (const ix of this.open_.values()) if (ix.channel === 'chat' && ix.agent && (ix.state === 'offered' || ix.state === 'active')) out.add(ix.agent);
+    return out;
+  }
+
   /** Each configured agent's open interactions per channel and capacity (supervision). */
   agentLoads(): AgentLoad[] {
     return [...this.loads().values()];

@@ -24,7 +24,8 @@ export const InteractionsConfigSchema = Type.Object({
     chats: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
     emails: Type.Optional(Type.Integer({ minimum: 0, maximum: 50 })),
   }, { additionalProperties: false }), { default: [], maxItems: 2000 }),
-  /** An agent ringing, on a call or in its wrap-up is offered no chat or email. */
+  /** An agent ringing, on a call or in its wrap-up is offered no chat or email, and an agent
+   *  with a chat offered or active is offered no queue call (emails do not block calls). */
   callsExclusive: Type.Boolean({ default: true }),
   /** An offer not accepted in this time goes to the next agent. */
   offerTimeoutSec: Type.Integer({ minimum: 5, maximum: 600, default: 30 }),
