@@ -8,7 +8,7 @@ import { TicketBook, type TicketChange } from './ticket-book.ts';
 import { ticketsConfig, type TicketsConfig } from './tickets-config.ts';
 import { TicketWebhooks } from './webhook-worker.ts';
 
-/** The WebSocket message: `assignedToYou` when this change gave the ticket to the listener. */
+/** The WebSocket message: `assignedToYou` when someone else's change gave the ticket to the listener. */
 export interface TicketNotice {
   kind: 'ticket';
   change: TicketChange['row'];
@@ -46,7 +46,7 @@ export class TicketService {
   subscribe(user: { username: string; role: string }, send: (msg: TicketNotice) => void): () => void {
     const staff = user.role === 'admin' || user.role === 'supervisor';
     const on = (c: TicketChange) => {
-      const assignedToYou = c.ticket.assignee === user.username && (c.row.kind === 'created' || (c.row.kind === 'assigned' && c.previousAssignee !== user.username));
+      const assignedToYou = c.ticket.assignee === user.username && c.row.by !== user.username && (c.row.kind === 'created' || (c.row.kind === 'assigned' && c.previousAssignee !== user.username));
       if (staff || c.ticket.assignee === user.username) send({ kind: 'ticket', change: c.row, ticket: c.ticket, assignedToYou });
     };
     this.book.on('change', on);
