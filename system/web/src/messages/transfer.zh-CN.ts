@@ -1,0 +1,16 @@
+// the workspace's blind transfer panel 的简体中文界面文字；键与 transfer.en.ts 相同。
+import type { transferEn } from './transfer.en.ts';
+
+export const transferZhCN: Record<keyof typeof transferEn, string> = {
+  'transfer.title': '转接',
+  'transfer.kind': '转接到',
+  'transfer.kind.agent': '坐席',
+  'transfer.kind.queue': '队列',
+  'transfer.kind.number': '分机或号码',
+  'transfer.target': '目标',
+  'transfer.choose': '请选择…',
+  'transfer.blind': '盲转',
+  'transfer.started': '已转接到 {to}：您已离开通话。若无人接听，来电将回到队列。',
+  'transfer.agentState': '{name}（{state}）',
+  'transfer.hint': '盲转：您立即离开通话，目标振铃期间来电方听等待音乐。',
+};
