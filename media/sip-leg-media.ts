@@ -2,7 +2,12 @@
 // peer's RTP (one Producer) and sends it the other party's audio (one Consumer), an
 // optional DirectTransport tap that surfaces RFC 4733 digits, RTCP-based receive stats and
 // dead-media detection. Whoever creates a SipLegMedia closes it; close() is idempotent.
+// SRTP (SDES): the transport is remade on the same ports with SRTP on when the peer's first
+// description carries a usable key (or the box offers one), and plain again when the answer
+// to our best-effort offer has none (srtp-sessions.ts tells leg-sdp.ts the key to announce).
 import type { types } from 'mediasoup';
+import { DEFAULT_SDES_SUITE, srtpVerdict, type SdesCrypto, type SdesSuite, type SrtpMode } from '../system/sip/sdes.ts';
+import { setLegSdes } from './srtp-sessions.ts';
 import { DtmfDeduplicator, decodeTelephoneEvent, parseRtp } from './rtp-event.ts';
 import { routerCaps, type CallCodecs } from './media-engine.ts';
 import { LatestOnly } from './latest-only.ts';
@@ -25,6 +30,16 @@ export interface RemoteMedia {
   address: string;
   port: number;
   rtcpPort?: number;
+  /** The description's m= profile and a=crypto values (SDES); absent: plain RTP/AVP. */
+  profile?: string;
+  crypto?: string[];
+}
+
+/** The peer's description cannot be used under this leg's SRTP mode (e.g. a plain answer to a mandatory offer). */
+export class SrtpRefused extends Error {
+  constructor(readonly code: string, reason: string) {
+    super(reason);
+  }
 }
 
 export type { LegQuality, ReceiveQuality } from './leg-quality.ts';
@@ -38,12 +53,18 @@ export class SipLegMedia {
   /** Where connect() sent us (mediasoup allows one connect per PlainTransport). */
   private connectedTo?: RemoteMedia;
   private readonly meter = new QualityMeter();
+  /** SRTP mode for this leg's peer; the SRTP decision is taken once, at the first remote description. */
+  private srtpMode: SrtpMode = 'optional';
+  private srtpDecided = false;
+  /** Our SDES key while the transport runs SRTP. */
+  private srtpLocal?: SdesCrypto;
 
   private constructor(
     readonly router: types.Router,
-    readonly transport: types.PlainTransport,
+    private plain: types.PlainTransport,
     private readonly codecs: CallCodecs,
     readonly comedia: boolean,
+    private readonly opts: LegMediaOptions,
   ) {}
 
   static async create(router: types.Router, codecs: CallCodecs, opts: LegMediaOptions): Promise<SipLegMedia> {
@@ -55,7 +76,74 @@ export class SipLegMedia {
       comedia: opts.comedia,
       enableSctp: false,
     });
-    return new SipLegMedia(router, transport, codecs, opts.comedia);
+    return new SipLegMedia(router, transport, codecs, opts.comedia, opts);
+  }
+
+  get transport(): types.PlainTransport {
+    return this.plain;
+  }
+
+  /** Is this leg's RTP encrypted (SRTP on its transport)? */
+  get srtp(): boolean {
+    return this.srtpLocal !== undefined;
+  }
+
+  /**
+   * Before the box offers to a peer with SRTP 'optional' or 'mandatory': turn SRTP on and give
+   * the key to announce (tag 1). The peer's answer then settles it in start().
+   */
+  async offerSrtp(mode: SrtpMode): Promise<SdesCrypto | undefined> {
+    this.srtpMode = mode;
+    if (mode === 'off' || this.closed) return undefined;
+    await this.remake(DEFAULT_SDES_SUITE, 1, mode === 'mandatory' ? 'RTP/SAVP' : 'RTP/AVP');
+    return this.srtpLocal;
+  }
+
+  /** Remake the transport on the same ports, with SRTP (suite) or without (undefined). */
+  private async remake(suite: SdesSuite | undefined, tag: number, profile: string): Promise<void> {
+    const { port, rtcpPort } = this.local;
+    const listen = (p: number) => ({ protocol: 'udp' as const, ip: this.opts.listenIp, announcedAddress: this.opts.announcedAddress, port: p });
+    const hearing = this.hearing;
+    this.consumer?.close();
+    this.consumer = undefined;
+    setLegSdes(port, undefined);
+    this.srtpLocal = undefined;
+    // Closed before the new one binds: the worker handles both requests in order.
+    this.plain.close();
+    this.plain = await this.router.createPlainTransport({
+      listenInfo: listen(port),
+      rtcpListenInfo: listen(rtcpPort),
+      rtcpMux: false,
+      comedia: this.comedia,
+      enableSctp: false,
+      ...(suite ? { enableSrtp: true, srtpCryptoSuite: suite } : {}),
+    });
+    if (this.closed) return this.plain.close();
+    const params = this.plain.srtpParameters;
+    if (suite && params) {
+      this.srtpLocal = { tag, suite: params.cryptoSuite, keyBase64: params.keyBase64 };
+      setLegSdes(port, { local: this.srtpLocal, profile });
+    }
+    if (hearing) await this.switchTo(hearing);
+  }
+
+  /** SRTP for the first remote description: the peer's key (remade if the suite differs), or plain again. */
+  private async settleSrtp(remote: RemoteMedia): Promise<{ cryptoSuite: SdesSuite; keyBase64: string } | undefined> {
+    if (this.srtpDecided) return undefined;
+    this.srtpDecided = true;
+    const verdict = srtpVerdict(remote.profile ?? 'RTP/AVP', remote.crypto ?? [], this.srtpMode);
+    if (verdict.kind === 'refuse') throw new SrtpRefused(verdict.code, verdict.reason);
+    if (verdict.kind === 'plain') {
+      if (this.srtpLocal) await this.remake(undefined, 0, 'RTP/AVP');
+      return undefined;
+    }
+    const { remote: key, profile } = verdict;
+    if (this.srtpLocal?.suite !== key.suite) await this.remake(key.suite, key.tag, profile);
+    else if (this.srtpLocal.tag !== key.tag) {
+      this.srtpLocal = { ...this.srtpLocal, tag: key.tag };
+      setLegSdes(this.local.port, { local: this.srtpLocal, profile });
+    }
+    return { cryptoSuite: key.suite, keyBase64: key.keyBase64 };
   }
 
   /** Our RTP/RTCP address for SDP (read once: mediasoup's tuple getters deep-clone). */
@@ -82,11 +170,16 @@ export class SipLegMedia {
   async start(remote: RemoteMedia | undefined): Promise<boolean> {
     if (this.closed) return true;
     let sameAddress = true;
+    const srtpParameters = remote && remote.port > 0 ? await this.settleSrtp(remote) : undefined;
+    if (this.closed) return true;
     if (remote && !this.comedia && remote.port > 0) {
       if (!this.connectedTo) {
         this.connectedTo = remote;
-        await this.transport.connect({ ip: remote.address, port: remote.port, rtcpPort: remote.rtcpPort ?? remote.port + 1 });
+        await this.transport.connect({ ip: remote.address, port: remote.port, rtcpPort: remote.rtcpPort ?? remote.port + 1, ...(srtpParameters ? { srtpParameters } : {}) });
       } else sameAddress = this.connectedTo.address === remote.address && this.connectedTo.port === remote.port;
+    } else if (srtpParameters) {
+      // comedia: the address is learnt from the first packet; only the peer's key is given now.
+      await this.transport.connect({ srtpParameters });
     }
     if (!this.producer) {
       const codecs: types.RtpCodecParameters[] = [
@@ -194,6 +287,7 @@ export class SipLegMedia {
     if (this.closed) return;
     this.closed = true;
     this.tap?.transport.close();
+    if (this.srtpLocal) setLegSdes(this.local.port, undefined);
     this.transport.close();
   }
 }

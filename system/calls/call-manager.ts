@@ -9,6 +9,8 @@ import type { AuthGuard } from '../sip/auth-guard.ts';
 import type { Registrar } from '../sip/registrar.ts';
 import { parseUri } from '../sip/codec.ts';
 import { negotiateCodec, parseSdp } from '../sip/sdp.ts';
+import { srtpVerdict } from '../sip/sdes.ts';
+import { srtpModeOfCaller } from '../sip/sdes-policy.ts';
 import type { BoxConfig, TrunkConfig } from '../config/schema.ts';
 import { Call, type CallDeps, type CallSetup } from './call.ts';
 import { calledNumber, identifyTrunk, routeCall, type CallSource, type RouteDecision, type ScheduleState } from './routing.ts';
@@ -50,6 +52,8 @@ export class CallManager {
   scheduleState?: ScheduleState;
   /** Toll-fraud policy for outbound trunk calls (set by the box; without it every call may go). */
   tollGuard?: TollGuard;
+  /** Trunks found down by their OPTIONS pings (trunk-health.ts): calls to them fail at once. */
+  trunkHealth?: { isDown(trunk: string): boolean };
 
   constructor(private readonly deps: CallManagerDeps) {}
 
@@ -101,10 +105,13 @@ export class CallManager {
     }
     const offer = parsed.offer;
     const codec = negotiateCodec(offer.codecs, cfg.media.codecs.map((name) => ({ name, clockRate: 8000 })));
-    if (!codec || offer.protocol !== 'RTP/AVP') {
-      endpoint.respond(tx, 488, 'Not Acceptable Here', { headers: { warning: '305 - "Incompatible media format"' } });
+    // RTP/AVP, or SRTP by SDES (RTP/SAVP or best-effort keys) under the caller's srtp mode.
+    const srtp = srtpVerdict(offer.protocol, offer.crypto ?? [], srtpModeOfCaller(cfg, source));
+    if (!codec || srtp.kind === 'refuse') {
+      endpoint.respond(tx, 488, srtp.kind === 'refuse' ? `Not Acceptable Here (${srtp.code})` : 'Not Acceptable Here', { headers: { warning: '305 - "Incompatible media format"' } });
       return;
     }
+    if (srtp.kind === 'plain') delete offer.crypto; // keys the caller's mode says not to use
     // Takes the place of a leg of an open call (RFC 3891: pickup, or a transfer the phones made).
     if (rq.headers.replaces !== undefined) {
       acceptReplacingInvite({ endpoint, calls: this.calls.values() }, rq, tx, remote, source, offer).catch((err) => {
@@ -137,6 +144,7 @@ export class CallManager {
       const target = extensionTarget(route.extension, binding, from, endpoint.publicAddress);
       destination = { target, isPhone: true, party: { kind: 'extension', id: route.extension, uri: binding.contact, number: route.extension, address: binding.remote.address } };
     } else if (route.kind === 'trunk') {
+      if (this.trunkHealth?.isDown(route.trunk.name)) return void endpoint.respond(tx, 503, 'Service Unavailable (trunk down)', { headers: { 'retry-after': '30' } });
       const toll = this.tollGuard?.admit(source.kind === 'trunk' ? { kind: 'trunk' } : source, route.trunk, route.number);
       if (toll && !toll.ok) return void endpoint.respond(tx, toll.status, toll.reason);
       releaseToll = toll?.release;
@@ -232,9 +240,9 @@ export function extensionTarget(extension: string, binding: { contact: string; r
 }
 
 export function trunkTarget(trunk: TrunkConfig, number: string, from: OutboundTarget['from']): OutboundTarget {
-  const port = trunk.port ?? 5060;
-  const protocol = trunk.transport === 'tcp' ? 'TCP' : 'UDP';
-  const uri = `sip:${number}@${trunk.host}${port !== 5060 ? ':' + port : ''}${protocol === 'TCP' ? ';transport=tcp' : ''}`;
+  const protocol = trunk.transport === 'tcp' ? 'TCP' : trunk.transport === 'tls' ? 'TLS' : 'UDP';
+  const port = trunk.port ?? (protocol === 'TLS' ? 5061 : 5060);
+  const uri = `sip:${number}@${trunk.host}${port !== 5060 ? ':' + port : ''}${protocol === 'TCP' ? ';transport=tcp' : protocol === 'TLS' ? ';transport=tls' : ''}`;
   return {
     requestUri: uri,
     remote: { protocol, address: trunk.host, port },

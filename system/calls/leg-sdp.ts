@@ -1,7 +1,10 @@
 // Our SDP towards one leg: the leg's own PlainTransport address/ports, the call's codec and
-// telephone-event payload types, and the direction asked for. Pure.
+// telephone-event payload types, and the direction asked for; with the leg's SDES key and
+// profile when the leg runs SRTP (media/srtp-sessions.ts). Pure apart from that lookup.
 import { buildSdp, type AudioOffer, type MediaDirection } from '../sip/sdp.ts';
+import { withSdes } from '../sip/sdes.ts';
 import type { CallCodecs } from '../../media/media-engine.ts';
+import { legSdesOf } from '../../media/srtp-sessions.ts';
 
 export interface LegSdpInput {
   sessionId: string;
@@ -16,7 +19,8 @@ export interface LegSdpInput {
 }
 
 export function legSdp(i: LegSdpInput): string {
-  return buildSdp({
+  const sdes = legSdesOf(i.port);
+  const sdp = buildSdp({
     sessionId: i.sessionId,
     sessionVersion: i.version,
     originAddress: i.address,
@@ -30,10 +34,13 @@ export function legSdp(i: LegSdpInput): string {
     mirror: i.answering ? { otherMedia: i.answering.otherMedia, mediaIndex: i.answering.mediaIndex } : undefined,
     sessionName: 'CallCenterBox',
   });
+  return sdes ? withSdes(sdp, sdes.local, sdes.profile) : sdp;
 }
 
 /** Remote media address of an offer/answer, or undefined when it carries none (hold by 0.0.0.0, port 0). */
-export function remoteMediaOf(o: AudioOffer): { address: string; port: number; rtcpPort?: number } | undefined {
+export function remoteMediaOf(o: AudioOffer): { address: string; port: number; rtcpPort?: number; profile?: string; crypto?: string[] } | undefined {
   if (!o.port || !o.connectionAddress || o.holdByZeroAddress) return undefined;
-  return { address: o.connectionAddress, port: o.port, rtcpPort: o.rtcpMux ? o.port : o.rtcpPort };
+  const media = { address: o.connectionAddress, port: o.port, rtcpPort: o.rtcpMux ? o.port : o.rtcpPort };
+  // SDES: the profile and keys go along only when there is something to say (plain RTP/AVP stays as it was).
+  return o.crypto?.length || o.protocol !== 'RTP/AVP' ? { ...media, profile: o.protocol, crypto: o.crypto ?? [] } : media;
 }

@@ -8,6 +8,7 @@ import type { ClientTransaction } from '../sip/transactions.ts';
 import { Dialog, newCallId, newTag } from '../sip/dialog.ts';
 import { answerChallenge } from '../sip/digest.ts';
 import { parseSdp, type AudioOffer } from '../sip/sdp.ts';
+import { offerProfile, withSdes } from '../sip/sdes.ts';
 import type { SipLegMedia } from '../../media/sip-leg-media.ts';
 import { SipLeg, ALLOW, type LegSide } from './sip-leg.ts';
 
@@ -42,6 +43,23 @@ export class OutboundLeg extends SipLeg<OutboundEvents> {
   }
 
   start(sdp: string, maxForwards: number, extraHeaders: Record<string, unknown> = {}): void {
+    // SRTP for this callee (config srtp): the media turns SRTP on first, then the offer carries the key.
+    const srtp = this.endpoint.srtpOfferMode?.(this.target);
+    if (srtp && srtp !== 'off') {
+      this.media.offerSrtp(srtp).then(
+        (key) => !this.ended && !this.cancelRequested && this.begin(key ? withSdes(sdp, key, offerProfile(srtp)) : sdp, maxForwards, extraHeaders),
+        (err) => {
+          this.log.warn({ err, callId: this.callId, code: 'CC_CALL_SRTP_SETUP' }, 'SRTP set-up for the callee failed');
+          this.ended = true;
+          this.emit('rejected', 500, 'SRTP set-up failed');
+        },
+      );
+      return;
+    }
+    this.begin(sdp, maxForwards, extraHeaders);
+  }
+
+  private begin(sdp: string, maxForwards: number, extraHeaders: Record<string, unknown>): void {
     const t = this.target;
     this.invite = {
       method: 'INVITE',

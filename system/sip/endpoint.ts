@@ -9,6 +9,7 @@ import { isRequest } from './message.ts';
 import { makeResponse } from './codec.ts';
 import { TransactionLayer, newBranch, type ClientTransaction, type ResponseHandler, type ServerTransaction } from './transactions.ts';
 import { dialogKey, newTag } from './dialog.ts';
+import type { SrtpMode } from './sdes.ts';
 
 /** Whoever owns a dialog (a call leg) receives its in-dialog traffic. */
 export interface DialogOwner {
@@ -35,6 +36,8 @@ export class SipEndpoint {
   private draining = false;
   /** Observer of every client transaction's outcome (monitoring's SIP response times). */
   onClientTiming?: (t: { method: string; remote: Remote; status: number; firstResponseMs: number }) => void;
+  /** The SRTP mode the box offers a callee with (sdes-policy.ts); undefined: plain RTP offers. */
+  srtpOfferMode?: (target: { remote: Remote; to: NameAddr }) => SrtpMode | undefined;
 
   constructor(readonly transport: SipTransport, private readonly opts: EndpointOptions) {
     this.transactions = new TransactionLayer({ send: (m, r) => transport.send(m, r) });

@@ -47,7 +47,8 @@ export class TrunkRegistration {
   }
 
   private get remote() {
-    return { protocol: this.trunk.transport === 'tcp' ? ('TCP' as const) : ('UDP' as const), address: this.trunk.host, port: this.trunk.port ?? 5060 };
+    const protocol = this.trunk.transport === 'tcp' ? ('TCP' as const) : this.trunk.transport === 'tls' ? ('TLS' as const) : ('UDP' as const);
+    return { protocol, address: this.trunk.host, port: this.trunk.port ?? (protocol === 'TLS' ? 5061 : 5060) };
   }
 
   private register(expires = this.trunk.registerExpires ?? 600, authorization?: { header: string; value: string }): void {
