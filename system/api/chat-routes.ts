@@ -1,24 +1,21 @@
-// The web chat's public side (no sign-in): GET /chat/widget.js (the embeddable widget,
-// system/web/src/widget/chat-widget.ts bundled by esbuild on first request and kept in
-// memory) and GET /chat/ws (the visitor's WebSocket: origin allow-list, per-address limits and
+// The web chat's public side (no sign-in): GET /chat/widget.js (the embeddable widget: the
+// build's build/web/chat-widget.js, else system/web/src/widget/chat-widget.ts bundled by
+// esbuild on first request; kept in memory) and GET /chat/ws (the visitor's WebSocket: origin allow-list, per-address limits and
 // the protocol are system/interactions/chat-visitors.ts). Both are outside /api/ and declared
 // open. The widget is loaded by other sites, so it is served with a permissive CORP header.
-import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Box } from '../box.ts';
 import { ChatVisitors } from '../interactions/chat-visitors.ts';
-
-const WIDGET_SOURCE = fileURLToPath(new URL('../web/src/widget/chat-widget.ts', import.meta.url));
+import { bundleWidget, WIDGET_FILE } from '../interactions/widget-build.ts';
+import { WEB_ROOT } from './web-app.ts';
 
 let widget: Promise<string> | undefined;
 
-/** The widget as one minified script (built once per process). */
-export function widgetScript(): Promise<string> {
-  widget ??= (async () => {
-    const { build } = await import('esbuild');
-    const out = await build({ entryPoints: [WIDGET_SOURCE], bundle: true, write: false, format: 'iife', target: 'es2019', minify: true, legalComments: 'none' });
-    return out.outputFiles[0].text;
-  })();
+/** The widget as one minified script (read or bundled once per process). */
+export function widgetScript(root = WEB_ROOT): Promise<string> {
+  widget ??= readFile(join(root, WIDGET_FILE), 'utf8').catch(() => bundleWidget());
   widget.catch(() => (widget = undefined));
   return widget;
 }
