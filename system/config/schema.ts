@@ -45,6 +45,13 @@ export const TrunkSchema = Type.Object({
   dtmfInband: Type.Optional(Type.Boolean()),
   /** Record calls on this trunk (default: recording.enabled). */
   record: Type.Optional(Type.Boolean()),
+  /** OPTIONS pings (system/calls/trunk-health.ts): a trunk leaving `failuresToDown` pings in a row
+   *  unanswered within `timeoutSec` is down and outbound calls to it fail at once with 503. */
+  healthCheck: Type.Optional(Type.Object({
+    intervalSec: Type.Integer({ minimum: 2, maximum: 3600, default: 30 }),
+    timeoutSec: Type.Integer({ minimum: 1, maximum: 30, default: 5 }),
+    failuresToDown: Type.Integer({ minimum: 1, maximum: 10, default: 2 }),
+  })),
 });
 
 /** Where a DID sends a call (see DidSchema.destination). */
