@@ -45,6 +45,7 @@ export async function endCallsCutByRestart(deps: RestartCleanupDeps): Promise<Re
   }
   const entries = journaledCalls(store);
   if (!entries.length) return report;
+  const t0 = performance.now();
   for (const entry of entries) {
     try {
       if (store.tables.cdr.get(entry.callId) !== undefined) {
@@ -67,7 +68,7 @@ export async function endCallsCutByRestart(deps: RestartCleanupDeps): Promise<Re
     }
   }
   await store.transaction(() => store.appendEvent('calls-cut-by-restart', { ...report }));
-  log.warn({ ...report }, 'calls cut by a crash or power loss ended at start-up (BYE sent, CDRs written, recordings finished)');
+  log.warn({ ...report, ms: Math.round(performance.now() - t0) }, 'calls cut by a crash or power loss ended at start-up (BYE sent, CDRs written, recordings finished)');
   return report;
 }
 
