@@ -21,6 +21,12 @@ export interface BaresipOptions {
   answer?: 'auto' | 'manual';
   /** Run inside this network namespace (netns.ts); control then goes to `listenIp`, not loopback. */
   netns?: string;
+  /** Register and call over TLS (the box's TLS port in `box.port`); the phone trusts any certificate unless `caFile` is given. */
+  tls?: { caFile?: string };
+  /** SRTP by SDES: 'srtp' (best effort, RTP/AVP with a key) or 'srtp-mand' (RTP/SAVP only). */
+  mediaenc?: 'srtp' | 'srtp-mand';
+  /** Write each call's sent and received audio (sndfile: dump-*-enc.wav, dump-*-dec.wav) into this directory. */
+  sndfileDir?: string;
 }
 
 export interface Baresip {
@@ -57,6 +63,9 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
       'audio_alert aubridge,sink',
       'module_path /usr/lib/baresip/modules',
       'module g711.so',
+      ...(o.mediaenc ? ['module srtp.so'] : []),
+      ...(o.tls?.caFile ? [`sip_cafile ${o.tls.caFile}`] : []),
+      ...(o.sndfileDir ? ['module sndfile.so', `snd_path ${o.sndfileDir}`] : []),
       'module aufile.so',
       'module aubridge.so',
       'module_app account.so',
@@ -68,7 +77,7 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
   );
   writeFileSync(
     join(dir, 'accounts'),
-    `<sip:${o.extension}@${o.box.host}:${o.box.port}>;auth_pass=${o.password};audio_codecs=PCMU,PCMA;answermode=${o.answer ?? 'auto'};regint=300\n`,
+    `<sip:${o.extension}@${o.box.host}:${o.box.port}${o.tls ? ';transport=tls' : ''}>;auth_pass=${o.password};audio_codecs=PCMU,PCMA;answermode=${o.answer ?? 'auto'};regint=300${o.mediaenc ? `;mediaenc=${o.mediaenc}` : ''}\n`,
   );
   const child = o.netns
     ? spawn('ip', ['netns', 'exec', o.netns, 'baresip', '-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
