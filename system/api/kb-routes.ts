@@ -32,6 +32,12 @@ const SaveBody = Type.Composite([ArticleBody, Type.Object({
   /** The version the editor started from: refused with 409 CC_KB_VERSION_CONFLICT if someone saved since. */
   baseVersion: Type.Optional(Type.Integer({ minimum: 0 })),
 })], { additionalProperties: false });
+const AttachmentBody = Type.Object({
+  /** The file's MIME type (image/png, image/jpeg, image/gif, image/webp, application/pdf, text/plain, text/csv). */
+  type: Type.String({ maxLength: 100 }),
+  /** The file, base64 (at most 10 MB decoded). */
+  data: Type.String({ maxLength: 14 * 1024 * 1024, pattern: '^[A-Za-z0-9+/=\\s]*$' }),
+}, { additionalProperties: false });
 const ListQuery = Type.Object({
   category: Type.Optional(Type.String({ maxLength: 64 })),
   tag: Type.Optional(Type.String({ maxLength: 48 })),
@@ -186,18 +192,15 @@ export function kbRoutes(app: FastifyInstance, box: Box): void {
     }
   });
 
-  // Attachments arrive as the raw file with its own content type (checked against its bytes).
-  app.register(async (scope) => {
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 10 * 1024 * 1024 + 1 }, (_req, body, done) => done(null, body));
-    scope.put('/api/kb/articles/:id/attachments/:name', { preHandler: staff, bodyLimit: 10 * 1024 * 1024 + 1, schema: { params: AttachmentParams, summary: 'Add or replace an attachment: the body is the file, content-type its type' } }, async (req, reply) => {
-      const { id, name } = req.params as { id: string; name: string };
-      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body ?? ''));
-      try {
-        return summary(await kb().addAttachment(id, name, req.headers['content-type'] ?? '', bytes, req.session!.username));
-      } catch (err) {
-        return kbFailure(reply, err);
-      }
-    });
+  // The file comes as base64 in JSON (the page's API client speaks JSON with its CSRF token); its type is checked against its bytes.
+  app.put('/api/kb/articles/:id/attachments/:name', { preHandler: staff, bodyLimit: 15 * 1024 * 1024, schema: { params: AttachmentParams, body: AttachmentBody, summary: 'Add or replace an attachment' } }, async (req, reply) => {
+    const { id, name } = req.params as { id: string; name: string };
+    const { type, data } = req.body as { type: string; data: string };
+    try {
+      return summary(await kb().addAttachment(id, name, type, Buffer.from(data, 'base64'), req.session!.username));
+    } catch (err) {
+      return kbFailure(reply, err);
+    }
   });
 
   app.get('/api/kb/import/disks', { preHandler: staff, schema: { summary: 'Disks under the attached-storage mount directory and their top-level folders' } }, async () => {
