@@ -18,7 +18,9 @@ import { startBaresip, type Baresip } from './harness/baresip.ts';
 import { freePort, freeRange } from './harness/ports.ts';
 import { bandRms } from './harness/audio.ts';
 import { toneRatio } from './harness/rtp-peer.ts';
-import { SipClient } from './harness/sip-client.ts';
+import { SipClient, digestAuthorization, parseChallenge } from './harness/sip-client.ts';
+import { firstAdmin } from './harness/web-session.ts';
+import { randomBytes } from 'node:crypto';
 
 let box: BoxProcess;
 let tlsPort: number;
@@ -127,5 +129,99 @@ test('an SRTP call between two TLS phones: each hears the other, and the RTP on 
     assert.ok(dec, `phone dump in ${dir}: ${readdirSync(dir)}`);
     const heard = bandRms(join(dir, dec), 1, hz);
     assert.ok(heard > 0.05, `the phone heard ${hz} Hz (rms ${heard}, ${other} Hz: ${bandRms(join(dir, dec), 1, other)})`);
+  }
+});
+
+/** An authenticated INVITE from extension 1001 (srtp 'mandatory') over UDP with `sdp`; the box's final answer. */
+async function inviteAs1001(media: { proto: string; crypto?: string[] }): Promise<{ status: number; reason: string }> {
+  const c = await SipClient.open('127.0.0.1', { host: '127.0.0.1', port: box.sipPort });
+  try {
+    const callId = randomBytes(8).toString('hex');
+    const sdp = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio 40000 ${media.proto} 0`, 'a=rtpmap:0 PCMU/8000', ...(media.crypto ?? []).map((v) => `a=crypto:${v}`), 'a=sendrecv', ''].join('\r\n');
+    const uri = `sip:1002@127.0.0.1:${box.sipPort}`;
+    const invite = (cseq: number, auth?: string) => [
+      `INVITE ${uri} SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:${c.local.port};branch=z9hG4bK${randomBytes(6).toString('hex')};rport`,
+      `From: <sip:1001@127.0.0.1>;tag=${callId.slice(0, 8)}`,
+      `To: <${uri}>`,
+      `Call-ID: ${callId}`,
+      `CSeq: ${cseq} INVITE`,
+      `Contact: <sip:1001@127.0.0.1:${c.local.port}>`,
+      'Max-Forwards: 70',
+      ...(auth ? [`Proxy-Authorization: ${auth}`] : []),
+      'Content-Type: application/sdp',
+      `Content-Length: ${Buffer.byteLength(sdp)}`,
+      '',
+      sdp,
+    ].join('\r\n');
+    c.sendRaw(invite(1));
+    const challenge = await c.response((r) => r.status === 407 && r.text.includes(callId));
+    const ch = parseChallenge(challenge.headers.get('proxy-authenticate')![0]);
+    c.sendRaw(invite(2, digestAuthorization(ch, { username: '1001', password: 'secret1001', method: 'INVITE', uri })));
+    const final = await c.response((r) => r.status >= 200 && r.text.includes(callId) && /CSeq: 2 INVITE/i.test(r.text), 5000);
+    return { status: final.status, reason: final.reason };
+  } finally {
+    c.close();
+  }
+}
+
+test('an extension with srtp mandatory offering plain RTP gets 488; bad crypto lines get 488; the box stays up', async () => {
+  const plain = await inviteAs1001({ proto: 'RTP/AVP' });
+  assert.equal(plain.status, 488, JSON.stringify(plain));
+  assert.match(plain.reason, /CC_SDES_REQUIRED/);
+  for (const crypto of [['1 AES_CM_128_HMAC_SHA1_80 inline:tooshort'], ['1 AES_CM_128_HMAC_SHA1_80 inline:' + randomBytes(30).toString('base64') + '|2^20|1:4'], ['x'], []]) {
+    const r = await inviteAs1001({ proto: 'RTP/SAVP', crypto });
+    assert.equal(r.status, 488, `${JSON.stringify(crypto)}: ${JSON.stringify(r)}`);
+  }
+  assert.equal((await box.status()).calls, 0);
+});
+
+/** The certificate a new TLS connection to the SIP port is shown. */
+function peerCertificate(): Promise<X509Certificate> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port: tlsPort, rejectUnauthorized: false }, () => {
+      const raw = s.getPeerX509Certificate();
+      s.destroy();
+      raw ? resolve(raw) : reject(new Error('no certificate'));
+    });
+    s.on('error', reject);
+  });
+}
+
+test('the SIP certificate: self-signed at first start, replaced by an admin (checked first), used by the next TLS connection', async () => {
+  const { api } = await firstAdmin(box);
+  const now = await api.call('GET', '/api/sip/tls');
+  assert.equal(now.status, 200);
+  assert.equal(now.body.port, tlsPort);
+  assert.equal(now.body.certificate.selfSigned, true);
+  const before = await peerCertificate();
+  assert.equal(before.fingerprint256, now.body.certificate.fingerprint, 'the listener shows the certificate the API reports');
+  // A new pair made by openssl (as a CA-issued one would be installed).
+  const dir = join(work, 'newcert');
+  execFileSync('mkdir', ['-p', dir]);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30', '-subj', '/CN=sip.example.test', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem')], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30', '-subj', '/CN=other', '-keyout', join(dir, 'k2.pem'), '-out', join(dir, 'c2.pem')], { stdio: 'ignore' });
+  const cert = readFileSync(join(dir, 'c.pem'), 'utf8');
+  const key = readFileSync(join(dir, 'k.pem'), 'utf8');
+  // Refused, nothing changes: a key of another certificate, and garbage.
+  const mismatch = await api.call('PUT', '/api/sip/tls/certificate', { certificate: cert, key: readFileSync(join(dir, 'k2.pem'), 'utf8') });
+  assert.equal(mismatch.status, 400);
+  assert.equal(mismatch.body.code, 'CC_SIP_TLS_KEY_MISMATCH');
+  const junk = await api.call('PUT', '/api/sip/tls/certificate', { certificate: '-----BEGIN CERTIFICATE-----\nAAAA' + 'A'.repeat(60) + '\n-----END CERTIFICATE-----\n', key });
+  assert.equal(junk.body.code, 'CC_SIP_TLS_CERT_PARSE');
+  assert.equal((await peerCertificate()).fingerprint256, before.fingerprint256);
+  const ok = await api.call('PUT', '/api/sip/tls/certificate', { certificate: cert, key });
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.match(ok.body.certificate.subject, /CN=sip\.example\.test/);
+  const after = await peerCertificate();
+  assert.equal(after.fingerprint256, new X509Certificate(cert).fingerprint256, 'a new TLS connection gets the new certificate');
+  // It is on disk for the next start.
+  assert.equal(new X509Certificate(readFileSync(join(box.dataDir, 'data', 'sip-tls', 'cert.pem'))).fingerprint256, after.fingerprint256);
+  // A phone registers over a new TLS connection, which now carries the new certificate.
+  const phone3 = await startBaresip({ extension: '1003', password: 'secret1003', box: { host: '127.0.0.1', port: tlsPort }, listenIp: '127.0.0.1', tls: {} });
+  try {
+    await phone3.waitFor(/200 OK .*1 binding/);
+  } finally {
+    await phone3.stop();
   }
 });
