@@ -44,5 +44,6 @@ export type EmailConfig = Static<typeof EmailConfigSchema>;
 
 /** The section with its defaults (the box config leaves it out when the document has none). */
 export function emailConfig(section: EmailConfig | undefined): EmailConfig {
-  return section ?? (Value.Create(EmailConfigSchema) as EmailConfig);
+  // Value.Default, not Value.Create: Create returns the root's `default: {}` as is, without the fields' defaults.
+  return section ?? (Value.Default(EmailConfigSchema, {}) as EmailConfig);
 }

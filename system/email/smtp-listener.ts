@@ -55,7 +55,7 @@ export class SmtpListener {
       logger: false,
       onConnect: (session, cb) => {
         this.counters.connections++;
-        if (!networkMatcher(config().allowedNetworks)(session.remoteAddress)) {
+        if (!this.guard(() => networkMatcher(config().allowedNetworks)(session.remoteAddress), false)) {
           this.counters.refusedNetwork++;
           log.warn({ code: 'CC_EMAIL_SENDER_NETWORK', remote: session.remoteAddress }, 'SMTP client outside the allowed networks refused');
           return cb(smtpError(554, '5.7.1 Client network not allowed'));
@@ -63,7 +63,7 @@ export class SmtpListener {
         cb();
       },
       onRcptTo: (address, session, cb) => {
-        if (!routeRecipient(address.address, config().addresses)) {
+        if (!this.guard(() => routeRecipient(address.address, config().addresses), undefined)) {
           this.counters.refusedAddress++;
           log.info({ code: 'CC_EMAIL_UNKNOWN_ADDRESS', rcpt: address.address.slice(0, 320), remote: session.remoteAddress }, 'mail for an unknown address refused');
           return cb(smtpError(550, '5.1.1 No such mailbox here'));
@@ -82,6 +82,16 @@ export class SmtpListener {
       });
     });
     log.info({ host: c.listener.host, port: this.port }, 'SMTP listener ready');
+  }
+
+  /** A decision that cannot throw into smtp-server's callbacks (it would be an uncaught exception). */
+  private guard<T>(fn: () => T, fallback: T): T {
+    try {
+      return fn();
+    } catch (err) {
+      this.opts.log.error({ err }, 'SMTP listener decision failed (answered as a refusal)');
+      return fallback;
+    }
   }
 
   private onData(stream: NodeJS.ReadableStream & { sizeExceeded?: boolean }, session: SMTPServerSession, cb: (err?: Error | null, message?: string) => void): void {
@@ -104,9 +114,9 @@ export class SmtpListener {
         log.info({ code: 'CC_EMAIL_TOO_LARGE', size, limit, remote: session.remoteAddress }, 'message over the size limit refused');
         return cb(smtpError(552, `5.3.4 Message too large (limit ${limit} bytes)`));
       }
-      const routes = session.envelope.rcptTo.map((r) => routeRecipient(r.address, config().addresses)).filter((r): r is AddressRoute => !!r);
+      const routes = this.guard(() => session.envelope.rcptTo.map((r) => routeRecipient(r.address, config().addresses)).filter((r): r is AddressRoute => !!r), []);
       const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined;
-      deliver(Buffer.concat(chunks), { mailFrom, routes, remote: session.remoteAddress }).then(
+      Promise.resolve().then(() => deliver(Buffer.concat(chunks), { mailFrom, routes, remote: session.remoteAddress })).then(
         (answer) => {
           if (answer.code >= 200 && answer.code < 300) {
             this.counters.accepted++;
