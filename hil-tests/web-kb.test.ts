@@ -7,7 +7,7 @@
 // the artifacts directory.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -180,4 +180,30 @@ test('a queue caller rings the agent: the workspace suggests the article tagged 
   const r = await run.done;
   assert.equal(r.code, 0, r.errors || r.stderr);
   assert.deepEqual(errors, []);
+});
+
+test('attachments over HTTP: stored under the data directory, served with their type and nosniff, shown in the article; wrong types refused', async () => {
+  current = sup;
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64)]);
+  const put = await admin.call('PUT', `/api/kb/articles/${articleId}/attachments/front.png`, { type: 'image/png', data: png.toString('base64') });
+  assert.equal(put.status, 200, put.text);
+  const notes = await admin.call('PUT', `/api/kb/articles/${articleId}/attachments/${encodeURIComponent('说明.txt')}`, { type: 'text/plain', data: Buffer.from('退款须知').toString('base64') });
+  assert.equal(notes.status, 200, notes.text);
+  assert.equal(readFileSync(join(box.dataDir, 'data', 'kb', 'attachments', articleId, '说明.txt'), 'utf8'), '退款须知');
+  const got = await admin.call('GET', `/api/kb/articles/${articleId}/attachments/${encodeURIComponent('说明.txt')}`);
+  assert.deepEqual([got.status, got.headers['content-type'], got.headers['x-content-type-options'], got.text], [200, 'text/plain', 'nosniff', '退款须知']);
+  assert.match(String(got.headers['content-disposition']), /^attachment;/);
+  const fake = await admin.call('PUT', `/api/kb/articles/${articleId}/attachments/evil.png`, { type: 'image/png', data: Buffer.from('<script>alert(1)</script>').toString('base64') });
+  assert.deepEqual([fake.status, fake.body.code], [415, 'CC_KB_ATTACHMENT_TYPE']);
+  const html = await admin.call('PUT', `/api/kb/articles/${articleId}/attachments/page.html`, { type: 'text/html', data: Buffer.from('<p>x</p>').toString('base64') });
+  assert.deepEqual([html.status, html.body.code], [415, 'CC_KB_ATTACHMENT_TYPE']);
+  const v = (await admin.call('GET', `/api/kb/articles/${articleId}`)).body;
+  const saved = await admin.call('PUT', `/api/kb/articles/${articleId}`, { title: v.title, body: `${v.body}\n\n![正面](attachment:front.png)`, tags: v.tags, category: v.category, baseVersion: v.version });
+  assert.equal(saved.status, 200, saved.text);
+  const { page } = sup;
+  await page.goto('/#/kb');
+  await page.click(`[data-test=kb-row][data-id="${articleId}"] a`);
+  await page.waitForSelector(`[data-test=kb-view-body] img[src="/api/kb/articles/${articleId}/attachments/front.png"]`);
+  assert.equal(await page.locator('[data-test=kb-attachment]').count(), 2);
+  await screenshot(page, 'kb-05-article-attachments-zh');
 });
