@@ -2,15 +2,16 @@
 // widget) speaks a small JSON protocol; this module checks the page origin and the per-address
 // limits, opens the chat as an Interaction in the hub, relays the visitor's lines to it and
 // the agents' replies and state changes back, and lets a visitor token resume the chat after a
-// reload (kept in memory: a box restart ends resuming, not the chat). A chat whose visitor
-// stays away longer than `resumeMinutes` is closed by the system.
+// reload or a box restart (the interaction's externalRef is the token's SHA-256, so only the
+// visitor holds the token). A chat whose visitor stays away longer than `resumeMinutes` is
+// closed by the system (after a restart, counted from the start).
 //
 //   visitor -> box: { type: 'start', queue, name?, email?, text } | { type: 'resume', token }
 //                   | { type: 'message', text } | { type: 'close' }
 //   box -> visitor: { type: 'started', token, id } | { type: 'resumed', id, state, messages }
 //                   | { type: 'message', from, text, at } | { type: 'state', state }
 //                   | { type: 'closed' } | { type: 'error', code, message }
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { BoxConfig } from '../config/schema.ts';
 import type { InteractionHub } from './interaction-hub.ts';
 import type { Interaction, InteractionMessage } from './interaction-types.ts';
@@ -29,7 +30,6 @@ export interface VisitorSocket {
 
 interface VisitorChat {
   id: string;
-  token: string;
   socket?: VisitorSocket;
   awayTimer?: NodeJS.Timeout;
 }
@@ -57,8 +57,12 @@ export function originAllowed(origin: string | undefined, allowed: readonly stri
   return allowed.some((a) => a.toLowerCase() === origin.toLowerCase());
 }
 
+/** The interaction's externalRef for a visitor token. */
+export function tokenRef(token: string): string {
+  return `chat-token:${createHash('sha256').update(token).digest('base64url')}`;
+}
+
 export class ChatVisitors {
-  private readonly byToken = new Map<string, VisitorChat>();
   private readonly byId = new Map<string, VisitorChat>();
   private readonly connections = new PerMinute();
   private readonly messages = new PerMinute();
@@ -74,6 +78,12 @@ export class ChatVisitors {
       this.toVisitor(ix.id, { type: 'closed' });
       this.forget(chat);
     });
+    // Chats open from before a restart: their visitors may come back with their tokens.
+    for (const ix of hub.list({ channel: 'chat' })) {
+      const chat: VisitorChat = { id: ix.id };
+      this.byId.set(ix.id, chat);
+      this.away(chat);
+    }
   }
 
   /** A new visitor connection from `address`, opened from a page of `origin`. */
@@ -120,18 +130,19 @@ export class ChatVisitors {
         if (cfg.queues.length && !cfg.queues.includes(queue)) throw new InteractionError('CC_IX_UNKNOWN_QUEUE', `queue ${queue} is not open to the chat widget`);
         const name = short(msg.name, 64);
         const email = short(msg.email, 254);
-        const ix = await this.hub.open({ channel: 'chat', queue, customer: { name, email }, firstMessage: { text } });
-        const c: VisitorChat = { id: ix.id, token: randomBytes(24).toString('base64url') };
-        this.byToken.set(c.token, c);
+        const token = randomBytes(24).toString('base64url');
+        const ix = await this.hub.open({ channel: 'chat', queue, customer: { name, email }, firstMessage: { text }, externalRef: tokenRef(token) });
+        const c: VisitorChat = this.byId.get(ix.id) ?? { id: ix.id };
         this.byId.set(c.id, c);
         attach(c);
-        send({ type: 'started', token: c.token, id: ix.id, state: this.hub.get(ix.id)?.state ?? ix.state, messages: ix.messages.map(wire) });
+        send({ type: 'started', token, id: ix.id, state: this.hub.get(ix.id)?.state ?? ix.state, messages: ix.messages.map(wire) });
         return;
       }
       case 'resume': {
-        const c = typeof msg.token === 'string' ? this.byToken.get(msg.token) : undefined;
-        const ix = c && this.hub.get(c.id);
-        if (!c || !ix || ix.state === 'closed') throw new InteractionError('CC_IX_BAD_TOKEN');
+        const ix = typeof msg.token === 'string' && msg.token.length <= 100 ? this.hub.findByExternalRef(tokenRef(msg.token)) : undefined;
+        if (!ix || ix.channel !== 'chat' || ix.state === 'closed') throw new InteractionError('CC_IX_BAD_TOKEN');
+        const c: VisitorChat = this.byId.get(ix.id) ?? { id: ix.id };
+        this.byId.set(c.id, c);
         attach(c);
         send({ type: 'resumed', id: ix.id, state: ix.state, messages: ix.messages.map(wire) });
         return;
@@ -176,7 +187,6 @@ export class ChatVisitors {
 
   private forget(chat: VisitorChat): void {
     if (chat.awayTimer) clearTimeout(chat.awayTimer);
-    this.byToken.delete(chat.token);
     this.byId.delete(chat.id);
   }
 
@@ -186,7 +196,6 @@ export class ChatVisitors {
       c.socket?.close(1001, 'box shutting down');
     }
     this.byId.clear();
-    this.byToken.clear();
   }
 }
 
