@@ -46,6 +46,7 @@ import { Wallboard } from './wallboard/wallboard.ts';
 import { InteractionHub } from './interactions/interaction-hub.ts';
 import { TicketService } from './tickets/tickets.ts';
 import { SpeechAnalyticsService } from './analytics/speech-analytics-service.ts';
+import { TranscriptService } from './analytics/transcripts.ts';
 
 export interface Box {
   /** The running configuration (replaced by updateConfig). */
@@ -81,6 +82,8 @@ export interface Box {
   recordings: RecordingsService;
   /** Speech analytics of every recorded call (system/analytics): talk/listen, silence, overtalk, agitation. */
   speechAnalytics: SpeechAnalyticsService;
+  /** Transcripts of recorded calls on request (experimental: the offline engine's accuracy is shown with them). */
+  transcripts: TranscriptService;
   /** Tickets (system/tickets): the ticket book, SLA breach checks, outbound webhooks, live notices. */
   tickets: TicketService;
   /** Quality scoring (system/qa): scorecards, the review queue, scores, and the daily review sampling. */
@@ -319,6 +322,8 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     const speechAnalytics = new SpeechAnalyticsService({ store, keys: recordings.keys, log: log.child({ module: 'speech-analytics' }) });
     speechAnalytics.start();
     cleanups.unshift(() => speechAnalytics.close());
+    const transcripts = new TranscriptService({ store, keys: recordings.keys, engine: PocketsphinxRecognizer.open({ maxConcurrent: 1 }), log: log.child({ module: 'transcripts' }) });
+    cleanups.unshift(() => transcripts.close());
     const trunks = config.trunks
       .filter((t) => t.kind === 'register')
       .map((t) => new TrunkRegistration(endpoint, t, log.child({ module: 'trunk', trunk: t.name }), (s) =>
@@ -357,6 +362,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       tickets,
       recordings,
       speechAnalytics,
+      transcripts,
       wallboard,
       status: (): BoxStatus => ({
         calls: calls.calls.size,

@@ -8,6 +8,8 @@ export const RECORDINGS: Record<string, Cell> = {
   'GET /api/recordings/:callId/download': { roles: STAFF, ok: [404] },
   'GET /api/recordings/:callId/peaks': { roles: DESK, ok: [404] },
   'GET /api/recordings/:callId/analytics': { roles: DESK, ok: [404] },
+  'GET /api/recordings/:callId/transcript': { roles: DESK, ok: [404] },
+  'POST /api/recordings/:callId/transcript': { roles: STAFF, ok: [404] },
   'PUT /api/recordings/:callId/hold': { roles: STAFF, body: () => ({ hold: true, reason: 'rbac' }), ok: [404] },
   'POST /api/recordings/retention/run': { roles: [A], ok: [200] },
 };

@@ -22,6 +22,7 @@ import { peaksOfStream } from '../recordings/waveform-peaks.ts';
 import { RecordingsError, type RecordingsErrorCode } from '../recordings/errors.ts';
 import { recordingsConfig } from '../recordings/recordings-config.ts';
 import { requireRole } from './server.ts';
+import type { TranscriptRefusal } from '../analytics/transcripts.ts';
 
 const CallIdParams = Type.Object({ callId: Type.String({ pattern: '^[A-Za-z0-9_.:@-]{1,128}$' }) });
 const Digits = Type.String({ pattern: '^[0-9*#+]{1,32}$' });
@@ -61,6 +62,12 @@ const STATUS_OF: Record<RecordingsErrorCode, number> = {
   CC_RECORDINGS_DELETE_FAILED: 500,
   CC_RECORDINGS_BAD_SCHEDULE: 500,
   CC_RECORDINGS_RETENTION_BUSY: 409,
+};
+
+const TRANSCRIPT_REFUSALS: Record<TranscriptRefusal, string> = {
+  CC_TRANSCRIBE_UNAVAILABLE: 'no transcription engine is installed on this box (pocketsphinx, pocketsphinx-en-us)',
+  CC_TRANSCRIBE_NO_RECORDING: 'the call has no recording',
+  CC_ANALYTICS_PENDING: 'the recording is still being analysed; ask again in a moment',
 };
 
 function failure(reply: FastifyReply, err: unknown) {
@@ -184,6 +191,35 @@ export function recordingsRoutes(app: FastifyInstance, box: Box): void {
         return reply.code(202).send({ code: 'CC_ANALYTICS_PENDING', message: `the recording of call ${entry.row.callId} is being analysed` });
       }
       return row;
+    } catch (err) {
+      return failure(reply, err);
+    }
+  });
+
+  /** The call's transcript (experimental), if one was asked for. */
+  app.get('/api/recordings/:callId/transcript', { schema: { params: CallIdParams }, preHandler: desk }, async (req, reply) => {
+    try {
+      const entry = await allowed(req, 'recording-view');
+      const row = box.transcripts.get(entry.row.callId);
+      if (!row) return reply.code(404).send({ code: 'CC_TRANSCRIBE_NONE', message: `no transcript of call ${entry.row.callId} was asked for`, available: !!box.transcripts.engine });
+      return row;
+    } catch (err) {
+      return failure(reply, err);
+    }
+  });
+
+  /** Ask for the call's transcript (202 while it runs); audit-logged. */
+  app.post('/api/recordings/:callId/transcript', { schema: { params: CallIdParams }, preHandler: staff }, async (req, reply) => {
+    try {
+      const entry = await allowed(req, 'recording-transcribe');
+      const s = req.session!;
+      const row = await box.transcripts.request(entry.row.callId, s.username);
+      if (typeof row === 'string') {
+        const status = row === 'CC_ANALYTICS_PENDING' ? 409 : row === 'CC_TRANSCRIBE_UNAVAILABLE' ? 503 : 404;
+        return reply.code(status).send({ code: row, message: TRANSCRIPT_REFUSALS[row] });
+      }
+      await recordAudit(box.store, { actor: s.username, action: 'recording-transcribe', outcome: 'ok', target: entry.row.callId, source: req.ip, detail: { engine: row.engine } });
+      return reply.code(row.state === 'running' ? 202 : 200).send(row);
     } catch (err) {
       return failure(reply, err);
     }

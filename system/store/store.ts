@@ -54,6 +54,8 @@ export interface StoreTables {
   interactionMessages: Database<unknown, [string, number]>;
   /** Call id -> speech analytics of the call's recording (system/analytics). */
   speechAnalytics: Database<unknown, string>;
+  /** Call id -> the call's transcript, requested from the recordings page (system/analytics/transcripts.ts). */
+  transcripts: Database<unknown, string>;
   /** Ticket id (T-000123) -> the ticket (system/tickets). */
   tickets: Database<unknown, string>;
   /** [ticket id, seq] -> one history row of a ticket: a change or a comment (system/tickets). */
@@ -102,6 +104,7 @@ export class Store {
       interactions: this.root.openDB({ name: 'interactions' }),
       interactionMessages: this.root.openDB({ name: 'interaction-messages' }) as Database<unknown, [string, number]>,
       speechAnalytics: this.root.openDB({ name: 'speech-analytics' }),
+      transcripts: this.root.openDB({ name: 'transcripts' }),
       tickets: this.root.openDB({ name: 'tickets' }),
       ticketLog: this.root.openDB({ name: 'ticket-log' }) as Database<unknown, [string, number]>,
       ticketDeliveries: this.root.openDB({ name: 'ticket-deliveries' }),

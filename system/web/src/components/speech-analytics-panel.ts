@@ -3,7 +3,9 @@
 // talk share per side and the talk/listen ratio, silence, overtalk, the longest monologue,
 // hold time from the CDR, and the agitation estimate per side (labelled an estimate). Reads
 // GET /api/recordings/:callId/analytics, asking again while the box answers 202 (still being
-// worked out). Text from messages/speech.*.ts.
+// worked out). Below it the call's transcript, when one was asked for (supervisors and admins
+// ask with a button): experimental, English only, always shown with the engine's measured word
+// accuracy. Text from messages/speech.*.ts.
 import { html, svg } from 'lit';
 import { AppElement } from '../base.ts';
 import { api } from '../api.ts';
@@ -26,6 +28,7 @@ interface Figures {
   longestMonologue: { side: Side; ms: number; atMs: number } | null;
   segments: Record<Side, Array<[number, number]>>;
 }
+interface TranscriptRow { state: 'running' | 'done' | 'failed'; engine: string; language: string; experimental: boolean; measuredWordAccuracyPct: number | null; utterances: Array<{ side: Side; startMs: number; endMs: number; text: string }>; error?: { code: string; message: string } }
 interface AnalyticsRow { figures?: Figures; holdMs?: number; holds?: number; error?: { code: string; message: string } }
 
 const STYLE = html`<style>
@@ -43,7 +46,9 @@ const STYLE = html`<style>
 const span = (ms: number) => (ms < 60_000 ? t('speech.seconds', { s: (ms / 1000).toFixed(1) }) : formatDuration(ms));
 
 export class SpeechAnalyticsPanel extends AppElement {
-  static override properties = { callId: { attribute: 'call-id' }, row: { state: true }, error: { state: true }, pending: { state: true } };
+  static override properties = { callId: { attribute: 'call-id' }, canTranscribe: { type: Boolean, attribute: 'can-transcribe' }, row: { state: true }, transcript: { state: true }, error: { state: true }, pending: { state: true } };
+  declare canTranscribe: boolean;
+  declare transcript: TranscriptRow | undefined;
   declare callId: string;
   declare row: AnalyticsRow | undefined;
   declare error: unknown;
@@ -60,8 +65,10 @@ export class SpeechAnalyticsPanel extends AppElement {
     if (this.callId && this.callId !== this.loadedFor) {
       this.loadedFor = this.callId;
       this.row = undefined;
+      this.transcript = undefined;
       this.error = undefined;
       void this.load(0);
+      void this.loadTranscript(0);
     }
   }
 
@@ -80,6 +87,41 @@ export class SpeechAnalyticsPanel extends AppElement {
     } catch (err) {
       if (id === this.callId) this.error = err;
     }
+  }
+
+  private async loadTranscript(attempt: number): Promise<void> {
+    const id = this.callId;
+    try {
+      const row = await api<TranscriptRow>('GET', `/api/recordings/${encodeURIComponent(id)}/transcript`);
+      if (id !== this.callId) return;
+      this.transcript = row;
+      if (row.state === 'running' && attempt < 300) setTimeout(() => void this.loadTranscript(attempt + 1), 2000);
+    } catch {
+      // 404: none asked for yet.
+    }
+  }
+
+  private async transcribe(): Promise<void> {
+    try {
+      this.transcript = await api<TranscriptRow>('POST', `/api/recordings/${encodeURIComponent(this.callId)}/transcript`);
+      if (this.transcript.state === 'running') setTimeout(() => void this.loadTranscript(1), 2000);
+    } catch (err) {
+      this.error = err;
+    }
+  }
+
+  private renderTranscript() {
+    const tr = this.transcript;
+    const label = (r: TranscriptRow) => t('speech.transcriptLabel', { engine: r.engine, language: r.language, accuracy: r.measuredWordAccuracyPct === null ? '?' : String(r.measuredWordAccuracyPct) });
+    return html`<div class="transcript" data-test="transcript">
+      <h4>${t('speech.transcript')} ${!tr || tr.experimental ? html`<span class="badge" data-test="transcript-experimental">${t('speech.experimental')}</span>` : ''}</h4>
+      ${!tr && this.canTranscribe ? html`<button type="button" data-test="transcribe" @click=${() => void this.transcribe()}>${t('speech.transcribe')}</button>` : ''}
+      ${tr ? html`<p class="muted" data-test="transcript-label">${label(tr)}</p>` : ''}
+      ${tr?.state === 'running' ? html`<p class="muted" data-test="transcript-running">${t('speech.transcribing')}</p>` : ''}
+      ${tr?.state === 'failed' ? html`<p class="error">${tr.error?.code}</p>` : ''}
+      ${tr?.state === 'done' ? html`<ol data-test="transcript-lines">${tr.utterances.map((u) => html`<li data-side=${u.side}><b>${t(u.side === 'caller' ? 'speech.caller' : 'speech.callee')}</b> <span class="muted">${span(u.startMs)}</span> ${u.text}</li>`)}</ol>
+        ${tr.utterances.length === 0 ? html`<p class="muted">${t('speech.transcriptEmpty')}</p>` : ''}` : ''}
+    </div>`;
   }
 
   private timeline(f: Figures) {
@@ -111,7 +153,8 @@ export class SpeechAnalyticsPanel extends AppElement {
         <div><dt>${t('speech.agitationCaller')}</dt><dd data-test="speech-agitation-caller">${agitation(f.caller.agitation)}</dd></div>
         <div><dt>${t('speech.agitationCallee')}</dt><dd data-test="speech-agitation-callee">${agitation(f.callee.agitation)}</dd></div>
       </dl>
-      <p class="muted">${t('speech.estimateNote')}</p>` : ''}
+      <p class="muted">${t('speech.estimateNote')}</p>
+      ${this.renderTranscript()}` : ''}
     </section>`;
   }
 }

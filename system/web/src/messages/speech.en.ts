@@ -28,4 +28,10 @@ export const speechEn = {
   'speech.report.monologue': 'Avg. longest monologue (s)',
   'speech.report.agitated': 'Calls with agitation ≥ {level}',
   'speech.report.note': 'Agents first, then queues. Agitation is an estimate from loudness and pitch movement.',
+  'speech.transcript': 'Transcript',
+  'speech.experimental': 'experimental',
+  'speech.transcribe': 'Transcribe (experimental, English only)',
+  'speech.transcribing': 'Transcribing… (about as long as the call)',
+  'speech.transcriptLabel': 'Offline engine {engine}, language {language}. Measured word accuracy on telephone audio: {accuracy}% (npm run bench:transcribe). Do not rely on it.',
+  'speech.transcriptEmpty': 'Nothing was recognised.',
 } as const;

@@ -30,4 +30,10 @@ export const speechZhCN: Record<keyof typeof speechEn, string> = {
   'speech.report.monologue': '平均最长独白（秒）',
   'speech.report.agitated': '激动度 ≥ {level} 的通话',
   'speech.report.note': '先列坐席，后列队列。情绪激动度为根据音量和音高变化的估计。',
+  'speech.transcript': '转写文本',
+  'speech.experimental': '实验性',
+  'speech.transcribe': '转写（实验性，仅英语）',
+  'speech.transcribing': '正在转写…（约与通话时长相当）',
+  'speech.transcriptLabel': '离线引擎 {engine}，语言 {language}。电话音频上实测词准确率：{accuracy}%（npm run bench:transcribe）。结果仅供参考，不可依赖。',
+  'speech.transcriptEmpty': '未识别出内容。',
 };

@@ -194,7 +194,7 @@ export class RecordingsPage extends AppElement {
         ${staff ? html`<button type="button" data-test="hold" @click=${() => this.toggleHold(r)}>${r.legalHold ? t('recordings.releaseHold') : t('recordings.setHold')}</button>` : ''}
         <span class="muted">${t('recordings.channels')}</span>
       </div>
-      <cc-speech-analytics call-id=${r.callId}></cc-speech-analytics>
+      <cc-speech-analytics call-id=${r.callId} ?can-transcribe=${staff}></cc-speech-analytics>
     </section>`;
   }
 
