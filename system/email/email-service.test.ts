@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { Store } from '../store/store.ts';
 import { EmailService } from './email-service.ts';
 import { emailConfig, type EmailConfig } from './email-config.ts';
@@ -30,7 +30,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const send = (mail: nodemailer.SendMailOptions) =>
+const send = (mail: SendMailOptions) =>
   nodemailer.createTransport({ host: '127.0.0.1', port: svc.listener!.port, ignoreTLS: true, name: 'client.test' }).sendMail(mail);
 
 test('the section without a document has every default (listener off, private networks allowed)', () => {
