@@ -1,0 +1,23 @@
+// English UI text of the SIP over TLS certificate (keys start with 'sipTls.', and its error codes); its Chinese twin is sip-tls.zh-CN.ts.
+export const sipTlsEn = {
+  'sipTls.title': 'SIP over TLS certificate',
+  'sipTls.hint': 'Phones and trunks that use SIP over TLS see this certificate. The box made a self-signed one at first start; replace it with one issued for the box (PEM certificate, then its unencrypted private key).',
+  'sipTls.port': 'TLS port',
+  'sipTls.subject': 'Subject',
+  'sipTls.issuer': 'Issuer',
+  'sipTls.validTo': 'Valid until',
+  'sipTls.fingerprint': 'SHA-256 fingerprint',
+  'sipTls.selfSigned': 'self-signed',
+  'sipTls.off': 'SIP over TLS is turned off.',
+  'sipTls.certificate': 'Certificate (PEM, chain with the box’s certificate first)',
+  'sipTls.key': 'Private key (PEM)',
+  'sipTls.replace': 'Replace certificate',
+  'sipTls.replaced': 'Certificate replaced. New TLS connections use it now.',
+  'error.CC_SIP_TLS_CERT_PARSE': 'That is not a PEM X.509 certificate.',
+  'error.CC_SIP_TLS_KEY_PARSE': 'That is not an unencrypted PEM private key.',
+  'error.CC_SIP_TLS_KEY_MISMATCH': 'The private key does not belong to the certificate.',
+  'error.CC_SIP_TLS_NOT_YET_VALID': 'The certificate is not valid yet.',
+  'error.CC_SIP_TLS_EXPIRED': 'The certificate has expired.',
+  'error.CC_SIP_TLS_UNUSABLE': 'TLS cannot use this certificate and key.',
+  'error.CC_SIP_TLS_OFF': 'SIP over TLS is turned off (setting sip.tls).',
+} as const;
