@@ -105,6 +105,8 @@ export class CallPartyMix {
   private next = { party: 1, monitor: 1 };
   private startedAt?: number;
   private closed = false;
+  /** Sides kept apart from the conversation (a consultation: nobody hears them, the Call plays them music). */
+  private readonly apart = new Set<LegSide>();
 
   constructor(private readonly host: PartyMixHost) {}
 
@@ -156,6 +158,24 @@ export class CallPartyMix {
       }
       return publicView(m);
     });
+  }
+
+  /**
+   * Keep `side` apart from the conversation (consultative transfer, workspace-consult.ts): its
+   * voice is heard by nobody and it is not switched to its mix when mixing starts (the Call
+   * plays it music); false brings it back (the Call then lets it hear its mix). Synchronous:
+   * safe inside the Call's serial chain.
+   */
+  setApart(side: LegSide, apart: boolean): void {
+    if (apart) this.apart.add(side);
+    else this.apart.delete(side);
+    const m = [...this.members.values()].find((x) => x.role === side && x.state === 'talking');
+    if (m) this.applyMode(m);
+  }
+
+  /** Whether `side` is kept apart now. */
+  isApart(side: LegSide): boolean {
+    return this.apart.has(side);
   }
 
   /** Drop an added party or a supervisor (BYE or CANCEL). The caller and callee hang up themselves. */
@@ -356,7 +376,7 @@ export class CallPartyMix {
     }
     for (const side of SIDES) {
       const m = this.members.get(side)!;
-      await m.leg!.media.receiveFrom({ producerId: m.hears });
+      if (!this.apart.has(side)) await m.leg!.media.receiveFrom({ producerId: m.hears });
     }
     await this.host.record('callee', this.hearsOf('caller'));
     this.host.log.info({ callId: this.host.callId }, 'call switched to the mixer');
@@ -378,7 +398,9 @@ export class CallPartyMix {
 
   private applyMode(m: Member): void {
     if (!this.mix || m.state !== 'talking') return;
-    this.mix.configure(m.id, mixSettingsFor({ id: m.id, monitor: m.mode ? { mode: m.mode, agent: whisperTarget(this.facts()) ?? '' } : undefined }));
+    const settings = mixSettingsFor({ id: m.id, monitor: m.mode ? { mode: m.mode, agent: whisperTarget(this.facts()) ?? '' } : undefined });
+    if ((m.role === 'caller' || m.role === 'callee') && this.apart.has(m.role)) settings.listenOnly = true;
+    this.mix.configure(m.id, settings);
   }
 
   /** A member is gone: out of the mix; an empty side of the call is taken by an added party. */
