@@ -20,8 +20,14 @@ import { ADMIN } from './rbac/admin.ts';
 import { IMAGE } from './rbac/image.ts';
 import { CALL_CONTROL } from './rbac/call-control.ts';
 import { WORKSPACE } from './rbac/workspace.ts';
+import { EMAIL } from './rbac/email.ts';
+import { TICKETS } from './rbac/tickets.ts';
+import { INTERACTIONS } from './rbac/interactions.ts';
+import { TRANSFER } from './rbac/transfer.ts';
+import { SIP_TLS } from './rbac/sip-tls.ts';
+import { KB } from './rbac/kb.ts';
 
-const GRANTABLE = ['acd:read', 'acd:write', 'customers:read', 'customers:write', 'history:read', 'events:read', 'reports:read', 'metrics:read'];
+const GRANTABLE = ['acd:read', 'acd:write', 'customers:read', 'customers:write', 'history:read', 'events:read', 'reports:read', 'metrics:read', 'tickets:read', 'tickets:write', 'tickets:status'];
 
 const CORE: Record<string, Cell> = {
   'GET /api/health': { roles: 'open', ok: [200] },
@@ -71,7 +77,7 @@ const CORE: Record<string, Cell> = {
   'GET /api/ivr/messages': { roles: STAFF, ok: [200] },
   'GET /api/ivr/messages/:id/audio': { roles: STAFF },
 };
-const MATRIX: Record<string, Cell> = { ...CORE, ...REPORTS, ...RECORDINGS, ...QUALITY, ...WALLBOARD, ...SECURITY, ...MONITORING, ...ADMIN, ...IMAGE, ...CALL_CONTROL, ...WORKSPACE };
+const MATRIX: Record<string, Cell> = { ...CORE, ...REPORTS, ...RECORDINGS, ...QUALITY, ...WALLBOARD, ...SECURITY, ...MONITORING, ...ADMIN, ...IMAGE, ...CALL_CONTROL, ...WORKSPACE, ...TICKETS, ...INTERACTIONS, ...TRANSFER, ...SIP_TLS, ...EMAIL, ...KB };
 
 const SAMPLE: Record<string, string> = {
   id: 'agent1', action: 'login', number: '13900000001', name: 'main', version: '1', callId: 'no-such-call',

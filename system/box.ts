@@ -8,6 +8,8 @@ import { Store } from './store/store.ts';
 import type { BoxConfig } from './config/schema.ts';
 import { parseConfig } from './config/load.ts';
 import { SipTransport } from './sip/transport.ts';
+import { SipCertificate } from './sip/tls-certificate.ts';
+import { srtpModeOfTarget } from './sip/sdes-policy.ts';
 import { SipEndpoint } from './sip/endpoint.ts';
 import { AuthGuard } from './sip/auth-guard.ts';
 import { Registrar } from './sip/registrar.ts';
@@ -38,11 +40,15 @@ import { EdgeGuard } from './sip/edge-guard.ts';
 import { OverloadMonitor } from './sip/overload.ts';
 import { TollGuard } from './calls/toll-guard.ts';
 import { endCallsCutByRestart } from './calls/restart-cleanup.ts';
+import { TrunkHealth } from './calls/trunk-health.ts';
 import { securityConfig } from './config/security-schema.ts';
 import type { MonitoringControl, MonitoringFactory } from './api/monitoring-routes.ts';
 import { RecordingsService } from './recordings/recordings-service.ts';
 import { recordingsConfig } from './recordings/recordings-config.ts';
 import { Wallboard } from './wallboard/wallboard.ts';
+import { KnowledgeBase } from './kb/knowledge-base.ts';
+import { EmailService } from './email/email-service.ts';
+import { emailConfig } from './email/email-config.ts';
 import { InteractionHub } from './interactions/interaction-hub.ts';
 import { TicketService } from './tickets/tickets.ts';
 import { SpeechAnalyticsService } from './analytics/speech-analytics-service.ts';
@@ -74,8 +80,12 @@ export interface Box {
   trunks: TrunkRegistration[];
   /** The SIP edge defence and toll-fraud blocks (system/sip/edge-guard.ts, ban-list.ts). */
   security: { bans: BanList; edge: EdgeGuard; overload: OverloadMonitor };
+  /** The certificate of SIP over TLS (system/sip/tls-certificate.ts); absent when sip.tls is false. */
+  sipCertificate?: SipCertificate;
   /** The live wallboard model and its deltas (system/wallboard). */
   wallboard: Wallboard;
+  /** Email in the ACD (system/email): the SMTP listener, threads, replies through the relay and their delivery log. */
+  email: EmailService;
   /** Chats and emails routed by the ACD's queues under per-agent capacity (system/interactions). */
   interactions: InteractionHub;
   /** Recording search, playback, legal hold and retention (system/recordings). */
@@ -88,6 +98,8 @@ export interface Box {
   tickets: TicketService;
   /** Quality scoring (system/qa): scorecards, the review queue, scores, and the daily review sampling. */
   qa: { book: QaBook; sampling: QaSampling };
+  /** The knowledge base (system/kb): articles with versions, the search index, attachments, import. */
+  kb: KnowledgeBase;
   /** Backups to attached storage, when the daemon provides the service (appliance/backup). */
   backup?: BackupControl;
   /** Monitoring, system logs and the technician console, when the daemon provides them (appliance/monitoring). */
@@ -154,6 +166,15 @@ function busyExtensions(calls: CallManager): Set<string> {
   return busy;
 }
 
+/** `busy` plus the extensions of the agents `agentIds` (an agent in a chat is not offered queue calls). */
+function withAgentExtensions(busy: Set<string>, agentIds: Iterable<string>, config: BoxConfig): Set<string> {
+  for (const id of agentIds) {
+    const ext = config.agents.find((a) => a.id === id)?.extension;
+    if (ext) busy.add(ext);
+  }
+  return busy;
+}
+
 /** Start everything on an open Store; the Box owns the store from here and closes it last. */
 export async function startBox(config: BoxConfig, opts: { store: Store; log: Logger; backup?: BackupServiceFactory; monitoring?: MonitoringFactory }): Promise<Box> {
   const { log, store } = opts;
@@ -173,7 +194,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     bans.start();
     cleanups.unshift(() => bans.close());
     const selfHosts = [publicAddress, ...(config.sip.bindAddress !== '0.0.0.0' ? [config.sip.bindAddress] : [])];
-    const edge = new EdgeGuard({ config: () => config, bans, self: (): { hosts: string[]; ports: number[] } => ({ hosts: selfHosts, ports: [transport.ports.udp, transport.ports.tcp] }), log: log.child({ module: 'sip-security' }) });
+    const edge = new EdgeGuard({ config: () => config, bans, self: (): { hosts: string[]; ports: number[] } => ({ hosts: selfHosts, ports: [transport.ports.udp, transport.ports.tcp, transport.ports.tls] }), log: log.child({ module: 'sip-security' }) });
     const overload = new OverloadMonitor({
       limits: () => {
         const s = securityConfig(config.security);
@@ -183,7 +204,9 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       log: log.child({ module: 'sip-security' }),
     });
     cleanups.unshift(() => overload.close());
+    const sipCertificate = config.sip.tls !== false ? await SipCertificate.load(join(store.dataDir, 'sip-tls'), log.child({ module: 'sip-tls' })) : undefined;
     const transport = new SipTransport({
+      tls: sipCertificate && { port: config.sip.tlsPort ?? 5061, ...sipCertificate.material },
       gate: edge,
       bindAddress: config.sip.bindAddress,
       udpPort: config.sip.udpPort,
@@ -194,6 +217,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     await transport.listen();
     cleanups.unshift(() => transport.close());
     const endpoint = new SipEndpoint(transport, { publicAddress, userAgent: config.sip.userAgent, log: log.child({ module: 'sip' }), overloaded: (): number | undefined => overload.check() });
+    endpoint.srtpOfferMode = (target) => srtpModeOfTarget(config, target);
     cleanups.unshift(() => endpoint.close());
     const extMap = new Map(config.extensions.map((e) => [e.number, e]));
     const auth = new AuthGuard(endpoint, {
@@ -235,9 +259,19 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     calls.tollGuard = new TollGuard({ config: () => config, bans, log: log.child({ module: 'toll-fraud' }) });
     // Calls cut by a crash or power loss (dialog journal): BYE their legs, write their CDRs, finish their recordings, before "ready".
     await endCallsCutByRestart({ store, endpoint, log: log.child({ module: 'calls' }) });
+    // Trunks with a health check are pinged (OPTIONS); calls to one found down fail at once.
+    const trunkHealth = new TrunkHealth({
+      endpoint, trunks: () => config.trunks, log: log.child({ module: 'trunk-health' }),
+      onChange: (s) => void store.transaction(() => store.appendEvent('trunk-health', { trunk: s.trunk, up: s.up, failures: s.failures, status: s.lastStatus })).catch(() => undefined),
+    });
+    calls.trunkHealth = trunkHealth;
+    trunkHealth.start();
+    cleanups.unshift(() => trunkHealth.stop());
     const softphones = new SoftphoneHub(log.child({ module: 'softphone' }));
     cleanups.unshift(() => softphones.close());
     const targets = ringTargets({ config: () => config, registrar, publicAddress, softphones });
+    // Agents busy with a chat (system/interactions, when calls are exclusive): set once the hub exists.
+    let chatting: () => Iterable<string> = () => [];
     const acd = new Acd({
       store,
       config: () => config,
@@ -245,7 +279,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       agentCandidate: targets.agentCandidate,
       ringExtension: targets.ringExtension,
       ringNumber: targets.ringNumber,
-      reach: { registered: targets.registered, busyExtensions: () => busyExtensions(calls) },
+      reach: { registered: targets.registered, busyExtensions: () => withAgentExtensions(busyExtensions(calls), chatting(), config) },
       log: log.child({ module: 'acd' }),
     });
     await acd.start();
@@ -253,7 +287,11 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     cleanups.unshift(() => acd.close());
     const interactions = new InteractionHub({ store, config: () => config, agents: acd.agents, onAgentChange: (fn) => void acd.on('agent', fn), log: log.child({ module: 'interactions' }) });
     await interactions.start();
+    chatting = () => interactions.agentsBusyForCalls();
     cleanups.unshift(() => interactions.close());
+    const email = new EmailService({ store, config: () => emailConfig(config.email), log: log.child({ module: 'email' }) });
+    await email.start(interactions);
+    cleanups.unshift(() => email.close());
     const conferences = new ConferenceRooms({ config: () => config, store, prompts, log: log.child({ module: 'conference' }) });
     calls.services.conference = conferences;
     cleanups.unshift(() => conferences.close());
@@ -280,6 +318,8 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     const qa = { book: qaBook, sampling: new QaSampling({ store, book: qaBook, config: () => config, log: log.child({ module: 'qa' }) }) };
     await qa.sampling.start();
     cleanups.unshift(() => qa.sampling.close());
+    const kb = new KnowledgeBase(store, log.child({ module: 'kb' }));
+    kb.start();
     const wallboard = new Wallboard({ store, config: () => config, acd, calls, inIvr: (id) => ivr.active.has(id), log: log.child({ module: 'wallboard' }) });
     const onCallBefore = calls.onCall;
     calls.onCall = (call) => {
@@ -355,10 +395,13 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       onConfigChange: (fn: (next: BoxConfig) => void) => void configListeners.push(fn),
       store, media, transport, endpoint, registrar, calls, acd, trunks, softphones,
       interactions,
+      email,
       backup,
       ivr,
       security: { bans, edge, overload },
+      sipCertificate,
       qa,
+      kb,
       tickets,
       recordings,
       speechAnalytics,

@@ -43,6 +43,12 @@ import { configRoutes } from './config-routes.ts';
 import { securityRoutes } from './security-routes.ts';
 import { userAdminRoutes } from './user-admin-routes.ts';
 import { updateRoutes } from './update-routes.ts';
+import { kbRoutes } from './kb-routes.ts';
+import { emailRoutes } from './email-routes.ts';
+import { sipTlsRoutes } from './sip-tls-routes.ts';
+import { chatRoutes } from './chat-routes.ts';
+import { interactionRoutes } from './interaction-routes.ts';
+import { ticketRoutes } from './ticket-routes.ts';
 
 export interface Api {
   /** The plain-HTTP port (it only redirects when TLS is on). */
@@ -133,6 +139,12 @@ export async function startApi(box: Box, opts: { host: string; port: number; log
     securityRoutes(scope, box);
     userAdminRoutes(scope, box, sessions);
     updateRoutes(scope, box);
+    kbRoutes(scope, box);
+    emailRoutes(scope, box);
+    sipTlsRoutes(scope, box);
+    chatRoutes(scope, box);
+    interactionRoutes(scope, box);
+    ticketRoutes(scope, box);
   });
   const port = (server: Server, fallback: number) => {
     const addr = server.address();
