@@ -104,11 +104,16 @@ export class SearchIndex {
     const n = this.docs.size;
     const avg = this.totalLens.map((l) => Math.max(1, l / n));
     const scores = new Map<string, number>();
-    for (const [term, weight] of terms) {
+    // Full-weight terms first; the tie-breaking CJK unigrams then only add to articles those
+    // matched (a query none of whose bigrams occur still falls back to its characters).
+    const ordered = [...terms].sort((a, b) => b[1] - a[1]);
+    for (const [term, weight] of ordered) {
       const byDoc = this.postings.get(term);
       if (!byDoc) continue;
       const idf = Math.log(1 + (n - byDoc.size + 0.5) / (byDoc.size + 0.5));
-      for (const [id, tf] of byDoc) {
+      const among: Iterable<[string, number[] | undefined]> = weight < 1 && scores.size ? [...scores.keys()].map((id) => [id, byDoc.get(id)]) : byDoc;
+      for (const [id, tf] of among) {
+        if (!tf) continue;
         const e = this.docs.get(id)!;
         let s = 0;
         for (let fi = 0; fi < FIELDS.length; fi++) {
@@ -119,20 +124,29 @@ export class SearchIndex {
         scores.set(id, (scores.get(id) ?? 0) + weight * idf * s);
       }
     }
-    const phrase = squash(query);
-    const ranked: { id: string; score: number }[] = [];
+    const limit = o.limit ?? 20;
+    const candidates: { id: string; score: number }[] = [];
     for (const [id, score] of scores) {
       const d = this.docs.get(id)!.doc;
       if (o.language && d.language !== o.language) continue;
       if (o.category && d.category !== o.category) continue;
       if (o.tag && !d.tags.some((t) => t.toLowerCase() === o.tag!.toLowerCase())) continue;
+      candidates.push({ id, score });
+    }
+    const byScore = (a: { id: string; score: number }, b: { id: string; score: number }) => b.score - a.score || a.id.localeCompare(b.id);
+    candidates.sort(byScore);
+    // The phrase bonus (at most x1.5) is looked for only among the best candidates: it reorders
+    // near neighbours, and reading every matching body would cost more than the ranking itself.
+    const phrase = squash(query);
+    const ranked = candidates.slice(0, Math.max(50, limit * 5)).map(({ id, score }) => {
+      const d = this.docs.get(id)!.doc;
       let bonus = 1;
       if (phrase.length >= 2 && squash(d.title).includes(phrase)) bonus = 1.5;
       else if (phrase.length >= 2 && squash(d.text).includes(phrase)) bonus = 1.2;
-      ranked.push({ id, score: score * bonus });
-    }
-    ranked.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
-    return ranked.slice(0, o.limit ?? 20).map(({ id, score }) => {
+      return { id, score: score * bonus };
+    });
+    ranked.sort(byScore);
+    return ranked.slice(0, limit).map(({ id, score }) => {
       const d = this.docs.get(id)!.doc;
       return { id, score: Math.round(score * 1000) / 1000, title: highlight(d.title, terms), snippet: snippet(d.text, terms) };
     });
