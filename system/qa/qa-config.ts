@@ -20,11 +20,11 @@ export const QaConfigSchema = Type.Object({
     /** Every call an agent transferred on. */
     transfers: Type.Boolean({ default: true }),
     /** Every call whose recording has more than this % of overtalk, both sides speaking at once (0: off; speech analytics). */
-    overtalkPct: Type.Number({ minimum: 0, maximum: 100, default: 0 }),
+    overtalkPct: Type.Optional(Type.Number({ minimum: 0, maximum: 100, default: 0 })),
     /** Every call where either side's agitation estimate (0-100) reaches this (0: off; speech analytics). */
-    agitation: Type.Integer({ minimum: 0, maximum: 100, default: 0 }),
+    agitation: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, default: 0 })),
     /** Every call whose recording is silent (nobody speaking) for more than this % (0: off; speech analytics). */
-    silencePct: Type.Number({ minimum: 0, maximum: 100, default: 0 }),
+    silencePct: Type.Optional(Type.Number({ minimum: 0, maximum: 100, default: 0 })),
     /** Seed of the random picks; by default a secret made once per box (kept in LMDB), so runs are reproducible on the box but not guessable. */
     seed: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   }, { default: {} }),
