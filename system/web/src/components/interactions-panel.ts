@@ -149,6 +149,12 @@ export class InteractionsPanel extends AppElement {
     }
   }
 
+  /** Keep the newest line of the open thread in view. */
+  override updated(): void {
+    const log = this.querySelector<HTMLElement>('[data-test=ix-thread] ol');
+    if (log) log.scrollTop = log.scrollHeight;
+  }
+
   private who(ix: Ix): string {
     return ix.customer.name ?? ix.customer.email ?? ix.customer.phone ?? t('interactions.anonymous');
   }
