@@ -19,7 +19,8 @@ import { freePort, freeRange } from './harness/ports.ts';
 import { bandRms } from './harness/audio.ts';
 import { toneRatio } from './harness/rtp-peer.ts';
 import { SipClient, digestAuthorization, parseChallenge } from './harness/sip-client.ts';
-import { firstAdmin } from './harness/web-session.ts';
+import { firstAdmin, signInPage } from './harness/web-session.ts';
+import { ensureWebBuilt, launchBrowser, openPage, screenshot } from './harness/browser.ts';
 import { randomBytes } from 'node:crypto';
 
 let box: BoxProcess;
@@ -30,6 +31,9 @@ let phone2: Baresip;
 const work = mkdtempSync(join(tmpdir(), 'sip-tls-'));
 const dump1 = join(work, 'p1');
 const dump2 = join(work, 'p2');
+let adminSession: Awaited<ReturnType<typeof firstAdmin>> | undefined;
+/** The first-start admin (password changed once), shared by the tests below. */
+const admin = async () => (adminSession ??= await firstAdmin(box));
 
 before(async () => {
   tlsPort = await freePort();
@@ -189,7 +193,7 @@ function peerCertificate(): Promise<X509Certificate> {
 }
 
 test('the SIP certificate: self-signed at first start, replaced by an admin (checked first), used by the next TLS connection', async () => {
-  const { api } = await firstAdmin(box);
+  const { api } = await admin();
   const now = await api.call('GET', '/api/sip/tls');
   assert.equal(now.status, 200);
   assert.equal(now.body.port, tlsPort);
@@ -223,5 +227,43 @@ test('the SIP certificate: self-signed at first start, replaced by an admin (che
     await phone3.waitFor(/200 OK .*1 binding/);
   } finally {
     await phone3.stop();
+  }
+});
+
+test('the security page shows the SIP certificate and replaces it from a pasted PEM pair (zh-CN), refusing a mismatched key', async () => {
+  ensureWebBuilt();
+  const { password } = await admin();
+  const browser = await launchBrowser();
+  try {
+    const { page } = await openPage(browser, { baseURL: `http://127.0.0.1:${box.httpPort}`, locale: 'zh-CN' });
+    try {
+      await signInPage(page, 'admin', password);
+      await page.click('[data-test=nav-security]');
+      await page.waitForSelector('[data-test=sip-cert-fingerprint]');
+      const shown = (await page.innerText('[data-test=sip-cert-fingerprint]')).trim();
+      assert.equal(shown, (await peerCertificate()).fingerprint256, 'the page shows the certificate the TLS port presents');
+      assert.equal((await page.innerText('[data-test=sip-tls-port]')).trim(), String(tlsPort));
+      const dir = join(work, 'uicert');
+      execFileSync('mkdir', ['-p', dir]);
+      for (const n of ['a', 'b']) execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30', '-subj', `/CN=ui-${n}.example.test`, '-keyout', join(dir, `${n}.key`), '-out', join(dir, `${n}.crt`)], { stdio: 'ignore' });
+      await page.fill('[data-test=sip-cert-pem]', readFileSync(join(dir, 'a.crt'), 'utf8'));
+      await page.fill('[data-test=sip-key-pem]', readFileSync(join(dir, 'b.key'), 'utf8'));
+      await page.click('[data-test=sip-cert-replace]');
+      await page.waitForSelector('[data-test=sip-cert-error]');
+      assert.match(await page.innerText('[data-test=sip-cert-error]'), /私钥与证书不匹配/);
+      await page.fill('[data-test=sip-key-pem]', readFileSync(join(dir, 'a.key'), 'utf8'));
+      await page.click('[data-test=sip-cert-replace]');
+      await page.waitForSelector('[data-test=sip-cert-done]');
+      assert.match(await page.innerText('[data-test=sip-cert-subject]'), /ui-a\.example\.test/);
+      const fp = new X509Certificate(readFileSync(join(dir, 'a.crt'))).fingerprint256;
+      assert.equal((await page.innerText('[data-test=sip-cert-fingerprint]')).trim(), fp);
+      assert.equal((await peerCertificate()).fingerprint256, fp, 'the next TLS connection gets the certificate pasted in the page');
+      await screenshot(page, 'sip-certificate-zh');
+    } catch (err) {
+      await screenshot(page, 'FAILED-sip-certificate').catch(() => undefined);
+      throw err;
+    }
+  } finally {
+    await browser.close();
   }
 });
