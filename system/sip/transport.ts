@@ -111,7 +111,6 @@ export class SipTransport extends EventEmitter<Events> {
       this.opts.log?.debug?.({ err: err.message, address: socket.remoteAddress }, 'tls handshake failed');
       socket.destroy();
     });
-    server.on('error', (err) => this.opts.log?.warn({ err }, 'tls server error'));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(o.port, this.opts.bindAddress, () => {
@@ -119,6 +118,7 @@ export class SipTransport extends EventEmitter<Events> {
         resolve();
       });
     });
+    server.on('error', (err) => this.opts.log?.warn({ err }, 'tls server error'));
     this.tlsServer = server;
   }
 
