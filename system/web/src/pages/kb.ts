@@ -99,6 +99,8 @@ export class KbPage extends AppElement {
       this.article = await api<ArticleView>('GET', `/api/kb/articles/${encodeURIComponent(id)}${version ? `?version=${version}` : ''}`);
       this.versions = await api<VersionRow[]>('GET', `/api/kb/articles/${encodeURIComponent(id)}/versions`);
       this.current = this.versions.find((v) => !v.deleted)?.version ?? this.article.version;
+      // The list too: someone may have saved since it was read.
+      this.articles = await api<Summary[]>('GET', '/api/kb/articles');
     });
   }
 
@@ -120,7 +122,6 @@ export class KbPage extends AppElement {
       const saved = d.id
         ? await api<{ id: string; version: number }>('PUT', `/api/kb/articles/${encodeURIComponent(d.id)}`, { ...body, baseVersion: d.baseVersion })
         : await api<{ id: string; version: number }>('POST', '/api/kb/articles', body);
-      this.articles = await api<Summary[]>('GET', '/api/kb/articles');
       await this.show(saved.id);
       this.message = t('kb.saved', { version: saved.version });
     });
