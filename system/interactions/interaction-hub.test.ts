@@ -139,3 +139,23 @@ test('bad input is refused with a code', async () => {
   });
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('an offer not accepted within offerTimeoutSec goes to the next agent', async () => {
+  const cfg = config({ interactions: { offerTimeoutSec: 5 } });
+  const dir = await withHub(async (hub, book) => {
+    await book.request('a1', 'login');
+    await book.request('a2', 'login');
+    const keepAlive = setInterval(() => undefined, 1000); // the hub's timers do not hold the process
+    try {
+      const ix = await hub.open({ channel: 'chat', queue: 'sales', customer: {}, firstMessage: { text: 'anyone?' } });
+      assert.equal((await until(hub, ix.id, 'offered')).agent, 'a1');
+      await until(hub, ix.id, 'queued');
+      const next = await until(hub, ix.id, 'offered');
+      assert.equal(next.agent, 'a2');
+      assert.deepEqual(next.skipped, ['a1']);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }, cfg);
+  rmSync(dir, { recursive: true, force: true });
+});
