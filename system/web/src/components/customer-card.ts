@@ -6,6 +6,7 @@ import { DeskElement } from '../base.ts';
 import { formatDuration } from '../clock.ts';
 import { errorText } from '../errors.ts';
 import { formatDateTime, lang, t, tMaybe } from '../i18n.ts';
+import './ticket-panel.ts';
 
 export class CustomerCard extends DeskElement {
   static override properties = { ...DeskElement.properties, saved: { state: true }, error: { state: true } };
@@ -87,6 +88,7 @@ export class CustomerCard extends DeskElement {
               <td data-test="history-wrapup">${h.wrapUp ? html`<strong>${lang() === 'zh-CN' ? h.wrapUp.disposition.zh : h.wrapUp.disposition.en}</strong>${h.wrapUp.notes ? html`<br /><span class="small">${h.wrapUp.notes}</span>` : ''}` : ''}</td>
             </tr>`)}</tbody>
           </table>`}
+      <cc-ticket-panel .desk=${d}></cc-ticket-panel>
     </section>`;
   }
 }

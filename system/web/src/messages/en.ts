@@ -2,6 +2,7 @@
 // twin (zh-CN.ts, which must have exactly these keys: the type checker enforces it). Each
 // feature area keeps its text in messages/<area>.en.ts and .zh-CN.ts, spread in below.
 // Placeholders are {name}.
+import { kbEn } from './kb.en.ts';
 import { reportsEn } from './reports.en.ts';
 import { recordingsEn } from './recordings.en.ts';
 import { speechEn } from './speech.en.ts';
@@ -10,9 +11,14 @@ import { wallboardEn } from './wallboard.en.ts';
 import { adminEn } from './admin.en.ts';
 import { monitoringEn } from './monitoring.en.ts';
 import { securityEn } from './security.en.ts';
+import { sipTlsEn } from './sip-tls.en.ts';
 import { updatesEn } from './updates.en.ts';
 import { ivrEn } from './ivr.en.ts';
 import { backupEn } from './backup.en.ts';
+import { ticketsEn } from './tickets.en.ts';
+import { interactionsEn } from './interactions.en.ts';
+import { transferEn } from './transfer.en.ts';
+import { emailEn } from './email.en.ts';
 
 export const en = {
   'app.title': 'Call center',
@@ -247,13 +253,19 @@ export const en = {
   ...recordingsEn,
   ...speechEn,
   ...qualityEn,
+  ...kbEn,
   ...wallboardEn,
   ...adminEn,
   ...monitoringEn,
   ...securityEn,
+  ...sipTlsEn,
   ...updatesEn,
   ...ivrEn,
   ...backupEn,
+  ...ticketsEn,
+  ...interactionsEn,
+  ...transferEn,
+  ...emailEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

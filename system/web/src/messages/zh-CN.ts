@@ -1,4 +1,5 @@
 // 简体中文界面文字。键与 en.ts 完全相同（类型检查保证不多不少）。占位符为 {name}。
+import { kbZhCN } from './kb.zh-CN.ts';
 import type { Messages } from './en.ts';
 import { reportsZhCN } from './reports.zh-CN.ts';
 import { recordingsZhCN } from './recordings.zh-CN.ts';
@@ -8,9 +9,14 @@ import { wallboardZhCN } from './wallboard.zh-CN.ts';
 import { adminZhCN } from './admin.zh-CN.ts';
 import { monitoringZhCN } from './monitoring.zh-CN.ts';
 import { securityZhCN } from './security.zh-CN.ts';
+import { sipTlsZhCN } from './sip-tls.zh-CN.ts';
 import { updatesZhCN } from './updates.zh-CN.ts';
 import { ivrZhCN } from './ivr.zh-CN.ts';
 import { backupZhCN } from './backup.zh-CN.ts';
+import { ticketsZhCN } from './tickets.zh-CN.ts';
+import { interactionsZhCN } from './interactions.zh-CN.ts';
+import { transferZhCN } from './transfer.zh-CN.ts';
+import { emailZhCN } from './email.zh-CN.ts';
 
 
 export const zhCN: Messages = {
@@ -246,11 +252,17 @@ export const zhCN: Messages = {
   ...recordingsZhCN,
   ...speechZhCN,
   ...qualityZhCN,
+  ...kbZhCN,
   ...wallboardZhCN,
   ...adminZhCN,
   ...monitoringZhCN,
   ...securityZhCN,
+  ...sipTlsZhCN,
   ...updatesZhCN,
   ...ivrZhCN,
   ...backupZhCN,
+  ...ticketsZhCN,
+  ...interactionsZhCN,
+  ...transferZhCN,
+  ...emailZhCN,
 };

@@ -19,6 +19,8 @@ import './ivr.ts';
 import './users.ts';
 import './backup.ts';
 import './security.ts';
+import './kb.ts';
+import './tickets.ts';
 
 export interface PageContext {
   me: Me;
@@ -47,7 +49,9 @@ export const PAGES: PageEntry[] = [
   { id: 'admin', nav: 'admin.nav', roles: ['admin'], render: () => html`<cc-admin></cc-admin>` },
   { id: 'security', nav: 'security.nav', roles: ['admin'], render: () => html`<cc-security></cc-security>` },
   { id: 'monitoring', nav: 'monitoring.nav', roles: ['admin', 'technician'], render: (c) => html`<cc-monitoring .me=${c.me} .live=${c.live}></cc-monitoring>` },
+  { id: 'tickets', nav: 'tickets.nav', roles: ['admin', 'supervisor', 'agent'], render: (c) => html`<cc-tickets .me=${c.me} .live=${c.live}></cc-tickets>` },
   { id: 'quality', nav: 'quality.nav', roles: ['admin', 'supervisor', 'agent'], render: (c) => html`<cc-quality .me=${c.me}></cc-quality>` },
+  { id: 'kb', nav: 'kb.nav', roles: ['admin', 'supervisor', 'agent'], render: (c) => html`<cc-kb-page .me=${c.me}></cc-kb-page>` },
 ];
 
 /** The pages `role` may open, in navigation order. */
