@@ -21,6 +21,7 @@ import type { RecordingKey } from '../../media/recording-crypto.ts';
 import type { TransferResolver } from './transfer.ts';
 import { acceptReplacingInvite, resolveTransfer } from './transfer-targets.ts';
 import type { TollGuard } from './toll-guard.ts';
+import { journalWhileUp } from './dialog-journal.ts';
 
 export interface CallManagerDeps extends Omit<CallDeps, 'noAnswerTimeoutMs' | 'deadMediaTimeoutMs' | 'dtmfEvents' | 'onHold' | 'recording' | 'inbandDtmf' | 'transfers'> {
   /** Shared by all recorded calls; undefined when recording is off. */
@@ -192,6 +193,8 @@ export class CallManager {
       },
     );
     this.calls.set(call.id, call);
+    // Its dialogs and CDR so far, for a restart after a crash (dialog-journal.ts, restart-cleanup.ts).
+    journalWhileUp(call, { store: this.deps.store, recordingDir: this.deps.recordingHub && shouldRecord(cfg, source, route) ? this.deps.recordingDir : undefined, log: this.deps.log });
     call.once('ended', () => {
       this.calls.delete(call.id);
       if (route.kind === 'trunk') this.releaseChannel(route.trunk);

@@ -83,11 +83,6 @@ export class CallRecording {
     void o.store.transaction(() => o.store.appendEvent('recording-stopped', { callId: o.callId, code, message })).catch(() => undefined);
   }
 
-  /** The file being written (for the dialog journal: a restart after a crash finishes and indexes it). */
-  get file(): { path: string; startedAt: number; parties: string[] } | undefined {
-    return this.recorder && this.startedAt !== undefined && !this.stopped ? { path: this.recorder.path, startedAt: this.startedAt, parties: [...this.joined] } : undefined;
-  }
-
   /** Finish the file; the index row for the CDR's transaction (undefined if nothing was recorded). */
   async stop(parties: { caller: string; callee: string }, endedAt = Date.now()): Promise<RecordingRow | undefined> {
     this.stopped = true;

@@ -10,6 +10,7 @@ import type { NameAddr, Remote } from '../sip/message.ts';
 import type { Dialog } from '../sip/dialog.ts';
 import type { CdrParty } from './cdr.ts';
 import type { LegSide } from './sip-leg.ts';
+import type { Call } from './call.ts';
 
 /** What it takes to send a BYE in a dialog without the process that set it up. */
 export interface JournaledDialog {
@@ -43,8 +44,9 @@ export interface JournalEntry {
   codec: string;
   queue?: string;
   agents?: string[];
-  /** The recording file being written, if the call is recorded. */
-  recording?: { path: string; startedAt: number; parties: string[] };
+  /** The call is recorded: its file (`path`, or `<dir>/YYYY/MM/DD/<callId>.wav[.ccrec]` for the
+   *  UTC day its recording started), from about `startedAt`, with these parties. */
+  recording?: { path?: string; dir?: string; startedAt: number; parties: string[] };
   legs: JournaledDialog[];
   /** When this row was last written (the call was alive then). */
   at: number;
@@ -66,6 +68,52 @@ export function journalDialog(side: LegSide, d: Dialog): JournaledDialog {
     remote: { ...d.remote },
     contact: { ...d.contact },
   };
+}
+
+/**
+ * Keep `call`'s row current while it is up: written when it is answered, connected, held or
+ * transferred, or its members change (several changes in one turn of the event loop, tags
+ * that listeners set included, are one put). Never once the call is ending: its CDR's
+ * transaction removes the row (cdr.ts). `recordingDir`: where its recording goes, if recorded.
+ */
+export function journalWhileUp(call: Call, o: { store: Store; recordingDir?: string; log: { warn: (o: object, m: string) => void } }): void {
+  let queued = false;
+  let ringingAt: number | undefined;
+  let connectedAt: number | undefined;
+  let codec = '';
+  const gone = () => call.state === 'ending' || call.state === 'ended';
+  const write = () => {
+    if (queued || gone()) return;
+    queued = true;
+    setImmediate(() => {
+      queued = false;
+      if (gone()) return;
+      const legs: JournaledDialog[] = [];
+      for (const leg of [call.caller, call.callee]) if (leg?.dialog && !leg.ended) legs.push(journalDialog(leg.side, leg.dialog));
+      if (!legs.length) return;
+      codec = call.mediaContext?.codecs.codec.name ?? codec;
+      const { caller, callee } = call.parties;
+      const answeredAt = call.answeredAtMs;
+      journalCall(o.store, {
+        callId: call.id, sipCallId: call.sipCallId, dialled: call.dialled, caller, callee,
+        startedAt: call.startedAt, ringingAt, answeredAt, connectedAt, codec,
+        ...(call.tags.queue ? { queue: call.tags.queue } : {}),
+        ...(call.tags.agents.length ? { agents: [...call.tags.agents] } : {}),
+        // A box-answered call is recorded from its connect, a routed one from its answer.
+        ...(o.recordingDir && callee && (connectedAt ?? answeredAt) ? { recording: { dir: o.recordingDir, startedAt: (connectedAt ?? answeredAt)!, parties: [caller.number, callee.number] } } : {}),
+        legs, at: Date.now(),
+      }).catch((err) => o.log.warn({ err, callId: call.id }, 'dialog journal not written'));
+    });
+  };
+  call.on('stateChanged', (_from, to) => {
+    if (to === 'ringing') ringingAt ??= Date.now();
+    if (to === 'answered') write();
+  });
+  call.on('connected', () => {
+    connectedAt ??= Date.now();
+    write();
+  });
+  for (const e of ['held', 'transferred', 'members'] as const) call.on(e, write);
 }
 
 /** Write (replace) a call's row: one put in its own transaction. */

@@ -4,7 +4,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +67,11 @@ test('every journaled call gets a BYE per leg, a box-restart CDR, its recording 
   const queued = await farEnd();
   try {
     // A recorded two-party call whose recorder died with a second of audio after its last header update.
-    const wavPath = join(dir, 'call-a.wav');
+    // Where call-recording.ts puts it: <dir>/YYYY/MM/DD/<callId>.wav (the journal names the folder).
+    const recDir = join(dir, 'recordings');
+    const day = join(recDir, new Date().toISOString().slice(0, 10).replace(/-/g, '/'));
+    mkdirSync(day, { recursive: true });
+    const wavPath = join(day, 'call-a.wav');
     const w = await WavFileWriter.open(wavPath, { channels: 2, encoding: 'ulaw' });
     w.appendEncoded(new Uint8Array(3200).fill(0x7f));
     await w.flush();
@@ -79,7 +83,7 @@ test('every journaled call gets a BYE per leg, a box-restart CDR, its recording 
     await journalCall(store, {
       ...base, callId: 'call-a', legs: [leg('caller', caller.port, 1), leg('callee', callee.port, 4)],
       callee: { kind: 'extension', id: '2001', uri: 'sip:2001@127.0.0.1', number: '2001' }, queue: 'sales', agents: ['a1'],
-      recording: { path: wavPath, startedAt: Date.now() - 54_000, parties: ['139', '2001'] },
+      recording: { dir: recDir, startedAt: Date.now() - 54_000, parties: ['139', '2001'] },
     });
     // A caller waiting in a queue (the box answered it; no callee).
     await journalCall(store, { ...base, callId: 'call-b', sipCallId: 'b@x', queue: 'sales', legs: [{ ...leg('caller', queued.port, 7), callId: 'b@x' }] });

@@ -5,6 +5,7 @@
 // disk) and indexed with stoppedBy 'box-restart'; each in one transaction with the journal
 // row's removal. Agents are the ACD's to reconcile (agent-book.ts); queued callers too.
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Store } from '../store/store.ts';
 import type { SipEndpoint } from '../sip/endpoint.ts';
 import { Dialog } from '../sip/dialog.ts';
@@ -57,8 +58,9 @@ export async function endCallsCutByRestart(deps: RestartCleanupDeps): Promise<Re
         sendBye(deps, entry.callId, leg);
         report.byes++;
       }
-      const endedAt = Math.max(entry.at, await mtime(entry.recording?.path));
-      const recording = entry.recording ? await finishRecording(deps, entry, endedAt) : undefined;
+      const recPath = entry.recording && (entry.recording.path ?? (await findRecording(entry.recording.dir, entry.callId, [entry.recording.startedAt, entry.at])));
+      const endedAt = Math.max(entry.at, await mtime(recPath));
+      const recording = entry.recording && recPath ? await finishRecording(deps, entry, recPath, endedAt) : undefined;
       if (recording) report.recordings++;
       else if (entry.recording) report.recordingsLost++;
       await writeCdr(store, cdrOf(entry, endedAt), recording);
@@ -112,9 +114,23 @@ async function mtime(path: string | undefined): Promise<number> {
   return stat(path).then((s) => s.mtimeMs, () => 0);
 }
 
-/** Repair the file's header to the audio on disk and build its index row; undefined when the file is gone. */
-async function finishRecording(deps: RestartCleanupDeps, entry: JournalEntry, endedAt: number): Promise<RecordingRow | undefined> {
-  const rec = entry.recording!;
+/** The recording file of a call: `<dir>/YYYY/MM/DD/<callId>.wav[.ccrec]` for the UTC day it
+ *  started (call-recording.ts), looked for on the days of `times` (and a minute before them). */
+export async function findRecording(dir: string | undefined, callId: string, times: number[]): Promise<string | undefined> {
+  if (!dir) return undefined;
+  const days = new Set(times.flatMap((t) => [t, t - 60_000]).map((t) => new Date(t).toISOString().slice(0, 10).replace(/-/g, '/')));
+  for (const day of days) {
+    for (const name of [`${callId}.wav`, `${callId}.wav${ENCRYPTED_RECORDING_EXTENSION}`]) {
+      const path = join(dir, day, name);
+      if (await stat(path).then((s) => s.isFile(), () => false)) return path;
+    }
+  }
+  return undefined;
+}
+
+/** Repair the file's header to the audio on disk and build its index row; undefined when it cannot be read. */
+async function finishRecording(deps: RestartCleanupDeps, entry: JournalEntry, path: string, endedAt: number): Promise<RecordingRow | undefined> {
+  const rec = { ...entry.recording!, path };
   let durationMs = Math.max(0, endedAt - rec.startedAt);
   try {
     if (!rec.path.endsWith(ENCRYPTED_RECORDING_EXTENSION)) {
