@@ -6,11 +6,12 @@
 // tag, join the same interaction. Mail to an unknown address gets 550, a message without a
 // header 554, a broken MIME body a clean 250, and the box keeps running; a reply the relay
 // refuses permanently shows as a failed delivery to the agent. The raw message is on disk and
-// indexed in LMDB.
+// indexed in LMDB. A reply written while the relay is down stays pending across a restart
+// of the box and goes out when the relay is back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
@@ -28,10 +29,11 @@ let smtpPort: number;
 let sink: SMTPServer;
 let admin: ApiClient;
 let agent: ApiClient;
-/** What the relay sink accepted, in order, and how many DATA commands it refused with 451. */
+/** What the relay sink accepted, in order; it answers 451 to DATA while refuseNext451 > 0. */
 const relayed: { envelopeFrom: string; rcpt: string[]; mail: ParsedMail }[] = [];
 let refuseNext451 = 1;
-const relayWaiters: (() => void)[] = [];
+let relayPort = 0;
+let boxConfig: Record<string, any> = {};
 
 async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -77,9 +79,9 @@ async function rawSmtp(lines: string[]): Promise<string[]> {
   return replies;
 }
 
-before(async () => {
-  const sinkPort = await freePort();
-  sink = new SMTPServer({
+/** The relay sink: accepts everything for any recipient but REFUSED (550); a 451 while refuseNext451 > 0. */
+function startSink(): SMTPServer {
+  return new SMTPServer({
     authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false,
     onRcptTo: (addr, _s, cb) => {
       if (addr.address === REFUSED) return cb(Object.assign(new Error('5.1.1 user unknown'), { responseCode: 550 }));
@@ -95,15 +97,20 @@ before(async () => {
         }
         void simpleParser(Buffer.concat(chunks)).then((mail) => {
           relayed.push({ envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', rcpt: session.envelope.rcptTo.map((r) => r.address), mail });
-          relayWaiters.splice(0).forEach((w) => w());
           cb();
         });
       });
     },
   });
+}
+
+before(async () => {
+  const sinkPort = await freePort();
+  sink = startSink();
   await new Promise<void>((r) => sink.listen(sinkPort, '127.0.0.1', r));
   smtpPort = await freePort();
-  box = await startBoxProcess({
+  relayPort = sinkPort;
+  box = await startBoxProcess(boxConfig = {
     extensions: [{ number: '2001', password: 'pw-2001' }],
     queues: [{ name: 'support', overflow: 'hangup', strategy: 'longest-idle' }],
     agents: [{ id: 'a1', extension: '2001', queues: [{ queue: 'support', penalty: 0 }] }],
@@ -115,7 +122,7 @@ before(async () => {
       relay: { host: '127.0.0.1', port: sinkPort, secure: false, from: 'mailer@shop.test', maxAttempts: 3 },
       maxAttachmentBytes: 10_000,
     },
-  });
+  }, { keepData: true });
   admin = await signIn(box);
   const created = await admin.call('POST', '/api/users', { username: 'a1', role: 'agent', password: 'a1-password-1', mustChangePassword: false });
   assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -126,6 +133,7 @@ before(async () => {
 
 after(async () => {
   await box?.stop();
+  if (box) rmSync(box.dataDir, { recursive: true, force: true });
   await new Promise<void>((r) => (sink ? sink.close(() => r()) : r()));
 });
 
@@ -241,4 +249,35 @@ test('a reply the relay refuses permanently shows as a failed delivery to the ag
   assert.equal(failed.attempts, 1, 'a 5xx is not retried');
   const log = (await admin.call('GET', '/api/email/deliveries?state=failed')).body.deliveries as any[];
   assert.ok(log.some((d) => d.id === failed.id));
+});
+
+test('a reply written while the relay is down stays pending across a restart of the box and goes out once the relay is back', async () => {
+  await new Promise<void>((r) => sink.close(() => r()));
+  await customerMailer().sendMail({ from: CUSTOMER, to: SUPPORT, subject: 'Restart me', text: 'Is anyone there?' });
+  const offered = await until('the mail offered to a1', async () => {
+    const mine = (await agent.call('GET', '/api/interactions/mine')).body.interactions as any[];
+    return mine.find((i) => i.subject === 'Restart me' && i.state === 'offered');
+  });
+  assert.equal((await agent.call('POST', `/api/interactions/${offered.id}/accept`)).status, 200);
+  assert.equal((await agent.call('POST', `/api/interactions/${offered.id}/reply`, { text: 'Yes, we are here.' })).status, 200);
+  const pending = await until('a failed first attempt', async () => {
+    const t = (await agent.call('GET', `/api/email/interactions/${offered.id}`)).body;
+    return t.deliveries?.find((d: any) => d.state === 'pending' && d.attempts >= 1);
+  });
+  assert.equal(pending.code, 'CC_EMAIL_DELIVERY_RETRY');
+  const before = relayed.length;
+  await box.stop();
+  sink = startSink();
+  await new Promise<void>((r) => sink.listen(relayPort, '127.0.0.1', r));
+  box = await startBoxProcess(boxConfig, { dataDir: box.dataDir });
+  agent = await signIn(box, 'a1', 'a1-password-1');
+  await until('the reply at the relay after the restart', () => (relayed.length > before ? true : undefined), 60_000);
+  const mail = relayed.at(-1)!.mail;
+  assert.match(mail.subject ?? '', /^Re: Restart me \[#EM-[A-Z0-9]{8}\]$/);
+  assert.match(mail.text ?? '', /we are here/);
+  const sent = await until('the delivery logged as sent', async () => {
+    const t = (await agent.call('GET', `/api/email/interactions/${offered.id}`)).body;
+    return t.deliveries?.find((d: any) => d.id === pending.id && d.state === 'sent');
+  });
+  assert.ok(sent.attempts >= 2);
 });
