@@ -6,8 +6,7 @@
 // description carries a usable key (or the box offers one), and plain again when the answer
 // to our best-effort offer has none (srtp-sessions.ts tells leg-sdp.ts the key to announce).
 import type { types } from 'mediasoup';
-import { DEFAULT_SDES_SUITE, srtpVerdict, type SdesCrypto, type SdesSuite, type SrtpMode } from '../system/sip/sdes.ts';
-import { setLegSdes } from './srtp-sessions.ts';
+import { DEFAULT_SRTP_SUITE, setLegSdes, type RemoteSrtp, type SdesKey, type SrtpMode, type SrtpSuite } from './srtp-sessions.ts';
 import { DtmfDeduplicator, decodeTelephoneEvent, parseRtp } from './rtp-event.ts';
 import { routerCaps, type CallCodecs } from './media-engine.ts';
 import { LatestOnly } from './latest-only.ts';
@@ -30,9 +29,8 @@ export interface RemoteMedia {
   address: string;
   port: number;
   rtcpPort?: number;
-  /** The description's m= profile and a=crypto values (SDES); absent: plain RTP/AVP. */
-  profile?: string;
-  crypto?: string[];
+  /** SDES as judged from the description's profile and a=crypto lines; absent: plain RTP/AVP. */
+  srtp?: RemoteSrtp;
 }
 
 /** The peer's description cannot be used under this leg's SRTP mode (e.g. a plain answer to a mandatory offer). */
@@ -57,7 +55,7 @@ export class SipLegMedia {
   private srtpMode: SrtpMode = 'optional';
   private srtpDecided = false;
   /** Our SDES key while the transport runs SRTP. */
-  private srtpLocal?: SdesCrypto;
+  private srtpLocal?: SdesKey;
 
   private constructor(
     readonly router: types.Router,
@@ -92,15 +90,15 @@ export class SipLegMedia {
    * Before the box offers to a peer with SRTP 'optional' or 'mandatory': turn SRTP on and give
    * the key to announce (tag 1). The peer's answer then settles it in start().
    */
-  async offerSrtp(mode: SrtpMode): Promise<SdesCrypto | undefined> {
+  async offerSrtp(mode: SrtpMode): Promise<SdesKey | undefined> {
     this.srtpMode = mode;
     if (mode === 'off' || this.closed) return undefined;
-    await this.remake(DEFAULT_SDES_SUITE, 1, mode === 'mandatory' ? 'RTP/SAVP' : 'RTP/AVP');
+    await this.remake(DEFAULT_SRTP_SUITE, 1, mode === 'mandatory' ? 'RTP/SAVP' : 'RTP/AVP');
     return this.srtpLocal;
   }
 
   /** Remake the transport on the same ports, with SRTP (suite) or without (undefined). */
-  private async remake(suite: SdesSuite | undefined, tag: number, profile: string): Promise<void> {
+  private async remake(suite: SrtpSuite | undefined, tag: number, profile: string): Promise<void> {
     const { port, rtcpPort } = this.local;
     const listen = (p: number) => ({ protocol: 'udp' as const, ip: this.opts.listenIp, announcedAddress: this.opts.announcedAddress, port: p });
     const hearing = this.hearing;
@@ -128,11 +126,13 @@ export class SipLegMedia {
   }
 
   /** SRTP for the first remote description: the peer's key (remade if the suite differs), or plain again. */
-  private async settleSrtp(remote: RemoteMedia): Promise<{ cryptoSuite: SdesSuite; keyBase64: string } | undefined> {
+  private async settleSrtp(remote: RemoteMedia): Promise<{ cryptoSuite: SrtpSuite; keyBase64: string } | undefined> {
     if (this.srtpDecided) return undefined;
     this.srtpDecided = true;
-    const verdict = srtpVerdict(remote.profile ?? 'RTP/AVP', remote.crypto ?? [], this.srtpMode);
+    let verdict: RemoteSrtp = remote.srtp ?? { kind: 'plain' };
     if (verdict.kind === 'refuse') throw new SrtpRefused(verdict.code, verdict.reason);
+    if (verdict.kind === 'plain' && this.srtpMode === 'mandatory') throw new SrtpRefused('CC_SDES_REQUIRED', 'SRTP is mandatory for this peer but its answer is plain RTP');
+    if (verdict.kind === 'srtp' && this.srtpMode === 'off') verdict = { kind: 'plain' }; // keys we did not ask for
     if (verdict.kind === 'plain') {
       if (this.srtpLocal) await this.remake(undefined, 0, 'RTP/AVP');
       return undefined;

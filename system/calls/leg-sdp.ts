@@ -2,9 +2,9 @@
 // telephone-event payload types, and the direction asked for; with the leg's SDES key and
 // profile when the leg runs SRTP (media/srtp-sessions.ts). Pure apart from that lookup.
 import { buildSdp, type AudioOffer, type MediaDirection } from '../sip/sdp.ts';
-import { withSdes } from '../sip/sdes.ts';
+import { srtpVerdict, withSdes } from '../sip/sdes.ts';
 import type { CallCodecs } from '../../media/media-engine.ts';
-import { legSdesOf } from '../../media/srtp-sessions.ts';
+import { legSdesOf, type RemoteSrtp } from '../../media/srtp-sessions.ts';
 
 export interface LegSdpInput {
   sessionId: string;
@@ -38,9 +38,9 @@ export function legSdp(i: LegSdpInput): string {
 }
 
 /** Remote media address of an offer/answer, or undefined when it carries none (hold by 0.0.0.0, port 0). */
-export function remoteMediaOf(o: AudioOffer): { address: string; port: number; rtcpPort?: number; profile?: string; crypto?: string[] } | undefined {
+export function remoteMediaOf(o: AudioOffer): { address: string; port: number; rtcpPort?: number; srtp?: RemoteSrtp } | undefined {
   if (!o.port || !o.connectionAddress || o.holdByZeroAddress) return undefined;
   const media = { address: o.connectionAddress, port: o.port, rtcpPort: o.rtcpMux ? o.port : o.rtcpPort };
-  // SDES: the profile and keys go along only when there is something to say (plain RTP/AVP stays as it was).
-  return o.crypto?.length || o.protocol !== 'RTP/AVP' ? { ...media, profile: o.protocol, crypto: o.crypto ?? [] } : media;
+  // SDES, judged here ('optional': the leg's own mode settles the rest); plain RTP/AVP stays as it was.
+  return o.crypto?.length || o.protocol !== 'RTP/AVP' ? { ...media, srtp: srtpVerdict(o.protocol, o.crypto ?? [], 'optional') } : media;
 }

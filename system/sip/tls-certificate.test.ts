@@ -49,7 +49,7 @@ test('SipCertificate: made at first load, kept at the next, a replacement is on 
     assert.equal(applied, undefined);
     const r = again.replace(n.cert, n.key, (_key, cert) => (applied = cert.toString()));
     assert.ok(r.ok);
-    assert.equal(applied?.trim(), n.cert.trim());
+    assert.equal((applied as string | undefined)?.trim(), n.cert.trim());
     assert.equal(readFileSync(join(dir, 'sip-tls', 'cert.pem'), 'utf8').trim(), n.cert.trim());
     assert.equal(statSync(join(dir, 'sip-tls', 'key.pem')).mode & 0o777, 0o600);
     const reloaded = await SipCertificate.load(join(dir, 'sip-tls'), log);
