@@ -306,13 +306,20 @@ test('power cut: kill -9 with calls up, restart on the same data: no agent stuck
   assert.deepEqual(added.filter((r) => r.type === 'lost').map((r) => r.queue), ['sales'], 'the queued caller is logged as lost');
   assert.equal((await box.read('queue-calls')).length, 0);
 
-  // Issue 11: do the legs that were up get a BYE from the restarted box? Observed, not built here.
+  // Issue 11: the legs that were up get a BYE from the restarted box (dialog journal), the cut
+  // calls get CDRs and their recordings are indexed.
   const byeWithin = 5000;
   const carrierGotBye = await Promise.race([uas.done.then((x) => x.code === 0), new Promise<boolean>((r) => setTimeout(() => r(false), byeWithin))]);
-  const phoneGotBye = /terminated|closed/i.test(phones.a2.output().slice(from));
+  const phoneGotBye = await until('a2\'s phone sees its call end', async () => (/terminated|closed/i.test(phones.a2.output().slice(from)) ? true : undefined), byeWithin).catch(() => false);
   const indexedAfter = new Set((await box.read<any>('recordings')).map((r) => r.value.path));
+  const cutCdrs = (await box.read<any>('cdr')).map((r) => r.value).filter((c) => c.hangup.cause === 'box-restart');
   console.log(`branch-office: recordings cut by the power loss indexed after the restart: ${cut.filter((f) => indexedAfter.has(f)).length} of ${cut.length}`);
   console.log(`branch-office: after the restart (ready in ${ready} ms) within ${byeWithin} ms the carrier's far end of the outbound call got a BYE: ${carrierGotBye}; a2's phone saw its call end: ${phoneGotBye}; CDRs written for the cut calls: ${(await box.read('cdr')).length - cdrsBefore}`);
+  assert.ok(carrierGotBye, 'the carrier\'s far end of a2\'s outbound call got a BYE from the restarted box');
+  assert.ok(phoneGotBye, 'a2\'s phone got a BYE from the restarted box');
+  assert.equal((await box.read('cdr')).length - cdrsBefore, 3, 'the three calls up at the cut (talking, outbound, queued) have CDRs');
+  assert.equal(cutCdrs.length, 3, JSON.stringify(cutCdrs.map((c) => c.hangup)));
+  assert.deepEqual(cut.filter((f) => !indexedAfter.has(f)), [], 'the recordings cut by the power loss are indexed');
   for (const r of [talking.run, waiting.run, uas]) r.kill();
   await phones.a2.command('hangup').catch(() => undefined);
   await phones.a1.command('hangup').catch(() => undefined);
