@@ -8,6 +8,7 @@ import { AppElement } from '../base.ts';
 import { api } from '../api.ts';
 import { errorText } from '../errors.ts';
 import { formatDateTime, t } from '../i18n.ts';
+import '../components/sip-certificate-form.ts';
 
 interface BanView {
   kind: 'source' | 'extension';
@@ -124,6 +125,7 @@ export class SecurityPage extends AppElement {
         <h2>${t('security.counters')}</h2>
         <table class="grid" data-test="security-counters"><tbody>${COUNTERS.map((k) => html`<tr><td>${t(`security.counter.${k}`)}</td><td class="num" data-test="counter-${k}">${v.counters[k] ?? 0}</td></tr>`)}</tbody></table>
       </section>` : nothing}
+      <cc-sip-certificate-form></cc-sip-certificate-form>
     </main>`;
   }
 }
