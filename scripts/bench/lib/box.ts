@@ -23,6 +23,8 @@ export interface BoxOptions {
   dtmfEvents: boolean;
   /** The box's `recording` config; left out, the box's default applies (every call recorded). */
   recording?: { enabled: boolean; dir?: string };
+  /** More config sections, merged over the bench's (e.g. extensions for registering phones). */
+  extra?: Record<string, unknown>;
 }
 
 export interface BoxStatus {
@@ -48,6 +50,7 @@ function boxConfig(o: BoxOptions, sipPort: number, httpPort: number): object {
     dids: [{ number: '*', trunk: 'carrier', destination: 'dial:' }],
     dialPlan: upstream.map((t, i) => ({ prefix: dialPrefix(i), trunk: t.name, strip: 2 })),
     ...(o.recording ? { recording: o.recording } : {}),
+    ...o.extra,
   };
 }
 
@@ -109,7 +112,7 @@ export class Box {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  private async waitReady(timeoutMs = 30_000): Promise<void> {
+  private async waitReady(timeoutMs = 120_000): Promise<void> {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
       if (!this.running) throw new Error(`box exited (${this.child.exitCode ?? this.child.signalCode}) while starting:\n${this.logs.slice(-10).join('\n')}`);
