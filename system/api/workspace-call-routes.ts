@@ -6,7 +6,9 @@
 // wrap-up itself (disposition and notes, saved in LMDB with an event before the answer; with
 // `ready` the agent's wrap-up time ends at once). An agent acts only on a call they are on or
 // took (the live agent record, else the CDR's agents); admins and supervisors on any call
-// that exists. Schema-first; answers carry coded errors. Imports: wrapup, acd (via the box).
+// that exists. Blind transfer of a queue call to a number, an agent or a queue (the agent leaves
+// at once; calls/workspace-transfer.ts), consultative transfer (consult, then complete, cancel
+// or conference; calls/workspace-consult.ts) and the list of agents and queues to transfer to. Schema-first; answers carry coded errors. Imports: wrapup, acd (via the box).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Box } from '../box.ts';
@@ -19,6 +21,8 @@ import { CallPartyError } from '../calls/call-party-mix.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { sendClickToDial } from '../workspace/click-to-dial.ts';
 import { WorkspaceErrorCodes, type WorkspaceErrorCode } from '../workspace/errors.ts';
+import { blindTransfer, TransferError, type TransferAcd, type TransferTarget } from '../calls/workspace-transfer.ts';
+import { Consultations, type ConsultAction } from '../calls/workspace-consult.ts';
 
 const Disposition = Type.Object({ code: Type.String(), en: Type.String(), zh: Type.String() });
 const WrapUp = Type.Object({
@@ -128,6 +132,136 @@ export function workspaceCallRoutes(app: FastifyInstance, box: Box): void {
       if (!(err instanceof CallPartyError)) throw err;
       await recordAudit(box.store, { actor: user.username, action: 'call-transfer', outcome: 'failed', target: callId, source: req.ip, detail: { to: number, code: err.code } });
       return reply.code(409).send({ code: err.code, message: err.message });
+    }
+  });
+
+  /** The ACD as a workspace transfer drives it: target agents ring, talk and wrap up like queue calls. */
+  const transferAcd: TransferAcd = {
+    admit: (queue) => box.acd.admit(queue),
+    take: (call, queue) => box.acd.take(call, queue),
+    agentState: (agent) => box.acd.agents.get(agent)?.state,
+    ringing: async (agent, call) => void await box.acd.agents.transition(agent, 'ringing', { cause: 'transfer', callId: call.id, queue: call.tags.queue }),
+    answered: async (agent, call) => {
+      if (!call.tags.agents.includes(agent)) call.tags.agents.push(agent);
+      await box.acd.agents.transition(agent, 'on-call', { cause: 'transfer-answered', callId: call.id, queue: call.tags.queue });
+    },
+    notTaken: async (agent, call, noAnswer) => {
+      const rec = box.acd.agents.get(agent);
+      if (rec?.state === 'ringing' && rec.callId === call.id) await box.acd.agents.transition(agent, 'available', { cause: noAnswer ? 'transfer-no-answer' : 'transfer-not-taken', callId: call.id });
+    },
+    done: async (agent, call, talkMs) => {
+      const rec = box.acd.agents.get(agent);
+      if (rec?.state !== 'on-call' || rec.callId !== call.id) return;
+      const q = call.tags.queue ? box.config.queues.find((x) => x.name === call.tags.queue) : undefined;
+      await box.acd.agents.afterCall(agent, call.tags.queue, talkMs, q?.wrapUpSec ?? 0);
+    },
+  };
+
+  app.get('/api/workspace/transfer-targets', {
+    config: { roles: desk },
+    schema: {
+      summary: 'Whom a call can be transferred to: the agents (with their state and device) and the queues',
+      response: { 200: Type.Object({
+        agents: Type.Array(Type.Object({ id: Type.String(), name: Type.Optional(Type.String()), extension: Type.String(), device: Type.String(), state: Type.String() })),
+        queues: Type.Array(Type.Object({ name: Type.String(), displayName: Type.Optional(Type.String()) })),
+      }) },
+    },
+  }, async () => ({
+    agents: box.config.agents.map((a) => ({ id: a.id, ...(a.name ? { name: a.name } : {}), extension: a.extension, device: a.device ?? 'phone', state: box.acd.agents.get(a.id)?.state ?? 'logged-out' })),
+    queues: box.config.queues.map((q) => ({ name: q.name, ...(q.displayName ? { displayName: q.displayName } : {}) })),
+  }));
+
+  app.post('/api/workspace/calls/:callId/blind-transfer', {
+    config: { roles: desk },
+    schema: {
+      summary: 'Blind transfer of the signed-in agent\'s queue call: the agent leaves at once, the caller hears music while the target (a number through the dial plan, an agent\'s softphone or phone, or a queue) rings; if it does not answer the caller goes back to its queue. 202 once the target rings',
+      params: LiveCallParams,
+      body: Type.Object({
+        kind: Type.Union([Type.Literal('number'), Type.Literal('agent'), Type.Literal('queue')]),
+        target: Type.String({ pattern: '^[a-zA-Z0-9_.*#+-]{1,32}$' }),
+      }, { additionalProperties: false }),
+      response: { 202: Type.Object({ kind: Type.String(), to: Type.String() }), 400: ErrorReply, 404: ErrorReply, 409: ErrorReply },
+    },
+  }, async (req, reply) => {
+    const { callId } = req.params as { callId: string };
+    const body = req.body as { kind: TransferTarget['kind']; target: string };
+    const user = req.session!;
+    const agent = box.config.agents.find((a) => a.id === user.username);
+    const call = box.calls.calls.get(callId);
+    if (!agent || !call) return reply.code(404).send({ code: 'CC_CALL_NOT_FOUND', message: `no live call ${callId} with ${user.username} on it` });
+    if (body.kind === 'number' && !/^[0-9*#+]{1,32}$/.test(body.target)) return reply.code(400).send({ code: 'CC_TRANSFER_TARGET_REFUSED', message: 'a number is digits, *, # or +' });
+    const target: TransferTarget = body.kind === 'number' ? { kind: 'number', number: body.target } : body.kind === 'agent' ? { kind: 'agent', agent: body.target } : { kind: 'queue', queue: body.target };
+    try {
+      const started = await blindTransfer({
+        config: () => box.config, store: box.store, acd: transferAcd, log: req.log,
+        browserCandidate: (a, c, ms) => box.softphones.candidate(a, c, ms),
+      }, call, agent, target);
+      await recordAudit(box.store, { actor: user.username, action: 'call-blind-transfer', outcome: 'ok', target: callId, source: req.ip, detail: { kind: body.kind, to: body.target } });
+      return reply.code(202).send({ kind: started.kind, to: started.to.number });
+    } catch (err) {
+      if (!(err instanceof TransferError)) throw err;
+      await recordAudit(box.store, { actor: user.username, action: 'call-blind-transfer', outcome: 'failed', target: callId, source: req.ip, detail: { kind: body.kind, to: body.target, code: err.code } });
+      return reply.code(err.status).send({ code: err.code, message: err.message });
+    }
+  });
+
+  const consultations = new Consultations(() => box.config);
+  const transferFailure = async (reply: FastifyReply, err: unknown, audit: { actor: string; action: string; target: string; source: string; detail: Record<string, unknown> }) => {
+    if (!(err instanceof TransferError)) throw err;
+    await recordAudit(box.store, { ...audit, outcome: 'failed', detail: { ...audit.detail, code: err.code } });
+    return reply.code(err.status).send({ code: err.code, message: err.message });
+  };
+
+  app.post('/api/workspace/calls/:callId/consult', {
+    config: { roles: desk },
+    schema: {
+      summary: 'Consultative transfer, first step: the caller waits apart with music while the target (a number through the dial plan, or an agent\'s desk phone) rings; 200 once it answered and talks privately with the agent (then complete, cancel or conference)',
+      params: LiveCallParams,
+      body: Type.Object({
+        kind: Type.Union([Type.Literal('number'), Type.Literal('agent')]),
+        target: Type.String({ pattern: '^[a-zA-Z0-9_.*#+-]{1,32}$' }),
+      }, { additionalProperties: false }),
+      response: { 200: Type.Object({ member: Type.String(), to: Type.String() }), 400: ErrorReply, 404: ErrorReply, 409: ErrorReply },
+    },
+  }, async (req, reply) => {
+    const { callId } = req.params as { callId: string };
+    const body = req.body as { kind: 'number' | 'agent'; target: string };
+    const user = req.session!;
+    const agent = box.config.agents.find((a) => a.id === user.username);
+    const call = box.calls.calls.get(callId);
+    if (!agent || !call) return reply.code(404).send({ code: 'CC_CALL_NOT_FOUND', message: `no live call ${callId} with ${user.username} on it` });
+    if (body.kind === 'number' && !/^[0-9*#+]{1,32}$/.test(body.target)) return reply.code(400).send({ code: 'CC_TRANSFER_TARGET_REFUSED', message: 'a number is digits, *, # or +' });
+    const audit = { actor: user.username, action: 'call-consult', target: callId, source: req.ip, detail: { kind: body.kind, to: body.target } };
+    try {
+      const m = await consultations.start(call, agent, body.kind === 'number' ? { kind: 'number', number: body.target } : { kind: 'agent', agent: body.target });
+      await recordAudit(box.store, { ...audit, outcome: 'ok' });
+      return { member: m.id, to: m.party.number };
+    } catch (err) {
+      return transferFailure(reply, err, audit);
+    }
+  });
+
+  app.post('/api/workspace/calls/:callId/consult/:action', {
+    config: { roles: desk },
+    schema: {
+      summary: 'End the consultation: complete (the agent leaves, the caller talks to the target), cancel (the target is dropped, the caller is back with the agent) or conference (all three talk)',
+      params: Type.Object({ callId: LiveCallParams.properties.callId, action: Type.Union([Type.Literal('complete'), Type.Literal('cancel'), Type.Literal('conference')]) }),
+      response: { 200: Type.Object({ action: Type.String(), talking: Type.Array(Type.String()) }), 404: ErrorReply, 409: ErrorReply },
+    },
+  }, async (req, reply) => {
+    const { callId, action } = req.params as { callId: string; action: ConsultAction };
+    const user = req.session!;
+    const agent = box.config.agents.find((a) => a.id === user.username);
+    const call = box.calls.calls.get(callId);
+    if (!agent || !call) return reply.code(404).send({ code: 'CC_CALL_NOT_FOUND', message: `no live call ${callId} with ${user.username} on it` });
+    const audit = { actor: user.username, action: `call-consult-${action}`, target: callId, source: req.ip, detail: {} };
+    try {
+      await consultations.finish(call, agent, action);
+      await recordAudit(box.store, { ...audit, outcome: 'ok' });
+      const talking = (call.partyMixIfAny?.list() ?? []).filter((m) => m.state === 'talking' && m.role !== 'monitor').map((m) => m.party.number);
+      return { action, talking };
+    } catch (err) {
+      return transferFailure(reply, err, audit);
     }
   });
 

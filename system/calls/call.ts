@@ -30,7 +30,7 @@ import { BrowserLeg, asOutboundLeg } from './browser-leg.ts';
 import type { CallErrorCode } from './errors.ts';
 import { CallPartyMix, type CallMember } from './call-party-mix.ts';
 import { DtmfDedup, type DtmfSource } from './dtmf-dedup.ts';
-import { CallTransfer, lendParty, referRefusal, replaceByInvite, type CallLeg, type LentParty, type TransferHost, type TransferInfo, type TransferResolver } from './transfer.ts';
+import { CallTransfer, lendParty, referRefusal, replaceByInvite, type CallLeg, type LentParty, type TransferDestination, type TransferHost, type TransferInfo, type TransferResolver } from './transfer.ts';
 
 export type CallEvents = {
   stateChanged: [from: CallState, to: CallState];
@@ -259,8 +259,10 @@ export class Call extends EventEmitter<CallEvents> {
     await leg.media.start(answer && remoteMediaOf(answer));
     this.players.get('caller')?.stop();
     await this.bridge();
-    this.connectedAt = Date.now();
-    await this.startRecording();
+    this.connectedAt ??= Date.now();
+    // A second callee (after a workspace blind transfer): the recording follows it.
+    if (this.recording) await this.recording.follow('callee', leg.media.producerId, candidate.party.number);
+    else await this.startRecording();
     if (this.deps.dtmfEvents) await leg.media.tapDtmf((d) => this.onDigit(d, 'callee', 'rfc4733'));
     this.emit('connected', candidate.party, candidate.key);
     return true;
@@ -383,6 +385,62 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   private host?: TransferHost;
+
+  /**
+   * Verb (a blind transfer started from the workspace, workspace-transfer.ts): the callee of a
+   * box-answered, two-party call leaves at once (BYE, or its page is told) and the caller hears
+   * music; offer() may then ring someone else. Returns the party that left, or undefined when
+   * the call is not such a call now (routed, mixed, transferring, not answered).
+   */
+  releaseCallee(): Promise<CdrParty | undefined> {
+    return this.serial(async () => {
+      const leg = this.callee;
+      const party = this.calleeParty;
+      if (!leg || !party || !this.caller || this.setup.destination || this.state !== 'answered' || this.endPromise || this.mix?.mixing || this.transfer) return undefined;
+      const relayedHold = this.held.has('callee') && !(this.deps.onHold === 'music' && this.deps.prompts);
+      leg.removeAllListeners();
+      this.callee = undefined;
+      this.calleeParty = undefined; // no longer busy on this call (the CDR's transfer list keeps it)
+      leg.end();
+      leg.media.close();
+      if (this.held.delete('callee')) this.emit('held', 'callee', false);
+      if (relayedHold && this.caller.dialog) {
+        const res = await this.caller.reinvite(this.sdpFor(this.caller, 'sendrecv'));
+        if (res.ok) await this.caller.media.resumeSending();
+      }
+      await this.startMusic('caller');
+      return party;
+    });
+  }
+
+  /**
+   * Verb (consultative transfer, workspace-consult.ts): the caller waits apart from the
+   * conversation with music, heard by nobody (true), or rejoins it and hears its mix again (false).
+   */
+  keepCallerApart(on: boolean): Promise<boolean> {
+    return this.serial(async () => {
+      if (this.state !== 'answered' || this.endPromise || !this.caller) return false;
+      this.partyMix.setApart('caller', on);
+      if (on) await this.startMusic('caller');
+      else {
+        this.players.get('caller')?.stop();
+        await this.hearOtherParty('caller');
+      }
+      return true;
+    });
+  }
+
+  /** Verb: record a transfer made outside a REFER (the workspace's): CDR list and `transferred` event. */
+  noteTransfer(info: TransferInfo): void {
+    this.transferHost().transferred(info);
+  }
+
+  /** A number as the extension `as` would dial it (dial plan, toll class; transfer-targets.ts), shown to it as `shownAs`. */
+  resolveNumber(number: string, as: CdrParty, shownAs: CdrParty): TransferDestination {
+    const { deps } = this;
+    return deps.transfers?.resolve({ uri: `sip:${number}@${deps.endpoint.publicAddress}`, user: number, host: deps.endpoint.publicAddress }, { transferor: as, transferee: shownAs })
+      ?? { kind: 'fail', status: 501, reason: 'Not Implemented (no dial plan)' };
+  }
 
   /**
    * Verb: the call's party mix (call-party-mix.ts), created on first use: add a party, let a

@@ -11,4 +11,9 @@ export const transferEn = {
   'transfer.started': 'Transferred to {to}: you have left the call. If nobody answers, the caller goes back to the queue.',
   'transfer.agentState': '{name} ({state})',
   'transfer.hint': 'Blind transfer: you leave at once and the caller hears music while the target rings.',
+  'transfer.consult': 'Consult first',
+  'transfer.consulting': 'Talking privately with {to}; the caller hears music.',
+  'transfer.complete': 'Complete transfer',
+  'transfer.cancel': 'Cancel (back to the caller)',
+  'transfer.conference': 'Conference (all three)',
 };

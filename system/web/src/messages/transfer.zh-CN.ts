@@ -13,4 +13,9 @@ export const transferZhCN: Record<keyof typeof transferEn, string> = {
   'transfer.started': '已转接到 {to}：您已离开通话。若无人接听，来电将回到队列。',
   'transfer.agentState': '{name}（{state}）',
   'transfer.hint': '盲转：您立即离开通话，目标振铃期间来电方听等待音乐。',
+  'transfer.consult': '先咨询',
+  'transfer.consulting': '正在与 {to} 私下通话；来电方听等待音乐。',
+  'transfer.complete': '完成转接',
+  'transfer.cancel': '取消（回到来电方）',
+  'transfer.conference': '三方通话',
 };

@@ -14,9 +14,13 @@ import '../components/status-panel.ts';
 import '../components/call-panel.ts';
 import '../components/wrap-up-panel.ts';
 import '../components/conference-panel.ts';
+import '../components/transfer-panel.ts';
 import '../components/dial-panel.ts';
 import '../components/customer-card.ts';
+import '../components/ticket-notices.ts';
 import '../components/softphone-panel.ts';
+import '../components/kb-panel.ts';
+import '../components/interactions-panel.ts';
 import type { StatusPanel } from '../components/status-panel.ts';
 import type { CustomerCard } from '../components/customer-card.ts';
 
@@ -56,11 +60,13 @@ export class WorkspacePage extends AppElement {
     const agent = this.desk.workspace?.agent;
     return html`<main class="workspace" data-test="workspace">
       ${this.error ? html`<p class="error" role="alert">${errorText(this.error)}</p>` : ''}
+      <cc-ticket-notices .live=${this.live}></cc-ticket-notices>
       <div class="columns">
         <div class="column">
           <cc-status-panel .desk=${this.desk}></cc-status-panel>
           <cc-call-panel .desk=${this.desk}></cc-call-panel>
           <cc-conference-panel .desk=${this.desk}></cc-conference-panel>
+          <cc-transfer-panel .desk=${this.desk}></cc-transfer-panel>
           <cc-dial-panel .desk=${this.desk}></cc-dial-panel>
           <cc-wrap-up-panel .desk=${this.desk}></cc-wrap-up-panel>
           <section class="card">
@@ -74,6 +80,8 @@ export class WorkspacePage extends AppElement {
         </div>
         <div class="column wide">
           <cc-customer-card .desk=${this.desk}></cc-customer-card>
+          <cc-kb-panel .desk=${this.desk}></cc-kb-panel>
+          <cc-interactions-panel></cc-interactions-panel>
         </div>
       </div>
     </main>`;
