@@ -3,19 +3,28 @@
 // (OVMF) and user networking (SIP and HTTPS forwarded to loopback ports); the test waits for
 // the daemon's "ready" on the serial console, signs in with the admin password the first
 // start printed there, adds a conference room over the admin API and places a sipp call
-// into it. Then an update bundle is uploaded and the box rebooted: the new slot is tried,
-// passes the health check and is committed. Then a broken bundle (its daemon exits at
-// start) is uploaded: the trial boot fails the health check, and the box comes back on the
-// committed slot by itself. Prints the figures the issue asks for (RESULT lines).
+// into it. The update bundles reach the box on a second virtio disk (a FAT "USB stick"
+// made with mkfs.vfat/mcopy, attached from the first boot), which the image mounts under
+// /media like any attached storage; the admin API applies them from there (POST
+// /api/updates/disk, what the admin page's "update from USB disk" does). A good bundle is
+// applied and the box rebooted: the new slot is tried, passes the health check and is
+// committed. Then a broken bundle (its daemon exits at start) is applied: the trial boot
+// fails the health check, and the box comes back on the committed slot by itself. Before
+// the first apply, a 50 MB upload through qemu's user network (POST /api/updates, a bundle
+// whose last member is corrupt, so the box reads it all and answers 400 without making it
+// bootable) shows whether uploads as such get through slirp. Prints the figures the issue
+// asks for (RESULT lines).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync, createReadStream, statSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync, createReadStream, statSync, rmSync, openSync, readSync, writeSync, closeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../hil-tests/harness/ports.ts';
 import { runSipp } from '../hil-tests/harness/sipp.ts';
+import { parseTarHeader, tarPadding } from '../appliance/updates/bundle.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, 'build/image');
@@ -38,6 +47,8 @@ function boot(): void {
     '-drive', 'if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd',
     '-drive', `if=pflash,format=raw,file=${join(dir, 'vars.fd')}`,
     '-drive', `file=${join(dir, 'disk.img')},format=raw,if=virtio`,
+    // The "USB stick" with the update bundles (FAT, no partition table).
+    '-drive', `file=${join(dir, 'usb.img')},format=raw,if=virtio`,
     '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${ports.https}-:8443,hostfwd=udp:127.0.0.1:${ports.sip}-:5060`,
     '-device', 'virtio-net-pci,netdev=n0', '-serial', 'stdio',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -57,10 +68,10 @@ async function until<T>(what: string, fn: () => T | undefined | Promise<T | unde
 
 const readyCount = () => (serial.match(/"msg":"ready"/g) ?? []).length;
 
-function call(method: string, path: string, body?: unknown, raw?: { file: string }): Promise<{ status: number; body: any }> {
+function call(method: string, path: string, body?: unknown, raw?: { file: string }, timeoutMs = 600_000): Promise<{ status: number; body: any }> {
   return new Promise((resolvePromise, reject) => {
     const req = https.request({
-      host: '127.0.0.1', port: ports.https, path, method, rejectUnauthorized: false, timeout: 600_000,
+      host: '127.0.0.1', port: ports.https, path, method, rejectUnauthorized: false, timeout: timeoutMs,
       headers: {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(raw ? { 'content-type': 'application/octet-stream', 'content-length': statSync(raw.file).size } : body !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -70,10 +81,24 @@ function call(method: string, path: string, body?: unknown, raw?: { file: string
       res.setEncoding('utf8').on('data', (d) => (text += d)).on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
     });
     // An early answer (an error before the whole body is sent) is read, not lost to a reset.
+    req.on('timeout', () => req.destroy(new Error(`no answer for ${timeoutMs / 1000} s`)));
     req.on('error', (err) => reject(new Error(`${method} ${path}: ${err.message}; serial tail:\n${serial.slice(-2000)}`)));
     if (raw) createReadStream(raw.file).pipe(req);
     else req.end(body !== undefined ? JSON.stringify(body) : undefined);
   });
+}
+
+/** A call whose connection may be cut by a daemon restart (a network error, not an HTTP answer):
+ *  said on the test's output (the serial log shows why), and made once more when the box
+ *  answers again. Only for calls that may be repeated. */
+async function callAgain(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<{ status: number; body: any }> {
+  try {
+    return await call(method, path, body, undefined, timeoutMs);
+  } catch (err) {
+    console.log(`# ${method} ${path} cut (${(err as Error).message.split('\n')[0]}): once more when the box answers`);
+    await until('HTTPS after a cut connection', healthy, 600_000);
+    return call(method, path, body, undefined, timeoutMs);
+  }
 }
 
 async function healthy(): Promise<boolean | undefined> {
@@ -95,9 +120,60 @@ function bundle(version: string, breakDaemon: boolean): string {
     execFileSync('debugfs', ['-w', '-R', 'rm /opt/callcenter/app/appliance/daemon.js', root], { stdio: 'ignore' });
     execFileSync('debugfs', ['-w', '-R', `write ${broken} /opt/callcenter/app/appliance/daemon.js`, root], { stdio: 'ignore' });
   }
+  return signed(version, root);
+}
+
+function signed(version: string, root: string): string {
   const out = join(dir, `${version}.ccupdate`);
   execFileSync('node', ['--import', 'tsx', join(ROOT, 'scripts/lib/build-update.ts'), version, root, join(WORK, 'vmlinuz'), join(WORK, 'initrd.img'), 'console=tty1 console=ttyS0,115200 panic=10', KEY, out], { cwd: ROOT, stdio: 'inherit' });
   return out;
+}
+
+/** A signed bundle of a `mb` MB random root whose last member (the initrd) has one byte flipped:
+ *  the box reads and writes all of it, then refuses it (CC_UPDATE_DIGEST_MISMATCH). */
+function corruptBundle(mb: number): string {
+  const root = join(dir, 'probe-root.img');
+  writeFileSync(root, randomBytes(mb * 1024 * 1024));
+  const out = signed('v-probe', root);
+  rmSync(root);
+  const fd = openSync(out, 'r+');
+  try {
+    const block = Buffer.alloc(512);
+    for (let off = 0; ;) {
+      readSync(fd, block, 0, 512, off);
+      const entry = parseTarHeader(block);
+      assert.ok(entry, 'the initrd member is in the bundle');
+      if (entry.name === 'initrd.img' || entry.name.endsWith('initrd')) {
+        const b = Buffer.alloc(1);
+        readSync(fd, b, 0, 1, off + 512 + 100);
+        b[0] = b[0]! ^ 0xff;
+        writeSync(fd, b, 0, 1, off + 512 + 100);
+        return out;
+      }
+      off += 512 + entry.size + tarPadding(entry.size);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The FAT "USB stick" holding `files` in its root, sized to fit them. */
+function usbStick(files: string[]): string {
+  const img = join(dir, 'usb.img');
+  const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
+  execFileSync('mkfs.vfat', ['-C', '-n', 'UPDATES', img, String(Math.ceil(bytes / 1024 / 1024 + 64) * 1024)], { stdio: 'ignore' });
+  for (const f of files) execFileSync('mcopy', ['-i', img, f, '::/'], { env: { ...process.env, MTOOLS_SKIP_CHECK: '1' } });
+  return img;
+}
+
+/** Applies bundle `file` from the attached "USB stick", as the admin page does. */
+async function applyFromDisk(file: string): Promise<{ status: number; body: any }> {
+  const listed = await until(`${file} on the attached disk`, async () => {
+    const r = await call('GET', '/api/updates/disk').catch(() => undefined);
+    return (r?.body?.bundles as { disk: string; file: string }[] | undefined)?.find((b) => b.file === file);
+  }, 120_000);
+  // Answered when the bundle is written (minutes under emulation).
+  return callAgain('POST', '/api/updates/disk', { disk: listed.disk, file }, 1_800_000);
 }
 
 before(async () => {
@@ -105,6 +181,10 @@ before(async () => {
     execFileSync('bash', [join(ROOT, 'scripts/build-image.sh')], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, IMAGE_NO_BUNDLE: '1' } });
   }
   copyFileSync(join(OUT, 'callcenter.img'), join(dir, 'disk.img'));
+  // Both bundles are on the stick from the first boot (a disk image cannot change under a running guest).
+  const files = [bundle('v-next', false), bundle('v-broken', true)];
+  usbStick(files);
+  for (const f of files) rmSync(f);
   copyFileSync('/usr/share/OVMF/OVMF_VARS_4M.fd', join(dir, 'vars.fd'));
   ports = { https: await freePort(), sip: await freePort() };
 });
@@ -135,20 +215,25 @@ test('the image boots to a working box: ready on the console, the web answers, a
   }
   // The test's host reaches the box through qemu's user network as 10.0.2.2: that is the trunk.
   for (const [section, value] of [['trunks', [{ name: 'carrier', kind: 'static', host: '10.0.2.2' }]], ['conferences', [{ name: 'r1', maxParties: 8 }]], ['dids', [{ number: '3000', trunk: 'carrier', destination: 'conf:r1' }]]] as const) {
-    const put = await call('PUT', `/api/config/sections/${section}`, { value });
+    const put = await callAgain('PUT', `/api/config/sections/${section}`, { value });
     assert.equal(put.status, 200, `${section}: ${JSON.stringify(put.body)}`);
   }
   const run = runSipp({ scenario: 'uac-call.xml', localIp: '127.0.0.1', target: `127.0.0.1:${ports.sip}`, keys: { dialled: '3000', caller: '5551234', rtp_ip: '127.0.0.1', rtp_port: 9 }, pauseMs: 2000, timeoutSec: 120 });
   const r = await run.done;
   assert.equal(r.code, 0, r.errors || r.stderr);
-  const status = await call('GET', '/api/updates');
+  const status = await callAgain('GET', '/api/updates');
   assert.deepEqual([status.body.running, status.body.committed], ['a', 'a']);
 });
 
 test('an update is applied to slot B, tried at the next boot, passes the health check and is committed', async () => {
-  const file = bundle('v-next', false);
+  // Does an upload as such get through qemu's user network? 50 MB, read in full by the box.
+  const probe = corruptBundle(50);
+  const tp = Date.now();
+  const probed = await call('POST', '/api/updates', undefined, { file: probe }, 300_000).then((r) => `HTTP ${r.status} ${r.body?.code ?? ''}`, (err: Error) => `failed: ${err.message.split('\n')[0]}`);
+  console.log(`# upload probe: ${Math.round(statSync(probe).size / 1024 / 1024)} MB POST /api/updates through slirp hostfwd → ${probed} after ${((Date.now() - tp) / 1000).toFixed(1)} s`);
+  rmSync(probe);
   const t0 = Date.now();
-  const up = await call('POST', '/api/updates', undefined, { file });
+  const up = await applyFromDisk('v-next.ccupdate');
   assert.equal(up.status, 200, JSON.stringify(up.body));
   assert.deepEqual(up.body, { version: 'v-next', slot: 'b' });
   result('update_apply_s', (Date.now() - t0) / 1000, 's');
@@ -167,9 +252,10 @@ test('an update is applied to slot B, tried at the next boot, passes the health 
 });
 
 test('a broken update is tried once, fails the health check, and the box rolls back to the committed slot by itself', async () => {
-  const file = bundle('v-broken', true);
-  const up = await call('POST', '/api/updates', undefined, { file });
+  const ta = Date.now();
+  const up = await applyFromDisk('v-broken.ccupdate');
   assert.deepEqual(up.body, { version: 'v-broken', slot: 'a' });
+  result('update_apply_broken_s', (Date.now() - ta) / 1000, 's');
   const before = readyCount();
   const t0 = Date.now();
   assert.equal((await call('POST', '/api/updates/reboot', {})).status, 200);
@@ -181,4 +267,6 @@ test('a broken update is tried once, fails the health check, and the box rolls b
   assert.deepEqual([status.body.running, status.body.committed], ['b', 'b'], 'back on slot B, which stays committed');
   assert.equal(status.body.slots.a, 'v-broken', 'the broken build stays in slot A, never committed');
   assert.match(serial, /callcenter-health: healthy=false running=a committed=b → reboot/);
+  const audit = await call('GET', '/api/audit?action=update-from-disk');
+  if (audit.status === 200) console.log(`# audit: ${JSON.stringify(audit.body).slice(0, 400)}`);
 });
