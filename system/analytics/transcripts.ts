@@ -18,7 +18,7 @@ import type { SpeechAnalyticsRow } from './speech-analytics-service.ts';
 
 /** What `npm run bench:transcribe` measured for the Debian engine (synthetic voices through G.711; see docs). */
 export const MEASURED_WORD_ACCURACY: Record<string, { pct: number; measuredOn: string; set: string }> = {
-  'pocketsphinx-en-us': { pct: NaN, measuredOn: '2026-11-27', set: '80 espeak-ng utterances (20 call-centre sentences, 2 voices, 2 speeds), 8 kHz G.711 μ-law' },
+  'pocketsphinx-en-us': { pct: 17.8, measuredOn: '2026-11-27', set: '40 espeak-ng utterances (20 call-centre sentences, voice en-us, 2 speeds), 8 kHz G.711 μ-law' },
 };
 
 type Side = 'caller' | 'callee';
