@@ -16,5 +16,7 @@ export const CallErrorCodes = {
   CC_CALL_PARTY_UNKNOWN: 'no such party or supervisor on the call (or it has left)',
   CC_CALL_PARTY_LAST_TWO: 'a party cannot be removed from a call that has only two: hang the call up instead',
   CC_CALL_RECORDING_FOLLOW_FAILED: 'the recording could not switch a side to the party a transfer brought in; that side is missing from the file',
+  CC_CALL_TRUNK_DOWN: 'a trunk with a health check left its OPTIONS pings unanswered: calls to it get 503 at once until it answers again',
+  CC_CALL_CUT_BY_RESTART: 'calls were up when the box stopped without ending them (crash, kill -9, power cut): at the start their legs got BYE, their CDRs cause box-restart, their recordings were finished',
 } as const;
 export type CallErrorCode = keyof typeof CallErrorCodes;

@@ -13,6 +13,7 @@ import { repairWav } from '../../media/wav-repair.ts';
 import { sha256File } from '../../media/recording-session.ts';
 import { ENCRYPTED_RECORDING_EXTENSION } from '../../media/recording-crypto.ts';
 import { dispositionFor, type HangupCause } from './hangup.ts';
+import type { CallErrorCode } from './errors.ts';
 import { writeCdr, type Cdr, type RecordingRow } from './cdr.ts';
 import { journaledCalls, malformedKeys, type JournalEntry, type JournaledDialog } from './dialog-journal.ts';
 
@@ -70,7 +71,7 @@ export async function endCallsCutByRestart(deps: RestartCleanupDeps): Promise<Re
     }
   }
   await store.transaction(() => store.appendEvent('calls-cut-by-restart', { ...report }));
-  log.warn({ ...report, ms: Math.round(performance.now() - t0) }, 'calls cut by a crash or power loss ended at start-up (BYE sent, CDRs written, recordings finished)');
+  log.warn({ ...report, ms: Math.round(performance.now() - t0), code: 'CC_CALL_CUT_BY_RESTART' satisfies CallErrorCode }, 'calls cut by a crash or power loss ended at start-up (BYE sent, CDRs written, recordings finished)');
   return report;
 }
 

@@ -9,6 +9,7 @@ import type { SipRequest } from '../sip/message.ts';
 import { newCallId, newTag } from '../sip/dialog.ts';
 import type { TrunkConfig } from '../config/schema.ts';
 import { trunkTarget } from './call-manager.ts';
+import type { CallErrorCode } from './errors.ts';
 
 export interface HealthCheckSettings {
   intervalSec: number;
@@ -144,7 +145,7 @@ export class TrunkHealth {
     this.states.set(name, next);
     if (next.up !== prev.up) {
       if (next.up) this.deps.log.info({ trunk: name, status }, 'trunk answers OPTIONS again: up');
-      else this.deps.log.warn({ trunk: name, failures: next.failures, code: 'CC_CALL_TRUNK_DOWN' }, 'trunk does not answer OPTIONS: down (outbound calls to it fail at once)');
+      else this.deps.log.warn({ trunk: name, failures: next.failures, code: 'CC_CALL_TRUNK_DOWN' satisfies CallErrorCode }, 'trunk does not answer OPTIONS: down (outbound calls to it fail at once)');
       this.deps.onChange?.(next);
     }
   }
