@@ -10,6 +10,8 @@ import { open } from 'lmdb';
 import { freePort, freeRange } from './ports.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+/** How long a box may take to say "ready": seconds on a quiet machine, over 30 s on a loaded one. */
+const READY_TIMEOUT_MS = 90_000;
 
 export interface BoxProcess {
   /** The address the box is reached at (127.0.0.1, or its LAN address in a namespace). */
@@ -100,8 +102,8 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: St
       });
     });
   };
-  if (opts.allowExit) await Promise.race([waitForLog(/"msg":"ready"/, 30_000).catch(() => undefined), exited]);
-  else await waitForLog(/"msg":"ready"/, 30_000);
+  if (opts.allowExit) await Promise.race([waitForLog(/"msg":"ready"/, READY_TIMEOUT_MS).catch(() => undefined), exited]);
+  else await waitForLog(/"msg":"ready"/, READY_TIMEOUT_MS);
   let stopped: Promise<number | null> | undefined;
   const readStatus = async () => (await fetch(`http://${host}:${httpPort}/api/status`)).json();
   const read: BoxProcess['read'] = async (table) => {
