@@ -101,6 +101,16 @@ test('the recordings page shows the figures and the who-spoke-when timeline, in 
       // Two bars per side at most (the scripted call has one speech span per side).
       const bars = await page.$$eval('[data-test=speech-timeline] rect', (rs) => rs.map((r) => r.getAttribute('class')));
       assert.deepEqual([...bars].sort(), ['callee', 'caller']);
+      // The transcript: asked for once (experimental, with the engine's measured accuracy), then shown.
+      if (locale === 'zh-CN') {
+        await page.click('[data-test=speech-analytics] [data-test=transcribe]');
+      } else {
+        assert.equal(await page.$('[data-test=speech-analytics] [data-test=transcribe]'), null, 'asked for already: no second button');
+      }
+      await page.waitForSelector('[data-test=transcript-label]');
+      assert.match((await page.textContent('[data-test=transcript-label]')) ?? '', /17\.8%/);
+      assert.ok(await page.isVisible('[data-test=transcript-experimental]'));
+      await page.waitForFunction(() => !document.querySelector('[data-test=transcript-running]'), undefined, { timeout: 120_000 });
       await screenshot(page, `speech-analytics-${locale}`);
       await page.goto('/#/reports');
       await page.waitForSelector('[data-test=report-speech-row][data-kind=total] [data-test=calls]');
