@@ -16,6 +16,7 @@ import type { SpeechFigures } from '../../media/speech-analytics.ts';
 import { openRecordingAudio } from '../recordings/recording-audio.ts';
 import { spawnSiblingWorker } from '../threads/spawn-worker.ts';
 import { analyzeRecordingWav, type AnalyticsJob, type AnalyticsReply } from './analyze-wav.ts';
+import type { AnalyticsErrorCode } from './errors.ts';
 
 export const ANALYTICS_ENGINE = 'speech-analytics-1';
 /** Recordings larger than this (plaintext) are not analysed (about 4.6 hours of two-channel G.711). */
@@ -29,7 +30,7 @@ export interface SpeechAnalyticsRow {
   /** From the CDR: total hold time and the number of holds. */
   holdMs?: number;
   holds?: number;
-  error?: { code: 'CC_ANALYTICS_UNREADABLE' | 'CC_ANALYTICS_TOO_LARGE'; message: string };
+  error?: { code: Extract<AnalyticsErrorCode, 'CC_ANALYTICS_UNREADABLE' | 'CC_ANALYTICS_TOO_LARGE'>; message: string };
 }
 
 export interface SpeechAnalyticsOptions {

@@ -15,6 +15,7 @@ import type { Transcriber } from '../../media/transcriber.ts';
 import { readWav, resample, TELEPHONY_RATE } from '../../media/wav.ts';
 import { openRecordingAudio } from '../recordings/recording-audio.ts';
 import type { SpeechAnalyticsRow } from './speech-analytics-service.ts';
+import type { AnalyticsErrorCode } from './errors.ts';
 
 /** What `npm run bench:transcribe` measured for the Debian engine (synthetic voices through G.711; see docs). */
 export const MEASURED_WORD_ACCURACY: Record<string, { pct: number; measuredOn: string; set: string }> = {
@@ -41,10 +42,10 @@ export interface TranscriptRow {
   requestedAt: number;
   finishedAt?: number;
   utterances: Utterance[];
-  error?: { code: string; message: string };
+  error?: { code: AnalyticsErrorCode; message: string };
 }
 
-export type TranscriptRefusal = 'CC_TRANSCRIBE_UNAVAILABLE' | 'CC_TRANSCRIBE_NO_RECORDING' | 'CC_ANALYTICS_PENDING';
+export type TranscriptRefusal = Extract<AnalyticsErrorCode, 'CC_TRANSCRIBE_UNAVAILABLE' | 'CC_TRANSCRIBE_NO_RECORDING' | 'CC_ANALYTICS_PENDING'>;
 
 /** Gaps shorter than this join two speech spans into one utterance; utterances stop growing at MAX_UTTERANCE_MS. */
 const JOIN_GAP_MS = 600;

@@ -22,7 +22,7 @@ import { peaksOfStream } from '../recordings/waveform-peaks.ts';
 import { RecordingsError, type RecordingsErrorCode } from '../recordings/errors.ts';
 import { recordingsConfig } from '../recordings/recordings-config.ts';
 import { requireRole } from './server.ts';
-import type { TranscriptRefusal } from '../analytics/transcripts.ts';
+import { AnalyticsErrorCodes } from '../analytics/errors.ts';
 
 const CallIdParams = Type.Object({ callId: Type.String({ pattern: '^[A-Za-z0-9_.:@-]{1,128}$' }) });
 const Digits = Type.String({ pattern: '^[0-9*#+]{1,32}$' });
@@ -62,12 +62,6 @@ const STATUS_OF: Record<RecordingsErrorCode, number> = {
   CC_RECORDINGS_DELETE_FAILED: 500,
   CC_RECORDINGS_BAD_SCHEDULE: 500,
   CC_RECORDINGS_RETENTION_BUSY: 409,
-};
-
-const TRANSCRIPT_REFUSALS: Record<TranscriptRefusal, string> = {
-  CC_TRANSCRIBE_UNAVAILABLE: 'no transcription engine is installed on this box (pocketsphinx, pocketsphinx-en-us)',
-  CC_TRANSCRIBE_NO_RECORDING: 'the call has no recording',
-  CC_ANALYTICS_PENDING: 'the recording is still being analysed; ask again in a moment',
 };
 
 function failure(reply: FastifyReply, err: unknown) {
@@ -216,7 +210,7 @@ export function recordingsRoutes(app: FastifyInstance, box: Box): void {
       const row = await box.transcripts.request(entry.row.callId, s.username);
       if (typeof row === 'string') {
         const status = row === 'CC_ANALYTICS_PENDING' ? 409 : row === 'CC_TRANSCRIBE_UNAVAILABLE' ? 503 : 404;
-        return reply.code(status).send({ code: row, message: TRANSCRIPT_REFUSALS[row] });
+        return reply.code(status).send({ code: row, message: AnalyticsErrorCodes[row] });
       }
       await recordAudit(box.store, { actor: s.username, action: 'recording-transcribe', outcome: 'ok', target: entry.row.callId, source: req.ip, detail: { engine: row.engine } });
       return reply.code(row.state === 'running' ? 202 : 200).send(row);
