@@ -103,7 +103,11 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: St
     });
   };
   if (opts.allowExit) await Promise.race([waitForLog(/"msg":"ready"/, READY_TIMEOUT_MS).catch(() => undefined), exited]);
-  else await waitForLog(/"msg":"ready"/, READY_TIMEOUT_MS);
+  else await waitForLog(/"msg":"ready"/, READY_TIMEOUT_MS).catch((err) => {
+    // A box that never says ready is killed: left running, it kept the test process alive for good.
+    child.kill('SIGKILL');
+    throw err;
+  });
   let stopped: Promise<number | null> | undefined;
   const readStatus = async () => (await fetch(`http://${host}:${httpPort}/api/status`)).json();
   const read: BoxProcess['read'] = async (table) => {
