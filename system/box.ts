@@ -373,6 +373,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     cleanups.unshift(() => trunks.forEach((t) => t.stop()));
 
     const configListeners: ((next: BoxConfig) => void)[] = [];
+    configListeners.push(() => void email.reconfigure());
     const updateConfig = async (mutate: (doc: Record<string, unknown>) => void, by: string): Promise<BoxConfig> => {
       const stored = store.tables.config.get('box-config');
       const doc = structuredClone((stored ?? {}) as Record<string, unknown>);

@@ -79,6 +79,21 @@ test('a client outside the allowed networks is refused at connect', async () => 
   cfg = { ...cfg, allowedNetworks: ['127.0.0.0/8'] };
 });
 
+test('a changed listener section closes or reopens the listener; an unchanged one leaves it alone', async () => {
+  const first = svc.listener;
+  await svc.reconfigure();
+  assert.equal(svc.listener, first, 'nothing changed: same listener');
+  const oldPort = first!.port;
+  cfg = { ...cfg, listener: { ...cfg.listener, enabled: false } };
+  await svc.reconfigure();
+  assert.equal(svc.listener, undefined);
+  await assert.rejects(nodemailer.createTransport({ host: '127.0.0.1', port: oldPort, ignoreTLS: true }).sendMail({ from: 'a@b.test', to: 'help@shop.test', text: 'x' }), (e: any) => e.code === 'ESOCKET' || e.code === 'ECONNECTION');
+  cfg = { ...cfg, listener: { ...cfg.listener, enabled: true } };
+  await svc.reconfigure();
+  const info = await send({ from: 'ann@customer.test', to: 'help@shop.test', subject: 'back', text: 'again' });
+  assert.match(info.response, /^250 /);
+});
+
 test('a relay 5xx is permanent, anything else is retried with growing delays', () => {
   assert.equal(isPermanent({ responseCode: 550 }), true);
   assert.equal(isPermanent({ responseCode: 451 }), false);

@@ -16,6 +16,9 @@ export class EmailService {
   readonly replies: ReplyDelivery;
   listener: SmtpListener | undefined;
   private hub: InteractionsPort | undefined;
+  /** The listener section the listener was opened with. */
+  private running = '';
+  private closed = false;
   private readonly onAgentMessage = (ix: EmailInteraction, msg: EmailInteractionMessage): void => {
     if (ix.channel !== 'email') return;
     void this.replies.queue(ix, msg).catch((err) => this.deps.log.error({ err, interactionId: ix.id }, 'email reply could not be recorded'));
@@ -34,13 +37,38 @@ export class EmailService {
     const routed = await this.inbound.routePending();
     if (routed) this.deps.log.info({ routed }, 'stored emails routed after a restart');
     this.replies.start();
-    if (this.deps.config().listener.enabled) {
-      this.listener = new SmtpListener({ config: this.deps.config, deliver: (raw, env) => this.inbound.deliver(raw, env), log: this.deps.log });
-      await this.listener.listen();
+    await this.openListener();
+  }
+
+  private async openListener(): Promise<void> {
+    const c = this.deps.config().listener;
+    this.running = JSON.stringify(c);
+    if (!c.enabled) return;
+    const listener = new SmtpListener({ config: this.deps.config, deliver: (raw, env) => this.inbound.deliver(raw, env), log: this.deps.log });
+    await listener.listen();
+    this.listener = listener;
+  }
+
+  /**
+   * After a configuration change: addresses, networks, relay and limits are read per message
+   * already; a changed listener section (on/off, host, port, size, name) reopens the listener.
+   * A port that cannot be opened is logged and leaves the listener closed (never throws).
+   */
+  async reconfigure(): Promise<void> {
+    if (this.closed || JSON.stringify(this.deps.config().listener) === this.running) return;
+    const previous = this.listener;
+    this.listener = undefined;
+    await previous?.close();
+    try {
+      await this.openListener();
+      this.deps.log.info({ enabled: this.deps.config().listener.enabled }, 'SMTP listener reconfigured');
+    } catch (err) {
+      this.deps.log.error({ err: (err as Error).message }, 'SMTP listener could not be reopened with the new settings');
     }
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.hub?.off('agent-message', this.onAgentMessage);
     await this.listener?.close();
     await this.replies.close();
