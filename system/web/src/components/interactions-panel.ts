@@ -11,6 +11,7 @@ import { api } from '../api.ts';
 import { AppElement } from '../base.ts';
 import { errorText } from '../errors.ts';
 import { formatDateTime, t } from '../i18n.ts';
+import './email-thread.ts';
 
 interface IxMessage {
   seq: number;
@@ -162,6 +163,7 @@ export class InteractionsPanel extends AppElement {
   private thread(ix: Ix, readOnly: boolean) {
     return html`<div class="ix-thread" data-test="ix-thread" data-id=${ix.id}>
       ${ix.subject ? html`<h3>${ix.subject}</h3>` : ''}
+      ${ix.channel === 'email' ? html`<cc-email-thread interaction-id=${ix.id}></cc-email-thread>` : ''}
       <ol style="list-style:none;padding:0;margin:0.5rem 0;max-height:18rem;overflow-y:auto">
         ${ix.messages.map((m) => html`<li data-test="ix-message" data-from=${m.from} style="margin:0.25rem 0;text-align:${m.from === 'agent' ? 'right' : 'left'}">
           <span class="muted small">${m.from === 'agent' ? (m.agent === this.username ? t('interactions.you') : m.agent) : this.who(ix)} · ${formatDateTime(m.at)}</span><br />
