@@ -44,7 +44,7 @@ before(async () => {
     extensions: [
       { number: '1001', password: 'secret1001', srtp: 'mandatory' },
       { number: '1002', password: 'secret1002', srtp: 'mandatory' },
-      { number: '1003', password: 'secret1003' },
+      { number: '1003', password: 'secret1003', srtp: 'optional' },
     ],
   });
   execFileSync('mkdir', ['-p', dump1, dump2]);
@@ -265,5 +265,42 @@ test('the security page shows the SIP certificate and replaces it from a pasted 
     }
   } finally {
     await browser.close();
+  }
+});
+
+test('one leg SRTP, the other plain: an SRTP phone calls a plain phone whose extension is srtp optional; the best-effort key is declined and each leg runs as negotiated', async () => {
+  const dump3 = join(work, 'p3');
+  execFileSync('mkdir', ['-p', dump3]);
+  const phone3 = await startBaresip({ extension: '1003', password: 'secret1003', box: { host: '127.0.0.1', port: box.sipPort }, listenIp: '127.0.0.1', toneHz: 700, sndfileDir: dump3 });
+  try {
+    await phone3.waitFor(/200 OK .*1 binding/);
+    const cap = await capture(rtp);
+    const reply = await phone2.command('dial', '1003');
+    assert.match(reply, /"response":true/, reply);
+    await phone2.waitFor(/established[\s\S]*established/i, 10_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    const ports = (pid: number | undefined) => new Set(execFileSync('ss', ['-H', '-uanp'], { encoding: 'utf8' }).split('\n')
+      .filter((l) => l.includes(`pid=${pid},`)).map((l) => Number(/:(\d+)$/.exec(l.split(/\s+/)[3] ?? '')?.[1])));
+    const srtpPhone = ports(phone2.child.pid);
+    const plainPhone = ports(phone3.child.pid);
+    await phone2.command('hangup');
+    const packets = await cap.stop();
+    const cdr = await box.cdr('1003', (c) => c.answeredAt !== undefined);
+    assert.equal(cdr.disposition, 'answered');
+    const row = (await box.read<any>('recordings')).find((r) => r.key === cdr.callId)?.value;
+    assert.ok(bandRms(row.path, 1, 1000) > 0.05 && bandRms(row.path, 2, 700) > 0.05, 'the box heard both phones');
+    const audio = (p: Captured) => p.length >= 12 && (p[0] & 0xc0) === 0x80 && (p[1] & 0x7f) === 0;
+    const headerLength = (p: Buffer) => 12 + 4 * (p[0] & 0x0f) + (p[0] & 0x10 ? 4 + 4 * p.readUInt16BE(12 + 4 * (p[0] & 0x0f) + 2) : 0);
+    const toSrtp = packets.filter((p) => audio(p) && srtpPhone.has(p.dst));
+    const toPlain = packets.filter((p) => audio(p) && plainPhone.has(p.dst));
+    assert.ok(toSrtp.length > 100 && toPlain.length > 100, `${toSrtp.length} packets to the SRTP phone, ${toPlain.length} to the plain one`);
+    assert.deepEqual([...new Set(toSrtp.map((p) => p.length - headerLength(p)))], [170], 'SRTP towards 1002');
+    assert.deepEqual([...new Set(toPlain.map((p) => p.length - headerLength(p)))], [160], 'plain RTP towards 1003');
+    const plainTone = toneRatio(toPlain.map((p) => p.subarray(headerLength(p))), 1000);
+    assert.ok(plainTone > 0.5, `the plain leg carries 1002's 1000 Hz in the clear (share ${plainTone})`);
+    const dec = readdirSync(dump3).find((f) => f.endsWith('-dec.wav'));
+    assert.ok(dec && bandRms(join(dump3, dec), 1, 1000) > 0.05, 'the plain phone heard the SRTP phone');
+  } finally {
+    await phone3.stop();
   }
 });
