@@ -107,7 +107,7 @@ test('the guard bans a guessing address after maxAuthFailures, persists it with 
     for (let i = 0; i < 10; i++) guard.authFailed('192.0.2.10', 'x');
     assert.equal(guard.admitBytes(bytes, remote('10.1.2.3')), true, 'allow-listed subnet');
     assert.equal(guard.admitBytes(bytes, remote('192.0.2.10')), true, 'trunk host');
-    await new Promise((r) => setTimeout(r, 50));
+    await store.transaction(() => undefined); // LMDB commits transactions in order: the bans queued before it are written
     const row = store.tables.sipBans.get('source:203.0.113.5') as any;
     assert.equal(row.until - row.since, 300_000);
     assert.match(row.reason, /3 failed authentications/);
@@ -127,7 +127,7 @@ test('the guard bans a guessing address after maxAuthFailures, persists it with 
     assert.equal(again.offences, 2);
     assert.equal(again.until! - again.since, 600_000);
     // A restart reads the bans back; a lift removes one with its audit row.
-    await new Promise((r) => setTimeout(r, 50));
+    await store.transaction(() => undefined); // LMDB commits transactions in order: the bans queued before it are written
     const reread = new BanList(store, { now: () => now });
     assert.equal(reread.banned('source', '203.0.113.5'), true);
     assert.equal(await reread.lift('source', '203.0.113.5', 'admin', '10.1.2.3'), true);
