@@ -25,6 +25,14 @@ import { QaErrorCodes } from '../system/qa/errors.ts';
 import { WallboardErrorCodes } from '../system/wallboard/errors.ts';
 import { TollErrorCodes } from '../system/calls/call-policy.ts';
 import { UpdateErrorCodes } from '../appliance/updates/bundle.ts';
+import { SipTlsErrorCodes } from '../system/sip/tls-certificate.ts';
+import { SdesErrorCodes } from '../system/sip/sdes.ts';
+import { TransferErrorCodes } from '../system/calls/workspace-transfer.ts';
+import { KbErrorCodes } from '../system/kb/errors.ts';
+import { TicketErrorCodes } from '../system/tickets/errors.ts';
+import { InteractionErrorCodes } from '../system/interactions/errors.ts';
+import { EmailErrorCodes } from '../system/email/errors.ts';
+import { AnalyticsErrorCodes } from '../system/analytics/errors.ts';
 
 const areas: [string, Record<string, string>][] = [
   ['SIP', SipErrorCodes],
@@ -52,6 +60,14 @@ const areas: [string, Record<string, string>][] = [
   ['Wallboard', WallboardErrorCodes],
   ['Toll-fraud controls', TollErrorCodes],
   ['Firmware updates', UpdateErrorCodes],
+  ['SIP over TLS', SipTlsErrorCodes],
+  ['SRTP (SDES)', SdesErrorCodes],
+  ['Workspace transfers', TransferErrorCodes],
+  ['Knowledge base', KbErrorCodes],
+  ['Tickets', TicketErrorCodes],
+  ['Chats and emails', InteractionErrorCodes],
+  ['Email', EmailErrorCodes],
+  ['Speech analytics and transcripts', AnalyticsErrorCodes],
 ];
 
 console.log('| code | area | meaning |\n|---|---|---|');
