@@ -22,14 +22,14 @@ function assertProblem(problems: string[], pattern: RegExp): void {
 
 // Sections added by later areas, at their defaults (each area tests its own section).
 const DEFAULTS = parseConfig({});
-const LATER = Object.fromEntries((['recordings', 'reports', 'security', 'monitoring', 'workspace', 'time'] as const).filter((k) => k in DEFAULTS).map((k) => [k, DEFAULTS[k]]));
+const LATER = Object.fromEntries((['recordings', 'reports', 'security', 'monitoring', 'workspace', 'time', 'email', 'interactions', 'tickets', 'kb'] as const).filter((k) => k in DEFAULTS).map((k) => [k, DEFAULTS[k]]));
 
 const FULL: BoxConfig = {
   ...LATER,
-  sip: { bindAddress: '10.0.0.2', publicAddress: '203.0.113.2', udpPort: 5070, tcpPort: 5071, maxMessageBytes: 8192, userAgent: 'Test/1' },
+  sip: { bindAddress: '10.0.0.2', publicAddress: '203.0.113.2', udpPort: 5070, tcpPort: 5071, tls: false, tlsPort: 5072, maxMessageBytes: 8192, userAgent: 'Test/1' },
   http: { host: '127.0.0.1', port: 8080, tls: false, tlsPort: 9443 },
   media: { listenIp: '10.0.0.2', announcedAddress: '203.0.113.2', rtpMinPort: 30000, rtpMaxPort: 30999, workers: 2, codecs: ['PCMA'] },
-  qa: { sampling: { enabled: false, schedule: '0 2 * * *', randomPerAgentPerWeek: 3, shortTalkSec: 5, longHoldSec: 60, abandoned: false, transfers: false } },
+  qa: { sampling: { enabled: false, schedule: '0 2 * * *', randomPerAgentPerWeek: 3, shortTalkSec: 5, longHoldSec: 60, abandoned: false, transfers: false, overtalkPct: 20, agitation: 75, silencePct: 50 } },
   calls: { noAnswerTimeoutSec: 30, deadMediaTimeoutSec: 0, maxCalls: 50, onHold: 'relay', dtmfEvents: false },
   recording: { enabled: false, encrypt: true },
   acd: { crossQueueFairness: false, breakReasons: ['lunch', 'missed-call'], handleTimeSamples: 20 },
@@ -65,7 +65,7 @@ const FULL: BoxConfig = {
 
 test('an empty document gets every default', () => {
   const cfg = parseConfig({});
-  assert.deepEqual(cfg.sip, { bindAddress: '0.0.0.0', udpPort: 5060, tcpPort: 5060, maxMessageBytes: 65535, userAgent: 'CallCenterBox/0.1' });
+  assert.deepEqual(cfg.sip, { bindAddress: '0.0.0.0', udpPort: 5060, tcpPort: 5060, tls: true, tlsPort: 5061, maxMessageBytes: 65535, userAgent: 'CallCenterBox/0.1' });
   assert.deepEqual(cfg.http, { host: '0.0.0.0', port: 8080, tls: true, tlsPort: 8443 });
   assert.deepEqual(cfg.media, { listenIp: '0.0.0.0', rtpMinPort: 20000, rtpMaxPort: 29999, workers: 0, codecs: ['PCMU', 'PCMA'] });
   assert.deepEqual(cfg.calls, { noAnswerTimeoutSec: 60, deadMediaTimeoutSec: 60, maxCalls: 2000, onHold: 'music', dtmfEvents: true });
