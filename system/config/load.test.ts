@@ -22,7 +22,7 @@ function assertProblem(problems: string[], pattern: RegExp): void {
 
 // Sections added by later areas, at their defaults (each area tests its own section).
 const DEFAULTS = parseConfig({});
-const LATER = Object.fromEntries((['recordings', 'reports', 'security', 'monitoring', 'workspace', 'time', 'email', 'interactions', 'tickets', 'kb'] as const).filter((k) => k in DEFAULTS).map((k) => [k, DEFAULTS[k]]));
+const LATER = Object.fromEntries((['recordings', 'reports', 'security', 'monitoring', 'workspace', 'time', 'email', 'interactions', 'tickets'] as const).filter((k) => k in DEFAULTS).map((k) => [k, DEFAULTS[k]]));
 
 const FULL: BoxConfig = {
   ...LATER,
