@@ -81,7 +81,7 @@ export class WorkspacePage extends AppElement {
         <div class="column wide">
           <cc-customer-card .desk=${this.desk}></cc-customer-card>
           <cc-kb-panel .desk=${this.desk}></cc-kb-panel>
-          <cc-interactions-panel></cc-interactions-panel>
+          ${['admin', 'supervisor', 'agent'].includes(this.desk.workspace?.role ?? '') ? html`<cc-interactions-panel></cc-interactions-panel>` : ''}
         </div>
       </div>
     </main>`;
