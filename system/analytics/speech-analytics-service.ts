@@ -15,7 +15,7 @@ import type { RecordingKeyLookup } from '../../media/recording-crypto.ts';
 import type { SpeechFigures } from '../../media/speech-analytics.ts';
 import { openRecordingAudio } from '../recordings/recording-audio.ts';
 import { spawnSiblingWorker } from '../threads/spawn-worker.ts';
-import { analyzeRecordingWav, type AnalyticsJob, type AnalyticsReply } from './analyze-wav.ts';
+import { analyzeRecordingWav, readRecordingBytes, type AnalyticsJob, type AnalyticsReply } from './analyze-wav.ts';
 import type { AnalyticsErrorCode } from './errors.ts';
 
 export const ANALYTICS_ENGINE = 'speech-analytics-1';
@@ -110,9 +110,7 @@ export class SpeechAnalyticsService {
       if (audio.length > MAX_WAV_BYTES) {
         row = { ...base, error: { code: 'CC_ANALYTICS_TOO_LARGE', message: `the recording has ${audio.length} bytes; analytics stop at ${MAX_WAV_BYTES}` } };
       } else {
-        const chunks: Buffer[] = [];
-        for await (const c of audio.stream(0, audio.length - 1)) chunks.push(c as Buffer);
-        row = { ...base, figures: await this.compute(Buffer.concat(chunks)) };
+        row = { ...base, figures: await this.compute(await readRecordingBytes(audio)) };
       }
     } catch (err) {
       this.counts.failed++;

@@ -12,7 +12,8 @@ import type { Store } from '../store/store.ts';
 import type { RecordingRow } from '../calls/cdr.ts';
 import type { RecordingKeyLookup } from '../../media/recording-crypto.ts';
 import type { Transcriber } from '../../media/transcriber.ts';
-import { readWav, resample, TELEPHONY_RATE } from '../../media/wav.ts';
+import { TELEPHONY_RATE } from '../../media/wav.ts';
+import { readRecordingBytes, telephonyChannels } from './analyze-wav.ts';
 import { openRecordingAudio } from '../recordings/recording-audio.ts';
 import type { SpeechAnalyticsRow } from './speech-analytics-service.ts';
 import type { AnalyticsErrorCode } from './errors.ts';
@@ -113,14 +114,8 @@ export class TranscriptService {
     let next: TranscriptRow;
     try {
       const audio = await openRecordingAudio(recording.path, this.o.keys);
-      const chunks: Buffer[] = [];
-      for await (const c of audio.stream(0, Math.max(0, audio.length - 1))) chunks.push(c as Buffer);
-      const wav = readWav(Buffer.concat(chunks));
-      const channel = (i: number) => {
-        const ch = wav.samples[i] ?? new Int16Array(0);
-        return wav.sampleRate === TELEPHONY_RATE ? ch : Int16Array.from(resample(ch, wav.sampleRate, TELEPHONY_RATE), (v) => Math.max(-32768, Math.min(32767, Math.round(v))));
-      };
-      const audioOf = { caller: channel(0), callee: channel(1) };
+      const channels = telephonyChannels(await readRecordingBytes(audio));
+      const audioOf = { caller: channels[0] ?? new Int16Array(0), callee: channels[1] ?? new Int16Array(0) };
       const utterances: Utterance[] = [];
       for (const s of spans) {
         if (this.closed) return;
