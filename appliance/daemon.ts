@@ -23,7 +23,8 @@ const logFile = new RotatingFile(join(resolve(process.env.CC_DATA_DIR ?? './data
 const stdout = pino.destination({ fd: 1, sync: true });
 const log = pino({ level, base: { svc: 'callcenter' } }, pino.multistream([{ level: level as pino.Level, stream: stdout }, { level: level as pino.Level, stream: logFile }]));
 const stdoutOnly = pino({ level, base: { svc: 'callcenter' } }, stdout);
-const systemd = new SystemdNotifier(process.env, (err) => log.warn({ err: err.message }, 'systemd-notify failed'));
+const systemd = new SystemdNotifier(process.env, (err) => log.warn({ err: err.message }, 'systemd-notify failed'),
+  (gapMs, limitMs) => log.warn({ gapMs, limitMs }, 'watchdog ping late (the event loop stalled)'));
 
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.CC_DATA_DIR ?? './data');
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     timeSync(config);
     box.onConfigChange(timeSync);
     const s = box.status();
-    log.info({ sipUdp: s.ports.sipUdp, sipTcp: s.ports.sipTcp, http: s.ports.http, publicAddress: box.endpoint.publicAddress }, 'ready');
+    log.info({ sipUdp: s.ports.sipUdp, sipTcp: s.ports.sipTcp, http: s.ports.http, publicAddress: box.endpoint.publicAddress, uptimeS: Math.round(process.uptime()) }, 'ready');
     systemd.ready();
   } catch (err) {
     if (err instanceof ConfigError) log.fatal({ code: err.code, problems: err.problems }, err.message);
