@@ -20,7 +20,10 @@ export const RecordingsConfigSchema = Type.Object({
 
 export type RecordingsConfig = Static<typeof RecordingsConfigSchema>;
 
-/** The section with its defaults (the box config leaves it out when the document has none). */
-export function recordingsConfig(section: RecordingsConfig | undefined): RecordingsConfig {
-  return section ?? (Value.Create(RecordingsConfigSchema) as RecordingsConfig);
+/**
+ * The section with every default filled in (the box config leaves it out when the document has
+ * none). Not `Value.Create`: the object's own `default: {}` would win over its fields' defaults.
+ */
+export function recordingsConfig(section: Partial<RecordingsConfig> | undefined): RecordingsConfig {
+  return Value.Default(RecordingsConfigSchema, structuredClone(section ?? {})) as RecordingsConfig;
 }
