@@ -53,7 +53,10 @@ export const InteractionsConfigSchema = Type.Object({
 
 export type InteractionsConfig = Static<typeof InteractionsConfigSchema>;
 
-/** The section with its defaults (the box config leaves it out when the document has none). */
-export function interactionsConfig(section: InteractionsConfig | undefined): InteractionsConfig {
-  return section ?? (Value.Create(InteractionsConfigSchema) as InteractionsConfig);
+/**
+ * The section with every default filled in (the box config leaves it out when the document has
+ * none). Not `Value.Create`: the object's own `default: {}` would win over its fields' defaults.
+ */
+export function interactionsConfig(section: Partial<InteractionsConfig> | undefined): InteractionsConfig {
+  return Value.Default(InteractionsConfigSchema, structuredClone(section ?? {})) as InteractionsConfig;
 }
