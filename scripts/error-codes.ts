@@ -71,4 +71,13 @@ const areas: [string, Record<string, string>][] = [
 ];
 
 console.log('| code | area | meaning |\n|---|---|---|');
-for (const [area, codes] of areas) for (const [code, meaning] of Object.entries(codes)) console.log(`| ${code} | ${area} | ${meaning} |`);
+// A code two areas share (same meaning, e.g. a weak password in a user's own change and in user
+// admin) is listed once, under the first area that raises it.
+const listed = new Set<string>();
+for (const [area, codes] of areas) {
+  for (const [code, meaning] of Object.entries(codes)) {
+    if (listed.has(code)) continue;
+    listed.add(code);
+    console.log(`| ${code} | ${area} | ${meaning} |`);
+  }
+}

@@ -6,15 +6,15 @@ import type { Store } from '../store/store.ts';
 import type { StoredUser } from './bootstrap-admin.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 
+export const MIN_PASSWORD_LENGTH = 10;
+
 export const PasswordChangeErrorCodes = {
   CC_USER_WRONG_PASSWORD: 'the current password given with a password change is wrong',
-  CC_USER_WEAK_PASSWORD: 'the new password is shorter than 10 characters, or is the user name',
+  CC_USER_WEAK_PASSWORD: `the new password is shorter than ${MIN_PASSWORD_LENGTH} characters, or is the user name`,
   CC_USER_SAME_PASSWORD: 'the new password is the same as the current one',
   CC_USER_CHANGE_THROTTLED: 'too many wrong current passwords in a password change; wait a minute',
 } as const;
 export type PasswordChangeErrorCode = keyof typeof PasswordChangeErrorCodes;
-
-export const MIN_PASSWORD_LENGTH = 10;
 
 /** Why `next` may not become `username`'s password (replacing `current`), or undefined. */
 export function newPasswordProblem(username: string, current: string, next: string): PasswordChangeErrorCode | undefined {

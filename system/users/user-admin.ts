@@ -7,13 +7,14 @@
 import type { Store } from '../store/store.ts';
 import type { StoredUser } from './bootstrap-admin.ts';
 import { hashPassword } from './passwords.ts';
-import { MIN_PASSWORD_LENGTH, newPasswordProblem } from './password-change.ts';
+import { PasswordChangeErrorCodes, newPasswordProblem } from './password-change.ts';
 
 export const UserAdminErrorCodes = {
   CC_USER_NOT_FOUND: 'no such user',
   CC_USER_LAST_ADMIN: 'the box must keep at least one enabled administrator',
   CC_USER_SELF_LOCKOUT: 'an administrator cannot remove, disable or demote their own account',
-  CC_USER_WEAK_PASSWORD: `a new password has at least ${MIN_PASSWORD_LENGTH} characters and is not the user name`,
+  /** The same rule as a user's own change (one meaning, written once). */
+  CC_USER_WEAK_PASSWORD: PasswordChangeErrorCodes.CC_USER_WEAK_PASSWORD,
 } as const;
 export type UserAdminErrorCode = keyof typeof UserAdminErrorCodes;
 
