@@ -26,7 +26,7 @@ import { mutate, prng, SEEDS } from '../../system/sip/fuzz-rig.ts';
 import { cleanupAll, cleanupOnSignals, onCleanup } from './lib/cleanup.ts';
 import { Box, CALLEE_IP, CARRIER_IP, dialPrefix, sleep } from './lib/box.ts';
 import { startCallee } from './lib/hold.ts';
-import { rssMb } from './lib/proc.ts';
+import { rssMb, rssPartsMb } from './lib/proc.ts';
 import { printResults, record, round, say } from './lib/report.ts';
 import { startSipp, requireSipp, type SippInstance, type SippResult } from './lib/sipp.ts';
 import { muLawTone } from './lib/tone.ts';
@@ -115,13 +115,14 @@ async function main(): Promise<void> {
   // RSS every 10 s: V8 grows its heap for a while under steady load and then saws up and down
   // with each collection, so single readings say little. Growth is judged on medians of the
   // second quarter of the soak (after the heap has found its size) against the last quarter.
-  const samples: { at: number; node: number }[] = [];
+  const samples: { at: number; node: number; anon: number; file: number }[] = [];
   const soakStart = endAt - SOAK_SEC * 1000;
   let lastSay = 0;
   while (Date.now() < endAt) {
     await sleep(Math.min(10_000, endAt - Date.now()));
     const node = rssMb(box.pid);
-    samples.push({ at: Date.now() - soakStart, node });
+    const parts = rssPartsMb(box.pid);
+    samples.push({ at: Date.now() - soakStart, node, anon: parts.anon, file: parts.file });
     peakNode = Math.max(peakNode, node);
     if (Date.now() - lastSay >= 30_000) {
       lastSay = Date.now();
@@ -149,10 +150,14 @@ async function main(): Promise<void> {
   for (const w of warnings) say(`  box log x${w.count}: ${w.key}`);
 
   const open = settled.calls + settled.dialogs + settled.media.routers + settled.media.transports + settled.media.producers + settled.media.consumers;
-  const quarter = (q: number) => median(samples.filter((x) => x.at >= (q * SOAK_SEC * 1000) / 4 && x.at < ((q + 1) * SOAK_SEC * 1000) / 4).map((x) => x.node));
+  const quarterOf = (q: number, part: 'node' | 'anon' | 'file') => median(samples.filter((x) => x.at >= (q * SOAK_SEC * 1000) / 4 && x.at < ((q + 1) * SOAK_SEC * 1000) / 4).map((x) => x[part]));
+  const quarter = (q: number) => quarterOf(q, 'node');
   const steadyFrom = quarter(1);
   const steadyTo = quarter(3);
   say(`RSS medians by quarter of the soak: ${[0, 1, 2, 3].map((q) => round(quarter(q), 1)).join(', ')} MB (samples every 10 s: ${samples.map((x) => Math.round(x.node)).join(' ')})`);
+  // Where the RSS is: anonymous memory (V8 heap, malloc arenas) and file pages mapped in
+  // (the LMDB map the box reads and writes, code).
+  say(`  of which anonymous: ${[0, 1, 2, 3].map((q) => round(quarterOf(q, 'anon'), 1)).join(', ')} MB; file-backed: ${[0, 1, 2, 3].map((q) => round(quarterOf(q, 'file'), 1)).join(', ')} MB`);
   const growth = (100 * (steadyTo - steadyFrom)) / Math.max(1, steadyFrom);
   const growthFromWarm = (100 * (rssEnd.node - rssStart.node)) / Math.max(1, rssStart.node);
   record({ figure: 'soak_failed_calls', value: failedCalls + regFailed, unit: 'calls', target: '=0' });

@@ -54,6 +54,16 @@ function boxConfig(o: BoxOptions, sipPort: number, httpPort: number): object {
   };
 }
 
+/**
+ * BENCH_BOX_ENV: extra environment for the daemon only (not the peers), space-separated
+ * NAME=value pairs, e.g. `LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 MALLOC_ARENA_MAX=2`
+ * to compare allocators or runtime flags (NODE_OPTIONS) under the same traffic.
+ */
+function benchBoxEnv(): Record<string, string> {
+  const pairs = (process.env.BENCH_BOX_ENV ?? '').split(/\s+/).filter(Boolean);
+  return Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]).filter(([k]) => /^[A-Z_][A-Z0-9_]*$/.test(k)));
+}
+
 export class Box {
   /** The daemon's warn/error log lines (JSON), newest last, capped. */
   readonly logs: string[] = [];
@@ -91,7 +101,7 @@ export class Box {
     writeFileSync(configPath, JSON.stringify(boxConfig(o, sipPort, httpPort), null, 2));
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'appliance/daemon.ts')], {
       cwd: ROOT,
-      env: { ...process.env, CC_DATA_DIR: join(dataDir, 'data'), CC_CONFIG: configPath, CC_LOG_LEVEL: 'warn' },
+      env: { ...process.env, ...benchBoxEnv(), CC_DATA_DIR: join(dataDir, 'data'), CC_CONFIG: configPath, CC_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const box = new Box(child, sipPort, httpPort, dataDir, removeDir);

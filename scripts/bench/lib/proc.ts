@@ -48,6 +48,18 @@ export function childrenOf(pid: number): { pid: number; comm: string }[] {
 }
 
 /** Resident set size in MB (0 if gone). */
+/** A process's resident memory split as the kernel counts it (MB): anonymous (heaps, arenas),
+ *  file-backed (mapped files: the LMDB map, code) and shared memory. */
+export function rssPartsMb(pid: number): { anon: number; file: number; shmem: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string) => Number(status.match(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm'))?.[1] ?? 0) / 1024;
+    return { anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem') };
+  } catch {
+    return { anon: 0, file: 0, shmem: 0 };
+  }
+}
+
 export function rssMb(pid: number): number {
   try {
     const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
