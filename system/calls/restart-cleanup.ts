@@ -4,11 +4,20 @@
 // cause 'box-restart', and its recording finished (header sizes repaired to the audio on
 // disk) and indexed with stoppedBy 'box-restart'; each in one transaction with the journal
 // row's removal. Agents are the ACD's to reconcile (agent-book.ts); queued callers too.
+// A leg over TCP or TLS lost its connection with the process: its BYE goes over a new
+// connection to where the peer listens (the route set's first hop, else its Contact), else to
+// the journaled flow (a trunk the box had connected to); a phone reached by neither gets it
+// over its own new connection when it registers again (polled, until its old binding would
+// have expired, at most `reRegisterWaitMs`).
+// Workspace consultations left in LMDB are cleared, each with an event (consult-book.ts).
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '../store/store.ts';
 import type { SipEndpoint } from '../sip/endpoint.ts';
 import { Dialog } from '../sip/dialog.ts';
+import { parseUri } from '../sip/codec.ts';
+import { remoteKey, type Remote } from '../sip/message.ts';
+import type { Binding } from '../sip/registrar.ts';
 import { repairWav } from '../../media/wav-repair.ts';
 import { sha256File } from '../../media/recording-session.ts';
 import { ENCRYPTED_RECORDING_EXTENSION } from '../../media/recording-crypto.ts';
@@ -16,6 +25,7 @@ import { dispositionFor, type HangupCause } from './hangup.ts';
 import type { CallErrorCode } from './errors.ts';
 import { writeCdr, type Cdr, type RecordingRow } from './cdr.ts';
 import { journaledCalls, malformedKeys, type JournalEntry, type JournaledDialog } from './dialog-journal.ts';
+import { clearConsultsAfterRestart } from './consult-book.ts';
 
 /** The hang-up cause of every call a restart ends. */
 export const RESTART_CAUSE: HangupCause = { status: 503, reason: 'box restarted', side: 'system', cause: 'box-restart' };
@@ -26,6 +36,10 @@ export interface RestartCleanupDeps {
   store: Store;
   endpoint: SipEndpoint;
   log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void; error: (o: object, m: string) => void };
+  /** Longest wait for a phone (TCP/TLS, unreachable) to register again and get its BYE; default 1 h. */
+  reRegisterWaitMs?: number;
+  /** How often the registrations are looked at while a BYE waits; default 1 s. */
+  reRegisterPollMs?: number;
 }
 
 export interface RestartCleanupReport {
@@ -45,6 +59,9 @@ export async function endCallsCutByRestart(deps: RestartCleanupDeps): Promise<Re
     await store.transaction(() => bad.forEach((k) => store.tables.dialogJournal.remove(k)));
     log.warn({ rows: bad.length }, 'malformed dialog journal rows removed');
   }
+  // Consultations (consult-book.ts) never outlive their calls: none survived the restart.
+  const consults = await clearConsultsAfterRestart(store);
+  if (consults) log.info({ consultations: consults }, 'consultations cut by the restart cleared');
   const entries = journaledCalls(store);
   if (!entries.length) return report;
   const t0 = performance.now();
@@ -101,13 +118,102 @@ export function cdrOf(entry: JournalEntry, endedAt: number): Cdr {
 }
 
 function sendBye(deps: RestartCleanupDeps, boxCallId: string, leg: JournaledDialog): void {
+  if (leg.remote.protocol === 'UDP') byeTo(deps, boxCallId, leg, leg.remote);
+  else void byeOverNewConnection(deps, boxCallId, leg, Date.now());
+}
+
+/** The BYE of a leg (next CSeq of the journaled dialog) sent to `remote`. */
+function byeTo(deps: RestartCleanupDeps, boxCallId: string, leg: JournaledDialog, remote: Remote): void {
   const { endpoint, log } = deps;
   const dialog = new Dialog({ ...leg });
-  const rq = dialog.createRequest('BYE', endpoint.via(leg.remote.protocol), { headers: { reason: 'SIP;cause=503;text="box restarted"' } });
-  endpoint.sendRequest(rq, leg.remote, (rs) => {
+  const rq = dialog.createRequest('BYE', endpoint.via(remote.protocol), { seq: leg.localSeq + 1, headers: { reason: 'SIP;cause=503;text="box restarted"' } });
+  endpoint.sendRequest(rq, remote, (rs) => {
     if (rs.status < 200) return;
-    log.info({ callId: boxCallId, sipCallId: leg.callId, side: leg.side, status: rs.status }, 'BYE after restart answered');
+    log.info({ callId: boxCallId, sipCallId: leg.callId, side: leg.side, status: rs.status, remote }, 'BYE after restart answered');
   });
+}
+
+/** Where a BYE may reach a TCP/TLS leg whose connection is gone, in the order tried. Pure. */
+export function connectionTargets(leg: JournaledDialog): Remote[] {
+  const out: Remote[] = [];
+  const u = parseUri(leg.routeSet[0]?.uri ?? leg.remoteTarget);
+  if (u?.host) {
+    const t = (u.params.transport ?? '').toLowerCase();
+    const protocol: Remote['protocol'] = u.schema === 'sips' || t === 'tls' ? 'TLS' : t === 'tcp' ? 'TCP' : t === 'udp' ? 'UDP' : leg.remote.protocol;
+    out.push({ protocol, address: u.host.replace(/^\[|\]$/g, ''), port: u.port ?? (protocol === 'TLS' ? 5061 : 5060) });
+  }
+  if (!out.some((r) => remoteKey(r) === remoteKey(leg.remote))) out.push({ ...leg.remote });
+  return out;
+}
+
+async function byeOverNewConnection(deps: RestartCleanupDeps, boxCallId: string, leg: JournaledDialog, since: number): Promise<void> {
+  const tried: string[] = [];
+  for (const target of connectionTargets(leg)) {
+    try {
+      await deps.endpoint.transport.openFlow(target, 4000);
+    } catch (err) {
+      tried.push(`${remoteKey(target)} (${(err as Error).message})`);
+      continue;
+    }
+    deps.log.info({ callId: boxCallId, sipCallId: leg.callId, side: leg.side, remote: target }, 'BYE after restart sent over a new connection');
+    byeTo(deps, boxCallId, leg, target);
+    return;
+  }
+  deps.log.warn({ callId: boxCallId, sipCallId: leg.callId, side: leg.side, tried }, 'BYE after restart: no connection to the leg; it goes out when the phone registers again');
+  waitForRegistration(deps, { boxCallId, leg, since });
+}
+
+/** Legs whose BYE waits for their phone to register again (one poll for all of them). */
+const waiting: { deps: RestartCleanupDeps; boxCallId: string; leg: JournaledDialog; since: number; until: number }[] = [];
+let poll: NodeJS.Timeout | undefined;
+
+function waitForRegistration(deps: RestartCleanupDeps, w: { boxCallId: string; leg: JournaledDialog; since: number }): void {
+  const old = bindingOf(deps.store, w.leg);
+  const cap = w.since + (deps.reRegisterWaitMs ?? 3_600_000);
+  waiting.push({ deps, ...w, until: Math.min(cap, old && old.expiresAt > w.since ? old.expiresAt : cap) });
+  poll ??= setInterval(pollRegistrations, deps.reRegisterPollMs ?? 1000);
+  poll.unref();
+}
+
+function pollRegistrations(): void {
+  const now = Date.now();
+  for (const w of [...waiting]) {
+    let flow: Remote | undefined;
+    try {
+      const b = bindingOf(w.deps.store, w.leg);
+      flow = b && b.registeredAt >= w.since ? b.remote : undefined;
+    } catch {
+      waiting.splice(waiting.indexOf(w), 1); // the store is closed: the box is stopping
+      continue;
+    }
+    if (flow) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.deps.log.info({ callId: w.boxCallId, sipCallId: w.leg.callId, side: w.leg.side, remote: flow }, 'BYE after restart sent on the phone\'s new registration');
+      byeTo(w.deps, w.boxCallId, w.leg, flow);
+    } else if (now > w.until) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.deps.log.warn({ callId: w.boxCallId, sipCallId: w.leg.callId, side: w.leg.side }, 'BYE after restart never sent: the phone did not register again');
+    }
+  }
+  if (!waiting.length && poll) {
+    clearInterval(poll);
+    poll = undefined;
+  }
+}
+
+/** The registration binding whose Contact is the leg's remote target (same user, host and port). */
+export function bindingOf(store: Store, leg: JournaledDialog): Binding | undefined {
+  const want = contactId(leg.remoteTarget);
+  if (!want) return undefined;
+  for (const { value } of store.tables.registrations.getRange()) {
+    for (const b of (value as Binding[]) ?? []) if (contactId(b.contact) === want) return b;
+  }
+  return undefined;
+}
+
+function contactId(uri: string): string | undefined {
+  const u = parseUri(uri);
+  return u?.host ? `${u.user ?? ''}@${u.host.toLowerCase()}:${u.port ?? ''}` : undefined;
 }
 
 async function mtime(path: string | undefined): Promise<number> {

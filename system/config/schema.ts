@@ -35,6 +35,14 @@ export const TrunkSchema = Type.Object({
   transport: Type.Optional(Type.Union([Type.Literal('udp'), Type.Literal('tcp'), Type.Literal('tls')])),
   /** SRTP (SDES) with this trunk, as for extensions. */
   srtp: Type.Optional(Type.Union([Type.Literal('off'), Type.Literal('optional'), Type.Literal('mandatory')])),
+  /** transport 'tls': who the trunk must be (system/sip/tls-client.ts). `fingerprints` pins its
+   *  certificate (SHA-256, self-signed is fine); else it must chain to `ca` (PEM; default: the
+   *  system's CAs) and name `host`; `verify: false` accepts any certificate (logged as a warning). */
+  tls: Type.Optional(Type.Object({
+    ca: Type.Optional(Type.String({ maxLength: 65536 })),
+    fingerprints: Type.Optional(Type.Array(Type.String({ pattern: '^(?:[sS][hH][aA]-?256[: ]?)?(?:[0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$' }), { maxItems: 8 })),
+    verify: Type.Optional(Type.Boolean()),
+  })),
   /** Source addresses accepted as this trunk (static trunks; defaults to [host]). */
   sourceAddresses: Type.Optional(Type.Array(Type.String(), { maxItems: 32 })),
   username: Type.Optional(Type.String({ maxLength: 64 })),

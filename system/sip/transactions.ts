@@ -223,12 +223,18 @@ export class ClientTransaction {
     return { method: 'ACK', uri: rq.uri, version: '2.0', headers, content: '' };
   }
 
-  private timeout(): void {
+  /** RFC 3261 8.1.3.1: the transport could not deliver the request (no connection): a local 503 at once. */
+  transportFailed(reason: string): void {
+    if (this.state !== 'calling') return;
+    this.timeout(503, `Service Unavailable (${reason})`.replace(/[\r\n]/g, ' ').slice(0, 200));
+  }
+
+  private timeout(status = 408, reason = 'Request Timeout'): void {
     if (this.state === 'calling' || this.state === 'proceeding') {
       const rq = this.request;
       this.onResponse({
-        status: 408,
-        reason: 'Request Timeout',
+        status,
+        reason,
         version: '2.0',
         headers: { via: rq.headers.via, to: rq.headers.to, from: rq.headers.from, 'call-id': rq.headers['call-id'], cseq: rq.headers.cseq },
         content: '',
@@ -292,6 +298,13 @@ export class TransactionLayer {
     if (!tx) return false;
     tx.receive(rs);
     return true;
+  }
+
+  /** A connection to `remote` failed: its client transactions still waiting for a first answer get a local 503. */
+  failRemote(remote: Remote, reason: string): void {
+    for (const tx of [...this.clients.values()]) {
+      if (tx.remote.protocol === remote.protocol && tx.remote.address === remote.address && tx.remote.port === remote.port) tx.transportFailed(reason);
+    }
   }
 
   closeAll(): void {

@@ -15,6 +15,7 @@ import type { Remote, SipMessage } from './message.ts';
 import type { ScreenVerdict } from './message-screen.ts';
 import { newTag } from './dialog.ts';
 import { isRequest, remoteKey } from './message.ts';
+import { checkPeer, tlsConnectOptions, type SipTlsClientErrorCode, type TlsPeerPolicy } from './tls-client.ts';
 
 export interface TransportOptions {
   bindAddress: string;
@@ -46,7 +47,12 @@ export interface TransportCounters {
   gated: number;
 }
 
-type Events = { message: [message: SipMessage, remote: Remote] };
+type Events = {
+  message: [message: SipMessage, remote: Remote];
+  /** A connection the box opened never became usable (refused, unreachable, TLS handshake or
+   *  peer check failed): what was held for it is dropped; the endpoint fails its requests (503). */
+  flowFailed: [remote: Remote, failure: { code: SipTlsClientErrorCode; reason: string }];
+};
 
 const CRLF2 = Buffer.from('\r\n\r\n');
 
@@ -56,7 +62,11 @@ export class SipTransport extends EventEmitter<Events> {
   private tcpServer?: net.Server;
   private tlsServer?: tls.Server;
   private readonly connections = new Map<string, net.Socket>();
+  /** Connections the box is opening: bytes wait here until the connection (and its TLS peer check) is done. */
+  private readonly opening = new Map<net.Socket, { held: Buffer[]; ready: Promise<void> }>();
   private closed = false;
+  /** Who the peer of an outbound TLS connection must be (tls-client.ts); unset: anyone (encrypted, unauthenticated). */
+  tlsPeerPolicy?: (remote: Remote) => TlsPeerPolicy;
 
   constructor(private readonly opts: TransportOptions) {
     super();
@@ -151,15 +161,71 @@ export class SipTransport extends EventEmitter<Events> {
       return;
     }
     let socket = this.connections.get(remoteKey(remote));
-    if (!socket || socket.destroyed) {
-      // Outbound TLS (trunks, or a phone whose connection closed): encrypted, but the peer's
-      // certificate is not verified (LAN phones and carriers often use self-signed ones).
-      socket = remote.protocol === 'TLS'
-        ? tls.connect({ host: remote.address, port: remote.port, rejectUnauthorized: false, ...(net.isIP(remote.address) ? {} : { servername: remote.address }) })
-        : net.connect({ host: remote.address, port: remote.port });
-      this.adoptTcp(socket, remote);
+    if (!socket || socket.destroyed) socket = this.connectOut(remote);
+    const opening = this.opening.get(socket);
+    if (opening) opening.held.push(bytes);
+    else socket.write(bytes);
+  }
+
+  /**
+   * Make sure a connection to `remote` is up (TCP/TLS; UDP needs none): resolves once it is
+   * connected and its TLS peer passed its check, rejects when it fails or `timeoutMs` passes.
+   */
+  async openFlow(remote: Remote, timeoutMs = 5000): Promise<void> {
+    if (remote.protocol === 'UDP' || this.closed) return;
+    let socket = this.connections.get(remoteKey(remote));
+    if (!socket || socket.destroyed) socket = this.connectOut(remote);
+    const ready = this.opening.get(socket)?.ready;
+    if (!ready) return;
+    let timer: NodeJS.Timeout | undefined;
+    const s = socket;
+    await Promise.race([ready, new Promise<never>((_r, reject) => (timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`no connection within ${timeoutMs} ms`));
+    }, timeoutMs)))]).finally(() => clearTimeout(timer));
+  }
+
+  /** Open a connection to `remote`: TLS with the peer policy, bytes held until it is usable. */
+  private connectOut(remote: Remote): net.Socket {
+    const policy: TlsPeerPolicy = remote.protocol === 'TLS' ? (this.tlsPeerPolicy?.(remote) ?? { mode: 'none', warn: false }) : { mode: 'none', warn: false };
+    const socket = remote.protocol === 'TLS' ? tls.connect(tlsConnectOptions(remote, policy)) : net.connect({ host: remote.address, port: remote.port });
+    let settle!: (err?: { code: SipTlsClientErrorCode; reason: string }) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      let lastError = '';
+      socket.on('error', (err) => (lastError = err.message));
+      settle = (failure) => {
+        const entry = this.opening.get(socket);
+        if (!entry) return;
+        this.opening.delete(socket);
+        if (!failure) {
+          for (const b of entry.held) socket.write(b);
+          resolve();
+          return;
+        }
+        this.opts.log?.warn({ remote, code: failure.code, reason: failure.reason, dropped: entry.held.length, ...(policy.name ? { trunk: policy.name } : {}) }, 'SIP connection failed');
+        reject(new Error(failure.reason));
+        this.emit('flowFailed', remote, failure);
+      };
+      socket.once('close', () => settle({ code: remote.protocol === 'TLS' ? 'CC_SIP_TLS_CONNECT' : 'CC_SIP_TCP_CONNECT', reason: lastError || 'connection closed before it was usable' }));
+    });
+    ready.catch(() => undefined);
+    this.opening.set(socket, { held: [], ready });
+    if (socket instanceof tls.TLSSocket) {
+      socket.once('secureConnect', () => {
+        const verdict = checkPeer(socket, policy);
+        if (!verdict.ok) {
+          settle({ code: verdict.code, reason: verdict.message });
+          socket.destroy();
+          return;
+        }
+        if (policy.mode === 'none' && policy.warn) this.opts.log?.warn({ remote, trunk: policy.name, fingerprint: verdict.fingerprint, code: 'CC_SIP_TLS_PEER_UNVERIFIED' }, "trunk's TLS certificate not verified (tls.verify is false)");
+        settle();
+      });
+    } else {
+      socket.once('connect', () => settle());
     }
-    socket.write(bytes);
+    this.adoptTcp(socket, remote);
+    return socket;
   }
 
   private adoptTcp(socket: net.Socket, known?: Remote, protocol: 'TCP' | 'TLS' = 'TCP'): void {
@@ -270,6 +336,7 @@ export class SipTransport extends EventEmitter<Events> {
     this.closed = true;
     for (const s of this.connections.values()) s.destroy();
     this.connections.clear();
+    this.opening.clear();
     await Promise.all([
       new Promise<void>((r) => (this.udp ? this.udp.close(() => r()) : r())),
       new Promise<void>((r) => (this.tcpServer ? this.tcpServer.close(() => r()) : r())),
