@@ -189,8 +189,18 @@ before(async () => {
   ports = { https: await freePort(), sip: await freePort() };
 });
 
+/** How the daemon's watchdog fared over the whole run: kills by systemd, and the longest late ping logged. */
+function watchdogFigures(): void {
+  const kills = (serial.match(/callcenter\.service: Watchdog timeout/g) ?? []).length;
+  const gaps = [...serial.matchAll(/"gapMs":(\d+)[^\n]*watchdog ping late/g)].map((m) => Number(m[1]));
+  result('watchdog_kills', kills, 'count');
+  result('watchdog_late_pings', gaps.length, 'count');
+  if (gaps.length) result('watchdog_longest_ping_gap_s', Math.max(...gaps) / 1000, 's');
+}
+
 after(() => {
   vm?.kill('SIGKILL');
+  watchdogFigures();
   // The whole serial console of the run, for reading when something failed.
   writeFileSync(join(OUT, 'last-test-serial.log'), serial);
   console.log(`# serial console log: ${join(OUT, 'last-test-serial.log')}`);
@@ -202,6 +212,9 @@ test('the image boots to a working box: ready on the console, the web answers, a
   boot();
   await until('the daemon ready', () => readyCount() >= 1 || undefined, 900_000);
   result('boot_to_ready_s', (Date.now() - t0) / 1000, 's');
+  // The daemon's own start-up (process start to ready), which systemd's TimeoutStartSec bounds.
+  const uptime = /"uptimeS":(\d+)[^\n]*"msg":"ready"|"msg":"ready"[^\n]*"uptimeS":(\d+)/.exec(serial);
+  if (uptime) result('daemon_start_to_ready_s', Number(uptime[1] ?? uptime[2]), 's');
   const password = /"password":"([^"]+)"/.exec(serial)?.[1];
   assert.ok(password, 'the first start shows the admin password on the console');
   await until('HTTPS', healthy, 300_000);
