@@ -78,7 +78,7 @@ cat > "$WORK/tsconfig.json" <<JSON
   "compilerOptions": { "noEmit": false, "rewriteRelativeImportExtensions": true, "allowImportingTsExtensions": false,
     "rootDir": "$ROOT_DIR", "outDir": "$APP", "typeRoots": ["$ROOT_DIR/node_modules/@types"], "sourceMap": false },
   "include": ["$ROOT_DIR/system/**/*.ts", "$ROOT_DIR/media/**/*.ts", "$ROOT_DIR/appliance/**/*.ts"],
-  "exclude": ["$ROOT_DIR/system/web/**", "$ROOT_DIR/**/*.test.ts"],
+  "exclude": ["$ROOT_DIR/system/web/**", "$ROOT_DIR/**/*.test.ts", "$ROOT_DIR/**/*.bench.ts"],
   "files": []
 }
 JSON
