@@ -40,8 +40,6 @@ import { EdgeGuard } from './sip/edge-guard.ts';
 import { OverloadMonitor } from './sip/overload.ts';
 import { TollGuard } from './calls/toll-guard.ts';
 import { endCallsCutByRestart } from './calls/restart-cleanup.ts';
-import { tlsPolicyOfRemote } from './sip/tls-client.ts';
-import { recordConnectionFailures } from './sip/connection-failures.ts';
 import { TrunkHealth } from './calls/trunk-health.ts';
 import { securityConfig } from './config/security-schema.ts';
 import type { MonitoringControl, MonitoringFactory } from './api/monitoring-routes.ts';
@@ -119,6 +117,8 @@ export interface BoxStatus {
   sip: SipTransport['counters'];
   trunks: TrunkRegistration['status'][];
   ports: { sipUdp: number; sipTcp: number; http: number };
+  /** The daemon's memory in bytes (process.memoryUsage: rss, and the main thread's V8 heap and buffers). */
+  memory: NodeJS.MemoryUsage;
 }
 
 /** The machine's first non-internal IPv4 address, for Via/Contact/SDP when none is configured. */
@@ -216,9 +216,6 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       maxMessageBytes: config.sip.maxMessageBytes,
       log: log.child({ module: 'sip-transport' }),
     });
-    // Outbound TLS to a trunk: pinned, CA-verified or (verify: false) unverified, per its config (tls-client.ts).
-    transport.tlsPeerPolicy = (remote) => tlsPolicyOfRemote(config.trunks, remote);
-    recordConnectionFailures(transport, store);
     await transport.listen();
     cleanups.unshift(() => transport.close());
     const endpoint = new SipEndpoint(transport, { publicAddress, userAgent: config.sip.userAgent, log: log.child({ module: 'sip' }), overloaded: (): number | undefined => overload.check() });
@@ -421,6 +418,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
         sip: { ...transport.counters },
         trunks: trunks.map((t) => ({ ...t.status })),
         ports: { sipUdp: transport.ports.udp, sipTcp: transport.ports.tcp, http: api.port },
+        memory: process.memoryUsage(),
       }),
     } as Omit<Box, 'api' | 'close'> as Box;
     const api = await startApi(box, { host: config.http.host, port: config.http.port, log });
