@@ -115,14 +115,17 @@ async function main(): Promise<void> {
   // RSS every 10 s: V8 grows its heap for a while under steady load and then saws up and down
   // with each collection, so single readings say little. Growth is judged on medians of the
   // second quarter of the soak (after the heap has found its size) against the last quarter.
-  const samples: { at: number; node: number; anon: number; file: number }[] = [];
+  const samples: { at: number; node: number; anon: number; file: number; heapTotal: number; heapUsed: number; external: number }[] = [];
   const soakStart = endAt - SOAK_SEC * 1000;
   let lastSay = 0;
   while (Date.now() < endAt) {
     await sleep(Math.min(10_000, endAt - Date.now()));
     const node = rssMb(box.pid);
     const parts = rssPartsMb(box.pid);
-    samples.push({ at: Date.now() - soakStart, node, anon: parts.anon, file: parts.file });
+    // The main thread's V8 heap (committed, in use) and buffers, as the daemon reports them.
+    const mem = (await box.status().catch(() => undefined))?.memory;
+    const mb = (b: number | undefined) => (b ?? 0) / 1024 / 1024;
+    samples.push({ at: Date.now() - soakStart, node, anon: parts.anon, file: parts.file, heapTotal: mb(mem?.heapTotal), heapUsed: mb(mem?.heapUsed), external: mb(mem?.external) });
     peakNode = Math.max(peakNode, node);
     if (Date.now() - lastSay >= 30_000) {
       lastSay = Date.now();
@@ -150,7 +153,7 @@ async function main(): Promise<void> {
   for (const w of warnings) say(`  box log x${w.count}: ${w.key}`);
 
   const open = settled.calls + settled.dialogs + settled.media.routers + settled.media.transports + settled.media.producers + settled.media.consumers;
-  const quarterOf = (q: number, part: 'node' | 'anon' | 'file') => median(samples.filter((x) => x.at >= (q * SOAK_SEC * 1000) / 4 && x.at < ((q + 1) * SOAK_SEC * 1000) / 4).map((x) => x[part]));
+  const quarterOf = (q: number, part: 'node' | 'anon' | 'file' | 'heapTotal' | 'heapUsed' | 'external') => median(samples.filter((x) => x.at >= (q * SOAK_SEC * 1000) / 4 && x.at < ((q + 1) * SOAK_SEC * 1000) / 4).map((x) => x[part]));
   const quarter = (q: number) => quarterOf(q, 'node');
   const steadyFrom = quarter(1);
   const steadyTo = quarter(3);
@@ -158,6 +161,7 @@ async function main(): Promise<void> {
   // Where the RSS is: anonymous memory (V8 heap, malloc arenas) and file pages mapped in
   // (the LMDB map the box reads and writes, code).
   say(`  of which anonymous: ${[0, 1, 2, 3].map((q) => round(quarterOf(q, 'anon'), 1)).join(', ')} MB; file-backed: ${[0, 1, 2, 3].map((q) => round(quarterOf(q, 'file'), 1)).join(', ')} MB`);
+  say(`  main thread V8 heap committed: ${[0, 1, 2, 3].map((q) => round(quarterOf(q, 'heapTotal'), 1)).join(', ')} MB; in use: ${[0, 1, 2, 3].map((q) => round(quarterOf(q, 'heapUsed'), 1)).join(', ')} MB; buffers outside the heap: ${[0, 1, 2, 3].map((q) => round(quarterOf(q, 'external'), 1)).join(', ')} MB`);
   const growth = (100 * (steadyTo - steadyFrom)) / Math.max(1, steadyFrom);
   const growthFromWarm = (100 * (rssEnd.node - rssStart.node)) / Math.max(1, rssStart.node);
   record({ figure: 'soak_failed_calls', value: failedCalls + regFailed, unit: 'calls', target: '=0' });

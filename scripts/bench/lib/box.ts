@@ -29,6 +29,8 @@ export interface BoxOptions {
 
 export interface BoxStatus {
   calls: number;
+  /** process.memoryUsage() of the daemon (bytes). */
+  memory?: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
   dialogs: number;
   transactions: { server: number; client: number };
   media: { workers: number; routers: number; transports: number; producers: number; consumers: number };
