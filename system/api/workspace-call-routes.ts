@@ -23,6 +23,7 @@ import { sendClickToDial } from '../workspace/click-to-dial.ts';
 import { WorkspaceErrorCodes, type WorkspaceErrorCode } from '../workspace/errors.ts';
 import { blindTransfer, TransferError, type TransferAcd, type TransferTarget } from '../calls/workspace-transfer.ts';
 import { Consultations, type ConsultAction } from '../calls/workspace-consult.ts';
+import { consultsOf } from '../calls/consult-book.ts';
 
 const Disposition = Type.Object({ code: Type.String(), en: Type.String(), zh: Type.String() });
 const WrapUp = Type.Object({
@@ -155,6 +156,10 @@ export function workspaceCallRoutes(app: FastifyInstance, box: Box): void {
       const q = call.tags.queue ? box.config.queues.find((x) => x.name === call.tags.queue) : undefined;
       await box.acd.agents.afterCall(agent, call.tags.queue, talkMs, q?.wrapUpSec ?? 0);
     },
+    freed: async (agent, call) => {
+      const rec = box.acd.agents.get(agent);
+      if ((rec?.state === 'on-call' || rec?.state === 'ringing') && rec.callId === call.id) await box.acd.agents.transition(agent, 'available', { cause: 'consult-cancelled', callId: call.id });
+    },
   };
 
   app.get('/api/workspace/transfer-targets', {
@@ -205,7 +210,11 @@ export function workspaceCallRoutes(app: FastifyInstance, box: Box): void {
     }
   });
 
-  const consultations = new Consultations(() => box.config);
+  const consultations = new Consultations({
+    config: () => box.config, store: box.store, acd: transferAcd, log: app.log,
+    browserCandidate: (a, c, ms) => box.softphones.candidate(a, c, ms),
+  });
+
   const transferFailure = async (reply: FastifyReply, err: unknown, audit: { actor: string; action: string; target: string; source: string; detail: Record<string, unknown> }) => {
     if (!(err instanceof TransferError)) throw err;
     await recordAudit(box.store, { ...audit, outcome: 'failed', detail: { ...audit.detail, code: err.code } });
@@ -215,7 +224,7 @@ export function workspaceCallRoutes(app: FastifyInstance, box: Box): void {
   app.post('/api/workspace/calls/:callId/consult', {
     config: { roles: desk },
     schema: {
-      summary: 'Consultative transfer, first step: the caller waits apart with music while the target (a number through the dial plan, or an agent\'s desk phone) rings; 200 once it answered and talks privately with the agent (then complete, cancel or conference)',
+      summary: 'Consultative transfer, first step: the caller waits apart with music while the target (a number through the dial plan, an agent\'s desk phone or an agent\'s browser softphone) rings; 200 once it answered and talks privately with the agent (then complete, cancel or conference); if it declines or does not answer the caller is back with the agent and the answer says why',
       params: LiveCallParams,
       body: Type.Object({
         kind: Type.Union([Type.Literal('number'), Type.Literal('agent')]),
@@ -241,10 +250,29 @@ export function workspaceCallRoutes(app: FastifyInstance, box: Box): void {
     }
   });
 
+  app.get('/api/workspace/consultations', {
+    config: { roles: desk },
+    schema: {
+      summary: 'The consultations the signed-in agent takes part in now (consulting or consulted), as stored: call, consulting agent, target, phase (ringing or talking). A reloaded workspace page shows their controls again',
+      response: { 200: Type.Object({ consultations: Type.Array(Type.Object({
+        callId: Type.String(), agent: Type.String(), to: Type.String(), toAgent: Type.Optional(Type.String()), caller: Type.String(),
+        phase: Type.String(), role: Type.Union([Type.Literal('consulting'), Type.Literal('consulted')]), startedAt: Type.Integer(),
+      })) }) },
+    },
+  }, async (req) => {
+    const me = req.session!.username;
+    return {
+      consultations: consultsOf(box.store, me).filter((r) => box.calls.calls.has(r.callId)).map((r) => ({
+        callId: r.callId, agent: r.agent, to: r.to, ...(r.toAgent ? { toAgent: r.toAgent } : {}), caller: r.caller, phase: r.phase,
+        role: r.agent === me ? 'consulting' as const : 'consulted' as const, startedAt: r.startedAt,
+      })),
+    };
+  });
+
   app.post('/api/workspace/calls/:callId/consult/:action', {
     config: { roles: desk },
     schema: {
-      summary: 'End the consultation: complete (the agent leaves, the caller talks to the target), cancel (the target is dropped, the caller is back with the agent) or conference (all three talk)',
+      summary: 'End the consultation: complete (the agent leaves, the caller talks to the target), cancel (the target is dropped, or stops ringing; the caller is back with the agent) or conference (all three talk)',
       params: Type.Object({ callId: LiveCallParams.properties.callId, action: Type.Union([Type.Literal('complete'), Type.Literal('cancel'), Type.Literal('conference')]) }),
       response: { 200: Type.Object({ action: Type.String(), talking: Type.Array(Type.String()) }), 404: ErrorReply, 409: ErrorReply },
     },

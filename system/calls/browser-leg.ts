@@ -22,6 +22,8 @@ export interface BrowserCallInfo {
   callId: string;
   caller: { number: string; name?: string };
   queue?: string;
+  /** A consultation: the agent who consults this page's agent about the caller (workspace-consult.ts). */
+  consult?: { agent: string; name?: string };
 }
 
 /** What a browser leg tells its page, besides the ring itself. */

@@ -20,6 +20,8 @@ import { MAX_PARTIES } from '../../media/mixer.ts';
 import { afterLeaving, hasSeat, whisperTarget, type MemberFacts, type MemberRole } from './call-party-rules.ts';
 import { mixSettingsFor, type MonitorMode } from '../../media/monitor-modes.ts';
 import { OutboundLeg } from './outbound-leg.ts';
+import { BrowserLeg, asOutboundLeg } from './browser-leg.ts';
+import type { BrowserCandidate } from './callee-offer.ts';
 import type { IncomingRefer, IncomingReoffer, LegSide } from './sip-leg.ts';
 import { remoteMediaOf } from './leg-sdp.ts';
 import type { CdrParty } from './cdr.ts';
@@ -83,6 +85,8 @@ export interface PartyMixHost {
   changed(type: 'call-party-joined' | 'call-party-left' | 'call-monitor-mode', member: CallMember): Promise<void>;
   serial<T>(fn: () => Promise<T>): Promise<T>;
   hangup(cause: HangupCause): Promise<void>;
+  /** A browser party (agent `key`) is in the mix: its page is told it is connected. */
+  connected?(party: CdrParty, key: string): void;
 }
 
 interface Member extends CallMember {
@@ -94,6 +98,8 @@ interface Member extends CallMember {
   timer?: NodeJS.Timeout;
   /** While ringing: give up (the call ended), rejecting whoever waits for the answer. */
   abort?: () => void;
+  /** A browser party: the agent whose softphone page it is. */
+  agent?: string;
 }
 
 const SIDES: LegSide[] = ['caller', 'callee'];
@@ -137,6 +143,37 @@ export class CallPartyMix {
    */
   async addParty(number: string, by: string): Promise<CallMember> {
     return this.ring('party', number, by);
+  }
+
+  /**
+   * Ring an agent's browser softphone (a BrowserCandidate from the SoftphoneHub) and add it to
+   * the call when it answers, as addParty does a number (consultation to a browser agent,
+   * workspace-consult.ts). Its leg lives in the call's router; it rings for the candidate's time.
+   */
+  async addBrowserParty(candidate: BrowserCandidate, by: string): Promise<CallMember> {
+    const { host } = this;
+    const ctx = host.context();
+    if (this.closed || !ctx || !host.answered() || !host.legOf('caller') || !host.legOf('callee')) {
+      throw new CallPartyError('CC_CALL_PARTY_NOT_CONNECTED', 'the call is not connected to two parties', 409);
+    }
+    if (!hasSeat(this.facts(), this.mix !== undefined)) throw new CallPartyError('CC_CALL_PARTY_FULL', `the call already has ${MAX_PARTIES} members`, 409);
+    const id = `p${this.next.party++}`;
+    const member: Member = { id, role: 'party', party: candidate.party, state: 'ringing', by, agent: candidate.key };
+    this.members.set(id, member);
+    let leg: BrowserLeg;
+    try {
+      leg = await BrowserLeg.create(ctx.router, ctx.codecs, { listenIp: host.media.listenIp, announcedAddress: host.media.announcedAddress, portRange: host.portRange }, candidate.line, candidate.info, host.log);
+    } catch (err) {
+      this.drop(member);
+      throw err;
+    }
+    if (this.closed) {
+      leg.media.close();
+      this.drop(member);
+      throw new CallPartyError('CC_CALL_PARTY_FAILED', 'the call ended', 409);
+    }
+    host.log.info({ callId: host.callId, member: id, role: 'party', agent: candidate.key, by }, 'browser party rung');
+    return this.ringLeg(member, asOutboundLeg(leg), candidate.key, candidate.ringTimeoutMs);
   }
 
   /** A supervisor's extension joins in `mode`. Resolves once it answered and is in the mix. */
@@ -282,8 +319,14 @@ export class CallPartyMix {
       throw new CallPartyError('CC_CALL_PARTY_FAILED', 'the call ended', 409);
     }
     const leg = new OutboundLeg(host.endpoint, media, dest.target, host.log, 'callee');
-    member.leg = leg;
     host.log.info({ callId: host.callId, member: id, role, number, by, mode }, role === 'monitor' ? 'supervisor rung' : 'party rung');
+    return this.ringLeg(member, leg, number, host.noAnswerTimeoutMs);
+  }
+
+  /** Ring a member's new leg: resolves once it answered and is in the mix, rejects when it fails or rings out. */
+  private ringLeg(member: Member, leg: OutboundLeg, number: string, ringMs: number): Promise<CallMember> {
+    const { host } = this;
+    member.leg = leg;
     return new Promise<CallMember>((resolve, reject) => {
       let settled = false;
       const fail = (code: CallErrorCode, why: string, status = 409) => {
@@ -299,7 +342,7 @@ export class CallPartyMix {
       member.timer = setTimeout(() => {
         leg.end();
         fail('CC_CALL_PARTY_FAILED', `${number}: no answer`, 408);
-      }, host.noAnswerTimeoutMs);
+      }, ringMs);
       member.timer.unref();
       leg.on('rejected', (status, reason) => fail('CC_CALL_PARTY_FAILED', `${number}: ${status} ${reason}`, status === 404 || status === 480 ? 404 : 409));
       leg.on('answered', (answer) => {
@@ -355,6 +398,7 @@ export class CallPartyMix {
     if (member.mode) member.modes!.push({ mode: member.mode, at: member.joinedAt! });
     // Party numbers on the recording's list; channel 2 (what the caller hears) follows the mix.
     if (member.role === 'party') await this.host.record('callee', this.hearsOf('caller'), member.party.number);
+    if (member.agent) this.host.connected?.(member.party, member.agent);
     await this.host.changed('call-party-joined', publicView(member));
   }
 

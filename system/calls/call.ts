@@ -468,6 +468,7 @@ export class Call extends EventEmitter<CallEvents> {
       },
       serial: (fn) => this.serial(fn),
       hangup: (cause) => this.hangup(cause),
+      connected: (party, key) => this.emit('connected', party, key),
     }));
   }
 

@@ -24,6 +24,8 @@ export const TransferErrorCodes = {
   CC_TRANSFER_UNKNOWN_TARGET: 'no such agent or queue to transfer to',
   CC_TRANSFER_TARGET_UNAVAILABLE: 'the target agent is not available (not signed in, busy, no softphone page or registered phone), or is the transferring agent',
   CC_TRANSFER_TARGET_REFUSED: 'the dial plan or the toll-fraud policy refused the number, or it is not reachable',
+  CC_TRANSFER_TARGET_DECLINED: 'the consulted agent or phone declined the consultation (the caller is back with the consulting agent)',
+  CC_TRANSFER_TARGET_NO_ANSWER: 'the consulted agent or phone did not answer in the ring time (the caller is back with the consulting agent)',
 } as const;
 export type TransferErrorCode = keyof typeof TransferErrorCodes;
 
@@ -45,6 +47,8 @@ export interface TransferAcd {
   answered(agent: string, call: Call): Promise<void>;
   notTaken(agent: string, call: Call, noAnswer: boolean): Promise<void>;
   done(agent: string, call: Call, talkMs: number): Promise<void>;
+  /** Agent `agent` was dropped from `call` before the caller ever talked to it (a cancelled consultation): available again, no wrap-up. */
+  freed?(agent: string, call: Call): Promise<void>;
 }
 
 export interface WorkspaceTransferDeps {

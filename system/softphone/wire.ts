@@ -12,6 +12,8 @@ export interface WireCallInfo {
   callId: string;
   caller: { number: string; name?: string };
   queue?: string;
+  /** A consultation: the agent who consults this agent about the caller. */
+  consult?: { agent: string; name?: string };
 }
 
 export type WireEndReason = 'hangup' | 'cancelled' | 'declined' | 'failed';

@@ -68,6 +68,8 @@ export interface StoreTables {
   emailDeliveries: Database<unknown, string>;
   /** Box call id -> what a restart needs to end a call cut by a crash: its legs' dialogs and its CDR so far (system/calls/dialog-journal.ts). */
   dialogJournal: Database<unknown, string>;
+  /** Box call id -> the workspace consultation running on that call (system/calls/consult-book.ts). */
+  consultations: Database<unknown, string>;
 }
 
 export class Store {
@@ -111,6 +113,7 @@ export class Store {
       emails: this.root.openDB({ name: 'emails' }),
       emailDeliveries: this.root.openDB({ name: 'email-deliveries' }),
       dialogJournal: this.root.openDB({ name: 'dialog-journal' }),
+      consultations: this.root.openDB({ name: 'consultations' }),
     };
   }
 

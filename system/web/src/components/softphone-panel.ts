@@ -108,7 +108,7 @@ export class SoftphonePanel extends AppElement {
       ${this.status === 'connecting' ? html`<p class="muted">${t('softphone.connecting')}</p>` : ''}
       ${this.status === 'closed' ? html`<p class="error">${t('softphone.closed', { code: this.closedCode })}</p><button @click=${() => this.open()}>${t('softphone.reconnect')}</button>` : ''}
       ${this.status === 'ready' && !c ? html`<p class="muted small" data-test="softphone-ready">${this.ringsHere ? t('softphone.ready') : t('softphone.readyPhone')}</p>` : ''}
-      ${c?.state === 'ringing' ? html`<p class="ringing big" data-test="softphone-incoming">${t('softphone.incoming', { number })}</p>
+      ${c?.state === 'ringing' ? html`<p class="ringing big" data-test="softphone-incoming" data-consult=${c.info.consult?.agent ?? ''}>${c.info.consult ? t('transfer.consultIncoming', { agent: c.info.consult.name ?? c.info.consult.agent, number }) : t('softphone.incoming', { number })}</p>
         <div class="actions">
           <button class="primary" data-test="sp-answer" title="F8" @click=${() => this.act(() => this.phone?.answer())}>${t('softphone.answer')}</button>
           <button data-test="sp-decline" title="F9" @click=${() => this.act(() => this.phone?.hangup())}>${t('softphone.decline')}</button>

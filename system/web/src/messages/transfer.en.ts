@@ -16,4 +16,12 @@ export const transferEn = {
   'transfer.complete': 'Complete transfer',
   'transfer.cancel': 'Cancel (back to the caller)',
   'transfer.conference': 'Conference (all three)',
+  'transfer.consultRinging': 'Ringing {to} for a consultation; the caller hears music.',
+  'transfer.consultedBy': 'Consultation from agent {agent} about caller {caller}',
+  'transfer.consultIncoming': 'Consultation from agent {agent} about caller {number}',
+  'error.CC_TRANSFER_TARGET_DECLINED': 'The agent you consulted declined. You are back with the caller.',
+  'error.CC_TRANSFER_TARGET_NO_ANSWER': 'The agent or number you consulted did not answer. You are back with the caller.',
+  'error.CC_TRANSFER_TARGET_UNAVAILABLE': 'That agent is not available now (busy, not signed in, or no softphone page open).',
+  'error.CC_TRANSFER_TARGET_REFUSED': 'That number cannot be called (dial plan or call restrictions), or it is not reachable.',
+  'error.CC_TRANSFER_NOT_POSSIBLE': 'This call cannot be transferred now.',
 };
