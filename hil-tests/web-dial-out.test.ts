@@ -1,10 +1,16 @@
-// Dial out from the workspace in Debian's Chromium: a desk-phone agent (a sipp phone that
+// Dial out from the workspace in Debian's Chromium. A desk-phone agent (a sipp phone that
 // honours click-to-dial; Debian's baresip 1.0 ignores an out-of-dialog REFER) picks a number
 // from the quick-dial list; the box asks the phone to call it (out-of-dialog REFER), the phone
 // calls through the box, the dial plan sends it to the upstream trunk where a sipp UAS
-// answers; the phone hangs up and the CDR shows the call from the agent's
-// extension to the number. A browser-softphone agent is told dialling out is not built yet.
-// Screenshots in both languages.
+// answers; the phone hangs up and the CDR shows the call from the agent's extension to the
+// number. A browser-softphone agent (its fake microphone plays 700 Hz) picks a colleague's
+// extension (a sipp phone whose media is a test socket sending 1700 Hz) from the quick-dial
+// list: the box places the call with the page's WebRTC leg as the calling side, the page
+// shows ringback then the call timer, the phone hears 700 Hz and the page's inbound RTP
+// carries the phone's audio (WebRTC stats); hold/resume and mute; the agent hangs up, goes to
+// wrap-up and saves a disposition; the CDR says outbound with the agent, and the call is
+// recorded. An international number is refused by the agent's toll class with a coded error
+// the page shows. Screenshots in both languages.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
@@ -13,9 +19,18 @@ import { freePort } from './harness/ports.ts';
 import { adminPassword, boxCertificate, browserSignIn, type BrowserSession } from './harness/api.ts';
 import { runSipp } from './harness/sipp.ts';
 import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toneWav } from './harness/chromium-softphone.ts';
+import { RtpPeer, toneRatio } from './harness/rtp-peer.ts';
+import { encodeUlaw } from '../media/g711.ts';
 
 const UPSTREAM = '127.0.0.3';
 const PHONE = '127.0.0.4';
+const COLLEAGUE = '127.0.0.5';
+const AGENT_HZ = 700;
+const COLLEAGUE_HZ = 1700;
 const NUMBER = '13900139000';
 let box: BoxProcess;
 let tlsPort: number;
@@ -24,6 +39,8 @@ let admin: BrowserSession;
 let phonePort: number;
 let browser: Browser;
 let agent: TestPage;
+let tmp: string;
+let softBrowser: Browser | undefined;
 const shots: string[] = [];
 
 before(async () => {
@@ -32,16 +49,21 @@ before(async () => {
   upstreamPort = await freePort(UPSTREAM);
   box = await startBoxProcess({
     http: { tls: true, tlsPort },
-    recording: { enabled: false },
+    recording: { enabled: true },
     security: { maxEventLoopLagMs: 0 },
-    extensions: [{ number: '2501', password: 'pw-2501' }, { number: '2502', password: 'pw-2502' }],
+    extensions: [{ number: '2501', password: 'pw-2501' }, { number: '2502', password: 'pw-2502' }, { number: '2503', password: 'pw-2503' }],
     trunks: [{ name: 'upstream', kind: 'static', host: UPSTREAM, port: upstreamPort }],
     dialPlan: [{ prefix: '9', trunk: 'upstream', strip: 1 }],
     agents: [
       { id: 'e1', name: 'Wu Hao', extension: '2501', queues: [] },
-      { id: 'e2', name: 'He Ying', extension: '2502', device: 'browser', queues: [] },
+      { id: 'e2', name: 'He Ying', extension: '2502', device: 'browser', queues: [{ queue: 'callback' }] },
     ],
-    workspace: { quickDial: [{ number: `9${NUMBER}`, label: 'Supplier 供应商' }] },
+    // The browser agent's queue: its wrap-up time (120 s) is the wrap-up after a dialled call.
+    queues: [{ name: 'callback', strategy: 'linear', overflow: 'hangup', wrapUpSec: 120, announceEverySec: 0 }],
+    workspace: {
+      quickDial: [{ number: `9${NUMBER}`, label: 'Supplier 供应商' }, { number: '2503', label: 'Colleague 同事' }],
+      dispositions: [{ code: 'callback-done', en: 'Called back', zh: '已回电' }],
+    },
   });
   const ca = boxCertificate(box);
   admin = await browserSignIn(tlsPort, ca, 'admin', adminPassword(box));
@@ -57,7 +79,9 @@ after(async () => {
   if (process.env.CC_DUMP_LOGS) console.log(box?.logs.slice(-60).join('\n'));
   if (shots.length) console.log(`# screenshots:\n${shots.map((s) => `#   ${s}`).join('\n')}`);
   await browser?.close();
+  await softBrowser?.close();
   await box?.stop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
 test('a desk-phone agent dials a quick-dial number from the page: the phone calls it through the box and the dial plan takes it to the upstream trunk', async () => {
@@ -89,16 +113,164 @@ test('a desk-phone agent dials a quick-dial number from the page: the phone call
   assert.deepEqual(errors, []);
 });
 
-test('a browser-softphone agent is told dialling out is not built yet, and the API refuses it with a code', async () => {
-  const other = await openPage(browser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'en-US' });
-  await other.page.goto('/');
-  await other.page.fill('[data-test=username]', 'e2');
-  await other.page.fill('[data-test=password]', 'e2-password');
-  await other.page.click('[data-test=sign-in-submit]');
-  await other.page.waitForSelector('[data-test=dial-browser-note]');
-  const e2 = await browserSignIn(tlsPort, boxCertificate(box), 'e2', 'e2-password');
-  const r = await e2.call('POST', '/api/workspace/dial', { number: '2501' });
-  assert.deepEqual([r.status, r.body.code], [409, 'CC_WORKSPACE_DIAL_BROWSER']);
-  const bad = await e2.call('POST', '/api/workspace/dial', { number: 'x1' });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Send `hz` as G.711 µ-law RTP from `peer` to the box's port until stopped. */
+function talk(peer: RtpPeer, hz: number, port: number): () => void {
+  let n = 0;
+  const t = setInterval(() => {
+    const pcm = new Int16Array(160);
+    for (let i = 0; i < 160; i++, n++) pcm[i] = Math.round(6000 * Math.sin((2 * Math.PI * hz * n) / 8000));
+    peer.socket.send(peer.packet(0, encodeUlaw(pcm)), port, '127.0.0.1');
+  }, 20);
+  return () => clearInterval(t);
+}
+
+/** The page's inbound audio (every RTCPeerConnection the app made; collected by an init script). */
+const inbound = (page: TestPage['page']) => page.evaluate(async () => {
+  let packets = 0;
+  let energy = 0;
+  for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs ?? []) {
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+        packets += s.packetsReceived ?? 0;
+        energy += s.totalAudioEnergy ?? 0;
+      }
+    });
+  }
+  return { packets, energy };
+});
+
+/** A browser agent's page with a fake microphone playing AGENT_HZ; its peer connections are kept for stats. */
+async function softphonePage(): Promise<TestPage> {
+  tmp ??= mkdtempSync(join(tmpdir(), 'web-dial-out-'));
+  softBrowser ??= await launchBrowser({
+    trust: boxCertificate(box),
+    flags: [`--use-file-for-fake-audio-capture=${toneWav(join(tmp, 'agent.wav'), AGENT_HZ, 120)}`, '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required'],
+  });
+  const p = await openPage(softBrowser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'zh-CN' });
+  await p.context.addInitScript(() => {
+    const pcs: RTCPeerConnection[] = [];
+    (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = pcs;
+    const Native = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Native {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        pcs.push(this);
+      }
+    };
+  });
+  return p;
+}
+
+let e2: TestPage | undefined;
+const sp = '[data-test=softphone]';
+
+test('a browser-softphone agent dials a colleague\'s extension from the quick-dial list: ringback, both ways audio, hold and mute, hang-up, wrap-up with a disposition, an outbound CDR and a recording', async () => {
+  e2 = await softphonePage();
+  const { page, errors } = e2;
+  const colleaguePort = await freePort(COLLEAGUE);
+  const reg = await runSipp({ scenario: 'transfer-agent-register.xml', localIp: COLLEAGUE, localPort: colleaguePort, target: `127.0.0.1:${box.sipPort}`, keys: { ext: '2503' }, extra: ['-au', '2503', '-ap', 'pw-2503'] }).done;
+  assert.equal(reg.code, 0, `the colleague's phone registered 2503: ${reg.errors || reg.stderr}`);
+  const peer = await RtpPeer.open(COLLEAGUE);
+  const stops: (() => void)[] = [];
+  try {
+    const phone = runSipp({ scenario: 'dial-out-phone.xml', localIp: COLLEAGUE, localPort: colleaguePort, keys: { agent: '2503', agent_rtp_ip: COLLEAGUE, agent_rtp_port: peer.port }, timeoutSec: 150 });
+    void phone.waitForLog(/AGENTBOXPORT (\d+)/, 60_000).then(([, port]) => stops.push(talk(peer, COLLEAGUE_HZ, Number(port))), () => undefined);
+    await page.goto('/');
+    await page.fill('[data-test=username]', 'e2');
+    await page.fill('[data-test=password]', 'e2-password');
+    await page.click('[data-test=sign-in-submit]');
+    await page.waitForSelector(`${sp}[data-status=ready]`, { timeout: 20_000 });
+    await page.click('[data-test=go-available]');
+    await page.waitForSelector('[data-test=agent-state][data-state=available]');
+    await page.waitForSelector('[data-test=dial][data-device=browser] [data-test=dial-quick][data-number="2503"]');
+
+    await page.click('[data-test=dial-quick][data-number="2503"]');
+    await page.waitForSelector('[data-test=dial-sent]');
+    assert.equal(await page.textContent('[data-test=dial-sent]'), '正在通过软电话呼叫 2503。');
+    await page.waitForSelector('[data-test=sp-ringback]', { timeout: 20_000 });
+    assert.equal((await page.textContent('[data-test=sp-ringback]'))?.trim(), '2503 振铃中…');
+    await page.waitForSelector('[data-test=agent-state][data-state=ringing]');
+    shots.push(await screenshot(page, '63-dial-out-browser-ringback-zh'));
+
+    await page.waitForSelector(`${sp}[data-call=connected]`, { timeout: 20_000 });
+    await page.waitForSelector('[data-test=agent-state][data-state=on-call]');
+    await page.waitForSelector('[data-test=sp-timer]');
+    // Audio both ways: the phone hears the agent's 700 Hz; the page receives the phone's audio.
+    const inFrom = await inbound(page);
+    const from = peer.received.length;
+    await sleep(3000);
+    const got = peer.received.slice(from).filter((p) => p.payloadType === 0).map((p) => p.payload);
+    const inTo = await inbound(page);
+    const ratio = toneRatio(got, AGENT_HZ);
+    console.log(`# phone side: ${got.length} packets in 3 s, 700 Hz share ${ratio.toFixed(3)}; page inbound: ${inTo.packets - inFrom.packets} packets, energy +${(inTo.energy - inFrom.energy).toFixed(4)}`);
+    assert.ok(got.length >= 50, `the phone receives the agent's audio (${got.length} packets)`);
+    assert.ok(ratio > 0.05, `the phone hears the agent's 700 Hz (${ratio.toFixed(3)})`);
+    assert.ok(inTo.packets - inFrom.packets >= 50, `the page receives the phone's RTP (${inTo.packets - inFrom.packets} packets)`);
+    assert.ok(inTo.energy > inFrom.energy, `the page's inbound audio carries energy (${inFrom.energy} -> ${inTo.energy})`);
+    await page.selectOption('[data-test=lang]', 'en');
+    assert.match(await page.textContent(sp) ?? '', /Talking to 2503/);
+    shots.push(await screenshot(page, '64-dial-out-browser-connected-en'));
+
+    // Hold and resume, mute and unmute, from the page.
+    await page.click('[data-test=sp-hold]');
+    await page.waitForSelector(`${sp}[data-held=true]`);
+    await page.click('[data-test=sp-hold]');
+    await page.waitForSelector(`${sp}[data-held=false]`);
+    await page.click('[data-test=sp-mute]');
+    await page.waitForSelector(`${sp}[data-muted=true]`);
+    await page.click('[data-test=sp-mute]');
+    await page.waitForSelector(`${sp}[data-muted=false]`);
+
+    // The agent hangs up: the phone gets the BYE; the agent wraps up with a disposition.
+    await page.click('[data-test=sp-hangup]');
+    await page.waitForSelector('[data-test=sp-ended][data-reason=hangup]', { timeout: 10_000 });
+    const ph = await phone.done;
+    assert.equal(ph.code, 0, ph.errors || ph.stderr);
+    await page.waitForSelector('[data-test=agent-state][data-state=wrap-up]', { timeout: 10_000 });
+    const callId = await page.getAttribute('[data-test=wrapup]', 'data-call', { timeout: 10_000 });
+    assert.ok(callId);
+    await page.selectOption('[data-test=wrapup-disposition]', 'callback-done');
+    await page.fill('[data-test=wrapup-notes]', 'Called back about the order; 已回电。');
+    await page.click('[data-test=wrapup-save]');
+    await page.waitForSelector('[data-test=wrapup-saved]');
+    await page.selectOption('[data-test=lang]', 'zh-CN');
+    shots.push(await screenshot(page, '65-dial-out-browser-wrap-up-zh'));
+
+    const cdr = await box.cdr('2503', (r) => r.callId === callId, 10_000);
+    assert.deepEqual([cdr?.direction, cdr?.agents, cdr?.caller.number, cdr?.caller.uri, cdr?.callee?.number, cdr?.disposition, cdr?.holds], ['outbound', ['e2'], '2502', 'webrtc:e2', '2503', 'answered', 1]);
+    const saved = (await admin.call('GET', `/api/workspace/calls/${callId}`)).body;
+    assert.deepEqual([saved.agent, saved.wrapUp?.disposition.code], ['e2', 'callback-done']);
+    const rec = await admin.call('GET', `/api/recordings/${callId}`);
+    assert.equal(rec.status, 200, `the call is recorded: ${JSON.stringify(rec.body)}`);
+    const audit = (await admin.call('GET', '/api/audit')).body as { action: string; actor: string; outcome: string; target?: string }[];
+    assert.deepEqual(audit.filter((a) => a.action === 'dial-out').map((a) => [a.actor, a.outcome, a.target]), [['e2', 'ok', '2503']]);
+    assert.deepEqual(errors, []);
+  } finally {
+    for (const stop of stops) stop();
+    peer.close();
+  }
+});
+
+test('a browser agent\'s international number is refused by its toll class: the page shows the coded error in both languages; bad numbers are refused by the schema', async () => {
+  const { page } = e2!;
+  await page.click('[data-test=go-available]');
+  await page.waitForSelector('[data-test=agent-state][data-state=available]');
+  await page.fill('[data-test=dial-number]', '90044201234567');
+  await page.click('[data-test=dial-call]');
+  await page.waitForSelector('[data-test=dial] [role=alert]');
+  assert.equal(await page.textContent('[data-test=dial] [role=alert]'), '您无权拨打此类号码（如国际或声讯号码）：不在您的呼叫权限内。');
+  shots.push(await screenshot(page, '66-dial-out-toll-refused-zh'));
+  await page.selectOption('[data-test=lang]', 'en');
+  assert.equal(await page.textContent('[data-test=dial] [role=alert]'), 'You may not call this kind of number (e.g. international or premium): not in your class of service.');
+  shots.push(await screenshot(page, '67-dial-out-toll-refused-en'));
+  assert.equal(await page.getAttribute('[data-test=agent-state]', 'data-state'), 'available', 'a refused dial leaves the agent as it was');
+  const api = await browserSignIn(tlsPort, boxCertificate(box), 'e2', 'e2-password');
+  const r = await api.call('POST', '/api/workspace/dial', { number: '90044201234567' });
+  assert.deepEqual([r.status, r.body.code], [403, 'CC_CALL_CLASS_FORBIDDEN']);
+  const self = await api.call('POST', '/api/workspace/dial', { number: '2502' });
+  assert.deepEqual([self.status, self.body.code], [409, 'CC_WORKSPACE_DIAL_SELF']);
+  const bad = await api.call('POST', '/api/workspace/dial', { number: 'x1' });
   assert.equal(bad.status, 400);
 });

@@ -1,5 +1,6 @@
 // The workspace's actions on a call the agent takes or took: click-to-dial for desk-phone agents
-// (the phone is asked to call the number), the quick-dial list, transfer to a
+// (the phone is asked to call the number) and dial-out from the browser softphone (the box places
+// the call, the page's WebRTC leg calling; calls/browser-dial.ts), the quick-dial list, transfer to a
 // number (it rings as a party of the call; the agent leaves once it answers), leaving a
 // multi-party call to the others (the hand-over after adding a party), the dispositions to choose from
 // (the call's queue's list, else the box-wide one, else built in; both languages) and the
@@ -20,6 +21,7 @@ import type { Call } from '../calls/call.ts';
 import { CallPartyError } from '../calls/call-party-mix.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { sendClickToDial } from '../workspace/click-to-dial.ts';
+import { browserDial, DialError, type BrowserDialDeps } from '../calls/browser-dial.ts';
 import { WorkspaceErrorCodes, type WorkspaceErrorCode } from '../workspace/errors.ts';
 import { blindTransfer, TransferError, type TransferAcd, type TransferTarget } from '../calls/workspace-transfer.ts';
 import { Consultations, type ConsultAction } from '../calls/workspace-consult.ts';
@@ -214,7 +216,6 @@ export function workspaceCallRoutes(app: FastifyInstance, box: Box): void {
     config: () => box.config, store: box.store, acd: transferAcd, log: app.log,
     browserCandidate: (a, c, ms) => box.softphones.candidate(a, c, ms),
   });
-
   const transferFailure = async (reply: FastifyReply, err: unknown, audit: { actor: string; action: string; target: string; source: string; detail: Record<string, unknown> }) => {
     if (!(err instanceof TransferError)) throw err;
     await recordAudit(box.store, { ...audit, outcome: 'failed', detail: { ...audit.detail, code: err.code } });
@@ -316,19 +317,50 @@ export function workspaceCallRoutes(app: FastifyInstance, box: Box): void {
     return { left: mine.id, talking };
   });
 
+  /** What a browser agent's dial-out needs of the box (calls/browser-dial.ts). */
+  const dialDeps = (log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void }): BrowserDialDeps => ({
+    config: box.config,
+    registrar: box.registrar,
+    publicAddress: box.endpoint.publicAddress,
+    scheduleState: box.calls.scheduleState,
+    tollGuard: box.calls.tollGuard,
+    trunkHealth: box.calls.trunkHealth,
+    takeChannel: (t) => box.calls.takeChannel(t),
+    releaseChannel: (t) => box.calls.releaseChannel(t),
+    page: (agentId) => box.softphones.freePage(agentId),
+    place: (setup, o) => box.calls.place(setup, o),
+    agents: {
+      state: (agent) => box.acd.agents.get(agent)?.state,
+      current: (agent) => box.acd.agents.get(agent),
+      transition: (agent, to, o) => box.acd.agents.transition(agent, to, o),
+      afterCall: (agent, talkMs, wrapUpSec) => box.acd.agents.afterCall(agent, undefined, talkMs, wrapUpSec),
+    },
+    log,
+  });
+
   app.post('/api/workspace/dial', {
     config: { roles: desk },
     schema: {
-      summary: 'Click-to-dial: the signed-in agent\'s desk phone is asked (out-of-dialog REFER) to call the number through the box (dial plan); 202 once the phone took the request',
+      summary: 'Dial out. A desk-phone agent: the phone is asked (out-of-dialog REFER) to call the number through the box (dial plan); 202 once the phone took the request. A browser-softphone agent: the box places the call with the page\'s WebRTC leg as the calling side, routed by the dial plan under the agent\'s toll class (refusals are coded); 202 once placed (the page follows it over its softphone socket)',
       body: Type.Object({ number: Type.String({ pattern: '^[0-9*#+]{1,32}$' }) }, { additionalProperties: false }),
-      response: { 202: Type.Object({ number: Type.String(), phoneStatus: Type.Integer() }), 404: ErrorReply, 409: ErrorReply, 502: ErrorReply },
+      response: { 202: Type.Object({ number: Type.String(), phoneStatus: Type.Optional(Type.Integer()), callId: Type.Optional(Type.String()), to: Type.Optional(Type.String()) }), 403: ErrorReply, 404: ErrorReply, 409: ErrorReply, 502: ErrorReply, 503: ErrorReply },
     },
   }, async (req, reply) => {
     const { number } = req.body as { number: string };
     const agent = box.config.agents.find((a) => a.id === req.session!.username);
     const refuse = (status: 404 | 409 | 502, code: WorkspaceErrorCode, message: string) => reply.code(status).send({ code, message });
     if (!agent) return refuse(404, 'CC_WORKSPACE_NOT_AN_AGENT', WorkspaceErrorCodes.CC_WORKSPACE_NOT_AN_AGENT);
-    if (agent.device === 'browser') return refuse(409, 'CC_WORKSPACE_DIAL_BROWSER', WorkspaceErrorCodes.CC_WORKSPACE_DIAL_BROWSER);
+    if (agent.device === 'browser') {
+      try {
+        const placed = await browserDial(dialDeps(req.log), agent, number);
+        await recordAudit(box.store, { actor: agent.id, action: 'dial-out', outcome: 'ok', target: number, source: req.ip, detail: { extension: agent.extension, callId: placed.callId, to: placed.to.number } });
+        return reply.code(202).send({ number, callId: placed.callId, to: placed.to.number });
+      } catch (err) {
+        if (!(err instanceof DialError)) throw err;
+        await recordAudit(box.store, { actor: agent.id, action: 'dial-out', outcome: 'failed', target: number, source: req.ip, detail: { extension: agent.extension, code: err.code } });
+        return reply.code(err.status).send({ code: err.code, message: err.message });
+      }
+    }
     const state = box.acd.agents.get(agent.id)?.state;
     if (state === 'ringing' || state === 'on-call') return refuse(409, 'CC_WORKSPACE_BUSY', WorkspaceErrorCodes.CC_WORKSPACE_BUSY);
     const binding = box.registrar.lookup(agent.extension)[0];

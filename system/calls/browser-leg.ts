@@ -22,6 +22,8 @@ export interface BrowserCallInfo {
   callId: string;
   caller: { number: string; name?: string };
   queue?: string;
+  /** The page itself dialled this number (browser-dial.ts): it sets up its media at once, no ringing. */
+  dialled?: string;
   /** A consultation: the agent who consults this page's agent about the caller (workspace-consult.ts). */
   consult?: { agent: string; name?: string };
 }
@@ -29,7 +31,10 @@ export interface BrowserCallInfo {
 /** What a browser leg tells its page, besides the ring itself. */
 export type BrowserLegNotice =
   | { kind: 'consume'; consumer: WebRtcConsumerInfo }
-  | { kind: 'ended'; reason: BrowserEndReason };
+  | { kind: 'ended'; reason: BrowserEndReason; sip?: { status: number; reason: string } }
+  /** A call the page dialled: the other party rings (ringback), then answered. */
+  | { kind: 'progress' }
+  | { kind: 'connected' };
 
 /** Why a browser leg ended, as its page is told. */
 export type BrowserEndReason = 'hangup' | 'cancelled' | 'declined' | 'failed';
@@ -189,12 +194,17 @@ export class BrowserLeg extends EventEmitter<LegEvents & OutboundEvents> {
     }
   }
 
-  private finish(reason: BrowserEndReason): void {
+  /** End the leg from the box's side, telling the page why (a dialled call the far end refused: its SIP status). */
+  endWith(reason: BrowserEndReason, sip?: { status: number; reason: string }): void {
+    this.finish(reason, sip);
+  }
+
+  private finish(reason: BrowserEndReason, sip?: { status: number; reason: string }): void {
     if (this.state === 'ended') return;
     const wasLive = this.state === 'ringing' || this.state === 'answered';
     this.state = 'ended';
     this.ended = true;
-    if (wasLive) this.line.notify(this, { kind: 'ended', reason });
+    if (wasLive) this.line.notify(this, { kind: 'ended', reason, ...(sip ? { sip } : {}) });
     this.line.release(this);
   }
 

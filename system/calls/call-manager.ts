@@ -209,14 +209,48 @@ export class CallManager {
     });
   }
 
-  private takeChannel(trunk: TrunkConfig): boolean {
+  /**
+   * A call the box places itself (a browser agent dials out, browser-dial.ts): `setup` opens its
+   * calling side instead of answering an INVITE. Kept, journalled, announced and started like any
+   * call; `onEnded` runs when it ends (trunk channel, toll count). Undefined at the call limit.
+   */
+  place(setup: CallSetup, o: { record: boolean; calleeInband: boolean; onEnded?: () => void }): Call | undefined {
+    const cfg = this.deps.config();
+    if (this.calls.size >= cfg.calls.maxCalls) return undefined;
+    const recording = this.deps.recordingHub && o.record ? { hub: this.deps.recordingHub, dir: this.deps.recordingDir, encryption: this.deps.recordingKey } : undefined;
+    const call = new Call({
+      ...this.deps,
+      noAnswerTimeoutMs: cfg.calls.noAnswerTimeoutSec * 1000,
+      deadMediaTimeoutMs: cfg.calls.deadMediaTimeoutSec * 1000,
+      dtmfEvents: cfg.calls.dtmfEvents,
+      onHold: cfg.calls.onHold,
+      recording,
+      inbandDtmf: o.calleeInband ? ['callee'] : [],
+      transfers: this.transfers,
+    }, setup);
+    this.calls.set(call.id, call);
+    journalWhileUp(call, { store: this.deps.store, recordingDir: recording ? this.deps.recordingDir : undefined, log: this.deps.log });
+    call.once('ended', () => {
+      this.calls.delete(call.id);
+      o.onEnded?.();
+    });
+    this.onCall?.(call);
+    call.start().catch((err) => {
+      this.deps.log.error({ err, callId: call.id, code: 'CC_CALL_SETUP_FAILED' }, 'placed call set-up failed');
+      void call.hangup({ status: 500, reason: 'set-up failed', side: 'system', cause: 'failed' });
+    });
+    return call;
+  }
+
+  /** Count a call on `trunk` (false: its maxChannels are in use); release it once with releaseChannel. */
+  takeChannel(trunk: TrunkConfig): boolean {
     const used = this.trunkChannels.get(trunk.name) ?? 0;
     if (trunk.maxChannels !== undefined && used >= trunk.maxChannels) return false;
     this.trunkChannels.set(trunk.name, used + 1);
     return true;
   }
 
-  private releaseChannel(trunk: TrunkConfig): void {
+  releaseChannel(trunk: TrunkConfig): void {
     this.trunkChannels.set(trunk.name, Math.max(0, (this.trunkChannels.get(trunk.name) ?? 1) - 1));
   }
 

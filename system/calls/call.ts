@@ -70,7 +70,12 @@ export interface CallDeps {
 }
 
 export interface CallSetup {
-  tx: ServerTransaction;
+  /** The caller's INVITE; absent for a call the box places itself (openCaller). */
+  tx?: ServerTransaction;
+  /** A call the box places for a browser agent (browser-dial.ts): opens the calling side (the
+   *  page's WebRTC leg, standing in for an InboundLeg) once the router is there; `ready` resolves
+   *  when the page's media is up (false: it never came), then the callee is rung as usual. */
+  openCaller?: (router: types.Router, codecs: CallCodecs, opts: { listenIp: string; announcedAddress: string; portRange: { min: number; max: number } }) => Promise<{ leg: InboundLeg; ready: Promise<boolean> }>;
   offer: AudioOffer;
   codecs: CallCodecs;
   caller: CdrParty;
@@ -114,7 +119,7 @@ export class Call extends EventEmitter<CallEvents> {
   /** The offer ringing candidates for a box-answered call, if any. */
   private pendingOffer?: CalleeOffer;
   /** Labels features put on the call for the CDR and recording index (queue, agents). */
-  readonly tags: { queue?: string; agents: string[]; priority?: number; skills?: { skill: string; minLevel: number }[]; ivr?: IvrTag } = { agents: [] };
+  readonly tags: { queue?: string; agents: string[]; priority?: number; skills?: { skill: string; minLevel: number }[]; ivr?: IvrTag; direction?: 'outbound' } = { agents: [] };
   private readonly sessionId = String(Math.floor(Math.random() * 1e9));
   private endPromise?: Promise<void>;
 
@@ -124,13 +129,14 @@ export class Call extends EventEmitter<CallEvents> {
     this.callerParty = setup.caller;
     this.on('held', (side, hold) => this.holdClock.set(side, hold, Date.now()));
     // A CANCEL may arrive while the media is still being set up.
-    setup.tx.onCancel = () => {
+    if (setup.tx) setup.tx.onCancel = () => {
       this.cancelledEarly = true;
     };
   }
 
   get sipCallId(): string {
-    return this.setup.tx.request.headers['call-id'];
+    // A call the box placed has one SIP dialog: its callee's.
+    return this.setup.tx?.request.headers['call-id'] ?? (this.callee instanceof OutboundLeg ? this.callee.callId : this.id);
   }
 
   /** The number the caller dialled (as routed: visual separators removed). */
@@ -158,10 +164,18 @@ export class Call extends EventEmitter<CallEvents> {
     this.releaseRouter = lease.release;
     this.router = lease.router;
     if (this.endPromise) return lease.release(); // hung up while we awaited
-    const callerMedia = await SipLegMedia.create(this.router, setup.codecs, legOpts(setup.callerNatted));
-    const caller = new InboundLeg(deps.endpoint, setup.tx, callerMedia, deps.log);
-    this.caller = caller; // from here on, end() closes this media
-    await callerMedia.start(remoteMediaOf(setup.offer));
+    let caller: InboundLeg;
+    if (setup.openCaller) {
+      const opened = await setup.openCaller(this.router, setup.codecs, { listenIp: deps.media.listenIp, announcedAddress: deps.media.announcedAddress, portRange: deps.portRange });
+      caller = opened.leg;
+      this.caller = caller; // from here on, end() closes this media
+      if (!(await opened.ready) || this.endPromise) return this.end({ status: 480, reason: 'the softphone did not set up its media', side: 'caller', cause: 'failed' });
+    } else {
+      const callerMedia = await SipLegMedia.create(this.router, setup.codecs, legOpts(setup.callerNatted));
+      caller = new InboundLeg(deps.endpoint, setup.tx!, callerMedia, deps.log);
+      this.caller = caller; // from here on, end() closes this media
+      await callerMedia.start(remoteMediaOf(setup.offer));
+    }
     if (this.cancelledEarly) {
       caller.reject(487, 'Request Terminated');
       return this.end({ status: 487, reason: 'Request Terminated', side: 'caller', cause: 'cancel' });
@@ -771,7 +785,7 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.caller) this.caller.end(503, 'Service Unavailable');
     else {
       this.cancelledEarly = true;
-      if (!this.setup.tx.hasFinalResponse) this.deps.endpoint.respond(this.setup.tx, 503, 'Service Unavailable');
+      if (this.setup.tx && !this.setup.tx.hasFinalResponse) this.deps.endpoint.respond(this.setup.tx, 503, 'Service Unavailable');
     }
     return this.end(cause);
   }
@@ -859,6 +873,7 @@ export class Call extends EventEmitter<CallEvents> {
         ...(this.connectedAt ? { connectedAt: this.connectedAt } : {}),
         ...(this.tags.queue ? { queue: this.tags.queue } : {}),
         ...(this.tags.agents.length ? { agents: [...this.tags.agents] } : {}),
+        ...(this.tags.direction ? { direction: this.tags.direction } : {}),
         ...(this.transfers.length ? { transfers: [...this.transfers] } : {}),
         ...(this.tags.ivr ? { ivr: structuredClone(this.tags.ivr) } : {}),
         ...(this.mix?.cdr(endedAt) ? { conference: this.mix.cdr(endedAt) } : {}),

@@ -48,6 +48,8 @@ export interface Cdr {
   /** The queue the call went through, and the agents who took it, in order. */
   queue?: string;
   agents?: string[];
+  /** 'outbound': a call an agent placed from the workspace (calls/browser-dial.ts). */
+  direction?: 'outbound';
   /** Transfers, in order; `caller` and `callee` above are the parties at the end of the call. */
   transfers?: CdrTransfer[];
   /** The IVR flow the caller went through: its version, the nodes visited and the data collected. */

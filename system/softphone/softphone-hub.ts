@@ -51,6 +51,12 @@ export class SoftphoneHub {
     };
   }
 
+  /** The agent's open page when it holds no call: it may dial out as a call's calling side (calls/browser-dial.ts). */
+  freePage(agentId: string): SoftphoneSession | undefined {
+    const s = this.sessions.get(agentId);
+    return s && !s.isClosed && !s.busy ? s : undefined;
+  }
+
   /** Open pages and the legs they hold (for status and leak checks). */
   get counters(): { sessions: number; legs: number } {
     let legs = 0;

@@ -82,7 +82,9 @@ export class SoftphoneSession {
 
   private notify(leg: BrowserLeg, notice: BrowserLegNotice): void {
     if (notice.kind === 'consume') this.send({ event: 'consume', data: { callId: leg.id, consumer: notice.consumer } });
-    else this.send({ event: 'ended', data: { callId: leg.id, reason: notice.reason } });
+    else if (notice.kind === 'progress') this.send({ event: 'ringback', data: { callId: leg.id } });
+    else if (notice.kind === 'connected') this.send({ event: 'connected', data: { callId: leg.id } });
+    else this.send({ event: 'ended', data: { callId: leg.id, reason: notice.reason, ...(notice.sip ? { sip: notice.sip } : {}) } });
   }
 
   private release(leg: BrowserLeg): void {

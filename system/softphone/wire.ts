@@ -12,6 +12,8 @@ export interface WireCallInfo {
   callId: string;
   caller: { number: string; name?: string };
   queue?: string;
+  /** The page dialled this number itself (dial-out): set up the media at once, no ringing. */
+  dialled?: string;
   /** A consultation: the agent who consults this agent about the caller. */
   consult?: { agent: string; name?: string };
 }
@@ -67,6 +69,8 @@ export type SoftphoneEvent =
   | { event: 'consume'; data: { callId: string; consumer: WireConsumer } }
   /** A digit the other party sent (RFC 4733 or SIP INFO). */
   | { event: 'digit'; data: { callId: string; digit: string } }
-  | { event: 'ended'; data: { callId: string; reason: WireEndReason } }
+  /** A call the page dialled: the other party is ringing. */
+  | { event: 'ringback'; data: { callId: string } }
+  | { event: 'ended'; data: { callId: string; reason: WireEndReason; sip?: { status: number; reason: string } } }
   /** This page is closed because the agent opened the softphone elsewhere (or is not an agent). */
   | { event: 'closed'; data: { code: SoftphoneErrorCode; message: string } };

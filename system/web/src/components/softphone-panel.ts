@@ -24,6 +24,8 @@ export class SoftphonePanel extends AppElement {
   /** How the last call ended (shown until the next one rings). */
   declare ended: 'hangup' | 'cancelled' | 'declined' | 'failed' | undefined;
   declare error: unknown;
+  /** A dialled call the far end refused: its SIP status, and the number. */
+  private endedSip?: { status: number; reason: string; number: string };
   private phone?: Softphone;
   private ringsHere = false;
   private closedCode = '';
@@ -73,14 +75,17 @@ export class SoftphonePanel extends AppElement {
     });
     phone.on('incoming', (c) => {
       this.ended = undefined;
+      this.endedSip = undefined;
       refresh(c);
     });
     phone.on('connected', refresh);
+    phone.on('ringback', refresh);
     phone.on('held', refresh);
     phone.on('muted', refresh);
-    phone.on('ended', ({ reason }) => {
+    phone.on('ended', ({ call, reason, sip }) => {
       this.call = undefined;
       this.ended = reason;
+      this.endedSip = sip && call.info.dialled ? { ...sip, number: call.info.dialled } : undefined;
     });
     phone.on('closed', ({ code }) => {
       if (this.phone !== phone) return;
@@ -108,12 +113,14 @@ export class SoftphonePanel extends AppElement {
       ${this.status === 'connecting' ? html`<p class="muted">${t('softphone.connecting')}</p>` : ''}
       ${this.status === 'closed' ? html`<p class="error">${t('softphone.closed', { code: this.closedCode })}</p><button @click=${() => this.open()}>${t('softphone.reconnect')}</button>` : ''}
       ${this.status === 'ready' && !c ? html`<p class="muted small" data-test="softphone-ready">${this.ringsHere ? t('softphone.ready') : t('softphone.readyPhone')}</p>` : ''}
-      ${c?.state === 'ringing' ? html`<p class="ringing big" data-test="softphone-incoming" data-consult=${c.info.consult?.agent ?? ''}>${c.info.consult ? t('transfer.consultIncoming', { agent: c.info.consult.name ?? c.info.consult.agent, number }) : t('softphone.incoming', { number })}</p>
+      ${c?.info.dialled && c.state !== 'connected' ? html`<p class="big" data-test=${c.ringback ? 'sp-ringback' : 'sp-calling'}>${c.ringback ? t('dial.ringback', { number }) : t('dial.calling', { number })}</p>
+        <div class="actions"><button class="danger" data-test="sp-hangup" title="F9" @click=${() => this.act(() => this.phone?.hangup())}>${t('softphone.hangup')}</button></div>` : ''}
+      ${c?.state === 'ringing' && !c.info.dialled ? html`<p class="ringing big" data-test="softphone-incoming" data-consult=${c.info.consult?.agent ?? ''}>${c.info.consult ? t('transfer.consultIncoming', { agent: c.info.consult.name ?? c.info.consult.agent, number }) : t('softphone.incoming', { number })}</p>
         <div class="actions">
           <button class="primary" data-test="sp-answer" title="F8" @click=${() => this.act(() => this.phone?.answer())}>${t('softphone.answer')}</button>
           <button data-test="sp-decline" title="F9" @click=${() => this.act(() => this.phone?.hangup())}>${t('softphone.decline')}</button>
         </div>` : ''}
-      ${c?.state === 'answering' ? html`<p class="muted">${t('softphone.answering')}</p>` : ''}
+      ${c?.state === 'answering' && !c.info.dialled ? html`<p class="muted">${t('softphone.answering')}</p>` : ''}
       ${c?.state === 'connected' ? html`<p><strong>${t('softphone.talking', { number })}</strong>
           <span class="timer" data-test="sp-timer">${formatDuration(Date.now() - (c.answeredAt ?? Date.now()))}</span>
           ${c.held ? html`<span class="badge" data-test="sp-held">${t('softphone.held')}</span>` : ''}
@@ -126,9 +133,17 @@ export class SoftphonePanel extends AppElement {
         <div class="keypad" role="group" aria-label=${t('softphone.keypad')}>
           ${KEYS.map((k) => html`<button data-test="sp-key" data-key=${k} @click=${() => this.act(() => this.phone?.sendDigit(k))}>${k}</button>`)}
         </div>` : ''}
-      ${this.ended && !c ? html`<p class="muted small" data-test="sp-ended" data-reason=${this.ended}>${t(`softphone.ended.${this.ended}`)}</p>` : ''}
+      ${this.ended && !c ? html`<p class="muted small" data-test="sp-ended" data-reason=${this.ended} data-status=${this.endedSip?.status ?? ''}>${this.endedSip ? notConnected(this.endedSip) : t(`softphone.ended.${this.ended}`)}</p>` : ''}
       ${this.error ? html`<p class="error" role="alert">${errorText(this.error)}</p>` : ''}
     </div>`;
   }
 }
 customElements.define('cc-softphone-panel', SoftphonePanel);
+
+/** Why a call this page dialled was not connected, from the far end's SIP status. */
+function notConnected(s: { status: number; reason: string; number: string }): string {
+  if (s.status === 486 || s.status === 600) return t('dial.notConnected.busy', { number: s.number });
+  if (s.status === 404 || s.status === 484 || s.status === 410) return t('dial.notConnected.notFound', { number: s.number });
+  if (s.status === 480 || s.status === 408) return t('dial.notConnected.noAnswer', { number: s.number });
+  return t('dial.notConnected.other', { status: s.status, reason: s.reason });
+}

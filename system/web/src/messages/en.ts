@@ -19,6 +19,7 @@ import { ticketsEn } from './tickets.en.ts';
 import { interactionsEn } from './interactions.en.ts';
 import { transferEn } from './transfer.en.ts';
 import { emailEn } from './email.en.ts';
+import { dialEn } from './dial.en.ts';
 
 export const en = {
   'app.title': 'Call center',
@@ -152,11 +153,9 @@ export const en = {
   'dial.number': 'Number',
   'dial.call': 'Call',
   'dial.sent': 'Your phone (extension {ext}) is calling {number}.',
-  'dial.browserNotYet': 'Dialling out from the browser softphone is not available yet; use a desk phone.',
   'error.CC_WORKSPACE_PHONE_NOT_REGISTERED': 'Your desk phone is not registered.',
   'error.CC_WORKSPACE_BUSY': 'Finish the current call first.',
   'error.CC_WORKSPACE_PHONE_REFUSED': 'Your desk phone did not take the request to dial.',
-  'error.CC_WORKSPACE_DIAL_BROWSER': 'Dialling out from the browser softphone is not available yet.',
   'error.CC_WORKSPACE_NOT_AN_AGENT': 'Only agents can dial out.',
 
   'disposition.answered': 'Answered',
@@ -266,6 +265,7 @@ export const en = {
   ...interactionsEn,
   ...transferEn,
   ...emailEn,
+  ...dialEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

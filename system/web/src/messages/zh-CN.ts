@@ -17,6 +17,7 @@ import { ticketsZhCN } from './tickets.zh-CN.ts';
 import { interactionsZhCN } from './interactions.zh-CN.ts';
 import { transferZhCN } from './transfer.zh-CN.ts';
 import { emailZhCN } from './email.zh-CN.ts';
+import { dialZhCN } from './dial.zh-CN.ts';
 
 
 export const zhCN: Messages = {
@@ -151,11 +152,9 @@ export const zhCN: Messages = {
   'dial.number': '号码',
   'dial.call': '呼叫',
   'dial.sent': '您的话机（分机 {ext}）正在呼叫 {number}。',
-  'dial.browserNotYet': '浏览器软电话暂不支持外呼；请使用座机。',
   'error.CC_WORKSPACE_PHONE_NOT_REGISTERED': '您的座机未注册。',
   'error.CC_WORKSPACE_BUSY': '请先结束当前通话。',
   'error.CC_WORKSPACE_PHONE_REFUSED': '您的座机未接受外呼请求。',
-  'error.CC_WORKSPACE_DIAL_BROWSER': '浏览器软电话暂不支持外呼。',
   'error.CC_WORKSPACE_NOT_AN_AGENT': '只有坐席可以外呼。',
 
   'disposition.answered': '已接听',
@@ -265,4 +264,5 @@ export const zhCN: Messages = {
   ...interactionsZhCN,
   ...transferZhCN,
   ...emailZhCN,
+  ...dialZhCN,
 };

@@ -31,13 +31,17 @@ export interface SoftphoneCall {
   muted: boolean;
   /** When the agent answered (for the call timer). */
   answeredAt?: number;
+  /** A call this page dialled (info.dialled): the other party is ringing. */
+  ringback?: boolean;
 }
 
 export interface SoftphoneEventMap {
   ready: { agentId: string; device: 'phone' | 'browser' };
   incoming: SoftphoneCall;
   connected: SoftphoneCall;
-  ended: { call: SoftphoneCall; reason: WireEndReason };
+  ended: { call: SoftphoneCall; reason: WireEndReason; sip?: { status: number; reason: string } };
+  /** A call this page dialled: the other party rings. */
+  ringback: SoftphoneCall;
   /** A digit the other party pressed. */
   digit: { call: SoftphoneCall; digit: string };
   held: SoftphoneCall;
@@ -159,8 +163,16 @@ export function createSoftphone(opts: SoftphoneOptions): Softphone {
         if (current && current.call.state !== 'ended') return; // the box rings one call at a time
         const call: SoftphoneCall = { id: msg.data.callId, info: msg.data.call, state: 'ringing', held: false, muted: false };
         current = { call, offer: msg.data.offer };
-        return emit('incoming', call);
+        emit('incoming', call);
+        // A call this page dialled (dial-out): no ringing here, the media is set up at once
+        // (a failure ends the call and is told by 'ended').
+        if (call.info.dialled) void answer().catch(() => undefined);
+        return;
       }
+      case 'ringback':
+        if (current?.call.id !== msg.data.callId) return;
+        current.call.ringback = true;
+        return emit('ringback', current.call);
       case 'connected':
         if (current?.call.id !== msg.data.callId) return;
         current.call.state = 'connected';
@@ -173,7 +185,7 @@ export function createSoftphone(opts: SoftphoneOptions): Softphone {
         if (current?.call.id === msg.data.callId) emit('digit', { call: current.call, digit: msg.data.digit });
         return;
       case 'ended':
-        return finish(msg.data.callId, msg.data.reason);
+        return finish(msg.data.callId, msg.data.reason, msg.data.sip);
       case 'closed':
         closedByUs = true; // the box says why: no generic 'closed' afterwards
         return emit('closed', msg.data);
@@ -191,7 +203,7 @@ export function createSoftphone(opts: SoftphoneOptions): Softphone {
     }).catch((err) => console.error('softphone: could not receive audio', err));
   }
 
-  function finish(callId: string, reason: WireEndReason): void {
+  function finish(callId: string, reason: WireEndReason, sip?: { status: number; reason: string }): void {
     if (!current || current.call.id !== callId || current.call.state === 'ended') return;
     const { call, media } = current;
     call.state = 'ended';
@@ -204,7 +216,7 @@ export function createSoftphone(opts: SoftphoneOptions): Softphone {
     }
     audio.srcObject = null;
     current = undefined;
-    emit('ended', { call, reason });
+    emit('ended', { call, reason, ...(sip ? { sip } : {}) });
   }
 
   function live(state?: CallState): NonNullable<typeof current> {

@@ -1,0 +1,22 @@
+// English UI text of dial-out from the browser softphone (keys 'dial.' and the coded refusals); its Chinese twin is dial.zh-CN.ts.
+export const dialEn = {
+  'dial.browserHint': 'The call goes out from this browser (your softphone).',
+  'dial.calling': 'Calling {number}…',
+  'dial.ringback': '{number} is ringing…',
+  'dial.placed': 'Calling {number} from your softphone.',
+  'dial.notConnected.busy': 'Not connected: {number} is busy.',
+  'dial.notConnected.notFound': 'Not connected: {number} does not exist.',
+  'dial.notConnected.noAnswer': 'Not connected: {number} did not answer.',
+  'dial.notConnected.other': 'Not connected ({status} {reason}).',
+  'error.CC_WORKSPACE_NOT_LOGGED_IN': 'Log in (go available) before dialling out.',
+  'error.CC_WORKSPACE_NO_SOFTPHONE': 'Your softphone is not connected (or is busy with a call); reload the page.',
+  'error.CC_WORKSPACE_DIAL_NO_ROUTE': 'The dial plan has no route for this number.',
+  'error.CC_WORKSPACE_DIAL_SELF': 'That is your own extension.',
+  'error.CC_WORKSPACE_DIAL_UNREACHABLE': 'The number cannot be reached now (phone not registered, or the line is down or busy).',
+  'error.CC_CALL_CLASS_FORBIDDEN': 'You may not call this kind of number (e.g. international or premium): not in your class of service.',
+  'error.CC_CALL_EXTENSION_BLOCKED': 'Outbound calls from your extension are blocked; ask an administrator.',
+  'error.CC_CALL_LIMIT_CONCURRENT': 'You already have the most outbound calls allowed at once.',
+  'error.CC_CALL_LIMIT_HOURLY': 'You have reached your hourly limit of outbound calls.',
+  'error.CC_CALL_TRUNK_HOURLY': 'The outside line has reached its hourly call limit; try later.',
+  'error.CC_CALL_TOLL_BURST': 'Too many outbound calls in a short time: your extension is now blocked and an administrator alerted.',
+};
