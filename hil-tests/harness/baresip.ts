@@ -22,9 +22,11 @@ export interface BaresipOptions {
   /** Run inside this network namespace (netns.ts); control then goes to `listenIp`, not loopback. */
   netns?: string;
   /** Register and call over TLS (the box's TLS port in `box.port`); the phone trusts any certificate unless `caFile` is given. */
-  tls?: { caFile?: string };
+  tls?: { caFile?: string; certFile?: string };
   /** SRTP by SDES: 'srtp' (best effort, RTP/AVP with a key) or 'srtp-mand' (RTP/SAVP only). */
   mediaenc?: 'srtp' | 'srtp-mand';
+  /** false: never register (a trunk peer: it takes calls to its user and dials URIs). Default: register every 300 s. */
+  register?: boolean;
   /** Write each call's sent and received audio (sndfile: dump-*-enc.wav, dump-*-dec.wav) into this directory. */
   sndfileDir?: string;
 }
@@ -65,6 +67,8 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
       'module g711.so',
       ...(o.mediaenc ? ['module srtp.so'] : []),
       ...(o.tls?.caFile ? [`sip_cafile ${o.tls.caFile}`] : []),
+      // Its own certificate + key (one PEM): without it baresip's TLS listener (its Contact) fails every handshake.
+      ...(o.tls?.certFile ? [`sip_certificate ${o.tls.certFile}`] : []),
       ...(o.sndfileDir ? ['module sndfile.so', `snd_path ${o.sndfileDir}`] : []),
       'module aufile.so',
       'module aubridge.so',
@@ -77,7 +81,7 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
   );
   writeFileSync(
     join(dir, 'accounts'),
-    `<sip:${o.extension}@${o.box.host}:${o.box.port}${o.tls ? ';transport=tls' : ''}>;auth_pass=${o.password};audio_codecs=PCMU,PCMA;answermode=${o.answer ?? 'auto'};regint=300${o.mediaenc ? `;mediaenc=${o.mediaenc}` : ''}\n`,
+    `<sip:${o.extension}@${o.box.host}:${o.box.port}${o.tls ? ';transport=tls' : ''}>;auth_pass=${o.password};audio_codecs=PCMU,PCMA;answermode=${o.answer ?? 'auto'};regint=${o.register === false ? 0 : 300}${o.mediaenc ? `;mediaenc=${o.mediaenc}` : ''}\n`,
   );
   const child = o.netns
     ? spawn('ip', ['netns', 'exec', o.netns, 'baresip', '-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -100,6 +100,8 @@ test('where a BYE may reach a TCP/TLS leg: the first route, else the Contact (it
   assert.deepEqual(connectionTargets(leg('caller', { ...flow, protocol: 'TCP' }, 'sip:2001@10.0.0.9', 1)), [{ protocol: 'TCP', address: '10.0.0.9', port: 5060 }, { ...flow, protocol: 'TCP' }]);
   const trunkFlow: Remote = { protocol: 'TLS', address: '192.0.2.1', port: 5061 };
   assert.deepEqual(connectionTargets(leg('callee', trunkFlow, 'sip:192.0.2.1:5061;transport=tls', 1)), [trunkFlow]);
+  // A callee phone that answered on its registration's connection: its dialog Contact is that connection; its registered Contact is its listener.
+  assert.deepEqual(connectionTargets(leg('callee', flow, 'sip:2001-x@10.0.0.9:40123;transport=tls', 1), 'sip:2001-x@10.0.0.9:5071;transport=tls'), [flow, { protocol: 'TLS', address: '10.0.0.9', port: 5071 }]);
   assert.deepEqual(connectionTargets({ ...leg('callee', trunkFlow, 'sip:x@192.0.2.7', 1), routeSet: [{ uri: 'sip:192.0.2.2:5061;transport=tls;lr', params: {} }] }), [{ protocol: 'TLS', address: '192.0.2.2', port: 5061 }, trunkFlow]);
 });
 
@@ -112,6 +114,7 @@ test('legs over TLS and TCP get their BYE over new connections: at the Contact, 
   const endpoint = new SipEndpoint(transport, { publicAddress: '127.0.0.1', userAgent: 'test-box', log: quiet });
   const phone = await streamFarEnd('TLS');
   const trunk = await streamFarEnd('TCP');
+  const callee = await streamFarEnd('TLS');
   let rejoined: tls.TLSSocket | undefined;
   try {
     // A TLS phone that called in (its connection's port is gone) and listens at its Contact.
@@ -123,15 +126,20 @@ test('legs over TLS and TCP get their BYE over new connections: at the Contact, 
     const lostLeg = leg('caller', { protocol: 'TLS', address: '127.0.0.1', port: await deadPort() }, lostContact, 5);
     const oldBinding: Binding = { extension: '2002', contact: lostContact, remote: lostLeg.remote, expiresAt: Date.now() + 300_000, callId: 'reg-b', cseq: 1, registeredAt: Date.now() - 60_000 };
     await store.transaction(() => store.tables.registrations.put('2002', [oldBinding]));
+    // A TLS phone the box had called on its registration's flow: its dialog Contact is that (dead) flow; it listens at its registered Contact.
+    const calleeFlow: Remote = { protocol: 'TLS', address: '127.0.0.1', port: await deadPort() };
+    const calleeLeg = leg('callee', calleeFlow, `sip:2003-c@127.0.0.1:${calleeFlow.port};transport=tls`, 1);
+    await store.transaction(() => store.tables.registrations.put('2003', [{ ...oldBinding, extension: '2003', contact: `sip:2003-c@127.0.0.1:${callee.port};transport=tls`, remote: calleeFlow }]));
     await journalCall(store, base('call-1', [phoneLeg, trunkLeg]));
+    await journalCall(store, base('call-3', [calleeLeg]));
     await journalCall(store, base('call-2', [lostLeg]));
 
     const report = await endCallsCutByRestart({ store, endpoint, log: quiet, reRegisterPollMs: 100 });
-    assert.deepEqual(report, { calls: 2, byes: 3, recordings: 0, recordingsLost: 0 });
+    assert.deepEqual(report, { calls: 3, byes: 4, recordings: 0, recordingsLost: 0 });
     assert.deepEqual(journaledCalls(store), [], 'CDRs written without waiting for the BYEs');
 
-    const [p, t] = await Promise.all([phone.next(), trunk.next()]);
-    for (const [rq, l] of [[p, phoneLeg], [t, trunkLeg]] as const) {
+    const [p, t, c] = await Promise.all([phone.next(), trunk.next(), callee.next()]);
+    for (const [rq, l] of [[p, phoneLeg], [t, trunkLeg], [c, calleeLeg]] as const) {
       assert.equal(rq.method, 'BYE');
       assert.equal(rq.uri, l.remoteTarget);
       assert.deepEqual([rq.headers['call-id'], rq.headers.from.params.tag, rq.headers.to.params.tag, rq.headers.cseq], [l.callId, l.localTag, l.remoteTag, { seq: l.localSeq + 1, method: 'BYE' }]);
@@ -145,7 +153,7 @@ test('legs over TLS and TCP get their BYE over new connections: at the Contact, 
     rejoined = tls.connect({ host: '127.0.0.1', port: transport.ports.tls, rejectUnauthorized: false });
     await new Promise<void>((r, j) => rejoined!.once('secureConnect', r).once('error', j));
     answerOn(rejoined, got, waiting);
-    while (transport.counters.tcpConnections < 3) await new Promise((r) => setTimeout(r, 20));
+    while (transport.counters.tcpConnections < 4) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(got.length, 0, 'no BYE before the phone registered again');
     const newFlow: Remote = { protocol: 'TLS', address: '127.0.0.1', port: rejoined.localPort! };
@@ -156,6 +164,7 @@ test('legs over TLS and TCP get their BYE over new connections: at the Contact, 
     rejoined?.destroy();
     await phone.close();
     await trunk.close();
+    await callee.close();
     endpoint.close();
     await transport.close();
     await store.close();

@@ -133,22 +133,33 @@ function byeTo(deps: RestartCleanupDeps, boxCallId: string, leg: JournaledDialog
   });
 }
 
-/** Where a BYE may reach a TCP/TLS leg whose connection is gone, in the order tried. Pure. */
-export function connectionTargets(leg: JournaledDialog): Remote[] {
+/**
+ * Where a BYE may reach a TCP/TLS leg whose connection is gone, in the order tried: the first
+ * route or the dialog's Contact, the Contact the phone registered (a phone answering on its
+ * registration's connection puts that connection's port in its dialog Contact), the journaled
+ * flow (a trunk the box had connected to). Pure.
+ */
+export function connectionTargets(leg: JournaledDialog, registeredContact?: string): Remote[] {
   const out: Remote[] = [];
-  const u = parseUri(leg.routeSet[0]?.uri ?? leg.remoteTarget);
-  if (u?.host) {
-    const t = (u.params.transport ?? '').toLowerCase();
-    const protocol: Remote['protocol'] = u.schema === 'sips' || t === 'tls' ? 'TLS' : t === 'tcp' ? 'TCP' : t === 'udp' ? 'UDP' : leg.remote.protocol;
-    out.push({ protocol, address: u.host.replace(/^\[|\]$/g, ''), port: u.port ?? (protocol === 'TLS' ? 5061 : 5060) });
-  }
-  if (!out.some((r) => remoteKey(r) === remoteKey(leg.remote))) out.push({ ...leg.remote });
+  const add = (r: Remote | undefined) => r && !out.some((o) => remoteKey(o) === remoteKey(r)) && out.push(r);
+  add(uriTarget(leg.routeSet[0]?.uri ?? leg.remoteTarget, leg.remote.protocol));
+  if (registeredContact) add(uriTarget(registeredContact, leg.remote.protocol));
+  add({ ...leg.remote });
   return out;
+}
+
+function uriTarget(uri: string, flowProtocol: Remote['protocol']): Remote | undefined {
+  const u = parseUri(uri);
+  if (!u?.host) return undefined;
+  const t = (u.params.transport ?? '').toLowerCase();
+  const protocol: Remote['protocol'] = u.schema === 'sips' || t === 'tls' ? 'TLS' : t === 'tcp' ? 'TCP' : t === 'udp' ? 'UDP' : flowProtocol;
+  return { protocol, address: u.host.replace(/^\[|\]$/g, ''), port: u.port ?? (protocol === 'TLS' ? 5061 : 5060) };
 }
 
 async function byeOverNewConnection(deps: RestartCleanupDeps, boxCallId: string, leg: JournaledDialog, since: number): Promise<void> {
   const tried: string[] = [];
-  for (const target of connectionTargets(leg)) {
+  const registered = bindingOf(deps.store, leg)?.contact;
+  for (const target of connectionTargets(leg, registered)) {
     try {
       await deps.endpoint.transport.openFlow(target, 4000);
     } catch (err) {
@@ -160,14 +171,14 @@ async function byeOverNewConnection(deps: RestartCleanupDeps, boxCallId: string,
     return;
   }
   deps.log.warn({ callId: boxCallId, sipCallId: leg.callId, side: leg.side, tried }, 'BYE after restart: no connection to the leg; it goes out when the phone registers again');
-  waitForRegistration(deps, { boxCallId, leg, since });
+  waitForRegistration(deps, { boxCallId, leg, since, contact: registered ?? leg.remoteTarget });
 }
 
 /** Legs whose BYE waits for their phone to register again (one poll for all of them). */
-const waiting: { deps: RestartCleanupDeps; boxCallId: string; leg: JournaledDialog; since: number; until: number }[] = [];
+const waiting: { deps: RestartCleanupDeps; boxCallId: string; leg: JournaledDialog; since: number; until: number; contact: string }[] = [];
 let poll: NodeJS.Timeout | undefined;
 
-function waitForRegistration(deps: RestartCleanupDeps, w: { boxCallId: string; leg: JournaledDialog; since: number }): void {
+function waitForRegistration(deps: RestartCleanupDeps, w: { boxCallId: string; leg: JournaledDialog; since: number; contact: string }): void {
   const old = bindingOf(deps.store, w.leg);
   const cap = w.since + (deps.reRegisterWaitMs ?? 3_600_000);
   waiting.push({ deps, ...w, until: Math.min(cap, old && old.expiresAt > w.since ? old.expiresAt : cap) });
@@ -180,7 +191,7 @@ function pollRegistrations(): void {
   for (const w of [...waiting]) {
     let flow: Remote | undefined;
     try {
-      const b = bindingOf(w.deps.store, w.leg);
+      const b = bindingOf(w.deps.store, { ...w.leg, remoteTarget: w.contact });
       flow = b && b.registeredAt >= w.since ? b.remote : undefined;
     } catch {
       waiting.splice(waiting.indexOf(w), 1); // the store is closed: the box is stopping
@@ -201,14 +212,19 @@ function pollRegistrations(): void {
   }
 }
 
-/** The registration binding whose Contact is the leg's remote target (same user, host and port). */
-export function bindingOf(store: Store, leg: JournaledDialog): Binding | undefined {
+/** The phone's registration binding: its Contact is the leg's remote target (same user, host
+ *  and port), else (a callee reached on its registration's connection) it came over the leg's flow. */
+export function bindingOf(store: Store, leg: Pick<JournaledDialog, 'remoteTarget' | 'remote'>): Binding | undefined {
   const want = contactId(leg.remoteTarget);
-  if (!want) return undefined;
+  const flow = remoteKey(leg.remote);
+  let byFlow: Binding | undefined;
   for (const { value } of store.tables.registrations.getRange()) {
-    for (const b of (value as Binding[]) ?? []) if (contactId(b.contact) === want) return b;
+    for (const b of (value as Binding[]) ?? []) {
+      if (want && contactId(b.contact) === want) return b;
+      if (!byFlow && b.remote && remoteKey(b.remote) === flow) byFlow = b;
+    }
   }
-  return undefined;
+  return byFlow;
 }
 
 function contactId(uri: string): string | undefined {
