@@ -9,7 +9,8 @@
 // shows ringback then the call timer, the phone hears 700 Hz and the page's inbound RTP
 // carries the phone's audio (WebRTC stats); hold/resume and mute; the agent hangs up, goes to
 // wrap-up and saves a disposition; the CDR says outbound with the agent, and the call is
-// recorded. An international number is refused by the agent's toll class with a coded error
+// recorded. Then the phone hangs up first, and a busy phone is reported in the page (the agent
+// is available again). An international number is refused by the agent's toll class with a coded error
 // the page shows. Screenshots in both languages.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -253,9 +254,45 @@ test('a browser-softphone agent dials a colleague\'s extension from the quick-di
   }
 });
 
+test('the phone hangs up first: the page is told and the agent wraps up; a busy phone: the page says so and the agent is available again', async () => {
+  const { page, errors } = e2!;
+  const colleaguePort = await freePort(COLLEAGUE);
+  const reg = await runSipp({ scenario: 'transfer-agent-register.xml', localIp: COLLEAGUE, localPort: colleaguePort, target: `127.0.0.1:${box.sipPort}`, keys: { ext: '2503' }, extra: ['-au', '2503', '-ap', 'pw-2503'] }).done;
+  assert.equal(reg.code, 0, reg.errors || reg.stderr);
+  const peer = await RtpPeer.open(COLLEAGUE);
+  try {
+    // Dialling from wrap-up ends it (the agent is still in the last call's wrap-up here).
+    assert.equal(await page.getAttribute('[data-test=agent-state]', 'data-state'), 'wrap-up');
+    const leaving = runSipp({ scenario: 'multiparty-phone-leave.xml', localIp: COLLEAGUE, localPort: colleaguePort, keys: { agent: '2503', agent_rtp_ip: COLLEAGUE, agent_rtp_port: peer.port }, pauseMs: 3000, timeoutSec: 60 });
+    await page.fill('[data-test=dial-number]', '2503');
+    await page.click('[data-test=dial-call]');
+    await page.waitForSelector(`${sp}[data-call=connected]`, { timeout: 20_000 });
+    await page.waitForSelector('[data-test=sp-ended][data-reason=hangup]', { timeout: 20_000 });
+    const l = await leaving.done;
+    assert.equal(l.code, 0, l.errors || l.stderr);
+    await page.waitForSelector('[data-test=agent-state][data-state=wrap-up]', { timeout: 10_000 });
+    const first = await box.cdr('2503', (r) => r.hangup?.side === 'callee', 10_000);
+    assert.deepEqual([first?.direction, first?.agents, first?.disposition, first?.hangup.cause], ['outbound', ['e2'], 'answered', 'bye']);
+
+    const busy = runSipp({ scenario: 'uas-busy.xml', localIp: COLLEAGUE, localPort: colleaguePort, timeoutSec: 60 });
+    await page.fill('[data-test=dial-number]', '2503');
+    await page.click('[data-test=dial-call]');
+    await page.waitForSelector('[data-test=sp-ended][data-reason=failed][data-status="486"]', { timeout: 20_000 });
+    assert.equal(await page.textContent('[data-test=sp-ended]'), '未接通：2503 忙。');
+    const b = await busy.done;
+    assert.equal(b.code, 0, b.errors || b.stderr);
+    await page.waitForSelector('[data-test=agent-state][data-state=available]', { timeout: 10_000 });
+    const third = await box.cdr('2503', (r) => r.disposition === 'busy', 10_000);
+    assert.deepEqual([third?.direction, third?.agents, third?.answeredAt], ['outbound', ['e2'], undefined]);
+    assert.deepEqual(errors, []);
+  } finally {
+    peer.close();
+  }
+});
+
 test('a browser agent\'s international number is refused by its toll class: the page shows the coded error in both languages; bad numbers are refused by the schema', async () => {
   const { page } = e2!;
-  await page.click('[data-test=go-available]');
+  if (await page.getAttribute('[data-test=agent-state]', 'data-state') !== 'available') await page.click('[data-test=go-available]');
   await page.waitForSelector('[data-test=agent-state][data-state=available]');
   await page.fill('[data-test=dial-number]', '90044201234567');
   await page.click('[data-test=dial-call]');
