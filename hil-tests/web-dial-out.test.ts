@@ -10,7 +10,8 @@
 // carries the phone's audio (WebRTC stats); hold/resume and mute; the agent hangs up, goes to
 // wrap-up and saves a disposition; the CDR says outbound with the agent, and the call is
 // recorded. Then the phone hangs up first, and a busy phone is reported in the page (the agent
-// is available again). An international number is refused by the agent's toll class with a coded error
+// is available again). A mobile number goes out through the trunk (the carrier echoes). An
+// international number is refused by the agent's toll class with a coded error
 // the page shows. Screenshots in both languages.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -288,6 +289,26 @@ test('the phone hangs up first: the page is told and the agent wraps up; a busy 
   } finally {
     peer.close();
   }
+});
+
+test('a mobile number goes out through the dial plan to the upstream trunk (national: in the agent\'s class of service): the carrier answers and echoes the agent; hang-up; the CDR names the trunk', async () => {
+  const { page, errors } = e2!;
+  const uas = runSipp({ scenario: 'uas-answer.xml', localIp: UPSTREAM, localPort: upstreamPort, mediaPort: await freePort(UPSTREAM), rtpEcho: true, timeoutSec: 60 });
+  await page.fill('[data-test=dial-number]', `9${NUMBER}`);
+  await page.click('[data-test=dial-call]');
+  await page.waitForSelector(`${sp}[data-call=connected]`, { timeout: 20_000 });
+  const a = await inbound(page);
+  await sleep(2000);
+  const b = await inbound(page);
+  assert.ok(b.packets - a.packets >= 40, `the page receives the carrier's echo (${b.packets - a.packets} packets in 2 s)`);
+  await page.click('[data-test=sp-hangup]');
+  await page.waitForSelector('[data-test=sp-ended][data-reason=hangup]', { timeout: 10_000 });
+  const r = await uas.done;
+  assert.equal(r.code, 0, r.errors || r.stderr);
+  const cdr = await box.cdr(`9${NUMBER}`, (x) => x.direction === 'outbound', 10_000);
+  assert.deepEqual([cdr?.caller.number, cdr?.callee?.kind, cdr?.callee?.id, cdr?.callee?.number, cdr?.disposition, cdr?.agents], ['2502', 'trunk', 'upstream', NUMBER, 'answered', ['e2']]);
+  await page.waitForSelector('[data-test=agent-state][data-state=wrap-up]', { timeout: 10_000 });
+  assert.deepEqual(errors, []);
 });
 
 test('a browser agent\'s international number is refused by its toll class: the page shows the coded error in both languages; bad numbers are refused by the schema', async () => {
