@@ -139,6 +139,8 @@ export class BrowserCaller extends EventEmitter<LegEvents & { cancelled: [] }> {
   sdpVersion = 1;
   sdpSession?: string;
   private connected = false;
+  /** Settles open() early when the call is given up while the page sets up. */
+  private giveUp?: () => void;
 
   constructor(readonly leg: BrowserLeg) {
     super();
@@ -174,8 +176,10 @@ export class BrowserCaller extends EventEmitter<LegEvents & { cancelled: [] }> {
       timer.unref();
       const settle = (ok: boolean) => {
         clearTimeout(timer);
+        this.giveUp = undefined;
         resolve(ok);
       };
+      this.giveUp = () => settle(false);
       this.leg.once('answered', () => settle(true));
       this.leg.once('rejected', () => settle(false));
       this.leg.start();
@@ -200,10 +204,11 @@ export class BrowserCaller extends EventEmitter<LegEvents & { cancelled: [] }> {
 
   end(_status?: number, _reason?: string): void {
     this.leg.cancel();
+    this.giveUp?.();
   }
 
   bye(): void {
-    this.leg.cancel();
+    this.end();
   }
 
   reinvite(sdp: string): ReturnType<BrowserLeg['reinvite']> {
