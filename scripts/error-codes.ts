@@ -26,6 +26,7 @@ import { WallboardErrorCodes } from '../system/wallboard/errors.ts';
 import { TollErrorCodes } from '../system/calls/call-policy.ts';
 import { UpdateErrorCodes } from '../appliance/updates/bundle.ts';
 import { SipTlsErrorCodes } from '../system/sip/tls-certificate.ts';
+import { SipTlsClientErrorCodes } from '../system/sip/tls-client.ts';
 import { SdesErrorCodes } from '../system/sip/sdes.ts';
 import { TransferErrorCodes } from '../system/calls/workspace-transfer.ts';
 import { KbErrorCodes } from '../system/kb/errors.ts';
@@ -61,6 +62,7 @@ const areas: [string, Record<string, string>][] = [
   ['Toll-fraud controls', TollErrorCodes],
   ['Firmware updates', UpdateErrorCodes],
   ['SIP over TLS', SipTlsErrorCodes],
+  ['SIP connections the box opens (TLS to trunks)', SipTlsClientErrorCodes],
   ['SRTP (SDES)', SdesErrorCodes],
   ['Workspace transfers', TransferErrorCodes],
   ['Knowledge base', KbErrorCodes],

@@ -27,6 +27,9 @@ export interface BaresipOptions {
   mediaenc?: 'srtp' | 'srtp-mand';
   /** false: never register (a trunk peer: it takes calls to its user and dials URIs). Default: register every 300 s. */
   register?: boolean;
+  /** baresip's net_interface (an interface or address): its SDP address. Without it an unregistered baresip offers the
+   *  machine's default address (eth0), which RTP from the box's 127.0.0.1 cannot reach (a loopback source is martian there). */
+  netInterface?: string;
   /** Write each call's sent and received audio (sndfile: dump-*-enc.wav, dump-*-dec.wav) into this directory. */
   sndfileDir?: string;
 }
@@ -60,6 +63,7 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
     join(dir, 'config'),
     [
       `sip_listen ${o.listenIp}:${sipPort}`,
+      ...(o.netInterface ? [`net_interface ${o.netInterface}`] : []),
       `audio_source aufile,${wav}`,
       'audio_player aubridge,sink',
       'audio_alert aubridge,sink',
