@@ -17,7 +17,8 @@ import { runSipp } from './harness/sipp.ts';
 import { freePort } from './harness/ports.ts';
 import { RtpPeer, toneRatio } from './harness/rtp-peer.ts';
 import { signIn, type ApiClient } from './harness/api.ts';
-import { launchChromium, startPageServer, toneWav, type PageServer } from './harness/chromium-softphone.ts';
+import { startPageServer, type PageServer } from './harness/chromium-softphone.ts';
+import { openBrowserAgent } from './harness/browser-agent.ts';
 import { encodeUlaw } from '../media/g711.ts';
 
 const CARRIER = '127.0.0.2';
@@ -46,21 +47,12 @@ before(async () => {
     security: { maxEventLoopLagMs: 0 },
   });
   admin = await signIn(box);
-  const created = await admin.call('POST', '/api/users', { username: AGENT.id, role: 'agent', password: AGENT.password });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  agentApi = await signIn(box, AGENT.id, AGENT.password);
   thirdPort = await freePort('127.0.0.4');
   const reg = await runSipp({ scenario: 'transfer-agent-register.xml', localIp: '127.0.0.4', localPort: thirdPort, target: `127.0.0.1:${box.sipPort}`, keys: { ext: '1005' }, extra: ['-au', '1005', '-ap', 'secret1005'] }).done;
   assert.equal(reg.code, 0, `sipp phone registered 1005: ${reg.errors || reg.stderr}`);
   pages = await startPageServer(box.httpPort);
-  browser = await launchChromium({ fakeAudioFile: toneWav(join(tmp, 'mic.wav'), MIC_HZ, 60) });
-  page = await browser.newPage();
-  page.on('pageerror', (err) => console.error('page error:', err));
-  await page.goto(pages.url);
-  await page.fill('#username', AGENT.id);
-  await page.fill('#password', AGENT.password);
-  await page.click('#signin-button');
-  await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('ready'), undefined, { timeout: 15_000 });
+  const agent = await openBrowserAgent(box, admin, pages, { id: AGENT.id, password: AGENT.password, hz: MIC_HZ }, tmp, 60);
+  ({ api: agentApi, browser, page } = agent);
 });
 
 after(async () => {

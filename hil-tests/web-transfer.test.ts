@@ -23,7 +23,8 @@ import { runSipp, type SippRun } from './harness/sipp.ts';
 import { freePort } from './harness/ports.ts';
 import { RtpPeer, toneRatio } from './harness/rtp-peer.ts';
 import { signIn, type ApiClient } from './harness/api.ts';
-import { launchChromium, startPageServer, toneWav, type PageServer } from './harness/chromium-softphone.ts';
+import { startPageServer, toneWav, type PageServer } from './harness/chromium-softphone.ts';
+import { openBrowserAgent } from './harness/browser-agent.ts';
 import { adminPassword, boxCertificate, browserSignIn } from './harness/api.ts';
 import { makeToneWav, startBaresip, type Baresip } from './harness/baresip.ts';
 import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
@@ -59,19 +60,10 @@ before(async () => {
   admin = await signIn(box);
   server = await startPageServer(box.httpPort);
   for (const a of [W1, W2]) {
-    const created = await admin.call('POST', '/api/users', { username: a.id, role: 'agent', password: a.password });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    api[a.id] = await signIn(box, a.id, a.password);
-    const browser = await launchChromium({ fakeAudioFile: toneWav(join(tmp, `${a.id}.wav`), a.hz, 90) });
-    browsers.push(browser);
-    const page = await browser.newPage();
-    page.on('pageerror', (err) => console.error(`${a.id} page error:`, err));
-    await page.goto(server.url);
-    await page.fill('#username', a.id);
-    await page.fill('#password', a.password);
-    await page.click('#signin-button');
-    await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('ready'), undefined, { timeout: 15_000 });
-    pages[a.id] = page;
+    const agent = await openBrowserAgent(box, admin, server, a, tmp);
+    browsers.push(agent.browser);
+    api[a.id] = agent.api;
+    pages[a.id] = agent.page;
     const login = await api[a.id].call('POST', `/api/acd/agents/${a.id}/login`);
     assert.equal(login.status, 200, JSON.stringify(login.body));
   }
@@ -120,10 +112,10 @@ async function liveCall(): Promise<string> {
   throw new Error('no live queue call listed');
 }
 
-async function callIn(callerPeer: RtpPeer, stops: (() => void)[]): Promise<SippRun> {
+async function callIn(callerPeer: RtpPeer, stops: (() => void)[], pauseMs = 25_000): Promise<SippRun> {
   const uac = runSipp({
     scenario: 'uac-call.xml', localIp: CARRIER, localPort: await freePort(CARRIER), target: `127.0.0.1:${box.sipPort}`,
-    keys: { dialled: '5550300', caller: '13900002222', rtp_ip: CARRIER, rtp_port: callerPeer.port }, pauseMs: 25_000, timeoutSec: 80,
+    keys: { dialled: '5550300', caller: '13900002222', rtp_ip: CARRIER, rtp_port: callerPeer.port }, pauseMs, timeoutSec: Math.ceil(pauseMs / 1000) + 55,
   });
   const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
   stops.push(talk(callerPeer, CALLER_HZ, Number(boxPort)));
@@ -430,5 +422,339 @@ test('consultative transfer: the caller waits apart while w1 consults 1005, Comp
     for (const r of runs) r.kill();
     callerPeer.close();
     thirdPeer.close();
+  }
+});
+
+// ---- consultation to a browser agent (w1 consults w2's softphone page about a sipp caller) ----
+
+/** Both agents available (after wrap-up 0 s), and the counters of their pages' events now. */
+async function bothReady(): Promise<void> {
+  for (const a of [W1, W2]) {
+    for (let i = 0; i < 50; i++) {
+      const st = (await admin.call('GET', '/api/acd/agents')).body.find((x: any) => x.id === a.id)?.state;
+      if (st === 'available') break;
+      if (st === 'wrap-up' || st === 'break') await api[a.id].call('POST', `/api/acd/agents/${a.id}/ready`);
+      await sleep(100);
+    }
+    assert.equal((await admin.call('GET', '/api/acd/agents')).body.find((x: any) => x.id === a.id)?.state, 'available', `${a.id} is available`);
+  }
+}
+
+const agentState = async (id: string) => (await admin.call('GET', '/api/acd/agents')).body.find((x: any) => x.id === id)?.state as string | undefined;
+async function waitState(id: string, state: string): Promise<void> {
+  for (let i = 0; i < 100 && (await agentState(id)) !== state; i++) await sleep(100);
+  assert.equal(await agentState(id), state, `${id} is ${state}`);
+}
+
+/** What the page of `page` plays: the share of each tone over one second. */
+async function pageHears(page: Page, tones: number[]): Promise<Record<number, number>> {
+  const r = await page.evaluate((hz) => Promise.all(hz.map((h) => window.softphoneTest.measure(h, 1000))), tones);
+  return Object.fromEntries(tones.map((h, i) => [h, r[i].ratio]));
+}
+const fmt = (o: Record<number, number>) => Object.entries(o).map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ');
+
+/**
+ * A queue call answered by w1, then a consultation to w2's page that w2 answers: checks the
+ * screen pop (a consultation from w1 about the caller), w2 ringing then on the call, the stored
+ * consultation both agents see, and that the two talk while the caller hears neither.
+ */
+async function consultedCall(callerPeer: RtpPeer, stops: (() => void)[], shot?: string): Promise<{ callId: string; uac: SippRun }> {
+  const p1 = pages[W1.id];
+  const p2 = pages[W2.id];
+  await bothReady();
+  const incoming1 = await count(p1, 'incoming');
+  const connected1 = await count(p1, 'connected');
+  const incoming2 = await count(p2, 'incoming');
+  const connected2 = await count(p2, 'connected');
+  const uac = await callIn(callerPeer, stops, 90_000);
+  await waitCount(p1, 'incoming', incoming1 + 1);
+  await p1.click('#answer');
+  await waitCount(p1, 'connected', connected1 + 1);
+  const callId = await liveCall();
+  const consult = api[W1.id].call('POST', `/api/workspace/calls/${callId}/consult`, { kind: 'agent', target: W2.id });
+  await waitCount(p2, 'incoming', incoming2 + 1);
+  const pop = await p2.evaluate(() => window.softphoneTest.events.filter((e) => e.event === 'incoming').at(-1)?.data as { caller: string; consult?: { agent: string } });
+  assert.deepEqual([pop.caller, pop.consult?.agent], ['13900002222', W1.id], `w2's page rings for a consultation from w1 about the caller: ${JSON.stringify(pop)}`);
+  assert.equal(await agentState(W2.id), 'ringing', 'w2 rings (ACD)');
+  const stored = (await api[W1.id].call('GET', '/api/workspace/consultations')).body.consultations;
+  assert.deepEqual(stored.map((c: any) => [c.callId, c.role, c.phase, c.to, c.toAgent]), [[callId, 'consulting', 'ringing', W2.extension, W2.id]], JSON.stringify(stored));
+  if (shot) console.log(`# screenshot: ${await screenshot(p2, shot)}`);
+  await p2.click('#answer');
+  const res = await consult;
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal(res.body.to, W2.extension);
+  await waitCount(p2, 'connected', connected2 + 1);
+  assert.equal(await agentState(W2.id), 'on-call', 'w2 is on the call (ACD)');
+  const seen = (await api[W2.id].call('GET', '/api/workspace/consultations')).body.consultations;
+  assert.deepEqual(seen.map((c: any) => [c.callId, c.role, c.phase, c.agent, c.caller]), [[callId, 'consulted', 'talking', W1.id, '13900002222']], JSON.stringify(seen));
+  await sleep(800);
+  const [c, h1, h2] = await Promise.all([heard(callerPeer, 1500), pageHears(p1, [W2.hz, CALLER_HZ]), pageHears(p2, [W1.hz, CALLER_HZ])]);
+  const report = `caller: 700=${c(W1.hz).toFixed(3)} 1300=${c(W2.hz).toFixed(3)}; w1's page: ${fmt(h1)}; w2's page: ${fmt(h2)}`;
+  console.log(`consulting: ${report}`);
+  assert.ok(c(W1.hz) < 0.01 && c(W2.hz) < 0.01, `the waiting caller hears neither agent (${report})`);
+  assert.ok(h1[W2.hz] > 0.1 && h1[CALLER_HZ] < 0.02, `w1 hears w2, not the caller (${report})`);
+  assert.ok(h2[W1.hz] > 0.1 && h2[CALLER_HZ] < 0.02, `w2 hears w1, not the caller (${report})`);
+  return { callId, uac };
+}
+
+test('consultation to a browser agent, then Complete: w2 rings with a consultation screen pop, the two talk apart from the caller, then the caller talks to w2 and w1 wraps up', async () => {
+  const callerPeer = await RtpPeer.open(CARRIER);
+  const stops: (() => void)[] = [];
+  let uac: SippRun | undefined;
+  const p1 = pages[W1.id];
+  const p2 = pages[W2.id];
+  try {
+    const call = await consultedCall(callerPeer, stops, 'consult-browser-01-ringing-en');
+    uac = call.uac;
+    const ended1 = await count(p1, 'ended');
+    const ended2 = await count(p2, 'ended');
+    const done = await api[W1.id].call('POST', `/api/workspace/calls/${call.callId}/consult/complete`, {});
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    await waitCount(p1, 'ended', ended1 + 1, 10_000);
+    await sleep(500);
+    const [c, h2] = await Promise.all([heard(callerPeer, 1500), pageHears(p2, [W1.hz, CALLER_HZ])]);
+    const report = `caller: 700=${c(W1.hz).toFixed(3)} 1300=${c(W2.hz).toFixed(3)}; w2's page: ${fmt(h2)}`;
+    console.log(`complete: ${report}`);
+    assert.ok(c(W2.hz) > 0.05 && c(W1.hz) < 0.01, `after Complete the caller hears w2, not w1 (${report})`);
+    assert.ok(h2[CALLER_HZ] > 0.1 && h2[W1.hz] < 0.02, `after Complete w2 hears the caller, not w1 (${report})`);
+    await waitState(W1.id, 'available'); // wrap-up 0 s
+    assert.equal(await agentState(W2.id), 'on-call');
+    assert.deepEqual((await api[W1.id].call('GET', '/api/workspace/consultations')).body.consultations, [], 'the consultation is over');
+    await p2.click('#hangup');
+    await waitCount(p2, 'ended', ended2 + 1, 10_000);
+    const cdr = await box.cdr('5550300', (row) => row.callId === call.callId);
+    assert.deepEqual(cdr.transfers?.map((x: any) => [x.kind, x.from.id, x.to.id]), [['consultative', W1.extension, W2.extension]]);
+    assert.deepEqual(cdr.agents, [W1.id, W2.id]);
+    const row = (await queueLog(call.callId)).find((x) => x.type === 'transfer');
+    assert.ok(row?.kind === 'consultative' && row.agent === W1.id, `queue log transfer row: ${JSON.stringify(row)}`);
+    await waitState(W2.id, 'available');
+  } finally {
+    for (const x of stops) x();
+    uac?.kill();
+    callerPeer.close();
+  }
+});
+
+test('consultation to a browser agent, then Conference: each of the three hears the other two and not itself; w2 leaves and w1 and the caller go on', async () => {
+  const callerPeer = await RtpPeer.open(CARRIER);
+  const stops: (() => void)[] = [];
+  let uac: SippRun | undefined;
+  const p1 = pages[W1.id];
+  const p2 = pages[W2.id];
+  try {
+    const call = await consultedCall(callerPeer, stops);
+    uac = call.uac;
+    const conf = await api[W1.id].call('POST', `/api/workspace/calls/${call.callId}/consult/conference`, {});
+    assert.equal(conf.status, 200, JSON.stringify(conf.body));
+    assert.deepEqual([...conf.body.talking].sort(), [W1.extension, W2.extension, '13900002222'].sort(), JSON.stringify(conf.body));
+    await sleep(800);
+    const tones = [W1.hz, W2.hz, CALLER_HZ];
+    const [c, h1, h2] = await Promise.all([heard(callerPeer, 1500), pageHears(p1, tones), pageHears(p2, tones)]);
+    const report = `caller: ${tones.map((hz) => `${hz}=${c(hz).toFixed(3)}`).join(' ')}; w1's page: ${fmt(h1)}; w2's page: ${fmt(h2)}`;
+    console.log(`conference: ${report}`);
+    // The fake microphones are quieter than the test socket: their share of a two-voice mix is lower.
+    assert.ok(c(W1.hz) > 0.03 && c(W2.hz) > 0.03 && c(CALLER_HZ) < 0.01, `the caller hears w1 and w2, not itself (${report})`);
+    assert.ok(h1[W2.hz] > 0.03 && h1[CALLER_HZ] > 0.03 && h1[W1.hz] < 0.02, `w1 hears w2 and the caller, not itself (${report})`);
+    assert.ok(h2[W1.hz] > 0.03 && h2[CALLER_HZ] > 0.03 && h2[W2.hz] < 0.02, `w2 hears w1 and the caller, not itself (${report})`);
+    assert.deepEqual((await api[W1.id].call('GET', '/api/workspace/consultations')).body.consultations, [], 'a conference is no consultation any more');
+
+    // w2 leaves: w1 and the caller go on; w2 is done with the call.
+    const ended2 = await count(p2, 'ended');
+    await p2.click('#hangup');
+    await waitCount(p2, 'ended', ended2 + 1, 10_000);
+    await waitState(W2.id, 'available');
+    await sleep(500);
+    const [c2, h1b] = await Promise.all([heard(callerPeer, 1500), pageHears(p1, [W2.hz, CALLER_HZ])]);
+    const report2 = `caller: 700=${c2(W1.hz).toFixed(3)} 1300=${c2(W2.hz).toFixed(3)}; w1's page: ${fmt(h1b)}`;
+    console.log(`after w2 left: ${report2}`);
+    assert.ok(c2(W1.hz) > 0.05 && c2(W2.hz) < 0.01, `the caller hears w1 only (${report2})`);
+    assert.ok(h1b[CALLER_HZ] > 0.1 && h1b[W2.hz] < 0.02, `w1 hears the caller only (${report2})`);
+    assert.equal(await agentState(W1.id), 'on-call', 'w1 is still on the call');
+    const ended1 = await count(p1, 'ended');
+    await p1.click('#hangup');
+    await waitCount(p1, 'ended', ended1 + 1, 10_000);
+    const cdr = await box.cdr('5550300', (row) => row.callId === call.callId);
+    assert.equal(cdr.transfers, undefined, 'a conference is no transfer');
+    assert.deepEqual(cdr.conference.members.map((m: any) => [m.id, m.party.id]).sort(), [['callee', W1.extension], ['caller', 'carrier'], ['p1', W2.extension]]);
+  } finally {
+    for (const x of stops) x();
+    uac?.kill();
+    callerPeer.close();
+  }
+});
+
+test('consultation to a browser agent, then Cancel: w2 is dropped and available again, the caller is back with w1; a declined consultation brings the caller back with a coded reason', async () => {
+  const callerPeer = await RtpPeer.open(CARRIER);
+  const stops: (() => void)[] = [];
+  let uac: SippRun | undefined;
+  const p1 = pages[W1.id];
+  const p2 = pages[W2.id];
+  try {
+    const call = await consultedCall(callerPeer, stops);
+    uac = call.uac;
+    const ended2 = await count(p2, 'ended');
+    const cancel = await api[W1.id].call('POST', `/api/workspace/calls/${call.callId}/consult/cancel`, {});
+    assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
+    await waitCount(p2, 'ended', ended2 + 1, 10_000);
+    assert.equal(await agentState(W2.id), 'available', 'w2 is available at once (no wrap-up for a cancelled consultation)');
+    await sleep(500);
+    const [c, h1] = await Promise.all([heard(callerPeer, 1500), pageHears(p1, [W2.hz, CALLER_HZ])]);
+    const report = `caller: 700=${c(W1.hz).toFixed(3)} 1300=${c(W2.hz).toFixed(3)}; w1's page: ${fmt(h1)}`;
+    console.log(`cancel: ${report}`);
+    assert.ok(c(W1.hz) > 0.05 && c(W2.hz) < 0.01, `after Cancel the caller hears w1 again (${report})`);
+    assert.ok(h1[CALLER_HZ] > 0.1 && h1[W2.hz] < 0.02, `after Cancel w1 hears the caller again (${report})`);
+
+    // A second consultation that w2 declines while it rings.
+    const incoming2 = await count(p2, 'incoming');
+    const consult = api[W1.id].call('POST', `/api/workspace/calls/${call.callId}/consult`, { kind: 'agent', target: W2.id });
+    await waitCount(p2, 'incoming', incoming2 + 1);
+    await p2.click('#hangup');
+    const declined = await consult;
+    assert.equal(declined.status, 409, JSON.stringify(declined.body));
+    assert.equal(declined.body.code, 'CC_TRANSFER_TARGET_DECLINED');
+    await waitState(W2.id, 'available');
+    await sleep(500);
+    const c2 = await heard(callerPeer, 1500);
+    assert.ok(c2(W1.hz) > 0.05 && c2(W2.hz) < 0.01, `after the decline the caller hears w1 again (700=${c2(W1.hz).toFixed(3)})`);
+    assert.deepEqual((await api[W1.id].call('GET', '/api/workspace/consultations')).body.consultations, []);
+    const ended1 = await count(p1, 'ended');
+    await p1.click('#hangup');
+    await waitCount(p1, 'ended', ended1 + 1, 10_000);
+    const cdr = await box.cdr('5550300', (row) => row.callId === call.callId);
+    assert.equal(cdr.transfers, undefined, 'a cancelled consultation is no transfer');
+    const s = await box.idle();
+    assert.equal(s.calls, 0);
+    assert.equal(s.media.routers, 0);
+  } finally {
+    for (const x of stops) x();
+    uac?.kill();
+    callerPeer.close();
+  }
+});
+
+test('the workspace (both languages): a desk-phone agent consults a browser agent from the transfer panel; the consulted page pops up the consultation, a reload of the consulting page shows its controls again, then Conference', async () => {
+  ensureWebBuilt();
+  const tlsPort = await freePort();
+  const ui = await startBoxProcess({
+    http: { tls: true, tlsPort },
+    recording: { enabled: false },
+    extensions: [{ number: '2105', password: 'pw-2105' }, { number: '2106', password: 'unused-2106' }],
+    trunks: [{ name: 'carrier', kind: 'static', host: CARRIER }],
+    queues: [{ name: 'desk', displayName: 'Desk 前台', strategy: 'linear', ringTimeoutSec: 30, wrapUpSec: 0, announceEverySec: 0, overflow: 'hangup' }],
+    agents: [
+      { id: 'a5', name: 'Zhang Wei', extension: '2105', queues: [{ queue: 'desk' }] },
+      { id: 'b6', name: 'Chen Jing', extension: '2106', device: 'browser', queues: [] },
+    ],
+    dids: [{ number: '5550302', trunk: 'carrier', destination: 'queue:desk' }],
+    security: { maxEventLoopLagMs: 0 },
+  });
+  let phone: Baresip | undefined;
+  const browsersHere: Browser[] = [];
+  const callerPeer = await RtpPeer.open(CARRIER);
+  const stops: (() => void)[] = [];
+  let uac: SippRun | undefined;
+  const shots: string[] = [];
+  let a: TestPage | undefined;
+  let b: TestPage | undefined;
+  try {
+    const ca = boxCertificate(ui);
+    const adm = await browserSignIn(tlsPort, ca, 'admin', adminPassword(ui));
+    for (const u of ['a5', 'b6']) {
+      const r = await adm.call('POST', '/api/users', { username: u, role: 'agent', password: `${u}-password`, mustChangePassword: false });
+      assert.equal(r.status, 201, r.text);
+    }
+    // The phone's microphone outlasts the call (baresip hangs up when its file ends).
+    const wav = join(tmp, 'a5-700.wav');
+    makeToneWav(wav, 700, 180);
+    phone = await startBaresip({ extension: '2105', password: 'pw-2105', box: { host: '127.0.0.1', port: ui.sipPort }, listenIp: '127.0.0.1', wav, answer: 'manual' });
+    await phone.waitFor(/200 OK .*1 binding/);
+    const deskBrowser = await launchBrowser({ trust: ca });
+    browsersHere.push(deskBrowser);
+    const softBrowser = await launchBrowser({
+      trust: ca,
+      flags: [`--use-file-for-fake-audio-capture=${toneWav(join(tmp, 'b6-1300.wav'), 1300, 90)}`, '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required'],
+    });
+    browsersHere.push(softBrowser);
+    a = await openPage(deskBrowser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'zh-CN' });
+    b = await openPage(softBrowser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'zh-CN' });
+    await signInPage(b.page, 'b6', 'b6-password');
+    await b.page.waitForSelector('[data-test=softphone][data-status=ready]', { timeout: 20_000 });
+    await b.page.click('[data-test=go-available]');
+    await b.page.waitForSelector('[data-test=agent-state][data-state=available]');
+    await signInPage(a.page, 'a5', 'a5-password');
+    await a.page.click('[data-test=go-available]');
+    await a.page.waitForSelector('[data-test=agent-state][data-state=available]');
+
+    uac = runSipp({
+      scenario: 'uac-call.xml', localIp: CARRIER, localPort: await freePort(CARRIER), target: `127.0.0.1:${ui.sipPort}`,
+      keys: { dialled: '5550302', caller: '13900004444', rtp_ip: CARRIER, rtp_port: callerPeer.port }, pauseMs: 90_000, timeoutSec: 150,
+    });
+    const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
+    stops.push(talk(callerPeer, CALLER_HZ, Number(boxPort)));
+    await phone.waitFor(/Incoming call from/i, 20_000);
+    await phone.command('accept');
+    const pa = a.page;
+    const pb = b.page;
+    await pa.waitForSelector('[data-test=call-panel][data-call-state=connected]', { timeout: 10_000 });
+    await pa.waitForSelector('[data-test=transfer] [data-test=transfer-target] option[value=b6]:not([disabled])', { state: 'attached' });
+    await pa.selectOption('[data-test=transfer-target]', 'b6');
+    await pa.click('[data-test=transfer-consult]');
+    await pa.waitForSelector('[data-test=consult-ringing]', { timeout: 10_000 });
+    assert.match(await pa.textContent('[data-test=consult-ringing]') ?? '', /正在呼叫 b6 进行咨询/);
+    shots.push(await screenshot(pa, 'consult-10-a-ringing-zh'));
+
+    // The consulted page rings with a consultation pop-up (softphone) and banner (transfer panel).
+    await pb.waitForSelector('[data-test=softphone-incoming][data-consult=a5]', { timeout: 20_000 });
+    assert.match(await pb.textContent('[data-test=softphone-incoming]') ?? '', /坐席 Zhang Wei 就来电 13900004444 向您咨询/);
+    await pb.waitForSelector('[data-test=consulted]', { timeout: 10_000 });
+    assert.match(await pb.textContent('[data-test=consulted]') ?? '', /坐席 a5 就来电 13900004444 向您咨询/);
+    shots.push(await screenshot(pb, 'consult-11-b-ringing-zh'));
+    await pb.selectOption('[data-test=lang]', 'en');
+    assert.match(await pb.textContent('[data-test=softphone-incoming]') ?? '', /Consultation from agent Zhang Wei about caller 13900004444/);
+    shots.push(await screenshot(pb, 'consult-12-b-ringing-en'));
+    await pb.click('[data-test=sp-answer]');
+    await pb.waitForSelector('[data-test=softphone][data-call=connected]', { timeout: 20_000 });
+    await pa.waitForSelector('[data-test=consulting]', { timeout: 20_000 });
+    assert.match(await pa.textContent('[data-test=consulting]') ?? '', /正在与 2106 私下通话/);
+    shots.push(await screenshot(pa, 'consult-13-a-consulting-zh'));
+    const apart = await heard(callerPeer, 1500);
+    assert.ok(apart(700) < 0.01 && apart(1300) < 0.01, `the caller hears neither agent while they consult (700=${apart(700).toFixed(3)} 1300=${apart(1300).toFixed(3)})`);
+
+    // A reload of the consulting agent's page (a desk phone: the call goes on) shows the controls again.
+    await pa.reload();
+    await pa.waitForSelector('[data-test=consulting] [data-test=consult-conference]', { timeout: 20_000 });
+    await pa.selectOption('[data-test=lang]', 'en');
+    assert.match(await pa.textContent('[data-test=consulting]') ?? '', /Talking privately with 2106/);
+    shots.push(await screenshot(pa, 'consult-14-a-after-reload-en'));
+    await pa.click('[data-test=consult-conference]');
+    await pa.waitForSelector('[data-test=consulting]', { state: 'detached', timeout: 10_000 });
+    await sleep(800);
+    const all = await heard(callerPeer, 1500);
+    const report = `caller: 700=${all(700).toFixed(3)} 1300=${all(1300).toFixed(3)} 1000=${all(CALLER_HZ).toFixed(3)}`;
+    console.log(`ui conference: ${report}`);
+    // The desk phone's tone is far louder than the page's fake microphone, so the page's share is
+    // small here; the per-party audio of a conference is measured in the tests above.
+    assert.ok(all(700) > 0.05 && all(CALLER_HZ) < 0.01, `in the conference the caller hears the desk phone, not itself (${report})`);
+    const calls = (await adm.call('GET', '/api/calls')).body as { parties: { state: string; party: { number: string } }[] }[];
+    const talking = calls[0]?.parties.filter((x) => x.state === 'talking').map((x) => x.party.number).sort();
+    assert.deepEqual(talking, ['13900004444', '2105', '2106'], `three talking parties: ${JSON.stringify(calls)}`);
+    shots.push(await screenshot(pa, 'consult-15-a-conference-en'));
+    await pb.click('[data-test=sp-hangup]');
+    await pb.waitForSelector('[data-test=agent-state][data-state=available]', { timeout: 10_000 });
+    assert.deepEqual(a.errors, []);
+    assert.deepEqual(b.errors, []);
+    console.log(`# screenshots:\n${shots.map((x) => `#   ${x}`).join('\n')}`);
+  } catch (err) {
+    if (a) await screenshot(a.page, 'FAILED-consult-a').catch(() => undefined);
+    if (b) await screenshot(b.page, 'FAILED-consult-b').catch(() => undefined);
+    if (process.env.TRANSFER_LOGS) console.log(ui.logs.filter((l) => /consult|party|softphone|error|warn/i.test(l)).slice(-60).join('\n'));
+    throw err;
+  } finally {
+    for (const x of stops) x();
+    uac?.kill();
+    callerPeer.close();
+    for (const br of browsersHere) await br.close();
+    await phone?.stop();
+    await ui.stop();
   }
 });

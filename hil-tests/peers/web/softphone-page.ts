@@ -54,9 +54,9 @@ async function signIn(): Promise<void> {
     status(`ready (${d.agentId}, calls ring ${d.device === 'browser' ? 'here' : 'on the phone'})`);
   });
   phone.on('incoming', (c) => {
-    log('incoming', { callId: c.id, caller: c.info.caller.number, queue: c.info.queue });
+    log('incoming', { callId: c.id, caller: c.info.caller.number, queue: c.info.queue, ...(c.info.consult ? { consult: c.info.consult } : {}) });
     status('ringing');
-    $('call').textContent = `${c.info.caller.number}${c.info.queue ? ` (queue ${c.info.queue})` : ''}`;
+    $('call').textContent = `${c.info.caller.number}${c.info.queue ? ` (queue ${c.info.queue})` : ''}${c.info.consult ? ` (consultation from ${c.info.consult.agent})` : ''}`;
     buttons('ringing');
   });
   phone.on('connected', (c) => {
