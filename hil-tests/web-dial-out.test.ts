@@ -191,6 +191,7 @@ test('a browser-softphone agent dials a colleague\'s extension from the quick-di
     await page.click('[data-test=dial-quick][data-number="2503"]');
     await page.waitForSelector('[data-test=dial-sent]');
     assert.equal(await page.textContent('[data-test=dial-sent]'), '正在通过软电话呼叫 2503。');
+    await page.waitForSelector('[data-test=customer-card][data-number="2503"]', { timeout: 10_000 });
     await page.waitForSelector('[data-test=sp-ringback]', { timeout: 20_000 });
     assert.equal((await page.textContent('[data-test=sp-ringback]'))?.trim(), '2503 振铃中…');
     await page.waitForSelector('[data-test=agent-state][data-state=ringing]');
@@ -243,7 +244,7 @@ test('a browser-softphone agent dials a colleague\'s extension from the quick-di
     const cdr = await box.cdr('2503', (r) => r.callId === callId, 10_000);
     assert.deepEqual([cdr?.direction, cdr?.agents, cdr?.caller.number, cdr?.caller.uri, cdr?.callee?.number, cdr?.disposition, cdr?.holds], ['outbound', ['e2'], '2502', 'webrtc:e2', '2503', 'answered', 1]);
     const saved = (await admin.call('GET', `/api/workspace/calls/${callId}`)).body;
-    assert.deepEqual([saved.agent, saved.wrapUp?.disposition.code], ['e2', 'callback-done']);
+    assert.deepEqual([saved.agent, saved.caller, saved.wrapUp?.disposition.code], ['e2', '2503', 'callback-done'], 'the customer of a dialled call is its callee');
     const rec = await admin.call('GET', `/api/recordings/${callId}`);
     assert.equal(rec.status, 200, `the call is recorded: ${JSON.stringify(rec.body)}`);
     const audit = (await admin.call('GET', '/api/audit')).body as { action: string; actor: string; outcome: string; target?: string }[];

@@ -375,7 +375,7 @@ export function workspaceCallRoutes(app: FastifyInstance, box: Box): void {
   app.get('/api/workspace/calls/:callId', {
     config: { roles: desk },
     schema: {
-      summary: 'A call the user may wrap up: its caller and queue (for the screen pop after a reload) and the wrap-up saved so far',
+      summary: 'A call the user may wrap up: its caller (the callee of a call the agent dialled) and queue (for the screen pop after a reload) and the wrap-up saved so far',
       params: CallParams,
       response: { 200: Type.Object({ callId: Type.String(), caller: Type.Optional(Type.String()), queue: Type.Optional(Type.String()), agent: Type.String(), wrapUp: Type.Optional(WrapUp) }), 404: ErrorReply },
     },
@@ -384,8 +384,9 @@ export function workspaceCallRoutes(app: FastifyInstance, box: Box): void {
     try {
       const { agent, queue } = owned(callId, req.session!);
       const live = box.acd.waiters.get(callId)?.call.parties.caller.number;
-      const cdr = box.store.tables.cdr.get(callId) as { caller?: { number?: string } } | undefined;
-      const caller = live ?? cdr?.caller?.number;
+      const cdr = box.store.tables.cdr.get(callId) as { caller?: { number?: string }; callee?: { number?: string }; direction?: string } | undefined;
+      // The customer of a call the agent dialled is its callee.
+      const caller = live ?? (cdr?.direction === 'outbound' ? cdr.callee?.number : cdr?.caller?.number);
       const wrapUp = readWrapUp(box.store, callId);
       return { callId, agent, ...(caller ? { caller } : {}), ...(queue ? { queue } : {}), ...(wrapUp ? { wrapUp } : {}) };
     } catch (err) {

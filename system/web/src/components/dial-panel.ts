@@ -38,8 +38,10 @@ export class DialPanel extends DeskElement {
     this.sent = undefined;
     this.busy = true;
     try {
-      await api('POST', '/api/workspace/dial', { number });
+      const r = await api<{ to?: string }>('POST', '/api/workspace/dial', { number });
       this.sent = number;
+      // A call placed from the softphone: the screen pop shows whom it calls.
+      if (r.to) void this.desk.showCustomer(r.to).catch(() => undefined);
     } catch (err) {
       this.error = err;
     } finally {
