@@ -57,12 +57,12 @@ function boxConfig(o: BoxOptions, sipPort: number, httpPort: number): object {
 }
 
 /**
- * BENCH_BOX_ENV: extra environment for the daemon only (not the peers), space-separated
- * NAME=value pairs, e.g. `LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 MALLOC_ARENA_MAX=2`
- * to compare allocators or runtime flags (NODE_OPTIONS) under the same traffic.
+ * BENCH_BOX_ENV: extra environment for the daemon only (not the peers), NAME=value pairs
+ * separated by ';', e.g. `MALLOC_ARENA_MAX=2;NODE_OPTIONS=--max-old-space-size=384 --min-semi-space-size=16`
+ * to compare allocators or runtime flags under the same traffic.
  */
 function benchBoxEnv(): Record<string, string> {
-  const pairs = (process.env.BENCH_BOX_ENV ?? '').split(/\s+/).filter(Boolean);
+  const pairs = (process.env.BENCH_BOX_ENV ?? '').split(';').map((p) => p.trim()).filter(Boolean);
   return Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]).filter(([k]) => /^[A-Z_][A-Z0-9_]*$/.test(k)));
 }
 
@@ -101,7 +101,10 @@ export class Box {
     const [sipPort, httpPort] = [await freePort(), await freePort()];
     const configPath = join(dataDir, 'config.json');
     writeFileSync(configPath, JSON.stringify(boxConfig(o, sipPort, httpPort), null, 2));
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'appliance/daemon.ts')], {
+    // BENCH_BOX_NODE_ARGS: node/V8 flags for the daemon alone (space-separated), e.g. heap sizing
+    // flags that NODE_OPTIONS refuses (--initial-old-space-size).
+    const nodeArgs = (process.env.BENCH_BOX_NODE_ARGS ?? '').split(/\s+/).filter((a) => a.startsWith('--'));
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, 'appliance/daemon.ts')], {
       cwd: ROOT,
       env: { ...process.env, ...benchBoxEnv(), CC_DATA_DIR: join(dataDir, 'data'), CC_CONFIG: configPath, CC_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
