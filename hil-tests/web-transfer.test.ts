@@ -758,3 +758,81 @@ test('the workspace (both languages): a desk-phone agent consults a browser agen
     await ui.stop();
   }
 });
+
+test('kill -9 during a consultation to a browser agent: the restart ends the call, clears the stored consultation with an event, and neither agent is left ringing or on a call', async () => {
+  const config = {
+    extensions: [{ number: '2107', password: 'unused-2107' }, { number: '2108', password: 'unused-2108' }],
+    trunks: [{ name: 'carrier', kind: 'static', host: CARRIER }],
+    queues: [{ name: 'crash', strategy: 'linear', ringTimeoutSec: 30, wrapUpSec: 0, announceEverySec: 0, overflow: 'hangup' }],
+    agents: [
+      { id: 'w7', extension: '2107', device: 'browser', queues: [{ queue: 'crash' }] },
+      { id: 'w8', extension: '2108', device: 'browser', queues: [] },
+    ],
+    dids: [{ number: '5550303', trunk: 'carrier', destination: 'queue:crash' }],
+    security: { maxEventLoopLagMs: 0 },
+  };
+  const first = await startBoxProcess(config, { keepData: true });
+  const dataDir = first.dataDir;
+  let again: BoxProcess | undefined;
+  let pageServer: PageServer | undefined;
+  const agents: Awaited<ReturnType<typeof openBrowserAgent>>[] = [];
+  const callerPeer = await RtpPeer.open(CARRIER);
+  const stops: (() => void)[] = [];
+  let uac: SippRun | undefined;
+  try {
+    const adm = await signIn(first);
+    const password = adminPassword(first);
+    pageServer = await startPageServer(first.httpPort);
+    for (const a of [{ id: 'w7', password: 'softphone-pw-7', hz: 700 }, { id: 'w8', password: 'softphone-pw-8', hz: 1300 }]) {
+      const agent = await openBrowserAgent(first, adm, pageServer, a, tmp);
+      agents.push(agent);
+      assert.equal((await agent.api.call('POST', `/api/acd/agents/${a.id}/login`)).status, 200);
+    }
+    const [w7, w8] = agents;
+    uac = runSipp({
+      scenario: 'uac-call.xml', localIp: CARRIER, localPort: await freePort(CARRIER), target: `127.0.0.1:${first.sipPort}`,
+      keys: { dialled: '5550303', caller: '13900005555', rtp_ip: CARRIER, rtp_port: callerPeer.port }, pauseMs: 60_000, timeoutSec: 90,
+    });
+    const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
+    stops.push(talk(callerPeer, CALLER_HZ, Number(boxPort)));
+    await waitCount(w7.page, 'incoming', 1);
+    await w7.page.click('#answer');
+    await waitCount(w7.page, 'connected', 1);
+    let callId: string | undefined;
+    for (let i = 0; i < 50 && !callId; i++) {
+      callId = ((await adm.call('GET', '/api/calls')).body as { id: string; state: string }[]).find((c) => c.state === 'answered')?.id;
+      if (!callId) await sleep(200);
+    }
+    assert.ok(callId, 'the queue call is listed');
+    const consult = w7.api.call('POST', `/api/workspace/calls/${callId}/consult`, { kind: 'agent', target: 'w8' });
+    await waitCount(w8.page, 'incoming', 1);
+    await w8.page.click('#answer');
+    assert.equal((await consult).status, 200);
+    const stored = (await w8.api.call('GET', '/api/workspace/consultations')).body.consultations;
+    assert.deepEqual(stored.map((c: any) => [c.callId, c.role, c.phase]), [[callId, 'consulted', 'talking']]);
+    const states = async (api: ApiClient) => Object.fromEntries(((await api.call('GET', '/api/acd/agents')).body as { id: string; state: string }[]).map((a) => [a.id, a.state]));
+    assert.deepEqual(await states(adm), { w7: 'on-call', w8: 'on-call' });
+
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    again = await startBoxProcess(config, { dataDir, keepData: true });
+    const adm2 = await signIn(again, 'admin', password);
+    assert.deepEqual(await states(adm2), { w7: 'available', w8: 'available' }, 'no agent is left on the consultation');
+    const events = (await again.read<{ type: string; callId?: string }>('events')).map((r) => r.value).filter((e) => e.callId === callId);
+    const kinds = events.map((e) => e.type).filter((t) => t.startsWith('workspace-consult-'));
+    assert.deepEqual(kinds, ['workspace-consult-started', 'workspace-consult-answered', 'workspace-consult-box-restart'], 'the stored consultation was cleared at the start, with its event');
+    const cdr = (await again.read<{ callId: string; hangup: { cause: string } }>('cdr')).map((r) => r.value).find((c) => c.callId === callId);
+    assert.equal(cdr?.hangup.cause, 'box-restart', 'the call itself was ended by the restart cleanup');
+    const w8api = await signIn(again, 'w8', 'softphone-pw-8');
+    assert.deepEqual((await w8api.call('GET', '/api/workspace/consultations')).body.consultations, []);
+  } finally {
+    for (const x of stops) x();
+    uac?.kill();
+    callerPeer.close();
+    for (const a of agents) await a.browser.close();
+    await pageServer?.close();
+    if (first.child.exitCode === null) await first.stop();
+    await again?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
