@@ -9,7 +9,8 @@
 // took (the live agent record, else the CDR's agents); admins and supervisors on any call
 // that exists. Blind transfer of a queue call to a number, an agent or a queue (the agent leaves
 // at once; calls/workspace-transfer.ts), consultative transfer (consult, then complete, cancel
-// or conference; calls/workspace-consult.ts) and the list of agents and queues to transfer to. Schema-first; answers carry coded errors. Imports: wrapup, acd (via the box).
+// or conference; calls/workspace-consult.ts; the consultations the agent takes part in, as
+// stored, for a reloaded page) and the list of agents and queues to transfer to. Schema-first; answers carry coded errors. Imports: wrapup, acd (via the box).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Box } from '../box.ts';
