@@ -3,7 +3,9 @@
 // From then on the call is mixed: every member's voice goes into a ConferenceMix in the call's
 // own router and each member hears its own mix (mix-minus; supervisors by monitor-modes.ts),
 // and it stays mixed until the call ends, also when it is back to two parties (no second
-// switch-over glitch, and a monitor can still join). The caller and callee stay the Call's two
+// switch-over glitch, and a monitor can still join). An added party is a SIP leg (a number
+// through the dial plan) or an agent's browser softphone (addBrowserParty: a consultation to a
+// browser agent; its page is told when it is in the mix). The caller and callee stay the Call's two
 // legs; an added party who is left with one of them takes the empty side (install), so the
 // call goes on while two talking parties remain. The recording keeps its two channels in the
 // same file: channel 1 the caller's side as before, channel 2 what that caller hears (the
