@@ -12,6 +12,13 @@
 // box: a desk-phone agent (baresip) uses the workspace's transfer panel (screenshots in Chinese
 // and English) to blind-transfer a queue caller to another desk-phone agent (baresip, auto
 // answer, 1300 Hz): the caller hears the second phone after the transfer.
+// Consultation to a browser agent (w1 consults w2's page; the tone share of each party's
+// audio, the caller's over RTP, the pages' by Goertzel on what they play): Complete, Conference
+// (each hears the other two, not itself; w2 leaves and the other two go on), Cancel and a
+// decline. Then the web app (both languages, screenshots): a desk-phone agent consults a
+// browser agent from the transfer panel, the consulted page pops up the consultation, a reload
+// of the consulting page shows its controls again. Last, kill -9 during a consultation: the
+// restart clears it and leaves no agent stuck.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
