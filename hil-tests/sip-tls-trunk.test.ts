@@ -9,6 +9,8 @@
 // written. With `tls.ca` set to the test CA (changed live through the config API) the same
 // call goes through: carrier -> box over TLS, box -> upstream over TLS with SRTP, answered,
 // media flowing, hung up by the carrier.
+// Changed live again: a wrong pin refuses the next call (the open connection is checked
+// again), the upstream's own fingerprint (any spelling) lets the one after through.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -134,4 +136,16 @@ test('with tls.ca set to the trunk\'s CA the call goes through both TLS trunks, 
   assert.deepEqual([cdr.caller.id, cdr.callee?.id], ['carrier', 'upstream']);
   assert.ok(cdr.quality.callee.packetsReceived > 50, `the box decrypted the upstream's SRTP: ${JSON.stringify(cdr.quality)}`);
   assert.ok(cdr.quality.caller.packetsReceived > 50, `plain RTP from the carrier: ${JSON.stringify(cdr.quality)}`);
+});
+
+test('a policy changed live applies to the open connection: a wrong pin now refuses the call the CA-checked connection would carry; the right pin lets the next one through', async () => {
+  await setUpstreamTls({ fingerprints: [carrierCert.fingerprint] });
+  const refused = await carrierCall();
+  assert.equal(refused.hangup.status, 503, JSON.stringify(refused.hangup));
+  await setUpstreamTls({ fingerprints: [pki.leaf.fingerprint.replace(/:/g, '').toLowerCase()] });
+  const before = upstreamCalls();
+  const cdr = await carrierCall(1500);
+  assert.equal(upstreamCalls(), before + 1);
+  assert.equal(cdr.disposition, 'answered', JSON.stringify(cdr.hangup));
+  assert.deepEqual([cdr.caller.id, cdr.callee?.id], ['carrier', 'upstream']);
 });

@@ -135,6 +135,29 @@ test('CA verification: a trunk whose certificate chains to the configured CA is 
   }
 });
 
+test('a changed trunk policy is applied to the next request: the open connection is replaced and checked again', async () => {
+  const peer = await tlsPeer(self);
+  const trunks = [trunk(peer.port, { fingerprints: [self.fingerprint] })];
+  const box = await boxSide(trunks);
+  const remote: Remote = { protocol: 'TLS', address: '127.0.0.1', port: peer.port };
+  try {
+    assert.equal((await options(box.endpoint, remote)).rs.status, 200);
+    assert.equal((await options(box.endpoint, remote)).rs.status, 200);
+    assert.equal(peer.handshakes(), 1, 'one connection while the policy stays');
+    // Reusing the connection checked under the old pin would have answered 200.
+    trunks[0] = trunk(peer.port, { fingerprints: [pki.leaf.fingerprint] });
+    assert.equal((await options(box.endpoint, remote)).rs.status, 503);
+    trunks[0] = trunk(peer.port, { fingerprints: [self.fingerprint] });
+    assert.equal((await options(box.endpoint, remote)).rs.status, 200);
+    // (The refused connection may not count as a handshake on the server: the box drops it right after its Finished.)
+    assert.ok(peer.handshakes() >= 2);
+    assert.equal(peer.received().match(/OPTIONS /g)?.length, 3, 'the connection under the wrong pin carried nothing');
+  } finally {
+    await box.transport.close();
+    await peer.close();
+  }
+});
+
 test('verify: false talks to any certificate, with a warning per connection', async () => {
   const peer = await tlsPeer(self);
   const box = await boxSide([trunk(peer.port, { verify: false })]);

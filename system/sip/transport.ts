@@ -64,6 +64,8 @@ export class SipTransport extends EventEmitter<Events> {
   private readonly connections = new Map<string, net.Socket>();
   /** Connections the box is opening: bytes wait here until the connection (and its TLS peer check) is done. */
   private readonly opening = new Map<net.Socket, { held: Buffer[]; ready: Promise<void> }>();
+  /** The peer policy each outbound TLS connection was checked under (a changed trunk config reconnects). */
+  private readonly checkedUnder = new WeakMap<net.Socket, string>();
   private closed = false;
   /** Who the peer of an outbound TLS connection must be (tls-client.ts); unset: anyone (encrypted, unauthenticated). */
   tlsPeerPolicy?: (remote: Remote) => TlsPeerPolicy;
@@ -161,6 +163,7 @@ export class SipTransport extends EventEmitter<Events> {
       return;
     }
     let socket = this.connections.get(remoteKey(remote));
+    if (socket && !socket.destroyed && !this.opening.has(socket) && this.policyChanged(socket, remote)) socket.destroy();
     if (!socket || socket.destroyed) socket = this.connectOut(remote);
     const opening = this.opening.get(socket);
     if (opening) opening.held.push(bytes);
@@ -174,6 +177,7 @@ export class SipTransport extends EventEmitter<Events> {
   async openFlow(remote: Remote, timeoutMs = 5000): Promise<void> {
     if (remote.protocol === 'UDP' || this.closed) return;
     let socket = this.connections.get(remoteKey(remote));
+    if (socket && !socket.destroyed && !this.opening.has(socket) && this.policyChanged(socket, remote)) socket.destroy();
     if (!socket || socket.destroyed) socket = this.connectOut(remote);
     const ready = this.opening.get(socket)?.ready;
     if (!ready) return;
@@ -185,10 +189,17 @@ export class SipTransport extends EventEmitter<Events> {
     }, timeoutMs)))]).finally(() => clearTimeout(timer));
   }
 
+  /** An outbound TLS connection checked under another policy than the trunk's config says now. */
+  private policyChanged(socket: net.Socket, remote: Remote): boolean {
+    const was = this.checkedUnder.get(socket);
+    return was !== undefined && was !== JSON.stringify(this.tlsPeerPolicy?.(remote) ?? null);
+  }
+
   /** Open a connection to `remote`: TLS with the peer policy, bytes held until it is usable. */
   private connectOut(remote: Remote): net.Socket {
     const policy: TlsPeerPolicy = remote.protocol === 'TLS' ? (this.tlsPeerPolicy?.(remote) ?? { mode: 'none', warn: false }) : { mode: 'none', warn: false };
     const socket = remote.protocol === 'TLS' ? tls.connect(tlsConnectOptions(remote, policy)) : net.connect({ host: remote.address, port: remote.port });
+    if (remote.protocol === 'TLS') this.checkedUnder.set(socket, JSON.stringify(this.tlsPeerPolicy?.(remote) ?? null));
     let settle!: (err?: { code: SipTlsClientErrorCode; reason: string }) => void;
     const ready = new Promise<void>((resolve, reject) => {
       let lastError = '';
