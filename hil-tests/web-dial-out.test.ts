@@ -10,7 +10,8 @@
 // carries the phone's audio (WebRTC stats); hold/resume and mute; the agent hangs up, goes to
 // wrap-up and saves a disposition; the CDR says outbound with the agent, and the call is
 // recorded. Then the phone hangs up first, and a busy phone is reported in the page (the agent
-// is available again). A mobile number goes out through the trunk (the carrier echoes). An
+// is available again). A mobile number goes out through the trunk (the carrier echoes). A
+// reload of the agent's page mid-call ends the call (the phone gets its BYE). An
 // international number is refused by the agent's toll class with a coded error
 // the page shows. Screenshots in both languages.
 import { test, before, after } from 'node:test';
@@ -237,7 +238,8 @@ test('a browser-softphone agent dials a colleague\'s extension from the quick-di
     await page.selectOption('[data-test=wrapup-disposition]', 'callback-done');
     await page.fill('[data-test=wrapup-notes]', 'Called back about the order; 已回电。');
     await page.click('[data-test=wrapup-save]');
-    await page.waitForSelector('[data-test=wrapup-saved]');
+    await page.waitForSelector('[data-test=wrapup-saved], [data-test=wrapup] [role=alert]');
+    assert.equal(await page.locator('[data-test=wrapup] [role=alert]').count(), 0, `the wrap-up is saved: ${await page.locator('[data-test=wrapup] [role=alert]').allTextContents()}`);
     await page.selectOption('[data-test=lang]', 'zh-CN');
     shots.push(await screenshot(page, '65-dial-out-browser-wrap-up-zh'));
 
@@ -310,6 +312,34 @@ test('a mobile number goes out through the dial plan to the upstream trunk (nati
   assert.deepEqual([cdr?.caller.number, cdr?.callee?.kind, cdr?.callee?.id, cdr?.callee?.number, cdr?.disposition, cdr?.agents], ['2502', 'trunk', 'upstream', NUMBER, 'answered', ['e2']]);
   await page.waitForSelector('[data-test=agent-state][data-state=wrap-up]', { timeout: 10_000 });
   assert.deepEqual(errors, []);
+});
+
+test('the agent\'s page goes away mid-call (a reload, confirmed): the call ends, the phone gets its BYE, the agent wraps up and the reloaded page shows the wrap-up', async () => {
+  const { page } = e2!;
+  const colleaguePort = await freePort(COLLEAGUE);
+  const reg = await runSipp({ scenario: 'transfer-agent-register.xml', localIp: COLLEAGUE, localPort: colleaguePort, target: `127.0.0.1:${box.sipPort}`, keys: { ext: '2503' }, extra: ['-au', '2503', '-ap', 'pw-2503'] }).done;
+  assert.equal(reg.code, 0, reg.errors || reg.stderr);
+  const peer = await RtpPeer.open(COLLEAGUE);
+  const onDialog = (d: import('playwright-core').Dialog) => void d.accept();
+  try {
+    const phone = runSipp({ scenario: 'multiparty-phone.xml', localIp: COLLEAGUE, localPort: colleaguePort, keys: { agent: '2503', agent_rtp_ip: COLLEAGUE, agent_rtp_port: peer.port }, timeoutSec: 60 });
+    await page.fill('[data-test=dial-number]', '2503');
+    await page.click('[data-test=dial-call]');
+    await page.waitForSelector(`${sp}[data-call=connected]`, { timeout: 20_000 });
+    await phone.waitForLog(/DIALOG/, 10_000);
+    page.on('dialog', onDialog);
+    await page.reload();
+    const ph = await phone.done;
+    assert.equal(ph.code, 0, `the phone got the box's BYE: ${ph.errors || ph.stderr}`);
+    const cdr = await box.cdr('2503', (r) => r.hangup?.cause === 'failed', 10_000);
+    assert.deepEqual([cdr?.direction, cdr?.agents, cdr?.disposition, cdr?.hangup.side], ['outbound', ['e2'], 'answered', 'system']);
+    await page.waitForSelector('[data-test=agent-state][data-state=wrap-up]', { timeout: 15_000 });
+    await page.waitForSelector(`[data-test=wrapup][data-call="${cdr.callId}"]`, { timeout: 15_000 });
+    await page.waitForSelector(`${sp}[data-status=ready]`, { timeout: 20_000 });
+  } finally {
+    page.off('dialog', onDialog);
+    peer.close();
+  }
 });
 
 test('a browser agent\'s international number is refused by its toll class: the page shows the coded error in both languages; bad numbers are refused by the schema', async () => {
