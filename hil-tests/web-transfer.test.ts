@@ -746,6 +746,9 @@ test('the workspace (both languages): a desk-phone agent consults a browser agen
     const talking = calls[0]?.parties.filter((x) => x.state === 'talking').map((x) => x.party.number).sort();
     assert.deepEqual(talking, ['13900004444', '2105', '2106'], `three talking parties: ${JSON.stringify(calls)}`);
     shots.push(await screenshot(pa, 'consult-15-a-conference-en'));
+    // Both agents are on the call: each may wrap it up (no "not your call" on either page).
+    assert.equal(await pa.locator('[data-test=wrapup] .error').count(), 0, await pa.textContent('[data-test=wrapup]') ?? '');
+    assert.equal(await pb.locator('[data-test=wrapup] .error').count(), 0, await pb.textContent('[data-test=wrapup]') ?? '');
     await pb.click('[data-test=sp-hangup]');
     await pb.waitForSelector('[data-test=agent-state][data-state=available]', { timeout: 10_000 });
     assert.deepEqual(a.errors, []);

@@ -49,17 +49,18 @@ const WrapUpBody = Type.Object({
 }, { additionalProperties: false });
 const ErrorReply = Type.Object({ code: Type.String(), message: Type.String() });
 
-/** Whose call `callId` is, and its queue: from the live agent records, else its CDR. */
+/** Whose call `callId` is, and its queue: from the live agent records, else its CDR. Every
+ *  agent on it or done with it counts (a consultation has two agents on one call, and the
+ *  consulting one wraps up while the consulted one still talks). */
 export function callOwner(box: Box, callId: string): { agents: string[]; queue?: string } | undefined {
-  for (const rec of box.acd.agents.all()) {
-    if (rec.callId === callId && rec.state === 'on-call') return { agents: [rec.id], queue: rec.queue };
-  }
+  const all = [...box.acd.agents.all()];
+  const live = all.filter((rec) => rec.callId === callId && rec.state === 'on-call');
+  const done = all.filter((rec) => rec.lastCallId === callId && !live.includes(rec));
   const cdr = box.store.tables.cdr.get(callId) as { agents?: string[]; queue?: string } | undefined;
-  for (const rec of box.acd.agents.all()) {
-    if (rec.lastCallId === callId) {
-      const queue = rec.state === 'wrap-up' && rec.queue ? rec.queue : cdr?.queue;
-      return { agents: [...new Set([rec.id, ...(cdr?.agents ?? [])])], ...(queue ? { queue } : {}) };
-    }
+  if (live.length || done.length) {
+    const wrapping = done.find((rec) => rec.state === 'wrap-up' && rec.queue);
+    const queue = live[0]?.queue ?? wrapping?.queue ?? cdr?.queue;
+    return { agents: [...new Set([...done.map((r) => r.id), ...(cdr?.agents ?? []), ...live.map((r) => r.id)])], ...(queue ? { queue } : {}) };
   }
   if (cdr) return { agents: cdr.agents ?? [], ...(cdr.queue ? { queue: cdr.queue } : {}) };
   return undefined;
