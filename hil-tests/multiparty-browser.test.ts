@@ -122,7 +122,12 @@ test('a browser agent adds an extension to a queue call: all three hear the othe
     // The caller hangs up: the agent and the third party go on (the third party takes the caller's side).
     const r = await uac.done;
     assert.equal(r.code, 0, `the caller talked until it hung up: ${r.errors || r.stderr}`);
-    const after = (await admin.call('GET', '/api/calls')).body.find((c: any) => c.id === live);
+    // The box answers the BYE first, then hands the caller's side over: wait for that.
+    let after = (await admin.call('GET', '/api/calls')).body.find((c: any) => c.id === live);
+    for (let i = 0; i < 50 && after?.caller.id !== '1005'; i++) {
+      await sleep(100);
+      after = (await admin.call('GET', '/api/calls')).body.find((c: any) => c.id === live);
+    }
     assert.ok(after, 'the call goes on without the caller');
     assert.equal(after.caller.id, '1005', 'the third party is on the caller side now');
     const p2 = await heard(thirdPeer, 1200);
