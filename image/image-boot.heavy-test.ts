@@ -35,6 +35,8 @@ let vm: ChildProcess | undefined;
 let serial = '';
 let ports: { https: number; sip: number };
 let token = '';
+/** The admin's current password, to sign in again when a daemon restart ended the session. */
+let adminPassword = '';
 
 function result(name: string, value: number, unit: string) {
   console.log(`RESULT ${name} ${value.toFixed(1)} ${unit}`);
@@ -71,7 +73,9 @@ const readyCount = () => (serial.match(/"msg":"ready"/g) ?? []).length;
 function call(method: string, path: string, body?: unknown, raw?: { file: string }, timeoutMs = 600_000): Promise<{ status: number; body: any }> {
   return new Promise((resolvePromise, reject) => {
     const req = https.request({
-      host: '127.0.0.1', port: ports.https, path, method, rejectUnauthorized: false, timeout: timeoutMs,
+      // A new connection per call: Node's global agent keeps sockets alive, and one the box closed
+      // while idle (its 5 s keep-alive) reused through slirp is an instant "socket hang up".
+      host: '127.0.0.1', port: ports.https, path, method, rejectUnauthorized: false, timeout: timeoutMs, agent: false,
       headers: {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(raw ? { 'content-type': 'application/octet-stream', 'content-length': statSync(raw.file).size } : body !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -97,6 +101,11 @@ async function callAgain(method: string, path: string, body?: unknown, timeoutMs
   } catch (err) {
     console.log(`# ${method} ${path} cut (${(err as Error).message.split('\n')[0]}): once more when the box answers`);
     await until('HTTPS after a cut connection', healthy, 600_000);
+    const again = await call(method, path, body, undefined, timeoutMs);
+    if (again.status !== 401 || !adminPassword) return again;
+    // The cut was a daemon restart and it ended the session (a 401): sign in again, once.
+    console.log(`# ${method} ${path}: the session ended with the restart; signing in again`);
+    token = (await call('POST', '/api/session', { username: 'admin', password: adminPassword })).body?.token ?? '';
     return call(method, path, body, undefined, timeoutMs);
   }
 }
@@ -170,6 +179,11 @@ function usbStick(files: string[]): string {
 async function applyFromDisk(file: string): Promise<{ status: number; body: any }> {
   const listed = await until(`${file} on the attached disk`, async () => {
     const r = await call('GET', '/api/updates/disk').catch(() => undefined);
+    if (r?.status === 401 && adminPassword) {
+      console.log('# GET /api/updates/disk: the session ended (a daemon restart); signing in again');
+      token = (await call('POST', '/api/session', { username: 'admin', password: adminPassword }).catch(() => undefined))?.body?.token ?? token;
+      return undefined;
+    }
     return (r?.body?.bundles as { disk: string; file: string }[] | undefined)?.find((b) => b.file === file);
   }, 120_000);
   // Answered when the bundle is written (minutes under emulation).
@@ -221,10 +235,12 @@ test('the image boots to a working box: ready on the console, the web answers, a
   const session = await call('POST', '/api/session', { username: 'admin', password });
   assert.equal(session.status, 200, JSON.stringify(session.body));
   token = session.body.token;
+  adminPassword = password;
   const must = await call('GET', '/api/session/password');
   if (must.status === 200 && must.body.mustChangePassword) {
     assert.ok((await call('POST', '/api/session/password', { current: password, next: `${password}-changed` })).status < 300);
     token = (await call('POST', '/api/session', { username: 'admin', password: `${password}-changed` })).body.token;
+    adminPassword = `${password}-changed`;
   }
   // The test's host reaches the box through qemu's user network as 10.0.2.2: that is the trunk.
   for (const [section, value] of [['trunks', [{ name: 'carrier', kind: 'static', host: '10.0.2.2' }]], ['conferences', [{ name: 'r1', maxParties: 8 }]], ['dids', [{ number: '3000', trunk: 'carrier', destination: 'conf:r1' }]]] as const) {
