@@ -453,6 +453,14 @@ async function waitState(id: string, state: string): Promise<void> {
   assert.equal(await agentState(id), state, `${id} is ${state}`);
 }
 
+/** After a failed consultation test: both pages hang up whatever they still have, so the next test starts clean. */
+async function hangUpPages(): Promise<void> {
+  for (const a of [W1, W2]) {
+    const page = pages[a.id];
+    if (await page.isEnabled('#hangup').catch(() => false)) await page.click('#hangup').catch(() => undefined);
+  }
+}
+
 /** What the page of `page` plays: the share of each tone over one second. */
 async function pageHears(page: Page, tones: number[]): Promise<Record<number, number>> {
   const r = await page.evaluate((hz) => Promise.all(hz.map((h) => window.softphoneTest.measure(h, 1000))), tones);
@@ -536,6 +544,7 @@ test('consultation to a browser agent, then Complete: w2 rings with a consultati
     assert.ok(row?.kind === 'consultative' && row.agent === W1.id, `queue log transfer row: ${JSON.stringify(row)}`);
     await waitState(W2.id, 'available');
   } finally {
+    await hangUpPages();
     for (const x of stops) x();
     uac?.kill();
     callerPeer.close();
@@ -584,6 +593,7 @@ test('consultation to a browser agent, then Conference: each of the three hears 
     assert.equal(cdr.transfers, undefined, 'a conference is no transfer');
     assert.deepEqual(cdr.conference.members.map((m: any) => [m.id, m.party.id]).sort(), [['callee', W1.extension], ['caller', 'carrier'], ['p1', W2.extension]]);
   } finally {
+    await hangUpPages();
     for (const x of stops) x();
     uac?.kill();
     callerPeer.close();
@@ -633,6 +643,7 @@ test('consultation to a browser agent, then Cancel: w2 is dropped and available 
     assert.equal(s.calls, 0);
     assert.equal(s.media.routers, 0);
   } finally {
+    await hangUpPages();
     for (const x of stops) x();
     uac?.kill();
     callerPeer.close();
