@@ -13,7 +13,8 @@
 // is available again). A mobile number goes out through the trunk (the carrier echoes). A
 // reload of the agent's page mid-call ends the call (the phone gets its BYE). An
 // international number is refused by the agent's toll class with a coded error
-// the page shows. Screenshots in both languages.
+// the page shows. Screenshots in both languages. Hold plays music from the prompt set (npm run
+// setup): without it the box relays the hold as a re-INVITE, which the sipp phone does not take.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
