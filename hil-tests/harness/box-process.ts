@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { open } from 'lmdb';
 import { freePort, freeRange } from './ports.ts';
+import { DAEMON_NODE_FLAGS } from '../../appliance/daemon-flags.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** How long a box may take to say "ready": seconds on a quiet machine, over 30 s on a loaded one. */
@@ -60,7 +61,8 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: St
   };
   const configPath = join(dataDir, 'test-config.json');
   writeFileSync(configPath, typeof config.__raw === 'string' ? config.__raw : JSON.stringify(full, null, 2));
-  const node = [process.execPath, '--import', 'tsx', join(ROOT, 'appliance/daemon.ts')];
+  // The daemon's heap flags as it ships (appliance/daemon-flags.ts).
+  const node = [process.execPath, ...DAEMON_NODE_FLAGS, '--import', 'tsx', join(ROOT, 'appliance/daemon.ts')];
   const host = opts.netns?.host ?? '127.0.0.1';
   // `ip netns exec` execs the command: the child's pid is the daemon's (kill -9 reaches it).
   const child = spawn(opts.netns ? 'ip' : node[0], opts.netns ? ['netns', 'exec', opts.netns.name, ...node] : node.slice(1), {

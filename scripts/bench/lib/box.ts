@@ -11,6 +11,7 @@ import { open } from 'lmdb';
 import { freePort } from '../../../hil-tests/harness/ports.ts';
 import { onCleanup, tempDir, signalPid } from './cleanup.ts';
 import { childrenOf, processName } from './proc.ts';
+import { DAEMON_NODE_FLAGS } from '../../../appliance/daemon-flags.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 export const CARRIER_IP = '127.0.0.2';
@@ -101,9 +102,10 @@ export class Box {
     const [sipPort, httpPort] = [await freePort(), await freePort()];
     const configPath = join(dataDir, 'config.json');
     writeFileSync(configPath, JSON.stringify(boxConfig(o, sipPort, httpPort), null, 2));
-    // BENCH_BOX_NODE_ARGS: node/V8 flags for the daemon alone (space-separated), e.g. heap sizing
-    // flags that NODE_OPTIONS refuses (--initial-old-space-size).
-    const nodeArgs = (process.env.BENCH_BOX_NODE_ARGS ?? '').split(/\s+/).filter((a) => a.startsWith('--'));
+    // The daemon's heap flags as it ships (appliance/daemon-flags.ts). BENCH_BOX_NODE_ARGS replaces
+    // them (space-separated node/V8 flags, e.g. ones NODE_OPTIONS refuses; 'none' for V8's defaults).
+    const override = process.env.BENCH_BOX_NODE_ARGS;
+    const nodeArgs = override === undefined ? [...DAEMON_NODE_FLAGS] : override.split(/\s+/).filter((a) => a.startsWith('--'));
     const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, 'appliance/daemon.ts')], {
       cwd: ROOT,
       env: { ...process.env, ...benchBoxEnv(), CC_DATA_DIR: join(dataDir, 'data'), CC_CONFIG: configPath, CC_LOG_LEVEL: 'warn' },
