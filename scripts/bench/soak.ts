@@ -18,6 +18,8 @@
 // as `rss_growth_from_warm_pct`),
 // the mediasoup worker's RSS likewise, and the open calls/dialogs/mediasoup objects once the
 // traffic has stopped and the box has settled (they must be back to zero).
+// The daemon runs with the heap flags it ships with (appliance/daemon-flags.ts; BENCH_BOX_NODE_ARGS=none
+// for V8's defaults, against which the RSS climbed 13-17 % as V8 let garbage pile up).
 // Targets: soak_failed_calls = 0, rss_growth_pct <= 5, open objects 0.
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
