@@ -11,6 +11,9 @@
 // media flowing, hung up by the carrier.
 // Changed live again: a wrong pin refuses the next call (the open connection is checked
 // again), the upstream's own fingerprint (any spelling) lets the one after through.
+// Last, kill -9 with a call up between the carriers: after the restart each gets its BYE over
+// a new TLS connection where it listens (the carrier that called in: at its Contact or the
+// address its trunk is configured with, checked against its pinned certificate).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -32,6 +35,9 @@ let box: BoxProcess;
 let carrier: Baresip;
 let upstream: Baresip;
 let upstreamPort: number;
+let carrierPort: number;
+/** The data directory of the box restarted after its kill -9 (kept by the harness: removed here). */
+let restartedDataDir: string | undefined;
 let tlsPort: number;
 let admin: Awaited<ReturnType<typeof firstAdmin>>;
 
@@ -47,7 +53,7 @@ function tlsPortOf(phone: Baresip, ip: string): number {
 
 const trunks = (upstreamTls: Record<string, unknown> | undefined) => [
   // The carrier's TLS connections come from 127.0.0.1 (baresip does not bind them to its listening address); first, so calls from there are its.
-  { name: 'carrier', kind: 'static', host: CARRIER_IP, transport: 'tls', sourceAddresses: ['127.0.0.1'] },
+  { name: 'carrier', kind: 'static', host: CARRIER_IP, port: carrierPort, transport: 'tls', sourceAddresses: ['127.0.0.1'], tls: { fingerprints: [carrierCert.fingerprint] } },
   { name: 'upstream', kind: 'static', host: UPSTREAM_IP, port: upstreamPort, transport: 'tls', srtp: 'mandatory', ...(upstreamTls ? { tls: upstreamTls } : {}) },
 ];
 
@@ -58,6 +64,7 @@ before(async () => {
   await upstream.waitFor(/baresip is ready/);
   await carrier.waitFor(/baresip is ready/);
   upstreamPort = tlsPortOf(upstream, UPSTREAM_IP);
+  carrierPort = tlsPortOf(carrier, CARRIER_IP);
   box = await startBoxProcess({
     sip: { tls: true, tlsPort },
     trunks: trunks(undefined),
@@ -71,7 +78,7 @@ after(async () => {
   await carrier?.stop();
   await upstream?.stop();
   await box?.stop();
-  for (const d of [pki.dir, carrierCert.dir]) rmSync(d, { recursive: true, force: true });
+  for (const d of [pki.dir, carrierCert.dir, restartedDataDir]) if (d) rmSync(d, { recursive: true, force: true });
 });
 
 async function setUpstreamTls(tls: Record<string, unknown> | undefined): Promise<void> {
@@ -148,4 +155,45 @@ test('a policy changed live applies to the open connection: a wrong pin now refu
   assert.equal(upstreamCalls(), before + 1);
   assert.equal(cdr.disposition, 'answered', JSON.stringify(cdr.hangup));
   assert.deepEqual([cdr.caller.id, cdr.callee?.id], ['carrier', 'upstream']);
+});
+
+test('kill -9 with a call up between the two TLS trunks: after the restart both carriers get their BYE over new TLS connections where they listen', { timeout: 240_000 }, async () => {
+  const marks = [carrier.output().length, upstream.output().length];
+  assert.match(await carrier.command('dial', `sip:9${NUMBER}@127.0.0.1:${tlsPort};transport=tls`), /"response":true/);
+  await carrier.waitFor(/established/i, 20_000);
+  await upstream.waitFor(/Call established[\s\S]*Call established[\s\S]*Call established/, 20_000);
+  const dataDir = box.dataDir;
+  const [sipPort, httpPort] = [box.sipPort, box.httpPort];
+  const cdrsBefore = (await box.read('cdr')).length;
+  // Journaled (both legs) shortly after the answer: give the write its moment.
+  await new Promise((r) => setTimeout(r, 1500));
+  box.child.kill('SIGKILL');
+  await new Promise((r) => box.child.once('exit', r));
+  const restartAt = Date.now();
+  box = await startBoxProcess({
+    sip: { tls: true, tlsPort, udpPort: sipPort, tcpPort: sipPort },
+    http: { port: httpPort },
+    trunks: trunks({ fingerprints: [pki.leaf.fingerprint] }),
+    dids: [{ number: '*', trunk: 'carrier', destination: 'dial:' }],
+    dialPlan: [{ prefix: '9', trunk: 'upstream', strip: 1 }],
+  }, { dataDir, keepData: true });
+  try {
+    for (const [i, peer] of [carrier, upstream].entries()) {
+      const end = Date.now() + 30_000;
+      while (!/Call with sip:\S+ terminated/.test(peer.output().slice(marks[i])) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+      assert.match(peer.output().slice(marks[i]), /Call with sip:\S+ terminated/, `${i ? 'upstream' : 'carrier'} ended its call`);
+    }
+    const end = Date.now() + 15_000;
+    const answered = () => box.logs.filter((l) => l.includes('BYE after restart answered') && l.includes('"status":200'));
+    while (answered().length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(answered().length, 2, box.logs.filter((l) => l.includes('BYE after restart') || l.includes('SIP connection failed')).join('\n'));
+    const sent = box.logs.filter((l) => l.includes('BYE after restart sent over a new connection')).map((l) => JSON.parse(l));
+    assert.deepEqual(sent.map((l) => [l.side, l.remote.protocol, l.remote.port]).sort(), [['callee', 'TLS', upstreamPort], ['caller', 'TLS', carrierPort]]);
+    const cut = (await box.read<any>('cdr')).map((r) => r.value).filter((c) => c.hangup.cause === 'box-restart');
+    assert.equal((await box.read('cdr')).length, cdrsBefore + 1);
+    assert.deepEqual(cut.map((c) => [c.caller.id, c.callee?.id]), [['carrier', 'upstream']]);
+    console.log(`tls-trunks power cut: both trunk legs got their BYE ${Date.now() - restartAt} ms after the restart began: ${sent.map((l) => `${l.side} -> ${l.remote.address}:${l.remote.port}`).join(', ')} (carrier listens at ${tlsPortOf(carrier, CARRIER_IP)})`);
+  } finally {
+    restartedDataDir = dataDir;
+  }
 });

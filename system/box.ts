@@ -260,7 +260,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
     });
     calls.tollGuard = new TollGuard({ config: () => config, bans, log: log.child({ module: 'toll-fraud' }) });
     // Calls cut by a crash or power loss (dialog journal): BYE their legs, write their CDRs, finish their recordings, before "ready".
-    await endCallsCutByRestart({ store, endpoint, log: log.child({ module: 'calls' }) });
+    await endCallsCutByRestart({ store, endpoint, trunks: config.trunks, log: log.child({ module: 'calls' }) });
     // Trunks with a health check are pinged (OPTIONS); calls to one found down fail at once.
     const trunkHealth = new TrunkHealth({
       endpoint, trunks: () => config.trunks, log: log.child({ module: 'trunk-health' }),

@@ -102,6 +102,9 @@ test('where a BYE may reach a TCP/TLS leg: the first route, else the Contact (it
   assert.deepEqual(connectionTargets(leg('callee', trunkFlow, 'sip:192.0.2.1:5061;transport=tls', 1)), [trunkFlow]);
   // A callee phone that answered on its registration's connection: its dialog Contact is that connection; its registered Contact is its listener.
   assert.deepEqual(connectionTargets(leg('callee', flow, 'sip:2001-x@10.0.0.9:40123;transport=tls', 1), 'sip:2001-x@10.0.0.9:5071;transport=tls'), [flow, { protocol: 'TLS', address: '10.0.0.9', port: 5071 }]);
+  // A carrier that called in over TLS (its Contact names its connection): its configured address before the dead flow.
+  assert.deepEqual(connectionTargets(leg('caller', flow, 'sip:carrier@10.0.0.9:40123;transport=tls', 1), undefined, trunkFlow), [flow, trunkFlow]);
+  assert.deepEqual(connectionTargets(leg('caller', flow, 'sip:carrier@10.0.0.9:5999;transport=tls', 1), undefined, trunkFlow), [{ protocol: 'TLS', address: '10.0.0.9', port: 5999 }, trunkFlow, flow]);
   assert.deepEqual(connectionTargets({ ...leg('callee', trunkFlow, 'sip:x@192.0.2.7', 1), routeSet: [{ uri: 'sip:192.0.2.2:5061;transport=tls;lr', params: {} }] }), [{ protocol: 'TLS', address: '192.0.2.2', port: 5061 }, trunkFlow]);
 });
 

@@ -36,6 +36,8 @@ export interface RestartCleanupDeps {
   store: Store;
   endpoint: SipEndpoint;
   log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void; error: (o: object, m: string) => void };
+  /** The configured trunks: a TCP/TLS trunk's leg may get its BYE at the trunk's address (its Contact may name a dead connection). */
+  trunks?: readonly { name: string; host: string; port?: number; transport?: 'udp' | 'tcp' | 'tls' }[];
   /** Longest wait for a phone (TCP/TLS, unreachable) to register again and get its BYE; default 1 h. */
   reRegisterWaitMs?: number;
   /** How often the registrations are looked at while a BYE waits; default 1 s. */
@@ -73,7 +75,7 @@ export async function endCallsCutByRestart(deps: RestartCleanupDeps): Promise<Re
         continue;
       }
       for (const leg of entry.legs) {
-        sendBye(deps, entry.callId, leg);
+        sendBye(deps, entry.callId, leg, leg.side === 'caller' ? entry.caller : entry.callee);
         report.byes++;
       }
       const recPath = entry.recording && (entry.recording.path ?? (await findRecording(entry.recording.dir, entry.callId, [entry.recording.startedAt, entry.at])));
@@ -117,9 +119,17 @@ export function cdrOf(entry: JournalEntry, endedAt: number): Cdr {
   };
 }
 
-function sendBye(deps: RestartCleanupDeps, boxCallId: string, leg: JournaledDialog): void {
+function sendBye(deps: RestartCleanupDeps, boxCallId: string, leg: JournaledDialog, party: JournalEntry['callee']): void {
   if (leg.remote.protocol === 'UDP') byeTo(deps, boxCallId, leg, leg.remote);
-  else void byeOverNewConnection(deps, boxCallId, leg, Date.now());
+  else void byeOverNewConnection(deps, boxCallId, leg, Date.now(), trunkAddress(deps, party));
+}
+
+/** Where a TCP/TLS trunk of the config listens, for a leg whose party is that trunk. */
+function trunkAddress(deps: RestartCleanupDeps, party: JournalEntry['callee']): Remote | undefined {
+  const t = party?.kind === 'trunk' ? deps.trunks?.find((x) => x.name === party.id) : undefined;
+  if (!t || (t.transport !== 'tcp' && t.transport !== 'tls')) return undefined;
+  const protocol = t.transport === 'tls' ? 'TLS' : 'TCP';
+  return { protocol, address: t.host, port: t.port ?? (protocol === 'TLS' ? 5061 : 5060) };
 }
 
 /** The BYE of a leg (next CSeq of the journaled dialog) sent to `remote`. */
@@ -136,14 +146,16 @@ function byeTo(deps: RestartCleanupDeps, boxCallId: string, leg: JournaledDialog
 /**
  * Where a BYE may reach a TCP/TLS leg whose connection is gone, in the order tried: the first
  * route or the dialog's Contact, the Contact the phone registered (a phone answering on its
- * registration's connection puts that connection's port in its dialog Contact), the journaled
+ * registration's connection puts that connection's port in its dialog Contact), the address
+ * of the trunk the leg is with (a carrier calling in names its connection too), the journaled
  * flow (a trunk the box had connected to). Pure.
  */
-export function connectionTargets(leg: JournaledDialog, registeredContact?: string): Remote[] {
+export function connectionTargets(leg: JournaledDialog, registeredContact?: string, trunk?: Remote): Remote[] {
   const out: Remote[] = [];
   const add = (r: Remote | undefined) => r && !out.some((o) => remoteKey(o) === remoteKey(r)) && out.push(r);
   add(uriTarget(leg.routeSet[0]?.uri ?? leg.remoteTarget, leg.remote.protocol));
   if (registeredContact) add(uriTarget(registeredContact, leg.remote.protocol));
+  add(trunk);
   add({ ...leg.remote });
   return out;
 }
@@ -156,10 +168,10 @@ function uriTarget(uri: string, flowProtocol: Remote['protocol']): Remote | unde
   return { protocol, address: u.host.replace(/^\[|\]$/g, ''), port: u.port ?? (protocol === 'TLS' ? 5061 : 5060) };
 }
 
-async function byeOverNewConnection(deps: RestartCleanupDeps, boxCallId: string, leg: JournaledDialog, since: number): Promise<void> {
+async function byeOverNewConnection(deps: RestartCleanupDeps, boxCallId: string, leg: JournaledDialog, since: number, trunk?: Remote): Promise<void> {
   const tried: string[] = [];
-  const registered = bindingOf(deps.store, leg)?.contact;
-  for (const target of connectionTargets(leg, registered)) {
+  const registered = trunk ? undefined : bindingOf(deps.store, leg)?.contact;
+  for (const target of connectionTargets(leg, registered, trunk)) {
     try {
       await deps.endpoint.transport.openFlow(target, 4000);
     } catch (err) {
@@ -168,6 +180,10 @@ async function byeOverNewConnection(deps: RestartCleanupDeps, boxCallId: string,
     }
     deps.log.info({ callId: boxCallId, sipCallId: leg.callId, side: leg.side, remote: target }, 'BYE after restart sent over a new connection');
     byeTo(deps, boxCallId, leg, target);
+    return;
+  }
+  if (trunk) {
+    deps.log.warn({ callId: boxCallId, sipCallId: leg.callId, side: leg.side, tried }, 'BYE after restart never sent: the trunk could not be reached');
     return;
   }
   deps.log.warn({ callId: boxCallId, sipCallId: leg.callId, side: leg.side, tried }, 'BYE after restart: no connection to the leg; it goes out when the phone registers again');
