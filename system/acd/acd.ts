@@ -310,7 +310,9 @@ export class Acd extends EventEmitter<AcdEvents> implements LocalService {
     w.experience.stop();
     w.left = true;
     w.agent = agentId;
-    w.connectedAt = now;
+    // Talk starts when the call bridged the agent (the CDR's clock), not when this bookkeeping
+    // runs: recording and DTMF taps are set up in between, tens of ms on a busy box.
+    w.connectedAt = w.call.calleeConnectedAtMs ?? now;
     w.call.tags.agents.push(agentId);
     w.call.on('transferred', (info) => void this.onTransferred(w, info).catch((err) => this.deps.log.warn({ err, callId: w.call.id }, 'queue bookkeeping of a transfer failed')));
     w.call.on('members', (members) => void this.onMembers(w, members).catch((err) => this.deps.log.warn({ err, callId: w.call.id }, 'queue bookkeeping of a party change failed')));

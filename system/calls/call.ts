@@ -273,7 +273,8 @@ export class Call extends EventEmitter<CallEvents> {
     await leg.media.start(answer && remoteMediaOf(answer));
     this.players.get('caller')?.stop();
     await this.bridge();
-    this.connectedAt ??= Date.now();
+    this.calleeConnectedAt = Date.now();
+    this.connectedAt ??= this.calleeConnectedAt;
     // A second callee (after a workspace blind transfer): the recording follows it.
     if (this.recording) await this.recording.follow('callee', leg.media.producerId, candidate.party.number);
     else await this.startRecording();
@@ -283,6 +284,8 @@ export class Call extends EventEmitter<CallEvents> {
   }
 
   private connectedAt?: number;
+  /** When the current callee was bridged (the CDR's connectedAt is the first callee's). */
+  private calleeConnectedAt?: number;
 
   private wireCaller(caller: InboundLeg): void {
     caller.on('cancelled', () => {
@@ -496,6 +499,11 @@ export class Call extends EventEmitter<CallEvents> {
   /** When the caller was answered (undefined before). */
   get answeredAtMs(): number | undefined {
     return this.answeredAt;
+  }
+
+  /** When the current callee was bridged to the caller (undefined before the first): talk starts here. */
+  get calleeConnectedAtMs(): number | undefined {
+    return this.calleeConnectedAt;
   }
 
   /** Progress and the final answer of the callee of a routed call, relayed to the caller. */
