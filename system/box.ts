@@ -40,6 +40,8 @@ import { EdgeGuard } from './sip/edge-guard.ts';
 import { OverloadMonitor } from './sip/overload.ts';
 import { TollGuard } from './calls/toll-guard.ts';
 import { endCallsCutByRestart } from './calls/restart-cleanup.ts';
+import { tlsPolicyOfRemote } from './sip/tls-client.ts';
+import { recordConnectionFailures } from './sip/connection-failures.ts';
 import { TrunkHealth } from './calls/trunk-health.ts';
 import { securityConfig } from './config/security-schema.ts';
 import type { MonitoringControl, MonitoringFactory } from './api/monitoring-routes.ts';
@@ -216,6 +218,9 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       maxMessageBytes: config.sip.maxMessageBytes,
       log: log.child({ module: 'sip-transport' }),
     });
+    // Outbound TLS to a trunk: pinned, CA-verified or (verify: false) unverified, per its config (tls-client.ts).
+    transport.tlsPeerPolicy = (remote) => tlsPolicyOfRemote(config.trunks, remote);
+    recordConnectionFailures(transport, store);
     await transport.listen();
     cleanups.unshift(() => transport.close());
     const endpoint = new SipEndpoint(transport, { publicAddress, userAgent: config.sip.userAgent, log: log.child({ module: 'sip' }), overloaded: (): number | undefined => overload.check() });
