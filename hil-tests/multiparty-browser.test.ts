@@ -15,11 +15,10 @@ import type { Browser, Page } from 'playwright-core';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import { runSipp } from './harness/sipp.ts';
 import { freePort } from './harness/ports.ts';
-import { RtpPeer, toneRatio } from './harness/rtp-peer.ts';
+import { RtpPeer } from './harness/rtp-peer.ts';
 import { signIn, type ApiClient } from './harness/api.ts';
 import { startPageServer, type PageServer } from './harness/chromium-softphone.ts';
 import { openBrowserAgent } from './harness/browser-agent.ts';
-import { encodeUlaw } from '../media/g711.ts';
 
 const CARRIER = '127.0.0.2';
 const AGENT = { id: 'w1', extension: '2101', password: 'softphone-pw-1' };
@@ -64,26 +63,6 @@ after(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A test socket sending a `hz` tone to `port` every 20 ms until stopped. */
-function talk(peer: RtpPeer, hz: number, port: number): () => void {
-  let n = 0;
-  const t = setInterval(() => {
-    const pcm = new Int16Array(160);
-    for (let i = 0; i < 160; i++, n++) pcm[i] = Math.round(6000 * Math.sin((2 * Math.PI * hz * n) / 8000));
-    peer.socket.send(peer.packet(0, encodeUlaw(pcm)), port, '127.0.0.1');
-  }, 20);
-  return () => clearInterval(t);
-}
-
-/** Tone shares of what `peer` received over the next `ms`. */
-async function heard(peer: RtpPeer, ms: number): Promise<(hz: number) => number> {
-  const from = peer.received.length;
-  await sleep(ms);
-  const got = peer.received.slice(from).filter((p) => p.payloadType === 0).map((p) => p.payload);
-  assert.ok(got.length >= 25, `audio keeps coming (${got.length} packets)`);
-  return (hz) => toneRatio(got, hz);
-}
-
 test('a browser agent adds an extension to a queue call: all three hear the other two and not themselves; the caller leaves and the other two go on', async () => {
   const login = await agentApi.call('POST', `/api/acd/agents/${AGENT.id}/login`);
   assert.equal(login.status, 200, JSON.stringify(login.body));
@@ -91,14 +70,14 @@ test('a browser agent adds an extension to a queue call: all three hear the othe
   const thirdPeer = await RtpPeer.open('127.0.0.4');
   const stops: (() => void)[] = [];
   const third = runSipp({ scenario: 'multiparty-phone.xml', localIp: '127.0.0.4', localPort: thirdPort, keys: { agent: '1005', agent_rtp_ip: '127.0.0.4', agent_rtp_port: thirdPeer.port }, timeoutSec: 90 });
-  void third.waitForLog(/AGENTBOXPORT (\d+)/, 80_000).then(([, port]) => stops.push(talk(thirdPeer, THIRD_HZ, Number(port))), () => undefined);
+  void third.waitForLog(/AGENTBOXPORT (\d+)/, 80_000).then(([, port]) => stops.push(thirdPeer.talk(THIRD_HZ, Number(port))), () => undefined);
   const uac = runSipp({
     scenario: 'uac-call.xml', localIp: CARRIER, localPort: await freePort(CARRIER), target: `127.0.0.1:${box.sipPort}`,
     keys: { dialled: '5550200', caller: '13900001111', rtp_ip: CARRIER, rtp_port: callerPeer.port }, pauseMs: 20_000, timeoutSec: 60,
   });
   try {
     const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
-    stops.push(talk(callerPeer, CALLER_HZ, Number(boxPort)));
+    stops.push(callerPeer.talk(CALLER_HZ, Number(boxPort)));
     await page.waitForFunction(() => window.softphoneTest.events.some((e) => e.event === 'incoming'), undefined, { timeout: 20_000 });
     await page.click('#answer');
     await page.waitForFunction(() => window.softphoneTest.events.some((e) => e.event === 'connected'), undefined, { timeout: 20_000 });
@@ -110,7 +89,7 @@ test('a browser agent adds an extension to a queue call: all three hear the othe
     const added = await agentApi.call('POST', `/api/calls/${live}/parties`, { number: '1005' });
     assert.equal(added.status, 201, JSON.stringify(added.body));
     await sleep(500);
-    const [c, p] = await Promise.all([heard(callerPeer, 1500), heard(thirdPeer, 1500)]);
+    const [c, p] = await Promise.all([callerPeer.heard(1500), thirdPeer.heard(1500)]);
     const report = `caller: ${[MIC_HZ, CALLER_HZ, THIRD_HZ].map((hz) => `${hz}=${c(hz).toFixed(3)}`).join(' ')}; third: ${[MIC_HZ, CALLER_HZ, THIRD_HZ].map((hz) => `${hz}=${p(hz).toFixed(3)}`).join(' ')}`;
     // The fake microphone is quieter than the test sockets: its share of a two-voice mix is lower.
     assert.ok(c(MIC_HZ) > 0.05 && c(THIRD_HZ) > 0.1 && c(CALLER_HZ) < 0.01, `the caller hears the browser agent and the third party, not itself (${report})`);
@@ -130,7 +109,7 @@ test('a browser agent adds an extension to a queue call: all three hear the othe
     }
     assert.ok(after, 'the call goes on without the caller');
     assert.equal(after.caller.id, '1005', 'the third party is on the caller side now');
-    const p2 = await heard(thirdPeer, 1200);
+    const p2 = await thirdPeer.heard(1200);
     assert.ok(p2(MIC_HZ) > 0.05 && p2(CALLER_HZ) < 0.01, `the third party still hears the agent (700 Hz ${p2(MIC_HZ).toFixed(3)}, 1000 Hz ${p2(CALLER_HZ).toFixed(3)})`);
     await page.click('#hangup');
     const d = await third.done;

@@ -28,7 +28,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toneWav } from './harness/chromium-softphone.ts';
 import { RtpPeer, toneRatio } from './harness/rtp-peer.ts';
-import { encodeUlaw } from '../media/g711.ts';
 
 const UPSTREAM = '127.0.0.3';
 const PHONE = '127.0.0.4';
@@ -119,17 +118,6 @@ test('a desk-phone agent dials a quick-dial number from the page: the phone call
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Send `hz` as G.711 µ-law RTP from `peer` to the box's port until stopped. */
-function talk(peer: RtpPeer, hz: number, port: number): () => void {
-  let n = 0;
-  const t = setInterval(() => {
-    const pcm = new Int16Array(160);
-    for (let i = 0; i < 160; i++, n++) pcm[i] = Math.round(6000 * Math.sin((2 * Math.PI * hz * n) / 8000));
-    peer.socket.send(peer.packet(0, encodeUlaw(pcm)), port, '127.0.0.1');
-  }, 20);
-  return () => clearInterval(t);
-}
-
 /** The page's inbound audio (every RTCPeerConnection the app made; collected by an init script). */
 const inbound = (page: TestPage['page']) => page.evaluate(async () => {
   let packets = 0;
@@ -180,7 +168,7 @@ test('a browser-softphone agent dials a colleague\'s extension from the quick-di
   const stops: (() => void)[] = [];
   try {
     const phone = runSipp({ scenario: 'dial-out-phone.xml', localIp: COLLEAGUE, localPort: colleaguePort, keys: { agent: '2503', agent_rtp_ip: COLLEAGUE, agent_rtp_port: peer.port }, timeoutSec: 150 });
-    void phone.waitForLog(/AGENTBOXPORT (\d+)/, 60_000).then(([, port]) => stops.push(talk(peer, COLLEAGUE_HZ, Number(port))), () => undefined);
+    void phone.waitForLog(/AGENTBOXPORT (\d+)/, 60_000).then(([, port]) => stops.push(peer.talk(COLLEAGUE_HZ, Number(port))), () => undefined);
     await page.goto('/');
     await page.fill('[data-test=username]', 'e2');
     await page.fill('[data-test=password]', 'e2-password');

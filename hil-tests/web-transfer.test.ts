@@ -28,7 +28,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import { runSipp, type SippRun } from './harness/sipp.ts';
 import { freePort } from './harness/ports.ts';
-import { RtpPeer, toneRatio } from './harness/rtp-peer.ts';
+import { RtpPeer } from './harness/rtp-peer.ts';
 import { signIn, type ApiClient } from './harness/api.ts';
 import { startPageServer, toneWav, type PageServer } from './harness/chromium-softphone.ts';
 import { openBrowserAgent } from './harness/browser-agent.ts';
@@ -36,7 +36,6 @@ import { adminPassword, boxCertificate, browserSignIn } from './harness/api.ts';
 import { makeToneWav, startBaresip, type Baresip } from './harness/baresip.ts';
 import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
 import { signInPage } from './harness/web-session.ts';
-import { encodeUlaw } from '../media/g711.ts';
 
 const CARRIER = '127.0.0.2';
 const W1 = { id: 'w1', extension: '2101', password: 'softphone-pw-1', hz: 700 };
@@ -86,24 +85,6 @@ after(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function talk(peer: RtpPeer, hz: number, port: number): () => void {
-  let n = 0;
-  const t = setInterval(() => {
-    const pcm = new Int16Array(160);
-    for (let i = 0; i < 160; i++, n++) pcm[i] = Math.round(6000 * Math.sin((2 * Math.PI * hz * n) / 8000));
-    peer.socket.send(peer.packet(0, encodeUlaw(pcm)), port, '127.0.0.1');
-  }, 20);
-  return () => clearInterval(t);
-}
-
-async function heard(peer: RtpPeer, ms: number): Promise<(hz: number) => number> {
-  const from = peer.received.length;
-  await sleep(ms);
-  const got = peer.received.slice(from).filter((p) => p.payloadType === 0).map((p) => p.payload);
-  assert.ok(got.length >= 25, `audio keeps coming (${got.length} packets)`);
-  return (hz) => toneRatio(got, hz);
-}
-
 /** How many times `event` was logged by the page. */
 const count = (page: Page, event: string) => page.evaluate((e) => window.softphoneTest.events.filter((x) => x.event === e).length, event);
 const waitCount = (page: Page, event: string, n: number, timeout = 20_000) =>
@@ -125,7 +106,7 @@ async function callIn(callerPeer: RtpPeer, stops: (() => void)[], pauseMs = 25_0
     keys: { dialled: '5550300', caller: '13900002222', rtp_ip: CARRIER, rtp_port: callerPeer.port }, pauseMs, timeoutSec: Math.ceil(pauseMs / 1000) + 55,
   });
   const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
-  stops.push(talk(callerPeer, CALLER_HZ, Number(boxPort)));
+  stops.push(callerPeer.talk(CALLER_HZ, Number(boxPort)));
   return uac;
 }
 
@@ -146,7 +127,7 @@ test('blind transfer from one browser agent to another: the first leaves at once
     await p1.click('#answer');
     await waitCount(p1, 'connected', 1);
     const callId = await liveCall();
-    const before1 = await heard(callerPeer, 1200);
+    const before1 = await callerPeer.heard(1200);
     assert.ok(before1(W1.hz) > 0.05, `the caller hears w1 before the transfer (${before1(W1.hz).toFixed(3)})`);
     await p1.click('#hold');
     await sleep(500);
@@ -169,7 +150,7 @@ test('blind transfer from one browser agent to another: the first leaves at once
     await p2.click('#answer');
     await waitCount(p2, 'connected', 1);
     await sleep(800);
-    const after1 = await heard(callerPeer, 1500);
+    const after1 = await callerPeer.heard(1500);
     const report = `caller hears ${W1.hz} Hz ${after1(W1.hz).toFixed(3)}, ${W2.hz} Hz ${after1(W2.hz).toFixed(3)}`;
     assert.ok(after1(W2.hz) > 0.05 && after1(W1.hz) < 0.01, `after the transfer the caller hears w2, not w1 (${report})`);
     const inPage = await p2.evaluate((hz) => window.softphoneTest.measure(hz, 1000), CALLER_HZ);
@@ -228,7 +209,7 @@ test('a transferred call the target declines goes back to its queue and rings an
     assert.equal(agents.find((a) => a.id === W2.id)?.state, 'available', 'w2 is available after declining');
     await p1.click('#answer');
     await waitCount(p1, 'connected', connected1 + 2);
-    const back = await heard(callerPeer, 1200);
+    const back = await callerPeer.heard(1200);
     assert.ok(back(W1.hz) > 0.05, `the caller talks to w1 again (${back(W1.hz).toFixed(3)})`);
     await p1.click('#hangup');
     const cdr = await box.cdr('5550300', (row) => row.callId === callId);
@@ -293,12 +274,12 @@ test('the workspace transfer panel (both languages): a desk-phone agent blind-tr
       keys: { dialled: '5550301', caller: '13900003333', rtp_ip: CARRIER, rtp_port: callerPeer.port }, pauseMs: 30_000, timeoutSec: 80,
     });
     const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
-    stops.push(talk(callerPeer, CALLER_HZ, Number(boxPort)));
+    stops.push(callerPeer.talk(CALLER_HZ, Number(boxPort)));
     await phones[0].waitFor(/Incoming call from/i, 20_000);
     await phones[0].command('accept');
     await page.waitForSelector('[data-test=call-panel][data-call-state=connected]', { timeout: 10_000 });
     await page.waitForSelector('[data-test=transfer] [data-test=transfer-target] option[value=a4]:not([disabled])', { state: 'attached' });
-    const before = await heard(callerPeer, 1200);
+    const before = await callerPeer.heard(1200);
     assert.ok(before(700) > 0.05, `the caller hears a3's phone first (${before(700).toFixed(3)})`);
     assert.match(await page.textContent('[data-test=transfer] h2') ?? '', /转接/);
     shots.push(await screenshot(page, 'transfer-01-panel-zh'));
@@ -320,7 +301,7 @@ test('the workspace transfer panel (both languages): a desk-phone agent blind-tr
     await phones[1].waitFor(/Call established|call established|ESTABLISHED/i, 20_000).catch(() => undefined);
     let after: ((hz: number) => number) | undefined;
     for (let i = 0; i < 20; i++) {
-      after = await heard(callerPeer, 1000);
+      after = await callerPeer.heard(1000);
       if (after(1300) > 0.05) break;
     }
     assert.ok(after && after(1300) > 0.05 && after(700) < 0.01, `after the transfer the caller hears a4's phone (1300 Hz ${after?.(1300).toFixed(3)}, 700 Hz ${after?.(700).toFixed(3)})`);
@@ -360,7 +341,7 @@ test('consultative transfer: the caller waits apart while w1 consults 1005, Comp
   const phone = () => {
     const run = runSipp({ scenario: 'multiparty-phone.xml', localIp: '127.0.0.4', localPort: thirdPort, keys: { agent: '1005', agent_rtp_ip: '127.0.0.4', agent_rtp_port: thirdPeer.port }, timeoutSec: 90 });
     runs.push(run);
-    void run.waitForLog(/AGENTBOXPORT (\d+)/, 80_000).then(([, port]) => stops.push(talk(thirdPeer, THIRD_HZ, Number(port))), () => undefined);
+    void run.waitForLog(/AGENTBOXPORT (\d+)/, 80_000).then(([, port]) => stops.push(thirdPeer.talk(THIRD_HZ, Number(port))), () => undefined);
     return run;
   };
   try {
@@ -382,7 +363,7 @@ test('consultative transfer: the caller waits apart while w1 consults 1005, Comp
     const consult = await api[W1.id].call('POST', `/api/workspace/calls/${callId}/consult`, { kind: 'number', target: '1005' });
     assert.equal(consult.status, 200, JSON.stringify(consult.body));
     await sleep(800);
-    const [c1, t1] = await Promise.all([heard(callerPeer, 1500), heard(thirdPeer, 1500)]);
+    const [c1, t1] = await Promise.all([callerPeer.heard(1500), thirdPeer.heard(1500)]);
     const r1 = `caller: 700=${c1(W1.hz).toFixed(3)} 1700=${c1(THIRD_HZ).toFixed(3)}; 1005: 700=${t1(W1.hz).toFixed(3)} 1000=${t1(CALLER_HZ).toFixed(3)}`;
     assert.ok(c1(W1.hz) < 0.01 && c1(THIRD_HZ) < 0.01, `the waiting caller hears neither the agent nor the target (${r1})`);
     assert.ok(t1(W1.hz) > 0.05 && t1(CALLER_HZ) < 0.01, `the target hears the agent, not the caller (${r1})`);
@@ -390,7 +371,7 @@ test('consultative transfer: the caller waits apart while w1 consults 1005, Comp
     assert.equal(done.status, 200, JSON.stringify(done.body));
     await waitCount(p1, 'ended', ended + 1, 10_000);
     await sleep(500);
-    const [c2, t2] = await Promise.all([heard(callerPeer, 1500), heard(thirdPeer, 1500)]);
+    const [c2, t2] = await Promise.all([callerPeer.heard(1500), thirdPeer.heard(1500)]);
     const r2 = `caller: 700=${c2(W1.hz).toFixed(3)} 1700=${c2(THIRD_HZ).toFixed(3)}; 1005: 700=${t2(W1.hz).toFixed(3)} 1000=${t2(CALLER_HZ).toFixed(3)}`;
     assert.ok(c2(THIRD_HZ) > 0.1 && c2(W1.hz) < 0.01, `after Complete the caller hears the target only (${r2})`);
     assert.ok(t2(CALLER_HZ) > 0.1 && t2(W1.hz) < 0.01, `after Complete the target hears the caller only (${r2})`);
@@ -419,7 +400,7 @@ test('consultative transfer: the caller waits apart while w1 consults 1005, Comp
     assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
     assert.equal((await third.done).code, 0, 'the target got a BYE on Cancel');
     await sleep(500);
-    const c3 = await heard(callerPeer, 1500);
+    const c3 = await callerPeer.heard(1500);
     assert.ok(c3(W1.hz) > 0.05 && c3(THIRD_HZ) < 0.01, `after Cancel the caller hears w1 again (700=${c3(W1.hz).toFixed(3)})`);
     await p1.click('#hangup');
     const cdr2 = await box.cdr('5550300', (r) => r.callId === callId2);
@@ -503,7 +484,7 @@ async function consultedCall(callerPeer: RtpPeer, stops: (() => void)[], shot?: 
   const seen = (await api[W2.id].call('GET', '/api/workspace/consultations')).body.consultations;
   assert.deepEqual(seen.map((c: any) => [c.callId, c.role, c.phase, c.agent, c.caller]), [[callId, 'consulted', 'talking', W1.id, '13900002222']], JSON.stringify(seen));
   await sleep(800);
-  const [c, h1, h2] = await Promise.all([heard(callerPeer, 1500), pageHears(p1, [W2.hz, CALLER_HZ]), pageHears(p2, [W1.hz, CALLER_HZ])]);
+  const [c, h1, h2] = await Promise.all([callerPeer.heard(1500), pageHears(p1, [W2.hz, CALLER_HZ]), pageHears(p2, [W1.hz, CALLER_HZ])]);
   const report = `caller: 700=${c(W1.hz).toFixed(3)} 1300=${c(W2.hz).toFixed(3)}; w1's page: ${fmt(h1)}; w2's page: ${fmt(h2)}`;
   console.log(`consulting: ${report}`);
   assert.ok(c(W1.hz) < 0.01 && c(W2.hz) < 0.01, `the waiting caller hears neither agent (${report})`);
@@ -527,7 +508,7 @@ test('consultation to a browser agent, then Complete: w2 rings with a consultati
     assert.equal(done.status, 200, JSON.stringify(done.body));
     await waitCount(p1, 'ended', ended1 + 1, 10_000);
     await sleep(500);
-    const [c, h2] = await Promise.all([heard(callerPeer, 1500), pageHears(p2, [W1.hz, CALLER_HZ])]);
+    const [c, h2] = await Promise.all([callerPeer.heard(1500), pageHears(p2, [W1.hz, CALLER_HZ])]);
     const report = `caller: 700=${c(W1.hz).toFixed(3)} 1300=${c(W2.hz).toFixed(3)}; w2's page: ${fmt(h2)}`;
     console.log(`complete: ${report}`);
     assert.ok(c(W2.hz) > 0.05 && c(W1.hz) < 0.01, `after Complete the caller hears w2, not w1 (${report})`);
@@ -565,7 +546,7 @@ test('consultation to a browser agent, then Conference: each of the three hears 
     assert.deepEqual([...conf.body.talking].sort(), [W1.extension, W2.extension, '13900002222'].sort(), JSON.stringify(conf.body));
     await sleep(800);
     const tones = [W1.hz, W2.hz, CALLER_HZ];
-    const [c, h1, h2] = await Promise.all([heard(callerPeer, 1500), pageHears(p1, tones), pageHears(p2, tones)]);
+    const [c, h1, h2] = await Promise.all([callerPeer.heard(1500), pageHears(p1, tones), pageHears(p2, tones)]);
     const report = `caller: ${tones.map((hz) => `${hz}=${c(hz).toFixed(3)}`).join(' ')}; w1's page: ${fmt(h1)}; w2's page: ${fmt(h2)}`;
     console.log(`conference: ${report}`);
     // The fake microphones are quieter than the test socket: their share of a two-voice mix is lower.
@@ -580,7 +561,7 @@ test('consultation to a browser agent, then Conference: each of the three hears 
     await waitCount(p2, 'ended', ended2 + 1, 10_000);
     await waitState(W2.id, 'available');
     await sleep(500);
-    const [c2, h1b] = await Promise.all([heard(callerPeer, 1500), pageHears(p1, [W2.hz, CALLER_HZ])]);
+    const [c2, h1b] = await Promise.all([callerPeer.heard(1500), pageHears(p1, [W2.hz, CALLER_HZ])]);
     const report2 = `caller: 700=${c2(W1.hz).toFixed(3)} 1300=${c2(W2.hz).toFixed(3)}; w1's page: ${fmt(h1b)}`;
     console.log(`after w2 left: ${report2}`);
     assert.ok(c2(W1.hz) > 0.05 && c2(W2.hz) < 0.01, `the caller hears w1 only (${report2})`);
@@ -615,7 +596,7 @@ test('consultation to a browser agent, then Cancel: w2 is dropped and available 
     await waitCount(p2, 'ended', ended2 + 1, 10_000);
     assert.equal(await agentState(W2.id), 'available', 'w2 is available at once (no wrap-up for a cancelled consultation)');
     await sleep(500);
-    const [c, h1] = await Promise.all([heard(callerPeer, 1500), pageHears(p1, [W2.hz, CALLER_HZ])]);
+    const [c, h1] = await Promise.all([callerPeer.heard(1500), pageHears(p1, [W2.hz, CALLER_HZ])]);
     const report = `caller: 700=${c(W1.hz).toFixed(3)} 1300=${c(W2.hz).toFixed(3)}; w1's page: ${fmt(h1)}`;
     console.log(`cancel: ${report}`);
     assert.ok(c(W1.hz) > 0.05 && c(W2.hz) < 0.01, `after Cancel the caller hears w1 again (${report})`);
@@ -631,7 +612,7 @@ test('consultation to a browser agent, then Cancel: w2 is dropped and available 
     assert.equal(declined.body.code, 'CC_TRANSFER_TARGET_DECLINED');
     await waitState(W2.id, 'available');
     await sleep(500);
-    const c2 = await heard(callerPeer, 1500);
+    const c2 = await callerPeer.heard(1500);
     assert.ok(c2(W1.hz) > 0.05 && c2(W2.hz) < 0.01, `after the decline the caller hears w1 again (700=${c2(W1.hz).toFixed(3)})`);
     assert.deepEqual((await api[W1.id].call('GET', '/api/workspace/consultations')).body.consultations, []);
     const ended1 = await count(p1, 'ended');
@@ -708,7 +689,7 @@ test('the workspace (both languages): a desk-phone agent consults a browser agen
       keys: { dialled: '5550302', caller: '13900004444', rtp_ip: CARRIER, rtp_port: callerPeer.port }, pauseMs: 90_000, timeoutSec: 150,
     });
     const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
-    stops.push(talk(callerPeer, CALLER_HZ, Number(boxPort)));
+    stops.push(callerPeer.talk(CALLER_HZ, Number(boxPort)));
     await phone.waitFor(/Incoming call from/i, 20_000);
     await phone.command('accept');
     const pa = a.page;
@@ -735,7 +716,7 @@ test('the workspace (both languages): a desk-phone agent consults a browser agen
     await pa.waitForSelector('[data-test=consulting]', { timeout: 20_000 });
     assert.match(await pa.textContent('[data-test=consulting]') ?? '', /正在与 2106 私下通话/);
     shots.push(await screenshot(pa, 'consult-13-a-consulting-zh'));
-    const apart = await heard(callerPeer, 1500);
+    const apart = await callerPeer.heard(1500);
     assert.ok(apart(700) < 0.01 && apart(1300) < 0.01, `the caller hears neither agent while they consult (700=${apart(700).toFixed(3)} 1300=${apart(1300).toFixed(3)})`);
 
     // A reload of the consulting agent's page (a desk phone: the call goes on) shows the controls again.
@@ -747,7 +728,7 @@ test('the workspace (both languages): a desk-phone agent consults a browser agen
     await pa.click('[data-test=consult-conference]');
     await pa.waitForSelector('[data-test=consulting]', { state: 'detached', timeout: 10_000 });
     await sleep(800);
-    const all = await heard(callerPeer, 1500);
+    const all = await callerPeer.heard(1500);
     const report = `caller: 700=${all(700).toFixed(3)} 1300=${all(1300).toFixed(3)} 1000=${all(CALLER_HZ).toFixed(3)}`;
     console.log(`ui conference: ${report}`);
     // The desk phone's tone is far louder than the page's fake microphone, so the page's share is
@@ -815,7 +796,7 @@ test('kill -9 during a consultation to a browser agent: the restart ends the cal
       keys: { dialled: '5550303', caller: '13900005555', rtp_ip: CARRIER, rtp_port: callerPeer.port }, pauseMs: 60_000, timeoutSec: 90,
     });
     const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
-    stops.push(talk(callerPeer, CALLER_HZ, Number(boxPort)));
+    stops.push(callerPeer.talk(CALLER_HZ, Number(boxPort)));
     await waitCount(w7.page, 'incoming', 1);
     await w7.page.click('#answer');
     await waitCount(w7.page, 'connected', 1);

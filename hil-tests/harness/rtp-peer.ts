@@ -1,6 +1,8 @@
 // A test-owned RTP endpoint: a UDP socket that sends numbered G.711 packets and records
 // what it receives, so a test can compare payloads end to end through the box.
+import assert from 'node:assert/strict';
 import { toneShare } from '../../media/tone-share.ts';
+import { encodeUlaw } from '../../media/g711.ts';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { parseRtp } from '../../media/rtp-event.ts';
@@ -72,6 +74,26 @@ export class RtpPeer {
       await new Promise((r) => setTimeout(r, 20));
     }
     this.ts += 800;
+  }
+
+  /** Send a `hz` tone as G.711 µ-law to `port` every 20 ms until the returned function is called. */
+  talk(hz: number, port: number, host = '127.0.0.1'): () => void {
+    let n = 0;
+    const t = setInterval(() => {
+      const pcm = new Int16Array(160);
+      for (let i = 0; i < 160; i++, n++) pcm[i] = Math.round(6000 * Math.sin((2 * Math.PI * hz * n) / 8000));
+      this.socket.send(this.packet(0, encodeUlaw(pcm)), port, host);
+    }, 20);
+    return () => clearInterval(t);
+  }
+
+  /** Tone shares of the µ-law audio received over the next `ms` (at least 25 packets of it must come). */
+  async heard(ms: number): Promise<(hz: number) => number> {
+    const from = this.received.length;
+    await new Promise((r) => setTimeout(r, ms));
+    const got = this.received.slice(from).filter((p) => p.payloadType === 0).map((p) => p.payload);
+    assert.ok(got.length >= 25, `audio keeps coming (${got.length} packets)`);
+    return (hz) => toneRatio(got, hz);
   }
 
   close(): void {
