@@ -368,7 +368,9 @@ test('an agent who transfers the caller on is done with the call: a transfer row
   }
   const heard = peer.received.filter((p) => p.payloadType === 0).map((p) => p.payload);
   assert.ok(toneRatio(heard.slice(-25), 1300) > 0.5, `after the transfer the caller hears 2003's 1300 Hz (ratio ${toneRatio(heard.slice(-25), 1300).toFixed(2)})`);
-  const cdr = (await box.read<any>('cdr')).map((x) => x.value).find((c) => c.caller.number === '1401000001');
+  // The box answers the caller's BYE first and writes the CDR as the call ends: wait for the row.
+  const cdr = await box.cdr(did('rr'), (c) => c.caller.number === '1401000001');
+  assert.ok(cdr, 'the call has its CDR');
   assert.equal(cdr.callee.id, '2003');
   assert.equal(cdr.transfers.length, 1);
   assert.equal((await queueLog((x) => x.type === 'complete' && x.callId === cdr.callId)).length, 0, 'the agent\'s part ended with the transfer, not with the call');
