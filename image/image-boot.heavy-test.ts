@@ -104,10 +104,23 @@ async function callAgain(method: string, path: string, body?: unknown, timeoutMs
     const again = await call(method, path, body, undefined, timeoutMs);
     if (again.status !== 401 || !adminPassword) return again;
     // The cut was a daemon restart and it ended the session (a 401): sign in again, once.
-    console.log(`# ${method} ${path}: the session ended with the restart; signing in again`);
-    token = (await call('POST', '/api/session', { username: 'admin', password: adminPassword })).body?.token ?? '';
+    await signInAgain(`${method} ${path}`);
     return call(method, path, body, undefined, timeoutMs);
   }
+}
+
+/** A reboot or daemon restart ends the admin's session: sign in again (said on the output). */
+async function signInAgain(what: string): Promise<void> {
+  console.log(`# ${what}: the session ended (a reboot or daemon restart); signing in again`);
+  token = (await call('POST', '/api/session', { username: 'admin', password: adminPassword }).catch(() => undefined))?.body?.token ?? token;
+}
+
+/** A call made after a reboot: on a 401 (the session ended with the restart), sign in and call once more. */
+async function callSignedIn(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const r = await call(method, path, body);
+  if (r.status !== 401 || !adminPassword) return r;
+  await signInAgain(`${method} ${path}`);
+  return call(method, path, body);
 }
 
 async function healthy(): Promise<boolean | undefined> {
@@ -178,12 +191,7 @@ function usbStick(files: string[]): string {
 /** Applies bundle `file` from the attached "USB stick", as the admin page does. */
 async function applyFromDisk(file: string): Promise<{ status: number; body: any }> {
   const listed = await until(`${file} on the attached disk`, async () => {
-    const r = await call('GET', '/api/updates/disk').catch(() => undefined);
-    if (r?.status === 401 && adminPassword) {
-      console.log('# GET /api/updates/disk: the session ended (a daemon restart); signing in again');
-      token = (await call('POST', '/api/session', { username: 'admin', password: adminPassword }).catch(() => undefined))?.body?.token ?? token;
-      return undefined;
-    }
+    const r = await callSignedIn('GET', '/api/updates/disk').catch(() => undefined);
     return (r?.body?.bundles as { disk: string; file: string }[] | undefined)?.find((b) => b.file === file);
   }, 120_000);
   // Answered when the bundle is written (minutes under emulation).
@@ -272,7 +280,9 @@ test('an update is applied to slot B, tried at the next boot, passes the health 
   await until('ready after the reboot', () => readyCount() > before || undefined, 900_000);
   await until('HTTPS', healthy, 300_000);
   const committed = await until('slot B committed', async () => {
-    const s = await call('GET', '/api/updates').catch(() => undefined);
+    // The reboot ended the session: callSignedIn signs in again (before, this poll read 401s
+    // until it timed out while the serial log said "slot B committed").
+    const s = await callSignedIn('GET', '/api/updates').catch(() => undefined);
     return s?.body?.committed === 'b' ? s.body : undefined;
   }, 400_000);
   result('update_reboot_to_commit_s', (Date.now() - t1) / 1000, 's');
@@ -292,10 +302,10 @@ test('a broken update is tried once, fails the health check, and the box rolls b
   await until('ready again on the committed slot', () => readyCount() > before || undefined, 1_200_000);
   await until('HTTPS', healthy, 300_000);
   result('rollback_s', (Date.now() - t0) / 1000, 's');
-  const status = await call('GET', '/api/updates');
+  const status = await callSignedIn('GET', '/api/updates');
   assert.deepEqual([status.body.running, status.body.committed], ['b', 'b'], 'back on slot B, which stays committed');
   assert.equal(status.body.slots.a, 'v-broken', 'the broken build stays in slot A, never committed');
   assert.match(serial, /callcenter-health: healthy=false running=a committed=b → reboot/);
-  const audit = await call('GET', '/api/audit?action=update-from-disk');
+  const audit = await callSignedIn('GET', '/api/audit?action=update-from-disk');
   if (audit.status === 200) console.log(`# audit: ${JSON.stringify(audit.body).slice(0, 400)}`);
 });
