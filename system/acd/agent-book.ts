@@ -9,33 +9,9 @@ import type { Store } from '../store/store.ts';
 import type { AgentConfig } from '../config/schema.ts';
 import { canAgentTransition, isBusyWithCall, type AgentState } from './agent-states.ts';
 import { AcdError } from './errors.ts';
+import type { AgentRecord } from './live-types.ts';
 
-export interface AgentRecord {
-  id: string;
-  state: AgentState;
-  /** Break reason while on break. */
-  reason?: string;
-  /** When the current state began. */
-  since: number;
-  /** The call ringing or connected to the agent. */
-  callId?: string;
-  /** The queue of that call (or of the wrap-up). */
-  queue?: string;
-  /** The last call the agent talked on (the one its wrap-up is for). */
-  lastCallId?: string;
-  /** When wrap-up ends. */
-  wrapUntil?: number;
-  /** What the agent asked for while busy with a call: applied when the call (and wrap-up) ends. */
-  pending?: { state: 'break' | 'logged-out'; reason?: string };
-  /** Since when the agent has been idle (longest-idle): last call's end or becoming available. */
-  idleSince: number;
-  /** Calls taken and talk time since the last login. */
-  callsTaken: number;
-  talkTimeMs: number;
-  /** Ring-outs (RONA) since the last login. */
-  missed: number;
-  loggedInAt?: number;
-}
+export type { AgentRecord } from './live-types.ts';
 
 export interface TransitionOptions {
   cause: string;

@@ -3,27 +3,11 @@
 // estimated wait; per agent the state record. Read-only over the ACD.
 import type { BoxConfig } from '../config/schema.ts';
 import type { Acd } from './acd.ts';
-import type { AgentRecord } from './agent-book.ts';
+import type { AgentLive, QueueLive } from './live-types.ts';
 import type { AgentState } from './agent-states.ts';
 import { estimatedWaitSec } from './announcements.ts';
 
-export interface QueueLive {
-  name: string;
-  displayName?: string;
-  strategy: string;
-  waiting: number;
-  longestWaitSec: number;
-  estimatedWaitSec?: number;
-  agents: Record<AgentState, number>;
-  callers: { callId: string; caller: string; position: number; waitSec: number; priority: number; ringing: string[] }[];
-}
-
-export interface AgentLive extends AgentRecord {
-  name?: string;
-  extension: string;
-  queues: { queue: string; penalty: number }[];
-  skills: Record<string, number>;
-}
+export type { AgentLive, QueueLive } from './live-types.ts';
 
 export function queuesLive(acd: Acd, cfg: BoxConfig, now = Date.now()): QueueLive[] {
   return cfg.queues.map((q) => {

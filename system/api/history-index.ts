@@ -8,31 +8,9 @@
 // Memory: one Map entry per distinct number plus one id per call-number pair. Read-only.
 import type { Store } from '../store/store.ts';
 import { readWrapUp } from '../wrapup/wrap-up-book.ts';
+import type { CallSummary } from './call-summary.ts';
 
-/** One previous call, as the workspace shows it. */
-export interface CallSummary {
-  callId: string;
-  /** 'in' when the number called the box, 'out' when the box called the number. */
-  direction: 'in' | 'out';
-  /** The other party's number (the extension or number dialled, or the caller). */
-  other: string;
-  startedAt: number;
-  answeredAt?: number;
-  endedAt: number;
-  durationMs: number;
-  /** Time talking to a person: from the agent's connect for a queue call, else from the answer. */
-  talkMs: number;
-  /** The CDR's disposition, except 'abandoned' for a queue call no agent took. */
-  disposition: string;
-  hangupCause?: string;
-  queue?: string;
-  agents?: string[];
-  /** The IVR flow and the nodes the caller went through. */
-  ivr?: { flow: string; path: string[]; variables?: Record<string, string> };
-  transfers?: number;
-  /** The agent's wrap-up: disposition (both languages) and notes (system/wrapup). */
-  wrapUp?: { disposition: { code: string; en: string; zh: string }; notes: string; agent: string; savedAt: number };
-}
+export type { CallSummary } from './call-summary.ts';
 
 interface CdrLike {
   callId: string;

@@ -1,7 +1,15 @@
 // The API's shapes as the page uses them (the server's own types live in system/api and
-// system/acd; these are the JSON they answer with, trimmed to what the UI reads).
+// system/acd; these are the JSON they answer with, trimmed to what the UI reads). Where the
+// server keeps a shape in a plain types-only module, it is imported from there (type-only: no
+// server code reaches the bundle) instead of written again here.
+import type { AgentState } from '../../acd/agent-states.ts';
+import type { AgentRecord } from '../../acd/live-types.ts';
+
+export type { AgentState } from '../../acd/agent-states.ts';
+export type { AgentLive, AgentRecord, QueueLive } from '../../acd/live-types.ts';
+export type { CallSummary } from '../../api/call-summary.ts';
+
 export type Role = 'admin' | 'supervisor' | 'agent' | 'technician' | 'api';
-export type AgentState = 'logged-out' | 'available' | 'ringing' | 'on-call' | 'wrap-up' | 'break';
 
 export interface Me {
   username: string;
@@ -9,40 +17,6 @@ export interface Me {
   kind: string;
   csrfToken?: string;
   serverTime: number;
-}
-
-export interface AgentRecord {
-  id: string;
-  state: AgentState;
-  reason?: string;
-  since: number;
-  callId?: string;
-  queue?: string;
-  /** The last call talked on (the one a wrap-up is for). */
-  lastCallId?: string;
-  wrapUntil?: number;
-  pending?: { state: 'break' | 'logged-out'; reason?: string };
-  callsTaken: number;
-  talkTimeMs: number;
-  missed: number;
-}
-
-export interface AgentLive extends AgentRecord {
-  name?: string;
-  extension: string;
-  queues: { queue: string; penalty: number }[];
-  registered?: boolean;
-}
-
-export interface QueueLive {
-  name: string;
-  displayName?: string;
-  strategy: string;
-  waiting: number;
-  longestWaitSec: number;
-  estimatedWaitSec?: number;
-  agents: Record<AgentState, number>;
-  callers: { callId: string; caller: string; position: number; waitSec: number; priority: number; ringing: string[] }[];
 }
 
 export interface Workspace {
@@ -76,22 +50,6 @@ export interface Customer {
   notes?: string;
   updatedAt?: number;
   updatedBy?: string;
-}
-
-export interface CallSummary {
-  callId: string;
-  direction: 'in' | 'out';
-  other: string;
-  startedAt: number;
-  answeredAt?: number;
-  endedAt: number;
-  durationMs: number;
-  talkMs: number;
-  disposition: string;
-  queue?: string;
-  agents?: string[];
-  ivr?: { flow: string; path: string[] };
-  wrapUp?: { disposition: Disposition; notes: string; agent: string; savedAt: number };
 }
 
 /** A wrap-up disposition as configured, named in both languages. */

@@ -12,24 +12,11 @@ import { api } from '../api.ts';
 import { formatDuration } from '../clock.ts';
 import { errorText } from '../errors.ts';
 import { t } from '../i18n.ts';
+// The figures' shape is the analyser's own (media/speech-analytics.ts has no imports): type-only, no server code in the bundle.
+import type { Side, SpeechFigures } from '../../../../media/speech-analytics.ts';
 
-type Side = 'caller' | 'callee';
-interface SideFigures { talkMs: number; talkPct: number; longestMonologueMs: number; agitation: number | null; medianPitchHz: number | null }
-interface Figures {
-  durationMs: number;
-  caller: SideFigures;
-  callee: SideFigures;
-  silenceMs: number;
-  silencePct: number;
-  longestSilenceMs: number;
-  overtalkMs: number;
-  overtalkPct: number;
-  talkListenRatio: number | null;
-  longestMonologue: { side: Side; ms: number; atMs: number } | null;
-  segments: Record<Side, Array<[number, number]>>;
-}
 interface TranscriptRow { state: 'running' | 'done' | 'failed'; engine: string; language: string; experimental: boolean; measuredWordAccuracyPct: number | null; utterances: Array<{ side: Side; startMs: number; endMs: number; text: string }>; error?: { code: string; message: string } }
-interface AnalyticsRow { figures?: Figures; holdMs?: number; holds?: number; error?: { code: string; message: string } }
+interface AnalyticsRow { figures?: SpeechFigures; holdMs?: number; holds?: number; error?: { code: string; message: string } }
 
 const STYLE = html`<style>
   .speech dl { display: grid; grid-template-columns: repeat(auto-fill, minmax(10rem, 1fr)); gap: 0.4rem 1rem; margin: 0.4rem 0; }
@@ -124,7 +111,7 @@ export class SpeechAnalyticsPanel extends AppElement {
     </div>`;
   }
 
-  private timeline(f: Figures) {
+  private timeline(f: SpeechFigures) {
     const total = Math.max(1, f.durationMs);
     const bars = (side: Side, y: number) => f.segments[side].map(([a, b]) => svg`<rect class=${side} x=${(100 * a) / total} y=${y} width=${Math.max(0.2, (100 * (b - a)) / total)} height="16"></rect>`);
     return html`<svg data-test="speech-timeline" viewBox="0 0 100 44" preserveAspectRatio="none" role="img" aria-label=${t('speech.timeline')}>
