@@ -7,25 +7,19 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
-import { freePort } from './harness/ports.ts';
-import { adminPassword, boxCertificate, browserSignIn, type BrowserSession } from './harness/api.ts';
+import type { BoxProcess } from './harness/box-process.ts';
 import { runSipp } from './harness/sipp.ts';
-import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { addUsers, goAvailable, signInSoftphoneAgent, startWebBox } from './harness/web-box.ts';
 
 const CARRIER = '127.0.0.2';
 const DID = '5550200';
 let box: BoxProcess;
-let tlsPort: number;
-let admin: BrowserSession;
 let browser: Browser;
 let agent: TestPage;
 
 before(async () => {
-  ensureWebBuilt();
-  tlsPort = await freePort();
-  box = await startBoxProcess({
-    http: { tls: true, tlsPort },
+  const web = await startWebBox({
     recording: { enabled: false },
     extensions: [{ number: '2101', password: 'pw-2101' }],
     trunks: [{ name: 'carrier', kind: 'static', host: CARRIER }],
@@ -33,11 +27,10 @@ before(async () => {
     agents: [{ id: 'b1', name: 'Zhang Wei', extension: '2101', device: 'browser', queues: [{ queue: 'web' }] }],
     dids: [{ number: DID, trunk: 'carrier', destination: 'queue:web' }],
   });
-  const ca = boxCertificate(box);
-  admin = await browserSignIn(tlsPort, ca, 'admin', adminPassword(box));
-  assert.equal((await admin.call('POST', '/api/users', { username: 'b1', role: 'agent', password: 'b1-password', mustChangePassword: false })).status, 201);
-  browser = await launchBrowser({ trust: ca });
-  agent = await openPage(browser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'zh-CN' });
+  box = web.box;
+  await addUsers(web.admin, [['b1', 'agent']]);
+  browser = await launchBrowser({ trust: web.ca });
+  agent = await openPage(browser, { baseURL: web.baseURL, locale: 'zh-CN' });
 });
 
 after(async () => {
@@ -50,14 +43,9 @@ const callState = (page: Page) => page.getAttribute(sp, 'data-call');
 
 test('a browser agent answers, holds, mutes and hangs up a queue call from the workspace\'s softphone', async () => {
   const { page, errors } = agent;
-  await page.goto('/');
-  await page.fill('[data-test=username]', 'b1');
-  await page.fill('[data-test=password]', 'b1-password');
-  await page.click('[data-test=sign-in-submit]');
-  await page.waitForSelector(`${sp}[data-status=ready]`, { timeout: 15_000 });
+  await signInSoftphoneAgent(page, 'b1');
   await page.waitForSelector('[data-test=softphone-ready]');
-  await page.click('[data-test=go-available]');
-  await page.waitForSelector('[data-test=agent-state][data-state=available]');
+  await goAvailable(page);
 
   const run = runSipp({
     scenario: 'uac-wait-bye.xml', localIp: CARRIER, target: `127.0.0.1:${box.sipPort}`,

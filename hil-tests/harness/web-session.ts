@@ -1,6 +1,6 @@
 // What browser tests of the web app share: the first-start admin signed in over the API (with
 // the forced first password change done, as a new box asks), signing a user in through the
-// sign-in page, and a test wrapper that leaves a screenshot of the page when a test fails.
+// sign-in page, and test wrappers that leave a screenshot of the page (or pages) when a test fails.
 import { test as nodeTest } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { BoxProcess } from './box-process.ts';
@@ -22,12 +22,17 @@ export async function firstAdmin(box: BoxProcess): Promise<{ api: ApiClient; pas
   return { api, password };
 }
 
-/** Sign in through the page and wait for the live connection. */
-export async function signInPage(page: Page, username: string, password: string): Promise<void> {
+/** Open the sign-in page and submit `username` and `password`; what to wait for is the caller's. */
+export async function submitSignIn(page: Page, username: string, password: string): Promise<void> {
   await page.goto('/');
   await page.fill('[data-test=username]', username);
   await page.fill('[data-test=password]', password);
   await page.click('[data-test=sign-in-submit]');
+}
+
+/** Sign in through the page and wait for the live connection. */
+export async function signInPage(page: Page, username: string, password: string): Promise<void> {
+  await submitSignIn(page, username, password);
   await page.waitForSelector('[data-test=live][data-up=true]');
 }
 
@@ -40,6 +45,23 @@ export function testWithShots(prefix: string, page: () => TestPage | undefined) 
       } catch (err) {
         const p = page();
         if (p) await screenshot(p.page, `FAILED-${prefix}-${name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined);
+        throw err;
+      }
+    });
+}
+
+/**
+ * node:test's `test` for a test that drives several pages: on failure, a screenshot
+ * FAILED-<test>-<label> of each page `pages()` names.
+ */
+export function testWithShotsOf(pages: () => Record<string, TestPage | undefined>) {
+  return (name: string, fn: () => Promise<void>) =>
+    nodeTest(name, async () => {
+      try {
+        await fn();
+      } catch (err) {
+        const tag = name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-');
+        for (const [label, p] of Object.entries(pages())) if (p) await screenshot(p.page, `FAILED-${tag}-${label}`).catch(() => undefined);
         throw err;
       }
     });
