@@ -18,9 +18,24 @@ const ID_KEYS = ['name', 'number', 'id', 'prefix'] as const;
 const pointer = (path: Path) => `/${path.join('/')}`;
 const humanize = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase());
 
-/** The label of a field: the catalogue's, else its name made readable. */
-export function fieldLabel(name: string): string {
-  return tMaybe(`admin.field.${name}`, humanize(name));
+/** The section (top-level member) a field sits in, when it sits below one: the same name means
+ *  different things in different sections (trunks[].tls is the trunk's certificate check,
+ *  http.tls is HTTPS). */
+const sectionOf = (path?: Path) => (path && path.length > 1 && typeof path[0] === 'string' ? path[0] : undefined);
+
+/** The label of a field: the catalogue's for this section ('admin.field.trunks.tls'), else the
+ *  catalogue's for the name, else its name made readable. */
+export function fieldLabel(name: string, path?: Path): string {
+  const section = sectionOf(path);
+  const general = tMaybe(`admin.field.${name}`, humanize(name));
+  return section ? tMaybe(`admin.field.${section}.${name}`, general) : general;
+}
+
+/** A short help text under a field's label ('admin.help.<section>.<name>'), when the catalogue has one. */
+function fieldHelp(name: string, path: Path): TemplateResult | typeof nothing {
+  const section = sectionOf(path);
+  const text = section ? tMaybe(`admin.help.${section}.${name}`, '') : '';
+  return text ? html`<span class="muted small field-help" data-test="field-help" data-path=${pointer(path)}>${text}</span>` : nothing;
 }
 
 function itemName(item: unknown): string | undefined {
@@ -71,11 +86,11 @@ export class SchemaForm extends AppElement {
   private field(name: string, schema: JsonSchema, value: unknown, path: Path, required: boolean): TemplateResult {
     const kind = fieldKind(schema, name);
     const id = `f${pointer(path).replace(/[^a-zA-Z0-9]/g, '-')}`;
-    const label = html`<span class="field-label">${fieldLabel(name)}${required ? '' : html` <span class="muted small">${t('admin.optional')}</span>`}</span>`;
+    const label = html`<span class="field-label">${fieldLabel(name, path)}${required ? '' : html` <span class="muted small">${t('admin.optional')}</span>`}</span>${fieldHelp(name, path)}`;
     const set = (raw: string) => this.change(path, !required && raw === '' ? undefined : parseInput(kind, raw));
     switch (kind.kind) {
       case 'object':
-        return html`<fieldset class="group" data-path=${pointer(path)}><legend>${fieldLabel(name)}</legend>
+        return html`<fieldset class="group" data-path=${pointer(path)}><legend>${fieldLabel(name, path)}</legend>${fieldHelp(name, path)}
           ${this.errorsAt(path)}${this.objectFields(kind.schema, (value ?? {}) as Record<string, unknown>, path)}</fieldset>`;
       case 'list':
         return this.list(name, kind.item, Array.isArray(value) ? value : [], path);
@@ -131,7 +146,7 @@ export class SchemaForm extends AppElement {
         <button type="button" class="link danger" data-test="remove-entry" @click=${() => this.change(path, Object.fromEntries(rows.filter((_, j) => j !== i)))}>✕</button>
         ${this.errorsAt([...path, k])}
       </div>`)}
-      <button type="button" data-test="add-entry" @click=${() => this.change(path, { ...entries, [this.freeKey(entries)]: emptyValue(valueSchema) })}>${t('admin.add', { what: fieldLabel(name) })}</button>
+      <button type="button" data-test="add-entry" @click=${() => this.change(path, { ...entries, [this.freeKey(entries)]: emptyValue(valueSchema) })}>${t('admin.add', { what: fieldLabel(name, path) })}</button>
       ${this.errorsAt(path)}
     </div>`;
   }
@@ -165,7 +180,7 @@ export class SchemaForm extends AppElement {
       <button type="button" data-test="add-item" @click=${() => {
         this.opened.add(pointer([...path, items.length]));
         this.change(path, [...items, emptyValue(item)]);
-      }}>${t('admin.add', { what: fieldLabel(name) })}</button>
+      }}>${t('admin.add', { what: fieldLabel(name, path) })}</button>
     </div>`;
   }
 
