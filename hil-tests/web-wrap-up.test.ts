@@ -10,27 +10,24 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
-import { freePort } from './harness/ports.ts';
-import { adminPassword, boxCertificate, browserSignIn, type BrowserSession } from './harness/api.ts';
+import type { BoxProcess } from './harness/box-process.ts';
+import { browserSignIn, type BrowserSession } from './harness/api.ts';
 import { runSipp } from './harness/sipp.ts';
-import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { addUsers, goAvailable, signInSoftphoneAgent, startWebBox, type WebBox } from './harness/web-box.ts';
 
 const CARRIER = '127.0.0.2';
 const DID = '5550300';
 const CUSTOMER = '13600136000';
+let web: WebBox;
 let box: BoxProcess;
-let tlsPort: number;
 let admin: BrowserSession;
 let browser: Browser;
 let agent: TestPage;
 const shots: string[] = [];
 
 before(async () => {
-  ensureWebBuilt();
-  tlsPort = await freePort();
-  box = await startBoxProcess({
-    http: { tls: true, tlsPort },
+  web = await startWebBox({
     recording: { enabled: false },
     // Not an overload test: on the shared 2-core machine the event-loop lag guard refused a first
     // INVITE with 503 (CC_SIP_OVERLOAD) while Chromium started.
@@ -48,12 +45,11 @@ before(async () => {
       queueDispositions: { care: [{ code: 'fixed', en: 'Fixed on the call', zh: '当场解决' }, { code: 'escalated', en: 'Escalated', zh: '已升级' }] },
     },
   });
-  const ca = boxCertificate(box);
-  admin = await browserSignIn(tlsPort, ca, 'admin', adminPassword(box));
-  for (const u of ['w1', 'w2']) assert.equal((await admin.call('POST', '/api/users', { username: u, role: 'agent', password: `${u}-password`, mustChangePassword: false })).status, 201);
+  ({ box, admin } = web);
+  await addUsers(admin, [['w1', 'agent'], ['w2', 'agent']]);
   assert.equal((await admin.call('PUT', `/api/customers/${CUSTOMER}`, { name: '赵磊', priority: 0, notes: 'Home broadband.' })).status, 200);
-  browser = await launchBrowser({ trust: ca });
-  agent = await openPage(browser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'zh-CN' });
+  browser = await launchBrowser({ trust: web.ca });
+  agent = await openPage(browser, { baseURL: web.baseURL, locale: 'zh-CN' });
 });
 
 after(async () => {
@@ -67,13 +63,8 @@ const options = (page: Page) => page.$$eval('[data-test=wrapup-disposition] opti
 
 test('a browser agent wraps up a queue call with a disposition and notes, during and after it; "Save and ready" ends wrap-up; the customer\'s history shows it', async () => {
   const { page, errors } = agent;
-  await page.goto('/');
-  await page.fill('[data-test=username]', 'w1');
-  await page.fill('[data-test=password]', 'w1-password');
-  await page.click('[data-test=sign-in-submit]');
-  await page.waitForSelector(`${sp}[data-status=ready]`, { timeout: 15_000 });
-  await page.click('[data-test=go-available]');
-  await page.waitForSelector('[data-test=agent-state][data-state=available]');
+  await signInSoftphoneAgent(page, 'w1');
+  await goAvailable(page);
   assert.equal(await page.locator('[data-test=wrapup]').count(), 0, 'no wrap-up before any call');
 
   const run = runSipp({
@@ -100,11 +91,10 @@ test('a browser agent wraps up a queue call with a disposition and notes, during
   shots.push(await screenshot(page, '31-wrap-up-during-call-zh'));
 
   // The API: a code from another list is refused; another agent cannot touch this call.
-  const ca = boxCertificate(box);
-  const w1 = await browserSignIn(tlsPort, ca, 'w1', 'w1-password');
+  const w1 = await browserSignIn(web.tlsPort, web.ca, 'w1', 'w1-password');
   const bad = await w1.call('PUT', `/api/workspace/calls/${callId}/wrap-up`, { disposition: 'other', notes: '' });
   assert.deepEqual([bad.status, bad.body.code], [400, 'CC_WRAPUP_BAD_DISPOSITION']);
-  const w2 = await browserSignIn(tlsPort, ca, 'w2', 'w2-password');
+  const w2 = await browserSignIn(web.tlsPort, web.ca, 'w2', 'w2-password');
   const foreign = await w2.call('PUT', `/api/workspace/calls/${callId}/wrap-up`, { disposition: 'fixed', notes: 'not mine' });
   assert.deepEqual([foreign.status, foreign.body.code], [404, 'CC_WRAPUP_NO_SUCH_CALL']);
   assert.equal((await w2.call('GET', `/api/workspace/calls/${callId}`)).status, 404);
