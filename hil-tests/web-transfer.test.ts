@@ -27,12 +27,14 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import { runSipp, type SippRun } from './harness/sipp.ts';
+import { carrierCall, type CarrierCall } from './harness/carrier-caller.ts';
+import { cutPower } from './harness/power-cut.ts';
 import { freePort } from './harness/ports.ts';
 import { RtpPeer } from './harness/rtp-peer.ts';
 import { signIn, type ApiClient } from './harness/api.ts';
 import { startPageServer, toneWav, type PageServer } from './harness/chromium-softphone.ts';
 import { openBrowserAgent } from './harness/browser-agent.ts';
-import { adminPassword, boxCertificate, browserSignIn } from './harness/api.ts';
+import { adminPassword, boxCertificate, browserSignIn, type BrowserSession } from './harness/api.ts';
 import { makeToneWav, startBaresip, type Baresip } from './harness/baresip.ts';
 import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
 import { signInPage } from './harness/web-session.ts';
@@ -100,14 +102,11 @@ async function liveCall(): Promise<string> {
   throw new Error('no live queue call listed');
 }
 
-async function callIn(callerPeer: RtpPeer, stops: (() => void)[], pauseMs = 25_000): Promise<SippRun> {
-  const uac = runSipp({
-    scenario: 'uac-call.xml', localIp: CARRIER, localPort: await freePort(CARRIER), target: `127.0.0.1:${box.sipPort}`,
-    keys: { dialled: '5550300', caller: '13900002222', rtp_ip: CARRIER, rtp_port: callerPeer.port }, pauseMs, timeoutSec: Math.ceil(pauseMs / 1000) + 55,
-  });
-  const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
-  stops.push(callerPeer.talk(CALLER_HZ, Number(boxPort)));
-  return uac;
+/** A carrier caller to the queue's DID, talking its tone once the box answered. */
+async function callIn(pauseMs = 25_000): Promise<CarrierCall> {
+  const call = await carrierCall(box, { dialled: '5550300', caller: '13900002222', pauseMs, timeoutSec: Math.ceil(pauseMs / 1000) + 55 });
+  call.talk(CALLER_HZ);
+  return call;
 }
 
 async function queueLog(callId: string): Promise<{ type: string; [k: string]: unknown }[]> {
@@ -116,11 +115,10 @@ async function queueLog(callId: string): Promise<{ type: string; [k: string]: un
 }
 
 test('blind transfer from one browser agent to another: the first leaves at once, the caller hears the second', async () => {
-  const callerPeer = await RtpPeer.open(CARRIER);
-  const stops: (() => void)[] = [];
-  let uac: SippRun | undefined;
+  let caller: CarrierCall | undefined;
   try {
-    uac = await callIn(callerPeer, stops);
+    caller = await callIn();
+    const callerPeer = caller.peer;
     const p1 = pages[W1.id];
     const p2 = pages[W2.id];
     await waitCount(p1, 'incoming', 1);
@@ -160,7 +158,7 @@ test('blind transfer from one browser agent to another: the first leaves at once
     assert.equal(agents.find((a) => a.id === W2.id)?.state, 'on-call');
     assert.notEqual(agents.find((a) => a.id === W1.id)?.state, 'on-call', 'w1 is done with the call');
 
-    const r = await uac.done;
+    const r = await caller.uac.done;
     assert.equal(r.code, 0, `the caller talked until it hung up: ${r.errors || r.stderr}`);
     await waitCount(p2, 'ended', 1);
     const cdr = await box.cdr('5550300', (row) => row.callId === callId);
@@ -176,23 +174,19 @@ test('blind transfer from one browser agent to another: the first leaves at once
     for (let i = 0; i < 50 && (await admin.call('GET', '/api/acd/agents')).body.find((a: any) => a.id === W2.id)?.state !== 'available'; i++) await sleep(100);
     assert.equal((await admin.call('GET', '/api/acd/agents')).body.find((a: any) => a.id === W2.id)?.state, 'available', 'w2 is free again after the call (wrap-up 0 s)');
   } finally {
-    for (const s of stops) s();
-    uac?.kill();
-    callerPeer.close();
+    caller?.close();
   }
 });
 
 test('a transferred call the target declines goes back to its queue and rings an agent again', async () => {
-  const callerPeer = await RtpPeer.open(CARRIER);
-  const stops: (() => void)[] = [];
-  let uac: SippRun | undefined;
+  let caller: CarrierCall | undefined;
   const p1 = pages[W1.id];
   const p2 = pages[W2.id];
   try {
     const incoming1 = await count(p1, 'incoming');
     const incoming2 = await count(p2, 'incoming');
     const connected1 = await count(p1, 'connected');
-    uac = await callIn(callerPeer, stops);
+    caller = await callIn();
     await waitCount(p1, 'incoming', incoming1 + 1);
     await p1.click('#answer');
     await waitCount(p1, 'connected', connected1 + 1);
@@ -209,7 +203,7 @@ test('a transferred call the target declines goes back to its queue and rings an
     assert.equal(agents.find((a) => a.id === W2.id)?.state, 'available', 'w2 is available after declining');
     await p1.click('#answer');
     await waitCount(p1, 'connected', connected1 + 2);
-    const back = await callerPeer.heard(1200);
+    const back = await caller.peer.heard(1200);
     assert.ok(back(W1.hz) > 0.05, `the caller talks to w1 again (${back(W1.hz).toFixed(3)})`);
     await p1.click('#hangup');
     const cdr = await box.cdr('5550300', (row) => row.callId === callId);
@@ -218,42 +212,50 @@ test('a transferred call the target declines goes back to its queue and rings an
     assert.equal(s.calls, 0);
     assert.equal(s.media.routers, 0);
   } finally {
-    for (const s of stops) s();
-    uac?.kill();
-    callerPeer.close();
+    caller?.close();
   }
 });
 
-test('the workspace transfer panel (both languages): a desk-phone agent blind-transfers a queue caller to another agent\'s phone', async () => {
+/** The web app's box of the workspace tests: HTTPS on its own port, a 'desk' queue behind `did`, two agents (the first in the queue). */
+async function startDeskBox(did: string, first: { id: string; extension: string; password: string; device?: string }, second: { id: string; extension: string; password: string; device?: string }): Promise<{ ui: BoxProcess; tlsPort: number }> {
   ensureWebBuilt();
   const tlsPort = await freePort();
   const ui = await startBoxProcess({
     http: { tls: true, tlsPort },
     recording: { enabled: false },
-    extensions: [{ number: '2103', password: 'pw-2103' }, { number: '2104', password: 'pw-2104' }],
+    extensions: [{ number: first.extension, password: first.password }, { number: second.extension, password: second.password }],
     trunks: [{ name: 'carrier', kind: 'static', host: CARRIER }],
     queues: [{ name: 'desk', displayName: 'Desk 前台', strategy: 'linear', ringTimeoutSec: 30, wrapUpSec: 0, announceEverySec: 0, overflow: 'hangup' }],
     agents: [
-      { id: 'a3', name: 'Zhang Wei', extension: '2103', queues: [{ queue: 'desk' }] },
-      { id: 'a4', name: 'Chen Jing', extension: '2104', queues: [] },
+      { id: first.id, name: 'Zhang Wei', extension: first.extension, ...(first.device ? { device: first.device } : {}), queues: [{ queue: 'desk' }] },
+      { id: second.id, name: 'Chen Jing', extension: second.extension, ...(second.device ? { device: second.device } : {}), queues: [] },
     ],
-    dids: [{ number: '5550301', trunk: 'carrier', destination: 'queue:desk' }],
+    dids: [{ number: did, trunk: 'carrier', destination: 'queue:desk' }],
     security: { maxEventLoopLagMs: 0 },
   });
+  return { ui, tlsPort };
+}
+
+/** The admin of a desk box over HTTPS, with a web user (role agent, password `<id>-password`) for each agent. */
+async function deskUsers(ui: BoxProcess, tlsPort: number, ids: string[]): Promise<{ ca: Buffer; adm: BrowserSession }> {
+  const ca = boxCertificate(ui);
+  const adm = await browserSignIn(tlsPort, ca, 'admin', adminPassword(ui));
+  for (const u of ids) {
+    const r = await adm.call('POST', '/api/users', { username: u, role: 'agent', password: `${u}-password`, mustChangePassword: false });
+    assert.equal(r.status, 201, r.text);
+  }
+  return { ca, adm };
+}
+
+test('the workspace transfer panel (both languages): a desk-phone agent blind-transfers a queue caller to another agent\'s phone', async () => {
+  const { ui, tlsPort } = await startDeskBox('5550301', { id: 'a3', extension: '2103', password: 'pw-2103' }, { id: 'a4', extension: '2104', password: 'pw-2104' });
   const phones: Baresip[] = [];
   let uiBrowser: Browser | undefined;
   let agent: TestPage | undefined;
-  const callerPeer = await RtpPeer.open(CARRIER);
-  const stops: (() => void)[] = [];
-  let uac: SippRun | undefined;
+  let caller: CarrierCall | undefined;
   const shots: string[] = [];
   try {
-    const ca = boxCertificate(ui);
-    const adm = await browserSignIn(tlsPort, ca, 'admin', adminPassword(ui));
-    for (const u of ['a3', 'a4']) {
-      const r = await adm.call('POST', '/api/users', { username: u, role: 'agent', password: `${u}-password`, mustChangePassword: false });
-      assert.equal(r.status, 201, r.text);
-    }
+    const { ca, adm } = await deskUsers(ui, tlsPort, ['a3', 'a4']);
     phones.push(await startBaresip({ extension: '2103', password: 'pw-2103', box: { host: '127.0.0.1', port: ui.sipPort }, listenIp: '127.0.0.1', toneHz: 700, answer: 'manual' }));
     // The phone's microphone outlasts the call (baresip hangs up when its file ends).
     const wav = join(tmp, 'a4-1300.wav');
@@ -269,12 +271,9 @@ test('the workspace transfer panel (both languages): a desk-phone agent blind-tr
     await page.click('[data-test=go-available]');
     await page.waitForSelector('[data-test=agent-state][data-state=available]');
 
-    uac = runSipp({
-      scenario: 'uac-call.xml', localIp: CARRIER, localPort: await freePort(CARRIER), target: `127.0.0.1:${ui.sipPort}`,
-      keys: { dialled: '5550301', caller: '13900003333', rtp_ip: CARRIER, rtp_port: callerPeer.port }, pauseMs: 30_000, timeoutSec: 80,
-    });
-    const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
-    stops.push(callerPeer.talk(CALLER_HZ, Number(boxPort)));
+    caller = await carrierCall(ui, { dialled: '5550301', caller: '13900003333', pauseMs: 30_000, timeoutSec: 80 });
+    caller.talk(CALLER_HZ);
+    const callerPeer = caller.peer;
     await phones[0].waitFor(/Incoming call from/i, 20_000);
     await phones[0].command('accept');
     await page.waitForSelector('[data-test=call-panel][data-call-state=connected]', { timeout: 10_000 });
@@ -308,7 +307,7 @@ test('the workspace transfer panel (both languages): a desk-phone agent blind-tr
     const agents = (await adm.call('GET', '/api/acd/agents')).body as { id: string; state: string }[];
     assert.equal(agents.find((a) => a.id === 'a4')?.state, 'on-call');
     await page.waitForSelector('[data-test=agent-state][data-state=available]', { timeout: 10_000 });
-    const r = await uac.done;
+    const r = await caller.uac.done;
     assert.equal(r.code, 0, r.errors || r.stderr);
     const cdr = await ui.cdr('5550301', (row) => row.transfers?.length === 1);
     assert.deepEqual([cdr.transfers[0].kind, cdr.transfers[0].from.id, cdr.transfers[0].to.id, cdr.callee.id], ['blind', '2103', '2104', '2104']);
@@ -319,9 +318,7 @@ test('the workspace transfer panel (both languages): a desk-phone agent blind-tr
     if (process.env.TRANSFER_LOGS) console.log(ui.logs.filter((l) => /transfer|ended|dead|hangup|error|warn/i.test(l)).slice(-60).join('\n'));
     throw err;
   } finally {
-    for (const x of stops) x();
-    uac?.kill();
-    callerPeer.close();
+    caller?.close();
     await uiBrowser?.close();
     for (const ph of phones) await ph.stop();
     await ui.stop();
@@ -334,10 +331,10 @@ test('consultative transfer: the caller waits apart while w1 consults 1005, Comp
   const reg = await runSipp({ scenario: 'transfer-agent-register.xml', localIp: '127.0.0.4', localPort: thirdPort, target: `127.0.0.1:${box.sipPort}`, keys: { ext: '1005' }, extra: ['-au', '1005', '-ap', 'secret1005'] }).done;
   assert.equal(reg.code, 0, `sipp phone registered 1005: ${reg.errors || reg.stderr}`);
   const p1 = pages[W1.id];
-  const callerPeer = await RtpPeer.open(CARRIER);
   const thirdPeer = await RtpPeer.open('127.0.0.4');
   const stops: (() => void)[] = [];
   const runs: SippRun[] = [];
+  const callers: CarrierCall[] = [];
   const phone = () => {
     const run = runSipp({ scenario: 'multiparty-phone.xml', localIp: '127.0.0.4', localPort: thirdPort, keys: { agent: '1005', agent_rtp_ip: '127.0.0.4', agent_rtp_port: thirdPeer.port }, timeoutSec: 90 });
     runs.push(run);
@@ -354,8 +351,9 @@ test('consultative transfer: the caller waits apart while w1 consults 1005, Comp
     const incoming = await count(p1, 'incoming');
     const connected = await count(p1, 'connected');
     const ended = await count(p1, 'ended');
-    const uac = await callIn(callerPeer, stops);
-    runs.push(uac);
+    const caller = await callIn();
+    callers.push(caller);
+    const callerPeer = caller.peer;
     await waitCount(p1, 'incoming', incoming + 1);
     await p1.click('#answer');
     await waitCount(p1, 'connected', connected + 1);
@@ -376,7 +374,7 @@ test('consultative transfer: the caller waits apart while w1 consults 1005, Comp
     assert.ok(c2(THIRD_HZ) > 0.1 && c2(W1.hz) < 0.01, `after Complete the caller hears the target only (${r2})`);
     assert.ok(t2(CALLER_HZ) > 0.1 && t2(W1.hz) < 0.01, `after Complete the target hears the caller only (${r2})`);
     console.log(`consult: ${r1}; complete: ${r2}`);
-    const ur = await uac.done;
+    const ur = await caller.uac.done;
     assert.equal(ur.code, 0, `the caller talked until it hung up: ${ur.errors || ur.stderr}`);
     assert.equal((await third.done).code, 0, 'the target got a BYE at the end');
     const cdr = await box.cdr('5550300', (row) => row.callId === callId);
@@ -389,8 +387,8 @@ test('consultative transfer: the caller waits apart while w1 consults 1005, Comp
     third = phone();
     const incoming2 = await count(p1, 'incoming');
     const connected2 = await count(p1, 'connected');
-    const uac2 = await callIn(callerPeer, stops);
-    runs.push(uac2);
+    const caller2 = await callIn();
+    callers.push(caller2);
     await waitCount(p1, 'incoming', incoming2 + 1);
     await p1.click('#answer');
     await waitCount(p1, 'connected', connected2 + 1);
@@ -400,7 +398,7 @@ test('consultative transfer: the caller waits apart while w1 consults 1005, Comp
     assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
     assert.equal((await third.done).code, 0, 'the target got a BYE on Cancel');
     await sleep(500);
-    const c3 = await callerPeer.heard(1500);
+    const c3 = await caller2.peer.heard(1500);
     assert.ok(c3(W1.hz) > 0.05 && c3(THIRD_HZ) < 0.01, `after Cancel the caller hears w1 again (700=${c3(W1.hz).toFixed(3)})`);
     await p1.click('#hangup');
     const cdr2 = await box.cdr('5550300', (r) => r.callId === callId2);
@@ -408,7 +406,7 @@ test('consultative transfer: the caller waits apart while w1 consults 1005, Comp
   } finally {
     for (const x of stops) x();
     for (const r of runs) r.kill();
-    callerPeer.close();
+    for (const c of callers) c.close();
     thirdPeer.close();
   }
 });
@@ -450,58 +448,63 @@ async function pageHears(page: Page, tones: number[]): Promise<Record<number, nu
 const fmt = (o: Record<number, number>) => Object.entries(o).map(([k, v]) => `${k}=${v.toFixed(3)}`).join(' ');
 
 /**
- * A queue call answered by w1, then a consultation to w2's page that w2 answers: checks the
- * screen pop (a consultation from w1 about the caller), w2 ringing then on the call, the stored
- * consultation both agents see, and that the two talk while the caller hears neither.
+ * Runs `then` on a queue call answered by w1, then a consultation to w2's page that w2 answers:
+ * checks the screen pop (a consultation from w1 about the caller), w2 ringing then on the call,
+ * the stored consultation both agents see, and that the two talk while the caller hears
+ * neither. Afterwards (passed or failed) both pages hang up what they still have and the caller
+ * is stopped, so the next test starts clean.
  */
-async function consultedCall(callerPeer: RtpPeer, stops: (() => void)[], shot?: string): Promise<{ callId: string; uac: SippRun }> {
-  const p1 = pages[W1.id];
-  const p2 = pages[W2.id];
-  await bothReady();
-  const incoming1 = await count(p1, 'incoming');
-  const connected1 = await count(p1, 'connected');
-  const incoming2 = await count(p2, 'incoming');
-  const connected2 = await count(p2, 'connected');
-  const uac = await callIn(callerPeer, stops, 90_000);
-  await waitCount(p1, 'incoming', incoming1 + 1);
-  await p1.click('#answer');
-  await waitCount(p1, 'connected', connected1 + 1);
-  const callId = await liveCall();
-  const consult = api[W1.id].call('POST', `/api/workspace/calls/${callId}/consult`, { kind: 'agent', target: W2.id });
-  await waitCount(p2, 'incoming', incoming2 + 1);
-  const pop = await p2.evaluate(() => window.softphoneTest.events.filter((e) => e.event === 'incoming').at(-1)?.data as { caller: string; consult?: { agent: string } });
-  assert.deepEqual([pop.caller, pop.consult?.agent], ['13900002222', W1.id], `w2's page rings for a consultation from w1 about the caller: ${JSON.stringify(pop)}`);
-  assert.equal(await agentState(W2.id), 'ringing', 'w2 rings (ACD)');
-  const stored = (await api[W1.id].call('GET', '/api/workspace/consultations')).body.consultations;
-  assert.deepEqual(stored.map((c: any) => [c.callId, c.role, c.phase, c.to, c.toAgent]), [[callId, 'consulting', 'ringing', W2.extension, W2.id]], JSON.stringify(stored));
-  if (shot) console.log(`# screenshot: ${await screenshot(p2, shot)}`);
-  await p2.click('#answer');
-  const res = await consult;
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  assert.equal(res.body.to, W2.extension);
-  await waitCount(p2, 'connected', connected2 + 1);
-  assert.equal(await agentState(W2.id), 'on-call', 'w2 is on the call (ACD)');
-  const seen = (await api[W2.id].call('GET', '/api/workspace/consultations')).body.consultations;
-  assert.deepEqual(seen.map((c: any) => [c.callId, c.role, c.phase, c.agent, c.caller]), [[callId, 'consulted', 'talking', W1.id, '13900002222']], JSON.stringify(seen));
-  await sleep(800);
-  const [c, h1, h2] = await Promise.all([callerPeer.heard(1500), pageHears(p1, [W2.hz, CALLER_HZ]), pageHears(p2, [W1.hz, CALLER_HZ])]);
-  const report = `caller: 700=${c(W1.hz).toFixed(3)} 1300=${c(W2.hz).toFixed(3)}; w1's page: ${fmt(h1)}; w2's page: ${fmt(h2)}`;
-  console.log(`consulting: ${report}`);
-  assert.ok(c(W1.hz) < 0.01 && c(W2.hz) < 0.01, `the waiting caller hears neither agent (${report})`);
-  assert.ok(h1[W2.hz] > 0.1 && h1[CALLER_HZ] < 0.02, `w1 hears w2, not the caller (${report})`);
-  assert.ok(h2[W1.hz] > 0.1 && h2[CALLER_HZ] < 0.02, `w2 hears w1, not the caller (${report})`);
-  return { callId, uac };
+async function withConsultedCall(shot: string | undefined, then: (call: { callId: string; caller: CarrierCall }) => Promise<void>): Promise<void> {
+  let caller: CarrierCall | undefined;
+  try {
+    const p1 = pages[W1.id];
+    const p2 = pages[W2.id];
+    await bothReady();
+    const incoming1 = await count(p1, 'incoming');
+    const connected1 = await count(p1, 'connected');
+    const incoming2 = await count(p2, 'incoming');
+    const connected2 = await count(p2, 'connected');
+    caller = await callIn(90_000);
+    const callerPeer = caller.peer;
+    await waitCount(p1, 'incoming', incoming1 + 1);
+    await p1.click('#answer');
+    await waitCount(p1, 'connected', connected1 + 1);
+    const callId = await liveCall();
+    const consult = api[W1.id].call('POST', `/api/workspace/calls/${callId}/consult`, { kind: 'agent', target: W2.id });
+    await waitCount(p2, 'incoming', incoming2 + 1);
+    const pop = await p2.evaluate(() => window.softphoneTest.events.filter((e) => e.event === 'incoming').at(-1)?.data as { caller: string; consult?: { agent: string } });
+    assert.deepEqual([pop.caller, pop.consult?.agent], ['13900002222', W1.id], `w2's page rings for a consultation from w1 about the caller: ${JSON.stringify(pop)}`);
+    assert.equal(await agentState(W2.id), 'ringing', 'w2 rings (ACD)');
+    const stored = (await api[W1.id].call('GET', '/api/workspace/consultations')).body.consultations;
+    assert.deepEqual(stored.map((c: any) => [c.callId, c.role, c.phase, c.to, c.toAgent]), [[callId, 'consulting', 'ringing', W2.extension, W2.id]], JSON.stringify(stored));
+    if (shot) console.log(`# screenshot: ${await screenshot(p2, shot)}`);
+    await p2.click('#answer');
+    const res = await consult;
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.to, W2.extension);
+    await waitCount(p2, 'connected', connected2 + 1);
+    assert.equal(await agentState(W2.id), 'on-call', 'w2 is on the call (ACD)');
+    const seen = (await api[W2.id].call('GET', '/api/workspace/consultations')).body.consultations;
+    assert.deepEqual(seen.map((c: any) => [c.callId, c.role, c.phase, c.agent, c.caller]), [[callId, 'consulted', 'talking', W1.id, '13900002222']], JSON.stringify(seen));
+    await sleep(800);
+    const [c, h1, h2] = await Promise.all([callerPeer.heard(1500), pageHears(p1, [W2.hz, CALLER_HZ]), pageHears(p2, [W1.hz, CALLER_HZ])]);
+    const report = `caller: 700=${c(W1.hz).toFixed(3)} 1300=${c(W2.hz).toFixed(3)}; w1's page: ${fmt(h1)}; w2's page: ${fmt(h2)}`;
+    console.log(`consulting: ${report}`);
+    assert.ok(c(W1.hz) < 0.01 && c(W2.hz) < 0.01, `the waiting caller hears neither agent (${report})`);
+    assert.ok(h1[W2.hz] > 0.1 && h1[CALLER_HZ] < 0.02, `w1 hears w2, not the caller (${report})`);
+    assert.ok(h2[W1.hz] > 0.1 && h2[CALLER_HZ] < 0.02, `w2 hears w1, not the caller (${report})`);
+    await then({ callId, caller });
+  } finally {
+    await hangUpPages();
+    caller?.close();
+  }
 }
 
 test('consultation to a browser agent, then Complete: w2 rings with a consultation screen pop, the two talk apart from the caller, then the caller talks to w2 and w1 wraps up', async () => {
-  const callerPeer = await RtpPeer.open(CARRIER);
-  const stops: (() => void)[] = [];
-  let uac: SippRun | undefined;
   const p1 = pages[W1.id];
   const p2 = pages[W2.id];
-  try {
-    const call = await consultedCall(callerPeer, stops, 'consult-browser-01-ringing-en');
-    uac = call.uac;
+  await withConsultedCall('consult-browser-01-ringing-en', async (call) => {
+    const callerPeer = call.caller.peer;
     const ended1 = await count(p1, 'ended');
     const ended2 = await count(p2, 'ended');
     const done = await api[W1.id].call('POST', `/api/workspace/calls/${call.callId}/consult/complete`, {});
@@ -524,23 +527,14 @@ test('consultation to a browser agent, then Complete: w2 rings with a consultati
     const row = (await queueLog(call.callId)).find((x) => x.type === 'transfer');
     assert.ok(row?.kind === 'consultative' && row.agent === W1.id, `queue log transfer row: ${JSON.stringify(row)}`);
     await waitState(W2.id, 'available');
-  } finally {
-    await hangUpPages();
-    for (const x of stops) x();
-    uac?.kill();
-    callerPeer.close();
-  }
+  });
 });
 
 test('consultation to a browser agent, then Conference: each of the three hears the other two and not itself; w2 leaves and w1 and the caller go on', async () => {
-  const callerPeer = await RtpPeer.open(CARRIER);
-  const stops: (() => void)[] = [];
-  let uac: SippRun | undefined;
   const p1 = pages[W1.id];
   const p2 = pages[W2.id];
-  try {
-    const call = await consultedCall(callerPeer, stops);
-    uac = call.uac;
+  await withConsultedCall(undefined, async (call) => {
+    const callerPeer = call.caller.peer;
     const conf = await api[W1.id].call('POST', `/api/workspace/calls/${call.callId}/consult/conference`, {});
     assert.equal(conf.status, 200, JSON.stringify(conf.body));
     assert.deepEqual([...conf.body.talking].sort(), [W1.extension, W2.extension, '13900002222'].sort(), JSON.stringify(conf.body));
@@ -573,23 +567,14 @@ test('consultation to a browser agent, then Conference: each of the three hears 
     const cdr = await box.cdr('5550300', (row) => row.callId === call.callId);
     assert.equal(cdr.transfers, undefined, 'a conference is no transfer');
     assert.deepEqual(cdr.conference.members.map((m: any) => [m.id, m.party.id]).sort(), [['callee', W1.extension], ['caller', 'carrier'], ['p1', W2.extension]]);
-  } finally {
-    await hangUpPages();
-    for (const x of stops) x();
-    uac?.kill();
-    callerPeer.close();
-  }
+  });
 });
 
 test('consultation to a browser agent, then Cancel: w2 is dropped and available again, the caller is back with w1; a declined consultation brings the caller back with a coded reason', async () => {
-  const callerPeer = await RtpPeer.open(CARRIER);
-  const stops: (() => void)[] = [];
-  let uac: SippRun | undefined;
   const p1 = pages[W1.id];
   const p2 = pages[W2.id];
-  try {
-    const call = await consultedCall(callerPeer, stops);
-    uac = call.uac;
+  await withConsultedCall(undefined, async (call) => {
+    const callerPeer = call.caller.peer;
     const ended2 = await count(p2, 'ended');
     const cancel = await api[W1.id].call('POST', `/api/workspace/calls/${call.callId}/consult/cancel`, {});
     assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
@@ -623,45 +608,19 @@ test('consultation to a browser agent, then Cancel: w2 is dropped and available 
     const s = await box.idle();
     assert.equal(s.calls, 0);
     assert.equal(s.media.routers, 0);
-  } finally {
-    await hangUpPages();
-    for (const x of stops) x();
-    uac?.kill();
-    callerPeer.close();
-  }
+  });
 });
 
 test('the workspace (both languages): a desk-phone agent consults a browser agent from the transfer panel; the consulted page pops up the consultation, a reload of the consulting page shows its controls again, then Conference', async () => {
-  ensureWebBuilt();
-  const tlsPort = await freePort();
-  const ui = await startBoxProcess({
-    http: { tls: true, tlsPort },
-    recording: { enabled: false },
-    extensions: [{ number: '2105', password: 'pw-2105' }, { number: '2106', password: 'unused-2106' }],
-    trunks: [{ name: 'carrier', kind: 'static', host: CARRIER }],
-    queues: [{ name: 'desk', displayName: 'Desk 前台', strategy: 'linear', ringTimeoutSec: 30, wrapUpSec: 0, announceEverySec: 0, overflow: 'hangup' }],
-    agents: [
-      { id: 'a5', name: 'Zhang Wei', extension: '2105', queues: [{ queue: 'desk' }] },
-      { id: 'b6', name: 'Chen Jing', extension: '2106', device: 'browser', queues: [] },
-    ],
-    dids: [{ number: '5550302', trunk: 'carrier', destination: 'queue:desk' }],
-    security: { maxEventLoopLagMs: 0 },
-  });
+  const { ui, tlsPort } = await startDeskBox('5550302', { id: 'a5', extension: '2105', password: 'pw-2105' }, { id: 'b6', extension: '2106', password: 'unused-2106', device: 'browser' });
   let phone: Baresip | undefined;
   const browsersHere: Browser[] = [];
-  const callerPeer = await RtpPeer.open(CARRIER);
-  const stops: (() => void)[] = [];
-  let uac: SippRun | undefined;
+  let caller: CarrierCall | undefined;
   const shots: string[] = [];
   let a: TestPage | undefined;
   let b: TestPage | undefined;
   try {
-    const ca = boxCertificate(ui);
-    const adm = await browserSignIn(tlsPort, ca, 'admin', adminPassword(ui));
-    for (const u of ['a5', 'b6']) {
-      const r = await adm.call('POST', '/api/users', { username: u, role: 'agent', password: `${u}-password`, mustChangePassword: false });
-      assert.equal(r.status, 201, r.text);
-    }
+    const { ca, adm } = await deskUsers(ui, tlsPort, ['a5', 'b6']);
     // The phone's microphone outlasts the call (baresip hangs up when its file ends).
     const wav = join(tmp, 'a5-700.wav');
     makeToneWav(wav, 700, 180);
@@ -684,12 +643,9 @@ test('the workspace (both languages): a desk-phone agent consults a browser agen
     await a.page.click('[data-test=go-available]');
     await a.page.waitForSelector('[data-test=agent-state][data-state=available]');
 
-    uac = runSipp({
-      scenario: 'uac-call.xml', localIp: CARRIER, localPort: await freePort(CARRIER), target: `127.0.0.1:${ui.sipPort}`,
-      keys: { dialled: '5550302', caller: '13900004444', rtp_ip: CARRIER, rtp_port: callerPeer.port }, pauseMs: 90_000, timeoutSec: 150,
-    });
-    const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
-    stops.push(callerPeer.talk(CALLER_HZ, Number(boxPort)));
+    caller = await carrierCall(ui, { dialled: '5550302', caller: '13900004444', pauseMs: 90_000, timeoutSec: 150 });
+    caller.talk(CALLER_HZ);
+    const callerPeer = caller.peer;
     await phone.waitFor(/Incoming call from/i, 20_000);
     await phone.command('accept');
     const pa = a.page;
@@ -752,9 +708,7 @@ test('the workspace (both languages): a desk-phone agent consults a browser agen
     if (process.env.TRANSFER_LOGS) console.log(ui.logs.filter((l) => /consult|party|softphone|error|warn/i.test(l)).slice(-60).join('\n'));
     throw err;
   } finally {
-    for (const x of stops) x();
-    uac?.kill();
-    callerPeer.close();
+    caller?.close();
     for (const br of browsersHere) await br.close();
     await phone?.stop();
     await ui.stop();
@@ -778,9 +732,7 @@ test('kill -9 during a consultation to a browser agent: the restart ends the cal
   let again: BoxProcess | undefined;
   let pageServer: PageServer | undefined;
   const agents: Awaited<ReturnType<typeof openBrowserAgent>>[] = [];
-  const callerPeer = await RtpPeer.open(CARRIER);
-  const stops: (() => void)[] = [];
-  let uac: SippRun | undefined;
+  let caller: CarrierCall | undefined;
   try {
     const adm = await signIn(first);
     const password = adminPassword(first);
@@ -791,12 +743,8 @@ test('kill -9 during a consultation to a browser agent: the restart ends the cal
       assert.equal((await agent.api.call('POST', `/api/acd/agents/${a.id}/login`)).status, 200);
     }
     const [w7, w8] = agents;
-    uac = runSipp({
-      scenario: 'uac-call.xml', localIp: CARRIER, localPort: await freePort(CARRIER), target: `127.0.0.1:${first.sipPort}`,
-      keys: { dialled: '5550303', caller: '13900005555', rtp_ip: CARRIER, rtp_port: callerPeer.port }, pauseMs: 60_000, timeoutSec: 90,
-    });
-    const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
-    stops.push(callerPeer.talk(CALLER_HZ, Number(boxPort)));
+    caller = await carrierCall(first, { dialled: '5550303', caller: '13900005555', pauseMs: 60_000, timeoutSec: 90 });
+    caller.talk(CALLER_HZ);
     await waitCount(w7.page, 'incoming', 1);
     await w7.page.click('#answer');
     await waitCount(w7.page, 'connected', 1);
@@ -815,8 +763,7 @@ test('kill -9 during a consultation to a browser agent: the restart ends the cal
     const states = async (api: ApiClient) => Object.fromEntries(((await api.call('GET', '/api/acd/agents')).body as { id: string; state: string }[]).map((a) => [a.id, a.state]));
     assert.deepEqual(await states(adm), { w7: 'on-call', w8: 'on-call' });
 
-    first.child.kill('SIGKILL');
-    await new Promise((r) => first.child.once('exit', r));
+    await cutPower(first);
     again = await startBoxProcess(config, { dataDir, keepData: true });
     const adm2 = await signIn(again, 'admin', password);
     assert.deepEqual(await states(adm2), { w7: 'available', w8: 'available' }, 'no agent is left on the consultation');
@@ -828,9 +775,7 @@ test('kill -9 during a consultation to a browser agent: the restart ends the cal
     const w8api = await signIn(again, 'w8', 'softphone-pw-8');
     assert.deepEqual((await w8api.call('GET', '/api/workspace/consultations')).body.consultations, []);
   } finally {
-    for (const x of stops) x();
-    uac?.kill();
-    callerPeer.close();
+    caller?.close();
     for (const a of agents) await a.browser.close();
     await pageServer?.close();
     if (first.child.exitCode === null) await first.stop();
