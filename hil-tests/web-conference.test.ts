@@ -7,19 +7,20 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
-import { freePort } from './harness/ports.ts';
-import { adminPassword, boxCertificate, browserSignIn, type BrowserSession } from './harness/api.ts';
+import type { BoxProcess } from './harness/box-process.ts';
+import type { BrowserSession } from './harness/api.ts';
 import { runSipp } from './harness/sipp.ts';
 import { startBaresip, type Baresip } from './harness/baresip.ts';
-import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { submitSignIn } from './harness/web-session.ts';
+import { addUsers, goAvailable, passwordOf, signInSoftphoneAgent, startWebBox, type WebBox } from './harness/web-box.ts';
 
 const CARRIER = '127.0.0.2';
 const DID = '5550400';
 const CALLER = '13500135000';
 const DESK_DID = '5550401';
+let web: WebBox;
 let box: BoxProcess;
-let tlsPort: number;
 let admin: BrowserSession;
 let phone: Baresip;
 let deskPhone: Baresip;
@@ -28,10 +29,7 @@ let agent: TestPage;
 const shots: string[] = [];
 
 before(async () => {
-  ensureWebBuilt();
-  tlsPort = await freePort();
-  box = await startBoxProcess({
-    http: { tls: true, tlsPort },
+  web = await startWebBox({
     recording: { enabled: false },
     // Not an overload test: on the shared 2-core machine the event-loop lag guard refused a first
     // INVITE with 503 (CC_SIP_OVERLOAD) while Chromium started.
@@ -49,15 +47,14 @@ before(async () => {
     dids: [{ number: DID, trunk: 'carrier', destination: 'queue:conf' }, { number: DESK_DID, trunk: 'carrier', destination: 'queue:desk' }],
     workspace: { quickDial: [{ number: '2402', label: 'Billing 账务' }] },
   });
-  const ca = boxCertificate(box);
-  admin = await browserSignIn(tlsPort, ca, 'admin', adminPassword(box));
-  for (const u of ['c1', 'd1']) assert.equal((await admin.call('POST', '/api/users', { username: u, role: 'agent', password: `${u}-password`, mustChangePassword: false })).status, 201);
+  ({ box, admin } = web);
+  await addUsers(admin, [['c1', 'agent'], ['d1', 'agent']]);
   phone = await startBaresip({ extension: '2402', password: 'pw-2402', box: { host: '127.0.0.1', port: box.sipPort }, listenIp: '127.0.0.1', toneHz: 900 });
   await phone.waitFor(/200 OK .*1 binding/);
   deskPhone = await startBaresip({ extension: '2403', password: 'pw-2403', box: { host: '127.0.0.1', port: box.sipPort }, listenIp: '127.0.0.1', toneHz: 600 });
   await deskPhone.waitFor(/200 OK .*1 binding/);
-  browser = await launchBrowser({ trust: ca });
-  agent = await openPage(browser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'zh-CN' });
+  browser = await launchBrowser({ trust: web.ca });
+  agent = await openPage(browser, { baseURL: web.baseURL, locale: 'zh-CN' });
 });
 
 after(async () => {
@@ -78,13 +75,8 @@ async function liveCall(id: string): Promise<{ parties: { id: string; role: stri
 
 test('a browser agent adds a party from the quick-dial list, drops it, adds it again by number, and completes the transfer leaving the caller with the party', async () => {
   const { page, errors } = agent;
-  await page.goto('/');
-  await page.fill('[data-test=username]', 'c1');
-  await page.fill('[data-test=password]', 'c1-password');
-  await page.click('[data-test=sign-in-submit]');
-  await page.waitForSelector(`${sp}[data-status=ready]`, { timeout: 15_000 });
-  await page.click('[data-test=go-available]');
-  await page.waitForSelector('[data-test=agent-state][data-state=available]');
+  await signInSoftphoneAgent(page, 'c1');
+  await goAvailable(page);
 
   const run = runSipp({
     scenario: 'uac-wait-bye.xml', localIp: CARRIER, target: `127.0.0.1:${box.sipPort}`,
@@ -131,15 +123,11 @@ test('a browser agent adds a party from the quick-dial list, drops it, adds it a
 });
 
 test('a desk-phone agent uses the page as the call-control panel: adds a party to the call their phone answered and completes the transfer; the phone gets BYE', async () => {
-  const desk = await openPage(browser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'zh-CN' });
+  const desk = await openPage(browser, { baseURL: web.baseURL, locale: 'zh-CN' });
   const { page, errors } = desk;
-  await page.goto('/');
-  await page.fill('[data-test=username]', 'd1');
-  await page.fill('[data-test=password]', 'd1-password');
-  await page.click('[data-test=sign-in-submit]');
+  await submitSignIn(page, 'd1', passwordOf('d1'));
   await page.waitForSelector('[data-test=softphone-desk]');
-  await page.click('[data-test=go-available]');
-  await page.waitForSelector('[data-test=agent-state][data-state=available]');
+  await goAvailable(page);
   const caller = '13500135011';
   const run = runSipp({
     scenario: 'uac-wait-bye.xml', localIp: CARRIER, target: `127.0.0.1:${box.sipPort}`,
