@@ -13,6 +13,7 @@ import { startBaresip, type Baresip } from './harness/baresip.ts';
 import { runSipp, type SippRun } from './harness/sipp.ts';
 import { RtpPeer, toneRatio, ulawRms } from './harness/rtp-peer.ts';
 import { freePort } from './harness/ports.ts';
+import { carrierCall, type CarrierCall } from './harness/carrier-caller.ts';
 import { SipClient } from './harness/sip-client.ts';
 import { encodeUlaw } from '../media/g711.ts';
 
@@ -57,19 +58,10 @@ after(async () => {
 });
 
 /** A carrier call to `dialled` whose media is a test socket that keeps sending silence. */
-async function carrierCall(dialled: string, holdMs: number, scenario = 'uac-call.xml'): Promise<{ peer: RtpPeer; uac: SippRun; stop: () => void }> {
-  const peer = await RtpPeer.open('127.0.0.2');
-  const uac = runSipp({
-    scenario,
-    localIp: '127.0.0.2',
-    target: `127.0.0.1:${box.sipPort}`,
-    keys: { dialled, caller: '13800138000', rtp_ip: '127.0.0.2', rtp_port: peer.port },
-    pauseMs: holdMs,
-    timeoutSec: Math.ceil(holdMs / 1000) + 20,
-  });
-  const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
-  const t = setInterval(() => peer.socket.send(peer.packet(0, Buffer.alloc(160, 0xff)), Number(boxPort), '127.0.0.1'), 20);
-  return { peer, uac, stop: () => clearInterval(t) };
+async function silentCaller(dialled: string, holdMs: number, scenario = 'uac-call.xml'): Promise<CarrierCall> {
+  const call = await carrierCall(box, { dialled, caller: '13800138000', pauseMs: holdMs, timeoutSec: Math.ceil(holdMs / 1000) + 20, scenario });
+  call.sendSilence();
+  return call;
 }
 
 /** The box's log lines from `mark` on that match `re` (waiting for the first). */
@@ -83,9 +75,9 @@ async function logAfter(mark: number, re: RegExp, timeoutMs = 15_000): Promise<s
   throw new Error(`the box never logged ${re}; last lines:\n${box.logs.slice(-10).join('\n')}`);
 }
 
-/** A test socket that talks for the sipp agent: a continuous `hz` tone to the box port it names. */
-async function agentVoice(hz: number): Promise<{ peer: RtpPeer; talkTo: (port: number) => void; stop: () => void }> {
-  const peer = await RtpPeer.open('127.0.0.4');
+/** A test socket on `ip` that talks for a sipp peer: a continuous `hz` tone to the box port it names. */
+async function agentVoice(hz: number, ip = '127.0.0.4'): Promise<{ peer: RtpPeer; talkTo: (port: number) => void; stop: () => void }> {
+  const peer = await RtpPeer.open(ip);
   let t: NodeJS.Timeout | undefined;
   let n = 0;
   return {
@@ -104,6 +96,29 @@ async function agentVoice(hz: number): Promise<{ peer: RtpPeer; talkTo: (port: n
   };
 }
 
+/**
+ * The sipp agent (extension 1004 on 127.0.0.4, registered in before()) playing `scenario`, its
+ * voice a 600 Hz test socket; talk() waits for the box's port (AGENTBOXPORT) and starts it.
+ */
+async function sippAgent(scenario: string, keys: Record<string, string | number>, timeoutSec: number, extra?: string[]): Promise<{ run: SippRun; talk: () => Promise<void>; stop: () => void }> {
+  const voice = await agentVoice(600);
+  const run = runSipp({
+    scenario, localIp: '127.0.0.4', localPort: agentPort, target: `127.0.0.1:${box.sipPort}`,
+    keys: { agent: '1004', ...keys, agent_rtp_ip: '127.0.0.4', agent_rtp_port: voice.peer.port }, timeoutSec, extra,
+  });
+  return {
+    run,
+    talk: async () => {
+      const [, agentBoxPort] = await run.waitForLog(/AGENTBOXPORT (\d+)/);
+      voice.talkTo(Number(agentBoxPort));
+    },
+    stop: () => {
+      voice.stop();
+      run.kill();
+    },
+  };
+}
+
 /** What the caller heard from now for `ms`: the dominant tone's Goertzel ratios. */
 async function listen(peer: RtpPeer, ms: number): Promise<{ packets: number; rms: number; at: (hz: number) => number }> {
   const from = peer.received.length;
@@ -113,7 +128,8 @@ async function listen(peer: RtpPeer, ms: number): Promise<{ packets: number; rms
 }
 
 test('blind transfer: agent A transfers the caller to extension B; the caller hears B, A is gone, the CDR and recording say so', async () => {
-  const { peer, uac, stop } = await carrierCall('5550101', 9000);
+  const call = await silentCaller('5550101', 9000);
+  const { peer, uac } = call;
   try {
     const before = await listen(peer, 1500);
     assert.ok(before.at(440) > 0.5, `the caller hears A first (440 Hz ratio ${before.at(440).toFixed(2)})`);
@@ -130,9 +146,7 @@ test('blind transfer: agent A transfers the caller to extension B; the caller he
     const r = await uac.done;
     assert.equal(r.code, 0, `the caller's call went on until it hung up: ${r.errors || r.stderr}`);
   } finally {
-    stop();
-    peer.close();
-    uac.kill();
+    call.close();
   }
   const cdr = await box.cdr('5550101', (c) => c.transfers !== undefined);
   assert.ok(cdr, 'CDR written');
@@ -152,7 +166,8 @@ test('blind transfer: agent A transfers the caller to extension B; the caller he
 
 test('a blind transfer to an extension that is not registered fails by NOTIFY; the box keeps the call (baresip 1.0 then hangs up by itself)', async () => {
   const startedAt = Date.now();
-  const { peer, uac, stop } = await carrierCall('5550101', 8000);
+  const call = await silentCaller('5550101', 8000);
+  const { peer } = call;
   const mark = box.logs.length;
   try {
     await listen(peer, 1000);
@@ -164,9 +179,7 @@ test('a blind transfer to an extension that is not registered fails by NOTIFY; t
     // UA_EVENT_CALL_TRANSFER_FAILED), so it is the phone, not the box, that ends the call.
     await phoneA.waitFor(/transfer failed: 480 Temporarily Unavailable/, 5000);
   } finally {
-    stop();
-    peer.close();
-    uac.kill();
+    call.close();
   }
   const cdr = await box.cdr('5550101', (c) => c.startedAt >= startedAt);
   assert.ok(cdr, 'CDR written');
@@ -177,18 +190,13 @@ test('a blind transfer to an extension that is not registered fails by NOTIFY; t
 
 test('refused and failed REFERs: 400 without Refer-To, 491 while a transfer rings, and a target that never answers gives the caller back to the agent', async () => {
   const phoneC = await startBaresip({ extension: '1005', password: 'secret1005', box: { host: '127.0.0.1', port: box.sipPort }, listenIp: '127.0.0.1', answer: 'manual' });
-  const voice = await agentVoice(600);
-  const agent = runSipp({
-    scenario: 'transfer-agent-errors.xml', localIp: '127.0.0.4', localPort: agentPort, target: `127.0.0.1:${box.sipPort}`,
-    keys: { agent: '1004', target: '1005', agent_rtp_ip: '127.0.0.4', agent_rtp_port: voice.peer.port }, timeoutSec: 40,
-  });
-  let call: Awaited<ReturnType<typeof carrierCall>> | undefined;
+  const agent = await sippAgent('transfer-agent-errors.xml', { target: '1005' }, 40);
+  let call: CarrierCall | undefined;
   const mark = box.logs.length;
   try {
     await phoneC.waitFor(/200 OK .*1 binding/);
-    call = await carrierCall('5550104', 12_000);
-    const [, agentBoxPort] = await agent.waitForLog(/AGENTBOXPORT (\d+)/);
-    voice.talkTo(Number(agentBoxPort));
+    call = await silentCaller('5550104', 12_000);
+    await agent.talk();
     await new Promise((r) => setTimeout(r, 300));
     const talking = await listen(call.peer, 1000);
     assert.ok(talking.at(600) > 0.5, `the caller hears the agent (600 Hz ratio ${talking.at(600).toFixed(2)})`);
@@ -200,18 +208,15 @@ test('refused and failed REFERs: 400 without Refer-To, 491 while a transfer ring
     await new Promise((r) => setTimeout(r, 300));
     const back = await listen(call.peer, 1500);
     assert.ok(back.at(600) > 0.5, `after the failure the caller hears the agent again (600 Hz ratio ${back.at(600).toFixed(2)})`);
-    const [u, a] = await Promise.all([call.uac.done, agent.done]);
+    const [u, a] = await Promise.all([call.uac.done, agent.run.done]);
     assert.equal(u.code, 0, `caller: ${u.errors || u.stderr}`);
     assert.equal(a.code, 0, `agent saw 400, 202, the NOTIFYs, 491 and the BYE in order: ${a.errors || a.stderr}`);
     const notifies = [...a.logs.matchAll(/NOTIFY (\d+) state:\s*(\S+)/g)].map((m) => `${m[1]} ${m[2]}`);
     assert.deepEqual(notifies, ['100 active;expires=60', '180 active;expires=60', '480 terminated;reason=noresource']);
     assert.match(a.logs, /event:\s*refer;id=2/, 'the NOTIFYs name the REFER by its CSeq');
   } finally {
-    call?.stop();
-    call?.peer.close();
-    call?.uac.kill();
-    voice.stop();
-    agent.kill();
+    call?.close();
+    agent.stop();
     await phoneC.stop();
   }
   const refused = box.logs.slice(mark).filter((l) => /"msg":"REFER refused"/.test(l));
@@ -229,20 +234,15 @@ for (const answers of [true, false]) {
   test(title, async () => {
     const startedAt = Date.now();
     const phoneC = await startBaresip({ extension: '1005', password: 'secret1005', box: { host: '127.0.0.1', port: box.sipPort }, listenIp: '127.0.0.1', answer: 'manual', toneHz: 1500 });
-    const voice = await agentVoice(600);
-    const agent = runSipp({
-      scenario: 'transfer-agent-leave.xml', localIp: '127.0.0.4', localPort: agentPort, target: `127.0.0.1:${box.sipPort}`,
-      keys: { agent: '1004', target: '1005', agent_rtp_ip: '127.0.0.4', agent_rtp_port: voice.peer.port }, timeoutSec: 30,
-    });
-    let call: Awaited<ReturnType<typeof carrierCall>> | undefined;
+    const agent = await sippAgent('transfer-agent-leave.xml', { target: '1005' }, 30);
+    let call: CarrierCall | undefined;
     const mark = box.logs.length;
     try {
       await phoneC.waitFor(/200 OK .*1 binding/);
       // Answered: the caller hangs up after a while. Not answered: the box hangs up on the caller.
-      call = await carrierCall('5550104', 9000, answers ? 'uac-call.xml' : 'uac-wait-bye.xml');
-      const [, agentBoxPort] = await agent.waitForLog(/AGENTBOXPORT (\d+)/);
-      voice.talkTo(Number(agentBoxPort));
-      const a = await agent.done;
+      call = await silentCaller('5550104', 9000, answers ? 'uac-call.xml' : 'uac-wait-bye.xml');
+      await agent.talk();
+      const a = await agent.run.done;
       assert.equal(a.code, 0, `agent: ${a.errors || a.stderr}`);
       assert.match(a.logs, /NOTIFY 100[\s\S]*NOTIFY 180[\s\S]*LEFT/, 'the agent hung up once the target rang');
       const alone = await listen(call.peer, 1000);
@@ -260,11 +260,8 @@ for (const answers of [true, false]) {
       const u = await call.uac.done;
       assert.equal(u.code, 0, `caller: ${u.errors || u.stderr}`);
     } finally {
-      call?.stop();
-      call?.peer.close();
-      call?.uac.kill();
-      voice.stop();
-      agent.kill();
+      call?.close();
+      agent.stop();
       await phoneC.stop();
     }
     const cdr = await box.cdr('5550104', (c) => c.startedAt >= startedAt);
@@ -284,23 +281,17 @@ for (const te of [101, 96]) {
   const how = te === 101 ? 'the two calls share a router and the leg moves as it is' : 'the calls differ in telephone-event payload type, so the target is re-INVITEd onto new media';
   test(`consultative transfer: the agent holds the caller, consults B, and REFERs with Replaces; the caller and B are joined (${how})`, async (t) => {
     const startedAt = Date.now();
-    const voice = await agentVoice(600);
-    const agent = runSipp({
-      scenario: 'transfer-agent-consult.xml', localIp: '127.0.0.4', localPort: agentPort, target: `127.0.0.1:${box.sipPort}`,
-      keys: { agent: '1004', target: '1002', te_pt: te, agent_rtp_ip: '127.0.0.4', agent_rtp_port: voice.peer.port }, timeoutSec: 40,
-      // sipp's digest uri is remote_ip:remote_port unless forced; the box wants the Request-URI.
-      extra: ['-au', '1004', '-ap', 'secret1004', '-auth_uri', `1002@127.0.0.1:${box.sipPort}`],
-    });
-    let call: Awaited<ReturnType<typeof carrierCall>> | undefined;
+    // sipp's digest uri is remote_ip:remote_port unless forced; the box wants the Request-URI.
+    const agent = await sippAgent('transfer-agent-consult.xml', { target: '1002', te_pt: te }, 40, ['-au', '1004', '-ap', 'secret1004', '-auth_uri', `1002@127.0.0.1:${box.sipPort}`]);
+    let call: CarrierCall | undefined;
     const mark = box.logs.length;
     try {
-      call = await carrierCall('5550104', 10_000);
-      const [, agentBoxPort] = await agent.waitForLog(/AGENTBOXPORT (\d+)/);
-      voice.talkTo(Number(agentBoxPort));
+      call = await silentCaller('5550104', 10_000);
+      await agent.talk();
       await new Promise((r) => setTimeout(r, 300));
       const talking = await listen(call.peer, 800);
       assert.ok(talking.at(600) > 0.5, `the caller hears the agent (600 Hz ratio ${talking.at(600).toFixed(2)})`);
-      await agent.waitForLog(/HELD/);
+      await agent.run.waitForLog(/HELD/);
       await new Promise((r) => setTimeout(r, 200));
       const held = await listen(call.peer, 1000);
       assert.ok(held.rms > 300 && held.at(600) < 0.2, `on hold the caller hears music (rms ${held.rms.toFixed(0)}, 600 Hz ${held.at(600).toFixed(2)})`);
@@ -308,7 +299,7 @@ for (const te of [101, 96]) {
       await new Promise((r) => setTimeout(r, 300));
       const joined = await listen(call.peer, 1500);
       assert.ok(joined.at(1000) > 0.5, `the caller now hears B (1000 Hz ratio ${joined.at(1000).toFixed(2)}, rms ${joined.rms.toFixed(0)})`);
-      const [u, a] = await Promise.all([call.uac.done, agent.done]);
+      const [u, a] = await Promise.all([call.uac.done, agent.run.done]);
       assert.equal(u.code, 0, `caller: ${u.errors || u.stderr}`);
       assert.equal(a.code, 0, `agent: ${a.errors || a.stderr}`);
       const notifies = [...a.logs.matchAll(/NOTIFY (\d+) state:\s*(\S+)/g)].map((m) => `${m[1]} ${m[2]}`);
@@ -316,11 +307,8 @@ for (const te of [101, 96]) {
       const byes = [...a.logs.matchAll(/BYE to (\S+)/g)].map((m) => (m[1].startsWith('consult') ? 'consultation' : 'first'));
       assert.deepEqual(byes.sort(), ['consultation', 'first'], 'the box ended both of the agent\'s dialogs');
     } finally {
-      call?.stop();
-      call?.peer.close();
-      call?.uac.kill();
-      voice.stop();
-      agent.kill();
+      call?.close();
+      agent.stop();
     }
     const cdr = await box.cdr('5550104', (c) => c.startedAt >= startedAt && c.transfers !== undefined);
     assert.ok(cdr, 'CDR of the transferred call');
@@ -344,35 +332,24 @@ for (const te of [101, 96]) {
 
 test('an INVITE with Replaces from another extension takes the agent\'s place in the call (RFC 3891)', async () => {
   const startedAt = Date.now();
-  const voice = await agentVoice(600);
-  const agent = runSipp({
-    scenario: 'transfer-agent-answer.xml', localIp: '127.0.0.4', localPort: agentPort, target: `127.0.0.1:${box.sipPort}`,
-    keys: { agent: '1004', agent_rtp_ip: '127.0.0.4', agent_rtp_port: voice.peer.port }, timeoutSec: 30,
-  });
-  const replacerMedia = await RtpPeer.open('127.0.0.5');
+  const agent = await sippAgent('transfer-agent-answer.xml', {}, 30);
+  const replacerVoice = await agentVoice(900, '127.0.0.5');
   let replacer: SippRun | undefined;
-  let call: Awaited<ReturnType<typeof carrierCall>> | undefined;
-  let talk: NodeJS.Timeout | undefined;
+  let call: CarrierCall | undefined;
   try {
-    call = await carrierCall('5550104', 9000);
-    const [, agentBoxPort] = await agent.waitForLog(/AGENTBOXPORT (\d+)/);
-    voice.talkTo(Number(agentBoxPort));
-    const [, callId, boxTag, agentTag] = await agent.waitForLog(/DIALOG (\S+) (\S+) (\S+)/);
+    call = await silentCaller('5550104', 9000);
+    await agent.talk();
+    const [, callId, boxTag, agentTag] = await agent.run.waitForLog(/DIALOG (\S+) (\S+) (\S+)/);
     await listen(call.peer, 800);
     // Replaces names the dialog as the box sees it: its own tag is the to-tag.
     replacer = runSipp({
       scenario: 'transfer-invite-replaces.xml', localIp: '127.0.0.5', target: `127.0.0.1:${box.sipPort}`,
-      keys: { ext: '1005', replaces: `${callId};to-tag=${boxTag};from-tag=${agentTag}`, rtp_ip: '127.0.0.5', rtp_port: replacerMedia.port },
+      keys: { ext: '1005', replaces: `${callId};to-tag=${boxTag};from-tag=${agentTag}`, rtp_ip: '127.0.0.5', rtp_port: replacerVoice.peer.port },
       extra: ['-au', '1005', '-ap', 'secret1005', '-auth_uri', `1005@127.0.0.1:${box.sipPort}`], timeoutSec: 30,
     });
     const [, replacerBoxPort] = await replacer.waitForLog(/REPLACERBOXPORT (\d+)/);
-    let n = 0;
-    talk = setInterval(() => {
-      const pcm = new Int16Array(160);
-      for (let i = 0; i < 160; i++, n++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * 900 * n) / 8000));
-      replacerMedia.socket.send(replacerMedia.packet(0, encodeUlaw(pcm)), Number(replacerBoxPort), '127.0.0.1');
-    }, 20);
-    const a = await agent.done;
+    replacerVoice.talkTo(Number(replacerBoxPort));
+    const a = await agent.run.done;
     assert.equal(a.code, 0, `the agent's leg got BYE: ${a.errors || a.stderr}`);
     await new Promise((r) => setTimeout(r, 300));
     const heard = await listen(call.peer, 1500);
@@ -381,14 +358,10 @@ test('an INVITE with Replaces from another extension takes the agent\'s place in
     assert.equal(u.code, 0, `caller: ${u.errors || u.stderr}`);
     assert.equal(r.code, 0, `replacer: ${r.errors || r.stderr}`);
   } finally {
-    clearInterval(talk);
-    call?.stop();
-    call?.peer.close();
-    call?.uac.kill();
+    replacerVoice.stop();
+    call?.close();
     replacer?.kill();
-    replacerMedia.close();
-    voice.stop();
-    agent.kill();
+    agent.stop();
   }
   const cdr = await box.cdr('5550104', (c) => c.startedAt >= startedAt);
   assert.equal(cdr.callee.id, '1005');
