@@ -12,6 +12,7 @@ export const MonitoringErrorCodes = {
   CC_MON_JITTER_HIGH: 'alert: jitter on a trunk above its limit',
   CC_MON_SIP_SLOW: 'alert: a trunk answers SIP requests slowly (95th percentile above its limit) or not at all',
   CC_MON_BACKUP_FAILED: 'alert: the last backup failed (its code is in the backup status and the log); it clears when a backup succeeds',
+  CC_MON_TRUNK_CONNECT_FAILED: 'alert: the box could not open a connection to a trunk (TCP refused or unreachable, TLS handshake failed, certificate not trusted or not the pinned one) several times in a row; the sip-connection-failed events and the log say why; it clears when a connection to the trunk succeeds',
   CC_MON_UNAVAILABLE: 'the box runs without the monitoring service (started outside the daemon)',
   CC_MON_UNKNOWN_METRIC: 'an injected reading names no known metric',
   CC_LOG_BAD_FILTER: 'a log filter is invalid (level, time range or text)',

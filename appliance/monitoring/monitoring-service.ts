@@ -1,6 +1,7 @@
 // The monitoring service the daemon hands to the box (MonitoringControl): samples the
 // hardware, call quality per trunk (from the CDRs of the window), SIP response times (the
-// endpoint's client-transaction hook) and the last backup's outcome every `monitoring.intervalMs`, runs the Monitor over
+// endpoint's client-transaction hook), the last backup's outcome and failed connections to trunks
+// (the transport's flowFailed/flowOpened) every `monitoring.intervalMs`, runs the Monitor over
 // them, serves /metrics, the system log query and the web technician console. Injected
 // readings are audit-logged. Closing stops the sampling and ends open console sessions.
 import type { Logger } from 'pino';
@@ -11,6 +12,7 @@ import { readHardware, hardwareReadings, type HardwareSample } from './hardware.
 import { cdrsEndedSince, qualityReadings, summariseQuality, type TrunkQuality } from './call-quality.ts';
 import { SipTimings, sipReadings } from './sip-timing.ts';
 import { backupReadings, lastBackup } from './backup-health.ts';
+import { TrunkConnections } from './trunk-connections.ts';
 import { Monitor, type AlertRow } from './monitor.ts';
 import { METRICS, rulesFrom, type MetricName, type Reading } from './thresholds.ts';
 import { boxMetrics } from './box-metrics.ts';
@@ -43,6 +45,18 @@ export async function startMonitoringService(box: Box, opts: MonitoringServiceOp
   const cfg = () => monitoringConfig(box.config);
   const sip = new SipTimings(() => cfg().qualityWindowSec * 1000);
   box.endpoint.onClientTiming = (t) => sip.record({ at: Date.now(), peer: peerName(box, t.remote.address), method: t.method, status: t.status, firstResponseMs: t.firstResponseMs });
+  const connections = new TrunkConnections();
+  const trunkNames = () => new Set(box.config.trunks.map((t) => t.name));
+  const onFlowFailed = (remote: { address: string }) => {
+    const name = peerName(box, remote.address);
+    if (trunkNames().has(name)) connections.failed(name);
+  };
+  const onFlowOpened = (remote: { address: string }) => {
+    const name = peerName(box, remote.address);
+    if (trunkNames().has(name)) connections.opened(name);
+  };
+  box.transport.on('flowFailed', onFlowFailed);
+  box.transport.on('flowOpened', onFlowOpened);
   let hardware: HardwareSample | undefined;
   let quality: TrunkQuality[] = [];
   const read = opts.readHardware ?? (() => readHardware(box.store.dataDir));
@@ -56,8 +70,9 @@ export async function startMonitoringService(box: Box, opts: MonitoringServiceOp
     }
     quality = summariseQuality(cdrsEndedSince(box.store, Date.now() - cfg().qualityWindowSec * 1000));
     out.push(...qualityReadings(quality, cfg().qualityMinCalls));
-    out.push(...sipReadings(sip.summary(), new Set(box.config.trunks.map((t) => t.name))));
+    out.push(...sipReadings(sip.summary(), trunkNames()));
     out.push(...backupReadings(lastBackup(box.store)));
+    out.push(...connections.readings(trunkNames()));
     return out;
   };
   const monitor = new Monitor({ store: box.store, log, rules: () => rulesFrom(cfg().thresholds), source });
@@ -92,6 +107,8 @@ export async function startMonitoringService(box: Box, opts: MonitoringServiceOp
     openConsole: (o) => consoles.open(o),
     close: async () => {
       box.endpoint.onClientTiming = undefined;
+      box.transport.off('flowFailed', onFlowFailed);
+      box.transport.off('flowOpened', onFlowOpened);
       await consoles.closeAll();
       await monitor.close();
     },

@@ -6,8 +6,8 @@
 import type { MonitoringConfig } from '../../system/config/monitoring-schema.ts';
 import type { MonitoringErrorCode } from './errors.ts';
 
-export type MetricName = 'cpuLoadPct' | 'cpuTempC' | 'memoryPct' | 'diskPct' | 'diskSmartOk' | 'linkUp' | 'mos' | 'lossPct' | 'jitterMs' | 'sipResponseMs' | 'backupOk';
-export const METRICS: readonly MetricName[] = ['cpuLoadPct', 'cpuTempC', 'memoryPct', 'diskPct', 'diskSmartOk', 'linkUp', 'mos', 'lossPct', 'jitterMs', 'sipResponseMs', 'backupOk'];
+export type MetricName = 'cpuLoadPct' | 'cpuTempC' | 'memoryPct' | 'diskPct' | 'diskSmartOk' | 'linkUp' | 'mos' | 'lossPct' | 'jitterMs' | 'sipResponseMs' | 'backupOk' | 'trunkConnectOk';
+export const METRICS: readonly MetricName[] = ['cpuLoadPct', 'cpuTempC', 'memoryPct', 'diskPct', 'diskSmartOk', 'linkUp', 'mos', 'lossPct', 'jitterMs', 'sipResponseMs', 'backupOk', 'trunkConnectOk'];
 
 /** One measured value: `subject` names what it is of (a mount point, a trunk, an interface; '' for the box). */
 export interface Reading {
@@ -44,7 +44,7 @@ export interface Decision {
 
 export const alertId = (metric: string, subject: string) => `${metric}:${subject}`;
 
-/** The rules from the configuration; SMART, link state and the last backup are fixed 0/1 limits.
+/** The rules from the configuration; SMART, link state, the last backup and trunk connections are fixed 0/1 limits.
  *  A clear level on the wrong side of its raise level (a high limit clearing above where it
  *  raises) is taken as the raise level: no hysteresis rather than an alert that flaps. */
 export function rulesFrom(t: MonitoringConfig['thresholds']): Rule[] {
@@ -60,6 +60,7 @@ export function rulesFrom(t: MonitoringConfig['thresholds']): Rule[] {
     { metric: 'jitterMs', direction: 'high', ...t.jitterMs, code: 'CC_MON_JITTER_HIGH' },
     { metric: 'sipResponseMs', direction: 'high', ...t.sipResponseMs, code: 'CC_MON_SIP_SLOW' },
     { metric: 'backupOk', direction: 'low', raise: 0, clear: 1, code: 'CC_MON_BACKUP_FAILED' },
+    { metric: 'trunkConnectOk', direction: 'low', raise: 0, clear: 1, code: 'CC_MON_TRUNK_CONNECT_FAILED' },
   ]);
 }
 

@@ -52,6 +52,8 @@ type Events = {
   /** A connection the box opened never became usable (refused, unreachable, TLS handshake or
    *  peer check failed): what was held for it is dropped; the endpoint fails its requests (503). */
   flowFailed: [remote: Remote, failure: { code: SipTlsClientErrorCode; reason: string }];
+  /** A connection the box opened became usable (connected; a TLS peer passed its check). */
+  flowOpened: [remote: Remote];
 };
 
 const CRLF2 = Buffer.from('\r\n\r\n');
@@ -211,6 +213,7 @@ export class SipTransport extends EventEmitter<Events> {
         if (!failure) {
           for (const b of entry.held) socket.write(b);
           resolve();
+          this.emit('flowOpened', remote);
           return;
         }
         this.opts.log?.warn({ remote, code: failure.code, reason: failure.reason, dropped: entry.held.length, ...(policy.name ? { trunk: policy.name } : {}) }, 'SIP connection failed');

@@ -61,6 +61,7 @@ export const monitoringEn = {
   'monitoring.metric.jitterMs': 'Jitter ms',
   'monitoring.metric.sipResponseMs': 'SIP response ms',
   'monitoring.metric.backupOk': 'Last backup',
+  'monitoring.metric.trunkConnectOk': 'Trunk connection',
   'monitoring.logs': 'System log',
   'monitoring.level': 'Lowest level',
   'monitoring.module': 'Module',

@@ -63,6 +63,7 @@ export const monitoringZhCN: Record<keyof typeof monitoringEn, string> = {
   'monitoring.metric.jitterMs': '抖动 毫秒',
   'monitoring.metric.sipResponseMs': 'SIP 响应 毫秒',
   'monitoring.metric.backupOk': '最近一次备份',
+  'monitoring.metric.trunkConnectOk': '中继连接',
   'monitoring.logs': '运行日志',
   'monitoring.level': '最低级别',
   'monitoring.module': '模块',
