@@ -5,21 +5,21 @@
 // phone hangs up and the agent is available again. A supervisor's page shows the waiting
 // caller and the agents live, pushed by the WebSocket (no polling). Screenshots in Chinese
 // and English go to the artifacts directory printed at the start.
-import { test as nodeTest, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
-import { freePort } from './harness/ports.ts';
-import { adminPassword, boxCertificate, browserSignIn, type BrowserSession } from './harness/api.ts';
+import type { BoxProcess } from './harness/box-process.ts';
+import type { BrowserSession } from './harness/api.ts';
 import { startBaresip, type Baresip } from './harness/baresip.ts';
 import { runSipp } from './harness/sipp.ts';
-import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { signInPage, testWithShotsOf } from './harness/web-session.ts';
+import { addUsers, goAvailable, startWebBox } from './harness/web-box.ts';
 
 const CARRIER = '127.0.0.2';
 const DID = '5550100';
 const VIP = '13800138000';
 let box: BoxProcess;
-let tlsPort: number;
 let admin: BrowserSession;
 let phone: Baresip;
 let browser: Browser;
@@ -28,10 +28,7 @@ let sup: TestPage;
 const shots: string[] = [];
 
 before(async () => {
-  ensureWebBuilt();
-  tlsPort = await freePort();
-  box = await startBoxProcess({
-    http: { tls: true, tlsPort },
+  const web = await startWebBox({
     recording: { enabled: false },
     extensions: [{ number: '2001', password: 'pw-2001' }],
     trunks: [{ name: 'carrier', kind: 'static', host: CARRIER }],
@@ -39,19 +36,15 @@ before(async () => {
     agents: [{ id: 'a1', name: 'Li Na', extension: '2001', queues: [{ queue: 'sales' }] }],
     dids: [{ number: DID, trunk: 'carrier', destination: 'queue:sales' }],
   });
-  const ca = boxCertificate(box);
-  admin = await browserSignIn(tlsPort, ca, 'admin', adminPassword(box));
-  for (const [username, role] of [['a1', 'agent'], ['sup1', 'supervisor']]) {
-    const r = await admin.call('POST', '/api/users', { username, role, password: `${username}-password`, mustChangePassword: false });
-    assert.equal(r.status, 201, r.text);
-  }
+  ({ box, admin } = web);
+  await addUsers(admin, [['a1', 'agent'], ['sup1', 'supervisor']]);
   const vip = await admin.call('PUT', `/api/customers/${VIP}`, { name: '王芳', priority: 5, notes: 'Gold contract; prefers Mandarin.' });
   assert.equal(vip.status, 200, vip.text);
   phone = await startBaresip({ extension: '2001', password: 'pw-2001', box: { host: '127.0.0.1', port: box.sipPort }, listenIp: '127.0.0.1', toneHz: 700, answer: 'manual' });
   await phone.waitFor(/200 OK .*1 binding/);
-  browser = await launchBrowser({ trust: ca });
-  agent = await openPage(browser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'zh-CN' });
-  sup = await openPage(browser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'en-US' });
+  browser = await launchBrowser({ trust: web.ca });
+  agent = await openPage(browser, { baseURL: web.baseURL, locale: 'zh-CN' });
+  sup = await openPage(browser, { baseURL: web.baseURL, locale: 'en-US' });
 });
 
 after(async () => {
@@ -61,25 +54,7 @@ after(async () => {
 });
 
 /** A test that leaves screenshots of both pages when it fails. */
-function test(name: string, fn: () => Promise<void>) {
-  nodeTest(name, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      const tag = name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-');
-      for (const [who, p] of [['agent', agent], ['supervisor', sup]] as const) if (p) await screenshot(p.page, `FAILED-${tag}-${who}`).catch(() => undefined);
-      throw err;
-    }
-  });
-}
-
-async function signInPage(page: Page, username: string, password: string) {
-  await page.goto('/');
-  await page.fill('[data-test=username]', username);
-  await page.fill('[data-test=password]', password);
-  await page.click('[data-test=sign-in-submit]');
-  await page.waitForSelector('[data-test=live][data-up=true]');
-}
+const test = testWithShotsOf(() => ({ agent, supervisor: sup }));
 
 const stateOf = (page: Page) => page.getAttribute('[data-test=agent-state]', 'data-state');
 
@@ -133,8 +108,7 @@ test('an agent signs in, switches status from the workspace by mouse and keyboar
   await page.waitForSelector('[data-test=workspace] [data-test=status-panel]');
   assert.equal(await stateOf(page), 'logged-out');
   assert.equal(await page.textContent('[data-test=agent-state]'), '未签入');
-  await page.click('[data-test=go-available]');
-  await page.waitForSelector('[data-test=agent-state][data-state=available]');
+  await goAvailable(page);
   assert.equal(await serverState('a1'), 'available');
   await page.keyboard.press('F3');
   await page.waitForSelector('[data-test=agent-state][data-state=break]');
@@ -146,8 +120,7 @@ test('an agent signs in, switches status from the workspace by mouse and keyboar
   assert.equal((await admin.call('POST', '/api/acd/agents/a1/break', { reason: 'training' })).status, 200);
   await page.waitForSelector('[data-test=agent-state][data-state=break]');
   assert.equal(await page.textContent('[data-test=break-shown]'), '培训');
-  await page.click('[data-test=go-available]');
-  await page.waitForSelector('[data-test=agent-state][data-state=available]');
+  await goAvailable(page);
   const t1 = await page.textContent('[data-test=time-in-state]');
   await page.waitForFunction((before) => document.querySelector('[data-test=time-in-state]')?.textContent !== before, t1, { timeout: 3000 });
   assert.match(await page.textContent('[data-test=time-in-state]') ?? '', /已持续 0:0[1-3]/);
