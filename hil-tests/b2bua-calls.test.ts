@@ -7,6 +7,7 @@ import { carrierToUpstream } from './harness/topology.ts';
 import { runSipp } from './harness/sipp.ts';
 import { freePort } from './harness/ports.ts';
 import { RtpPeer } from './harness/rtp-peer.ts';
+import { carrierCall, type CarrierCall } from './harness/carrier-caller.ts';
 import { SipClient } from './harness/sip-client.ts';
 import { randomBytes } from 'node:crypto';
 
@@ -32,22 +33,16 @@ async function settled(): Promise<any> {
 }
 
 test('RTP from the caller reaches an echoing callee through the box and comes back unchanged', async () => {
-  const peer = await RtpPeer.open('127.0.0.2');
   const echoMedia = await freePort('127.0.0.3');
   const uas = runSipp({ scenario: 'uas-answer.xml', localIp: '127.0.0.3', localPort: upstreamPort, mediaPort: echoMedia, rtpEcho: true });
-  const uac = runSipp({
-    scenario: 'uac-call.xml',
-    localIp: '127.0.0.2',
-    target: `127.0.0.1:${box.sipPort}`,
-    keys: { dialled: '912345', caller: '+861065529988', rtp_ip: '127.0.0.2', rtp_port: peer.port },
-    pauseMs: 2500,
-  });
+  let call: CarrierCall | undefined;
   try {
-    const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
+    call = await carrierCall(box, { dialled: '912345', caller: '+861065529988', pauseMs: 2500 });
+    const { peer, uac, boxPort } = call;
     const sent = Array.from({ length: 50 }, (_, i) => Buffer.alloc(160, (i * 7 + 1) & 0xff));
-    await peer.sendStream(sent.slice(0, 25), '127.0.0.1', Number(boxPort));
-    await peer.sendDigit('5', '127.0.0.1', Number(boxPort));
-    await peer.sendStream(sent.slice(25), '127.0.0.1', Number(boxPort));
+    await peer.sendStream(sent.slice(0, 25), '127.0.0.1', boxPort);
+    await peer.sendDigit('5', '127.0.0.1', boxPort);
+    await peer.sendStream(sent.slice(25), '127.0.0.1', boxPort);
     await new Promise((r) => setTimeout(r, 300));
     const events = peer.received.filter((p) => p.payloadType === 101);
     assert.ok(events.length >= 3, `telephone-event packets relayed to the callee and echoed back: ${events.length}`);
@@ -57,13 +52,12 @@ test('RTP from the caller reaches an echoing callee through the box and comes ba
     const sentHex = sent.map((b) => b.toString('hex'));
     const backHex = back.map((b) => b.toString('hex'));
     assert.deepEqual(backHex, sentHex.slice(sentHex.indexOf(backHex[0]), sentHex.indexOf(backHex[0]) + backHex.length), 'payloads come back in order, unchanged');
-    assert.ok(peer.received.every((p) => p.from.port === Number(boxPort)), 'symmetric RTP: the box sends from the port it announced');
+    assert.ok(peer.received.every((p) => p.from.port === boxPort), 'symmetric RTP: the box sends from the port it announced');
     const [a, b] = await Promise.all([uac.done, uas.done]);
     assert.equal(a.code, 0, `caller sipp: ${a.errors || a.stderr}`);
     assert.equal(b.code, 0, `callee sipp: ${b.errors || b.stderr}`);
   } finally {
-    peer.close();
-    uac.kill();
+    call?.close();
     uas.kill();
   }
   const s = await settled();

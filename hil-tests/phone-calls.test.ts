@@ -8,6 +8,7 @@ import { startBaresip, type Baresip } from './harness/baresip.ts';
 import { runSipp } from './harness/sipp.ts';
 import { RtpPeer, toneRatio, ulawRms } from './harness/rtp-peer.ts';
 import { freePort } from './harness/ports.ts';
+import { carrierCall } from './harness/carrier-caller.ts';
 
 let box: BoxProcess;
 let phone: Baresip;
@@ -41,21 +42,14 @@ after(async () => {
 });
 
 test('a carrier call to a DID rings the registered phone, which answers, and the caller hears its tone', async () => {
-  const peer = await RtpPeer.open('127.0.0.2');
-  const uac = runSipp({
-    scenario: 'uac-call.xml',
-    localIp: '127.0.0.2',
-    target: `127.0.0.1:${box.sipPort}`,
-    keys: { dialled: '5550100', caller: '13800138000', rtp_ip: '127.0.0.2', rtp_port: peer.port },
-    pauseMs: 3000,
-  });
+  const call = await carrierCall(box, { dialled: '5550100', caller: '13800138000', pauseMs: 3000 });
+  const { peer, uac, boxPort } = call;
   try {
-    const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
     // The caller talks (silence) and presses 7 half-way.
     const silence = Array.from({ length: 40 }, () => Buffer.alloc(160, 0xff));
-    await peer.sendStream(silence.slice(0, 20), '127.0.0.1', Number(boxPort));
-    await peer.sendDigit('7', '127.0.0.1', Number(boxPort));
-    await peer.sendStream(silence.slice(20), '127.0.0.1', Number(boxPort));
+    await peer.sendStream(silence.slice(0, 20), '127.0.0.1', boxPort);
+    await peer.sendDigit('7', '127.0.0.1', boxPort);
+    await peer.sendStream(silence.slice(20), '127.0.0.1', boxPort);
     const heard = peer.received.filter((p) => p.payloadType === 0).map((p) => p.payload);
     assert.ok(heard.length >= 40, `caller received ${heard.length} audio packets`);
     const rms = ulawRms(heard.slice(5));
@@ -66,8 +60,7 @@ test('a carrier call to a DID rings the registered phone, which answers, and the
     const r = await uac.done;
     assert.equal(r.code, 0, `caller sipp: ${r.errors || r.stderr}`);
   } finally {
-    peer.close();
-    uac.kill();
+    call.close();
   }
   const cdr = await box.cdr('5550100', (c) => c.answeredAt !== undefined);
   assert.ok(cdr, 'CDR written');
