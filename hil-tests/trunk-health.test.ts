@@ -10,18 +10,9 @@ import { startBoxProcess } from './harness/box-process.ts';
 import { CARRIER_IP, UPSTREAM_IP } from './harness/topology.ts';
 import { runSipp } from './harness/sipp.ts';
 import { freePort } from './harness/ports.ts';
+import { until } from './harness/until.ts';
 import { decode, encode, makeResponse } from '../system/sip/codec.ts';
 import type { SipRequest } from '../system/sip/message.ts';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 test('a trunk that stops answering OPTIONS is marked down and calls to it get 503 without an INVITE; it comes back when it answers', { timeout: 120_000 }, async () => {
   const trunkPort = await freePort(UPSTREAM_IP);
