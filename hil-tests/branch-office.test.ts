@@ -19,6 +19,9 @@ import { bandRms } from './harness/audio.ts';
 import { createBranchOffice, OFFICE, type BranchOffice } from './harness/netns.ts';
 import { openNetnsRtpPeer, type NetnsRtpPeer } from './harness/netns-rtp-peer.ts';
 import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { signInPageChangingPassword } from './harness/first-sign-in.ts';
+import { until } from './harness/until.ts';
+import { cutPower } from './harness/power-cut.ts';
 import type { Browser } from 'playwright-core';
 import { readWav } from '../media/wav.ts';
 
@@ -87,18 +90,7 @@ before(async () => {
   browser = await launchBrowser({ netns: office.ns.lan });
   wallboard = await openPage(browser, { baseURL: `http://${OFFICE.boxLan}:${box.httpPort}`, locale: 'en-US' });
   const p = wallboard.page;
-  await p.goto('/');
-  await p.fill('[data-test=username]', 'sup1');
-  await p.fill('[data-test=password]', 'sup1-password');
-  await p.click('[data-test=sign-in-submit]');
-  await p.waitForSelector('[data-test=live][data-up=true], [data-test=password-change]');
-  if (await p.locator('[data-test=password-change]').count()) {
-    await p.fill('[data-test=pw-current]', 'sup1-password');
-    await p.fill('[data-test=pw-next]', 'sup1-own-password');
-    await p.fill('[data-test=pw-repeat]', 'sup1-own-password');
-    await p.click('[data-test=pw-submit]');
-    await p.waitForSelector('[data-test=live][data-up=true]');
-  }
+  await signInPageChangingPassword(p, 'sup1', 'sup1-password', 'sup1-own-password');
   await p.click('[data-test=nav-wallboard]');
   await p.waitForSelector('[data-test=wallboard] [data-test=wb-agent][data-agent=a1][data-state=available]');
 });
@@ -114,16 +106,6 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   office?.destroy();
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const agents = async () => Object.fromEntries(((await api.call('GET', '/api/acd/agents')).body as any[]).map((a) => [a.id, a]));
 const queueLog = async () => (await box.read<any>('queue-log')).map((r) => r.value);
@@ -276,8 +258,7 @@ test('power cut: kill -9 with calls up, restart on the same data: no agent stuck
   const logBefore = await queueLog();
   const cdrsBefore = (await box.read('cdr')).length;
 
-  box.child.kill('SIGKILL');
-  await new Promise((r) => box.child.once('exit', r));
+  await cutPower(box);
   await talkStream;
   const dataDir = box.dataDir;
   const recDir = join(dataDir, 'data', 'recordings');

@@ -14,6 +14,7 @@ import { startBaresip, type Baresip } from './harness/baresip.ts';
 import { runSipp } from './harness/sipp.ts';
 import { signIn, type ApiClient } from './harness/api.ts';
 import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { signInPageChangingPassword } from './harness/first-sign-in.ts';
 
 const CARRIER = '127.0.0.2';
 const DID = '5550700';
@@ -201,18 +202,7 @@ test('the reports page shows the same figures, draws the chart and links a worki
   page = await openPage(browser, { baseURL: `http://127.0.0.1:${box.httpPort}`, locale: 'en-US' });
   const p = page.page;
   try {
-    await p.goto('/');
-    await p.fill('[data-test=username]', 'sup1');
-    await p.fill('[data-test=password]', 'sup1-password');
-    await p.click('[data-test=sign-in-submit]');
-    await p.waitForSelector('[data-test=live][data-up=true], [data-test=password-change]');
-    if (await p.locator('[data-test=password-change]').count()) {
-      await p.fill('[data-test=pw-current]', 'sup1-password');
-      await p.fill('[data-test=pw-next]', 'sup1-own-password');
-      await p.fill('[data-test=pw-repeat]', 'sup1-own-password');
-      await p.click('[data-test=pw-submit]');
-      await p.waitForSelector('[data-test=live][data-up=true]');
-    }
+    await signInPageChangingPassword(p, 'sup1', 'sup1-password', 'sup1-own-password');
     await p.click('[data-test=nav-reports]');
     await p.waitForSelector('[data-test=reports]');
     const day = localDate(Date.now());
