@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import { signIn, type ApiClient } from './harness/api.ts';
-import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
-import { firstAdmin, signInPage, testWithShots } from './harness/web-session.ts';
+import { ensureWebBuilt, screenshot, type TestPage } from './harness/browser.ts';
+import { firstAdmin, testWithShots } from './harness/web-session.ts';
+import { addUsers, launchSignedIn, openSignedInPage } from './harness/web-box.ts';
 
 let box: BoxProcess;
 let api: ApiClient;
@@ -31,11 +32,8 @@ before(async () => {
     dids: [{ number: '5550100', trunk: 'carrier', destination: 'queue:sales' }],
   });
   ({ api, password } = await firstAdmin(box));
-  const made = await api.call('POST', '/api/users', { username: 'sup1', role: 'supervisor', password: 'sup1-password', mustChangePassword: false });
-  assert.equal(made.status, 201, JSON.stringify(made.body));
-  browser = await launchBrowser();
-  admin = await openPage(browser, { baseURL: `http://127.0.0.1:${box.httpPort}`, locale: 'en-US' });
-  await signInPage(admin.page, 'admin', password);
+  await addUsers(api, [['sup1', 'supervisor']]);
+  ({ browser, page: admin } = await launchSignedIn(box, 'admin', password));
 });
 
 after(async () => {
@@ -131,9 +129,8 @@ test('the page reads in Simplified Chinese', async () => {
 });
 
 test('a supervisor has no administration page and the configuration routes refuse them', async () => {
-  const sup = await openPage(browser, { baseURL: `http://127.0.0.1:${box.httpPort}`, locale: 'en-US' });
+  const sup = await openSignedInPage(browser, box, 'sup1', 'sup1-password');
   try {
-    await signInPage(sup.page, 'sup1', 'sup1-password');
     assert.equal(await sup.page.locator('[data-test=nav-admin]').count(), 0);
     await sup.page.goto('/#/admin');
     await sup.page.waitForSelector('[data-test=supervisor]');

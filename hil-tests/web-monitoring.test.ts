@@ -3,13 +3,15 @@
 // comes back (pushed by the live events, no reload), the system log viewer's filters, and the
 // technician console in the page's terminal (xterm.js over /api/console) showing the box's
 // real status, then ending with an audit row. A supervisor has no monitoring page.
-import { test as nodeTest, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import { signIn, type ApiClient } from './harness/api.ts';
-import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { ensureWebBuilt, screenshot, type TestPage } from './harness/browser.ts';
+import { testWithShots } from './harness/web-session.ts';
+import { addUsers, launchSignedIn, openSignedInPage } from './harness/web-box.ts';
 
 let box: BoxProcess;
 let admin: ApiClient;
@@ -21,14 +23,9 @@ before(async () => {
   ensureWebBuilt();
   box = await startBoxProcess({ recording: { enabled: false }, monitoring: { intervalMs: 60_000 } });
   admin = await signIn(box);
-  for (const [username, role] of [['tech1', 'technician'], ['sup1', 'supervisor']]) {
-    const r = await admin.call('POST', '/api/users', { username, role, password: `${username}-password`, mustChangePassword: false });
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-  }
+  await addUsers(admin, [['tech1', 'technician'], ['sup1', 'supervisor']]);
   tech = await signIn(box, 'tech1', 'tech1-password');
-  browser = await launchBrowser();
-  page = await openPage(browser, { baseURL: `http://127.0.0.1:${box.httpPort}`, locale: 'en-US' });
-  await signInPage(page.page, 'tech1', 'tech1-password');
+  ({ browser, page } = await launchSignedIn(box, 'tech1', 'tech1-password'));
   await page.page.click('[data-test=nav-monitoring]');
   await page.page.waitForSelector('[data-test=monitoring]');
 });
@@ -38,24 +35,7 @@ after(async () => {
   await box?.stop();
 });
 
-function test(name: string, fn: () => Promise<void>) {
-  nodeTest(name, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      if (page) await screenshot(page.page, `FAILED-monitoring-${name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined);
-      throw err;
-    }
-  });
-}
-
-async function signInPage(p: Page, username: string, pw: string) {
-  await p.goto('/');
-  await p.fill('[data-test=username]', username);
-  await p.fill('[data-test=password]', pw);
-  await p.click('[data-test=sign-in-submit]');
-  await p.waitForSelector('[data-test=live][data-up=true]');
-}
+const test = testWithShots('monitoring', () => page);
 
 test('the page shows the machine\'s memory and disks as the box measured them', async () => {
   const snap = async () => (await tech.call('GET', '/api/monitoring')).body;
@@ -124,9 +104,8 @@ test('the technician opens the console in the page: the terminal shows the box\'
 });
 
 test('a supervisor has no monitoring page', async () => {
-  const sup = await openPage(browser, { baseURL: `http://127.0.0.1:${box.httpPort}`, locale: 'en-US' });
+  const sup = await openSignedInPage(browser, box, 'sup1', 'sup1-password');
   try {
-    await signInPage(sup.page, 'sup1', 'sup1-password');
     assert.equal(await sup.page.locator('[data-test=nav-monitoring]').count(), 0);
   } finally {
     await sup.context.close();

@@ -9,13 +9,13 @@
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
-import { freePort } from './harness/ports.ts';
-import { adminPassword, boxCertificate, browserSignIn, type BrowserSession } from './harness/api.ts';
+import type { BoxProcess } from './harness/box-process.ts';
+import type { BrowserSession } from './harness/api.ts';
 import { startBaresip, type Baresip } from './harness/baresip.ts';
 import { runSipp } from './harness/sipp.ts';
-import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
 import { signInPage, testWithShots } from './harness/web-session.ts';
+import { addUsers, goAvailable, startWebBox } from './harness/web-box.ts';
 
 const CARRIER = '127.0.0.2';
 const DID = '5550100';
@@ -28,10 +28,7 @@ let agent: TestPage;
 const test = testWithShots('tickets', () => agent);
 
 before(async () => {
-  ensureWebBuilt();
-  const tlsPort = await freePort();
-  box = await startBoxProcess({
-    http: { tls: true, tlsPort },
+  const web = await startWebBox({
     recording: { enabled: false },
     extensions: [{ number: '2001', password: 'pw-2001' }],
     trunks: [{ name: 'carrier', kind: 'static', host: CARRIER }],
@@ -40,15 +37,13 @@ before(async () => {
     dids: [{ number: DID, trunk: 'carrier', destination: 'queue:sales' }],
     tickets: { departments: ['billing', 'support'] },
   });
-  const ca = boxCertificate(box);
-  admin = await browserSignIn(tlsPort, ca, 'admin', adminPassword(box));
-  const r = await admin.call('POST', '/api/users', { username: 'a1', role: 'agent', password: 'a1-password', mustChangePassword: false });
-  assert.equal(r.status, 201, r.text);
+  ({ box, admin } = web);
+  await addUsers(admin, [['a1', 'agent']]);
   assert.equal((await admin.call('PUT', `/api/customers/${VIP}`, { name: '王芳', priority: 5, notes: 'Gold contract' })).status, 200);
   phone = await startBaresip({ extension: '2001', password: 'pw-2001', box: { host: '127.0.0.1', port: box.sipPort }, listenIp: '127.0.0.1', toneHz: 700, answer: 'manual' });
   await phone.waitFor(/200 OK .*1 binding/);
-  browser = await launchBrowser({ trust: ca });
-  agent = await openPage(browser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'zh-CN' });
+  browser = await launchBrowser({ trust: web.ca });
+  agent = await openPage(browser, { baseURL: web.baseURL, locale: 'zh-CN' });
 });
 
 after(async () => {
@@ -61,8 +56,7 @@ test('an agent creates a ticket from a live call; it is linked to the caller and
   const { page, errors } = agent;
   await signInPage(page, 'a1', 'a1-password');
   await page.waitForSelector('[data-test=workspace] [data-test=status-panel]');
-  await page.click('[data-test=go-available]');
-  await page.waitForSelector('[data-test=agent-state][data-state=available]');
+  await goAvailable(page);
 
   const run = runSipp({
     scenario: 'uac-wait-bye.xml', localIp: CARRIER, target: `127.0.0.1:${box.sipPort}`,

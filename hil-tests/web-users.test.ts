@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import { signIn, type ApiClient } from './harness/api.ts';
-import { firstAdmin, signInPage, testWithShots } from './harness/web-session.ts';
-import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { firstAdmin, testWithShots } from './harness/web-session.ts';
+import { ensureWebBuilt, screenshot, type TestPage } from './harness/browser.ts';
+import { launchSignedIn } from './harness/web-box.ts';
 
 let box: BoxProcess;
 let api: ApiClient;
@@ -21,9 +22,7 @@ before(async () => {
   ensureWebBuilt();
   box = await startBoxProcess({ recording: { enabled: false } });
   ({ api, password } = await firstAdmin(box));
-  browser = await launchBrowser();
-  admin = await openPage(browser, { baseURL: `http://127.0.0.1:${box.httpPort}`, locale: 'en-US' });
-  await signInPage(admin.page, 'admin', password);
+  ({ browser, page: admin } = await launchSignedIn(box, 'admin', password));
 });
 
 after(async () => {

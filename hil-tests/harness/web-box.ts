@@ -61,7 +61,12 @@ export async function addUsers(admin: Caller, users: readonly (readonly [usernam
 /** A fresh profile in `browser` on the box's plain-HTTP web app, signed in as `username`. The caller closes its context. */
 export async function openSignedInPage(browser: Browser, box: BoxProcess, username: string, password: string, locale = 'en-US'): Promise<TestPage> {
   const page = await openPage(browser, { baseURL: `http://127.0.0.1:${box.httpPort}`, locale });
-  await signInPage(page.page, username, password);
+  try {
+    await signInPage(page.page, username, password);
+  } catch (err) {
+    await page.context.close();
+    throw err;
+  }
   return page;
 }
 
