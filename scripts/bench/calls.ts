@@ -22,7 +22,8 @@
 // Recording is off here (bench:media measures it): these figures are the B2BUA alone.
 // Prints RESULT lines last; exits 0 whenever it ran, non-zero only if it could not run.
 import { freePort } from '../../hil-tests/harness/ports.ts';
-import { cleanupAll, cleanupOnSignals } from './lib/cleanup.ts';
+import { cleanupAll } from './lib/cleanup.ts';
+import { describeLeaks, guardRun, recordClosingFigures, runBench } from './lib/run.ts';
 import { Box, CALLEE_IP, CARRIER_IP, dialPrefix, sleep } from './lib/box.ts';
 import { requireSipp, startSipp, type SippInstance, type SippResult } from './lib/sipp.ts';
 import { CpuWindow, UdpDropTracker, udpCounters } from './lib/proc.ts';
@@ -223,15 +224,7 @@ function recordHold(hold: HoldResult | undefined, suffix: string, cpuBaseline?: 
 
 
 async function main(): Promise<void> {
-  cleanupOnSignals();
-  const watchdog = setTimeout(() => {
-    say(`time budget of ${BUDGET.watchdogSec} s exceeded: stopping; results so far follow`);
-    void cleanupAll().finally(() => {
-      printResults();
-      process.exit(1);
-    });
-  }, BUDGET.watchdogSec * 1000);
-  watchdog.unref();
+  const disarmWatchdog = guardRun(BUDGET.watchdogSec);
   requireSipp();
   await reportIdleLoad();
   const leaks: LeakTally = newLeakTally();
@@ -250,24 +243,16 @@ async function main(): Promise<void> {
     say('3b/4 the same with calls.dtmfEvents=false');
     noDtmf = await boxPhase('hold-no-dtmf', errors, () => holdCallsWithRtp('hold-no-dtmf', false, leaks));
   } else say('3b/4 skipped: not enough time left for the run without DTMF taps');
-  say(`4/4 leaks: routers=${leaks.routers} transports=${leaks.transports}, calls still up=${leaks.callsLeft}${leaks.notes.length ? ' — ' + leaks.notes.join('; ') : ''}`);
+  say(`4/4 ${describeLeaks(leaks)}`);
   await cleanupAll();
-  clearTimeout(watchdog);
+  disarmWatchdog();
 
   say(`done in ${round(elapsedSec(), 1)} s (budget ${BUDGET.totalSec} s)`);
   if (setupCps !== undefined) record({ figure: 'setup_cps', value: setupCps, unit: 'calls/s', baseline, target: '>=300' });
   recordHold(withDtmf, '', noDtmf ? round(noDtmf.cpu.node + noDtmf.cpu.worker, 1) : undefined);
   recordHold(noDtmf, '_no_dtmf');
-  record({ figure: 'leaked_routers', value: leaks.routers, unit: 'routers', target: '=0' });
-  record({ figure: 'leaked_transports', value: leaks.transports, unit: 'transports', target: '=0' });
-  record({ figure: 'calls_left_up', value: leaks.callsLeft, unit: 'calls', target: '=0' });
-  record({ figure: 'box_phase_errors', value: errors.length, unit: 'phases', target: '=0' });
-  record({ figure: 'bench_duration', value: round(elapsedSec(), 1), unit: 's', target: `<=${BUDGET.totalSec}` });
+  recordClosingFigures(leaks, errors, BUDGET.totalSec);
   printResults();
 }
 
-main().catch(async (err) => {
-  console.error(`bench:calls could not run: ${(err as Error).stack ?? err}`);
-  await cleanupAll();
-  process.exit(2);
-});
+runBench('bench:calls', main);

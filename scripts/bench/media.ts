@@ -54,7 +54,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { freePort } from '../../hil-tests/harness/ports.ts';
-import { cleanupAll, cleanupOnSignals } from './lib/cleanup.ts';
+import { cleanupAll } from './lib/cleanup.ts';
+import { describeLeaks, guardRun, recordClosingFigures, runBench } from './lib/run.ts';
 import { Box, CALLEE_IP, CARRIER_IP, sleep } from './lib/box.ts';
 import { UdpDropTracker, allProcessCpu, socketInodes, softirqSeconds, udpCounters } from './lib/proc.ts';
 import { boxPhase, elapsedSec, printResults, record, round, say } from './lib/report.ts';
@@ -565,23 +566,11 @@ function recordResults(base: RunResult | undefined, rec: RunResult | undefined, 
     record({ figure: 'recording_gap_pct', value: round(Math.max(c.gapPct.caller, c.gapPct.callee), 4), unit: '%', target: '-' });
     record({ figure: 'recording_duration_ratio_min', value: round(c.durationRatio.min, 4), unit: 'ratio', target: '-' });
   }
-  record({ figure: 'leaked_routers', value: leaks.routers, unit: 'routers', target: '=0' });
-  record({ figure: 'leaked_transports', value: leaks.transports, unit: 'transports', target: '=0' });
-  record({ figure: 'calls_left_up', value: leaks.callsLeft, unit: 'calls', target: '=0' });
-  record({ figure: 'box_phase_errors', value: errors.length, unit: 'phases', target: '=0' });
-  record({ figure: 'bench_duration', value: round(elapsedSec(), 1), unit: 's', target: `<=${BUDGET.totalSec}` });
+  recordClosingFigures(leaks, errors, BUDGET.totalSec);
 }
 
 async function main(): Promise<void> {
-  cleanupOnSignals();
-  const watchdog = setTimeout(() => {
-    say(`time budget of ${BUDGET.watchdogSec} s exceeded: stopping; results so far follow`);
-    void cleanupAll().finally(() => {
-      printResults();
-      process.exit(1);
-    });
-  }, BUDGET.watchdogSec * 1000);
-  watchdog.unref();
+  const disarmWatchdog = guardRun(BUDGET.watchdogSec);
   checkTools();
   await reportIdleLoad();
   const leaks = newLeakTally();
@@ -594,17 +583,13 @@ async function main(): Promise<void> {
     say(`2/3 the same with every call recorded`);
     rec = await boxPhase('hold-recording', errors, () => holdRun('recording', true, leaks));
   } else say('2/3 skipped: not enough time left for the run with recording');
-  say(`3/3 leaks: routers=${leaks.routers} transports=${leaks.transports}, calls still up=${leaks.callsLeft}${leaks.notes.length ? ' — ' + leaks.notes.join('; ') : ''}`);
+  say(`3/3 ${describeLeaks(leaks)}`);
   await cleanupAll();
-  clearTimeout(watchdog);
+  disarmWatchdog();
 
   say(`done in ${round(elapsedSec(), 1)} s (budget ${BUDGET.totalSec} s)`);
   recordResults(base, rec, leaks, errors);
   printResults();
 }
 
-main().catch(async (err) => {
-  console.error(`bench:media could not run: ${(err as Error).stack ?? err}`);
-  await cleanupAll();
-  process.exit(2);
-});
+runBench('bench:media', main);
