@@ -9,31 +9,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { open } from 'lmdb';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import { startBaresip, type Baresip } from './harness/baresip.ts';
 import { freePort } from './harness/ports.ts';
 import { makeSelfSigned } from './harness/test-ca.ts';
-
-async function journal(box: BoxProcess): Promise<any[]> {
-  const env = open({ path: join(box.dataDir, 'data', 'box.lmdb'), readOnly: true, maxDbs: 64 });
-  try {
-    return [...env.openDB({ name: 'dialog-journal' }).getRange()].map((r) => r.value);
-  } finally {
-    await env.close();
-  }
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+import { until } from './harness/until.ts';
+import { cutPower, dialogJournal, restartOnSameData } from './harness/power-cut.ts';
 
 /** The phone's calls as its ctrl_tcp `listcalls` tells (a line per call it still holds). */
 async function calls(phone: Baresip): Promise<number> {
@@ -53,7 +34,6 @@ test('kill -9 with calls up between TLS phones: after the restart every phone ge
   };
   let box: BoxProcess | undefined = await startBoxProcess(config, { keepData: true });
   const dataDir = box.dataDir;
-  const sipPort = box.sipPort;
   const phones: Baresip[] = [];
   try {
     for (const n of exts) {
@@ -64,20 +44,19 @@ test('kill -9 with calls up between TLS phones: after the restart every phone ge
     for (const [from, to] of [[p1, '1002'], [p3, '1004']] as const) assert.match(await from.command('dial', to), /"response":true/);
     for (const p of phones) await p.waitFor(/established/i, 20_000);
     await until('both calls journaled with both legs', async () => {
-      const rows = await journal(box!);
+      const rows = await dialogJournal(box!);
       return rows.length === 2 && rows.every((r) => r.legs.length === 2 && r.legs.every((l: any) => l.remote.protocol === 'TLS')) ? rows : undefined;
     }, 30_000);
     const cdrsBefore = (await box.read('cdr')).length;
 
-    box.child.kill('SIGKILL');
-    await new Promise((r) => box!.child.once('exit', r));
+    await cutPower(box);
     // The connections died with the box; the phones still hold their calls (nothing told them).
     await new Promise((r) => setTimeout(r, 1000));
     for (const p of phones) assert.equal(await calls(p), 1, `a phone still holds its call after the kill:\n${p.output().slice(-800)}`);
     const marks = phones.map((p) => p.output().length);
 
     const restartAt = Date.now();
-    box = await startBoxProcess({ ...config, sip: { ...config.sip, udpPort: sipPort, tcpPort: sipPort } }, { dataDir, keepData: true });
+    box = await restartOnSameData(config, box);
     for (const [i, p] of phones.entries()) {
       await until(`phone ${exts[i]} ended its call`, async () => ((await calls(p)) === 0 ? true : undefined), 30_000);
       const after = p.output().slice(marks[i]);
@@ -88,7 +67,7 @@ test('kill -9 with calls up between TLS phones: after the restart every phone ge
     // Each phone answered its BYE 200 OK: it still held that dialog, so the BYE is what ended its call (a phone without it says 481).
     await until('every BYE answered 200', async () => (new Set(box!.logs.filter((l) => l.includes('BYE after restart answered') && l.includes('"status":200')).map((l) => JSON.parse(l).sipCallId)).size === 4 ? true : undefined), 15_000)
       .catch(() => assert.fail(box!.logs.filter((l) => l.includes('BYE after restart')).join('\n')));
-    assert.deepEqual(await journal(box), []);
+    assert.deepEqual(await dialogJournal(box), []);
     const cdrs = (await box.read<any>('cdr')).map((r) => r.value);
     assert.equal(cdrs.length, cdrsBefore + 2);
     const cut = cdrs.filter((c) => c.hangup.cause === 'box-restart');
@@ -98,10 +77,7 @@ test('kill -9 with calls up between TLS phones: after the restart every phone ge
     box = undefined;
   } finally {
     for (const p of phones) await p.stop();
-    if (box) {
-      box.child.kill('SIGKILL');
-      await new Promise((r) => box!.child.once('exit', r));
-    }
+    if (box) await cutPower(box);
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(cert.dir, { recursive: true, force: true });
   }

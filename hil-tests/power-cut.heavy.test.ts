@@ -10,34 +10,15 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { open } from 'lmdb';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import { carrierToUpstream, CARRIER_IP, UPSTREAM_IP } from './harness/topology.ts';
 import { runSipp, type SippRun } from './harness/sipp.ts';
 import { freePort } from './harness/ports.ts';
+import { until } from './harness/until.ts';
+import { cutPower, dialogJournal, restartOnSameData } from './harness/power-cut.ts';
 import { readWav } from '../media/wav.ts';
 
 const CALLS = 100;
-
-/** Rows of the box's dialog journal (read-only; LMDB allows readers while the box runs). */
-async function journal(box: BoxProcess): Promise<any[]> {
-  const env = open({ path: join(box.dataDir, 'data', 'box.lmdb'), readOnly: true, maxDbs: 64 });
-  try {
-    return [...env.openDB({ name: 'dialog-journal' }).getRange()].map((r) => r.value);
-  } finally {
-    await env.close();
-  }
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
@@ -48,14 +29,13 @@ test(`kill -9 with ${CALLS} recorded calls up: after the restart every leg gets 
   const config = carrierToUpstream(upstreamPort, { calls: { deadMediaTimeoutSec: 0 }, recording: { enabled: true } });
   let box: BoxProcess | undefined = await startBoxProcess(config, { keepData: true });
   const dataDir = box.dataDir;
-  const sipPort = box.sipPort;
   const sipps: SippRun[] = [];
   try {
     // Both sides wait for a BYE to end each call (uas-answer.xml, uac-wait-bye.xml); sipp exits 0 once all have.
     const uas = runSipp({ scenario: 'uas-answer.xml', localIp: UPSTREAM_IP, localPort: upstreamPort, mediaPort: await freePort(UPSTREAM_IP), calls: CALLS, timeoutSec: 180 });
     sipps.push(uas);
     const uac = runSipp({
-      scenario: 'uac-wait-bye.xml', localIp: CARRIER_IP, target: `127.0.0.1:${sipPort}`, calls: CALLS, rate: 20, rateLimit: CALLS, timeoutSec: 180,
+      scenario: 'uac-wait-bye.xml', localIp: CARRIER_IP, target: `127.0.0.1:${box.sipPort}`, calls: CALLS, rate: 20, rateLimit: CALLS, timeoutSec: 180,
       keys: { dialled: '95550000', caller: '13900000001', rtp_ip: CARRIER_IP, rtp_port: 9 },
     });
     sipps.push(uac);
@@ -65,28 +45,27 @@ test(`kill -9 with ${CALLS} recorded calls up: after the restart every leg gets 
     }, 60_000);
     // Every call journaled with both legs and its recording (written just after the answer).
     await until('every call journaled', async () => {
-      const rows = await journal(box!);
+      const rows = await dialogJournal(box!);
       return rows.length === CALLS && rows.every((r) => r.legs.length === 2 && r.recording) ? rows : undefined;
     }, 30_000);
     await new Promise((r) => setTimeout(r, 2500)); // some audio on disk in every file
     const cdrsBefore = (await box.read('cdr')).length;
     const recordingsBefore = (await box.read('recordings')).length;
 
-    box.child.kill('SIGKILL');
-    await new Promise((r) => box!.child.once('exit', r));
+    await cutPower(box);
     const files = walk(join(dataDir, 'data', 'recordings')).filter((f) => f.endsWith('.wav'));
     assert.equal(files.length, CALLS, 'one recording file per call was being written at the cut');
     const headerOff = files.filter((f) => readFileSync(f).readUInt32LE(54) !== statSync(f).size - 58).length;
 
     const restartAt = Date.now();
-    box = await startBoxProcess({ ...config, sip: { udpPort: sipPort, tcpPort: sipPort } }, { dataDir, keepData: true });
+    box = await restartOnSameData(config, box);
     const readyMs = Date.now() - restartAt;
     const [a, b] = await Promise.all([uac.done, uas.done]);
     const byesMs = Date.now() - restartAt;
     assert.equal(a.code, 0, `the caller sipp got a BYE on every call: ${a.errors.slice(-600)}\n${a.stdout.slice(-400)}`);
     assert.equal(b.code, 0, `the callee sipp got a BYE on every call: ${b.errors.slice(-600)}\n${b.stdout.slice(-400)}`);
 
-    assert.deepEqual(await journal(box), [], 'nothing left in the dialog journal');
+    assert.deepEqual(await dialogJournal(box), [], 'nothing left in the dialog journal');
     const cdrs = (await box.read<any>('cdr')).map((r) => r.value);
     assert.equal(cdrs.length, cdrsBefore + CALLS, 'one CDR per cut call, none lost');
     const cut = cdrs.filter((c) => c.hangup.cause === 'box-restart');
@@ -119,10 +98,7 @@ test(`kill -9 with ${CALLS} recorded calls up: after the restart every leg gets 
     box = undefined;
   } finally {
     for (const s of sipps) s.kill();
-    if (box) {
-      box.child.kill('SIGKILL');
-      await new Promise((r) => box!.child.once('exit', r));
-    }
+    if (box) await cutPower(box);
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
