@@ -59,6 +59,9 @@ test('English: the trunk\'s tls group is the TLS certificate check with its help
   assert.match(await label(page, '/trunks/0/tls/fingerprints'), /^Pinned certificate fingerprints \(SHA-256\)/);
   assert.match(await label(page, '/trunks/0/tls/ca'), /^CA certificate \(PEM\)/);
   assert.match(await label(page, '/trunks/0/tls/verify'), /^Verify the certificate/);
+  // Not set in the config: the box verifies (the schema's default), so the box is ticked. An
+  // unticked box here would save `verify: false` on the first tick-and-untick.
+  assert.equal(await page.locator('[data-path="/trunks/0/tls/verify"] input[type=checkbox]').isChecked(), true, 'an unset verify shows as on');
   assert.equal(await page.locator('[data-path="/trunks/0/tls/fingerprints"] input').inputValue(), FINGERPRINT, 'the form shows the trunk\'s pinned fingerprint');
   assert.doesNotMatch(await page.locator('[data-test=list-item][data-path="/trunks/0"]').innerText(), /HTTPS/);
   await screenshot(page, 'trunk-form-tls-en');
@@ -66,6 +69,7 @@ test('English: the trunk\'s tls group is the TLS certificate check with its help
   assert.match(await label(page, '/http/tls'), /^HTTPS/);
   await openSection(page, 'sip');
   assert.match(await label(page, '/sip/tls'), /^SIP over TLS/);
+  assert.equal(await page.locator('[data-path="/sip/tls"] input[type=checkbox]').isChecked(), true, 'sip.tls, on by default, shows as on');
   assert.match(await label(page, '/sip/tlsPort'), /^SIP TLS port/);
 });
 

@@ -41,7 +41,7 @@ export const TrunkSchema = Type.Object({
   tls: Type.Optional(Type.Object({
     ca: Type.Optional(Type.String({ maxLength: 65536 })),
     fingerprints: Type.Optional(Type.Array(Type.String({ pattern: '^(?:[sS][hH][aA]-?256[: ]?)?(?:[0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$' }), { maxItems: 8 })),
-    verify: Type.Optional(Type.Boolean()),
+    verify: Type.Optional(Type.Boolean({ default: true })),
   })),
   /** Source addresses accepted as this trunk (static trunks; defaults to [host]). */
   sourceAddresses: Type.Optional(Type.Array(Type.String(), { maxItems: 32 })),

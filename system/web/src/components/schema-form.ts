@@ -97,7 +97,7 @@ export class SchemaForm extends AppElement {
       case 'map':
         return this.map(name, kind.value, (value && typeof value === 'object' ? value : {}) as Record<string, unknown>, path, label);
       case 'boolean':
-        return html`<label class="field check" data-path=${pointer(path)}><input type="checkbox" id=${id} .checked=${value === true}
+        return html`<label class="field check" data-path=${pointer(path)}><input type="checkbox" id=${id} .checked=${value === undefined ? schema.default === true : value === true}
           @change=${(e: Event) => this.change(path, (e.target as HTMLInputElement).checked)} /> ${label}${this.errorsAt(path)}</label>`;
       case 'choices':
         if (kind.multiple) {
