@@ -149,19 +149,20 @@ test('a callee whose 200 OK crosses the CANCEL is ACKed and then sent BYE', asyn
 });
 
 test('a PCMA-only caller gets a PCMA call end to end', async () => {
-  const peer = await RtpPeer.open('127.0.0.2');
   const uas = runSipp({ scenario: 'uas-answer.xml', localIp: '127.0.0.3', localPort: upstreamPort, mediaPort: await freePort('127.0.0.3'), rtpEcho: true });
-  const uac = runSipp({ scenario: 'uac-pcma.xml', localIp: '127.0.0.2', target: `127.0.0.1:${box.sipPort}`, keys: { dialled: '9808', caller: '1', rtp_ip: '127.0.0.2', rtp_port: peer.port }, pauseMs: 1500 });
+  let call: CarrierCall | undefined;
   try {
-    const [, boxPort] = await uac.waitForLog(/BOXPORT (\d+)/);
-    await peer.sendStream(Array.from({ length: 20 }, (_, i) => Buffer.alloc(160, 0x55 + i)), '127.0.0.1', Number(boxPort), 8);
+    call = await carrierCall(box, { dialled: '9808', caller: '1', pauseMs: 1500, scenario: 'uac-pcma.xml' });
+    const { peer, uac, boxPort } = call;
+    await peer.sendStream(Array.from({ length: 20 }, (_, i) => Buffer.alloc(160, 0x55 + i)), '127.0.0.1', boxPort, 8);
     await new Promise((r) => setTimeout(r, 200));
     const back = peer.received.filter((p) => p.payloadType === 8);
     assert.ok(back.length >= 18, `PCMA packets echoed back: ${back.length}`);
     const [a] = await Promise.all([uac.done, uas.done]);
     assert.equal(a.code, 0, a.errors);
   } finally {
-    peer.close();
+    call?.close();
+    uas.kill();
   }
   const cdr = await box.cdr('9808');
   assert.equal(cdr.codec, 'PCMA');
