@@ -8,7 +8,7 @@
 // never polls. Thresholds are stored in LMDB with their event row, pushed to supervisors and
 // never to agents. Big-screen mode hides the app's chrome. Screenshots go to the artifacts
 // directory printed at the start. A caller in an IVR menu shows as in IVR.
-import { test as nodeTest, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
@@ -18,6 +18,7 @@ import { startBaresip, type Baresip } from './harness/baresip.ts';
 import { runSipp } from './harness/sipp.ts';
 import { freePort } from './harness/ports.ts';
 import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { testWithShots } from './harness/web-session.ts';
 
 const CARRIER = '127.0.0.2';
 const DID = '5550100';
@@ -76,16 +77,7 @@ after(async () => {
 });
 
 /** A test that leaves a screenshot of the page when it fails. */
-function test(name: string, fn: () => Promise<void>) {
-  nodeTest(name, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      if (page) await screenshot(page.page, `FAILED-wallboard-${name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined);
-      throw err;
-    }
-  });
-}
+const test = testWithShots('wallboard', () => page);
 
 const deltas = (ws: WsMessages) => ws.messages.filter((m) => m.kind === 'wallboard');
 /** The first wallboard delta after `from` messages that matches. */
