@@ -4,20 +4,21 @@
 // page reads in Chinese; a supervisor has no such page.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import { signIn, type ApiClient } from './harness/api.ts';
-import { firstAdmin, signInPage, testWithShots } from './harness/web-session.ts';
-import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { firstAdmin, testWithShots } from './harness/web-session.ts';
+import { ensureWebBuilt, screenshot, type TestPage } from './harness/browser.ts';
+import { addUsers, launchSignedIn, openSignedInPage } from './harness/web-box.ts';
+import { mountTmpfsDisk, type TmpfsDisk } from './harness/tmpfs-disk.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cc-web-backup-'));
 const media = join(dir, 'media');
 const disk = join(media, 'usb-test');
-let mounted = false;
+let usb: TmpfsDisk | undefined;
 let box: BoxProcess;
 let api: ApiClient;
 let browser: Browser;
@@ -25,28 +26,20 @@ let admin: TestPage;
 
 before(async () => {
   ensureWebBuilt();
-  mkdirSync(disk, { recursive: true });
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'cc-backup-test', disk]);
-    mounted = true;
-  } catch (err) {
-    throw new Error(`this test mounts a tmpfs as the backup disk (needs root): ${(err as Error).message}`);
-  }
+  usb = mountTmpfsDisk(disk, { sizeMb: 64, source: 'cc-backup-test', role: 'the backup disk' });
   writeFileSync(join(disk, '.callcenter-backup'), JSON.stringify({ label: 'Test USB' }));
   box = await startBoxProcess({ recording: { enabled: false }, backup: { mountDir: media, pollIntervalMs: 300, schedule: '0 3 1 1 *' } });
   const first = await firstAdmin(box);
   api = first.api;
   const pw = first.password;
-  assert.equal((await api.call('POST', '/api/users', { username: 'sup1', role: 'supervisor', password: 'sup1-password', mustChangePassword: false })).status, 201);
-  browser = await launchBrowser();
-  admin = await openPage(browser, { baseURL: `http://127.0.0.1:${box.httpPort}`, locale: 'en-US' });
-  await signInPage(admin.page, 'admin', pw);
+  await addUsers(api, [['sup1', 'supervisor']]);
+  ({ browser, page: admin } = await launchSignedIn(box, 'admin', pw));
 });
 
 after(async () => {
   await browser?.close();
   await box?.stop();
-  if (mounted) execFileSync('umount', ['-l', disk]);
+  usb?.unmount();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -85,9 +78,8 @@ test('the attached disk is listed; a backup started in the page turns good, veri
 test('a supervisor has no backup page and the backup routes refuse them', async () => {
   const sup = await signIn(box, 'sup1', 'sup1-password');
   assert.equal((await sup.call('GET', '/api/backup/targets')).status, 403);
-  const page = await openPage(browser, { baseURL: `http://127.0.0.1:${box.httpPort}`, locale: 'en-US' });
+  const page = await openSignedInPage(browser, box, 'sup1', 'sup1-password');
   try {
-    await signInPage(page.page, 'sup1', 'sup1-password');
     assert.equal(await page.page.locator('[data-test=nav-backup]').count(), 0);
   } finally {
     await page.context.close();

@@ -8,7 +8,6 @@
 // The restart button is never pressed (it would reboot this machine).
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +15,10 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import type { ApiClient } from './harness/api.ts';
-import { firstAdmin, signInPage, testWithShots } from './harness/web-session.ts';
-import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { firstAdmin, testWithShots } from './harness/web-session.ts';
+import { mountTmpfsDisk, type TmpfsDisk } from './harness/tmpfs-disk.ts';
+import { ensureWebBuilt, screenshot, type TestPage } from './harness/browser.ts';
+import { launchSignedIn } from './harness/web-box.ts';
 import { buildBundle } from '../appliance/updates/bundle-build.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cc-web-update-'));
@@ -29,7 +30,7 @@ const bootctlLog = join(dir, 'bootctl.log');
 const vendor = generateKeyPairSync('ed25519');
 const stranger = generateKeyPairSync('ed25519');
 const rootImage = Buffer.concat([randomBytes(200_000), Buffer.alloc(300_000)]);
-let mounted = false;
+let usb: TmpfsDisk | undefined;
 let box: BoxProcess;
 let api: ApiClient;
 let browser: Browser;
@@ -37,7 +38,6 @@ let admin: TestPage;
 
 before(async () => {
   ensureWebBuilt();
-  mkdirSync(disk, { recursive: true });
   mkdirSync(join(esp, 'loader', 'entries'), { recursive: true });
   writeFileSync(join(esp, 'loader', 'loader.conf'), 'default cc-a.conf\n');
   writeFileSync(join(esp, 'loader', 'entries', 'cc-a.conf'), 'title a\nversion v1\n');
@@ -47,12 +47,7 @@ before(async () => {
   writeFileSync(join(dir, 'bootctl'), `#!/bin/sh\necho "$@" >> ${bootctlLog}\n`);
   chmodSync(join(dir, 'bootctl'), 0o755);
   for (const [name, b] of [['root.img', rootImage], ['vmlinuz', randomBytes(5000)], ['initrd.img', randomBytes(7000)]] as const) writeFileSync(join(dir, name), b);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'cc-update-test', disk]);
-    mounted = true;
-  } catch (err) {
-    throw new Error(`this test mounts a tmpfs as the USB disk (needs root): ${(err as Error).message}`);
-  }
+  usb = mountTmpfsDisk(disk, { sizeMb: 16, source: 'cc-update-test', role: 'the USB disk' });
   const input = { rootImage: join(dir, 'root.img'), kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img'), cmdline: 'console=ttyS0' };
   await buildBundle({ ...input, version: 'v9', privateKey: vendor.privateKey }, join(disk, 'callcenter-v9.ccupdate'));
   await buildBundle({ ...input, version: 'evil', privateKey: stranger.privateKey }, join(disk, 'other.ccupdate'));
@@ -60,15 +55,13 @@ before(async () => {
   box = await startBoxProcess({ recording: { enabled: false }, backup: { mountDir: media, pollIntervalMs: 300, schedule: '0 3 1 1 *' } });
   const first = await firstAdmin(box);
   api = first.api;
-  browser = await launchBrowser();
-  admin = await openPage(browser, { baseURL: `http://127.0.0.1:${box.httpPort}`, locale: 'en-US' });
-  await signInPage(admin.page, 'admin', first.password);
+  ({ browser, page: admin } = await launchSignedIn(box, 'admin', first.password));
 });
 
 after(async () => {
   await browser?.close();
   await box?.stop();
-  if (mounted) execFileSync('umount', ['-l', disk]);
+  usb?.unmount();
   rmSync(dir, { recursive: true, force: true });
 });
 
