@@ -13,7 +13,7 @@ import { runSipp } from './harness/sipp.ts';
 import { startBaresip, type Baresip } from './harness/baresip.ts';
 import { launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
 import { submitSignIn } from './harness/web-session.ts';
-import { addUsers, goAvailable, passwordOf, signInSoftphoneAgent, startWebBox, type WebBox } from './harness/web-box.ts';
+import { addUsers, goAvailable, NO_LAG_GUARD, passwordOf, signInSoftphoneAgent, startWebBox, type WebBox } from './harness/web-box.ts';
 
 const CARRIER = '127.0.0.2';
 const DID = '5550400';
@@ -31,9 +31,7 @@ const shots: string[] = [];
 before(async () => {
   web = await startWebBox({
     recording: { enabled: false },
-    // Not an overload test: on the shared 2-core machine the event-loop lag guard refused a first
-    // INVITE with 503 (CC_SIP_OVERLOAD) while Chromium started.
-    security: { maxEventLoopLagMs: 0 },
+    security: NO_LAG_GUARD,
     extensions: [{ number: '2401', password: 'pw-2401' }, { number: '2402', password: 'pw-2402' }, { number: '2403', password: 'pw-2403' }],
     trunks: [{ name: 'carrier', kind: 'static', host: CARRIER }],
     queues: [

@@ -14,7 +14,7 @@ import type { BoxProcess } from './harness/box-process.ts';
 import { browserSignIn, type BrowserSession } from './harness/api.ts';
 import { runSipp } from './harness/sipp.ts';
 import { launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
-import { addUsers, goAvailable, signInSoftphoneAgent, startWebBox, type WebBox } from './harness/web-box.ts';
+import { addUsers, goAvailable, NO_LAG_GUARD, signInSoftphoneAgent, startWebBox, type WebBox } from './harness/web-box.ts';
 
 const CARRIER = '127.0.0.2';
 const DID = '5550300';
@@ -29,9 +29,7 @@ const shots: string[] = [];
 before(async () => {
   web = await startWebBox({
     recording: { enabled: false },
-    // Not an overload test: on the shared 2-core machine the event-loop lag guard refused a first
-    // INVITE with 503 (CC_SIP_OVERLOAD) while Chromium started.
-    security: { maxEventLoopLagMs: 0 },
+    security: NO_LAG_GUARD,
     extensions: [{ number: '2301', password: 'pw-2301' }, { number: '2302', password: 'pw-2302' }],
     trunks: [{ name: 'carrier', kind: 'static', host: CARRIER }],
     queues: [{ name: 'care', displayName: 'Care 客服', strategy: 'linear', overflow: 'hangup', ringTimeoutSec: 30, wrapUpSec: 300, announceEverySec: 0 }],
