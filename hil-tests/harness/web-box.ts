@@ -1,11 +1,11 @@
 // The set-up the browser whole-box tests share, in one place: a box serving its web app over
 // HTTPS with its own self-signed certificate, the certificate taken and the generated admin
 // signed in as the web app does it (startWebBox; NO_LAG_GUARD for boxes whose calls ring in
-// Chromium); users made with the tests' password
-// convention, `<username>-password`, with no forced change (addUsers, passwordOf); a page on
-// a plain-HTTP box signed in as someone (openSignedInPage, launchSignedIn); and an agent's
-// first steps in the workspace: signing in until the browser softphone is ready
-// (signInSoftphoneAgent) and going available (goAvailable). Scenario steps stay in the tests.
+// Chromium); users made with the tests' password convention, `<username>-password`, with no
+// forced change (addUsers, passwordOf); a page on a plain-HTTP box signed in as someone
+// (openSignedInPage, launchSignedIn); and an agent's first steps in the workspace: signing in
+// until the browser softphone is ready (signInSoftphoneAgent) and going available
+// (goAvailable). Scenario steps stay in the tests.
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { startBoxProcess, type BoxProcess } from './box-process.ts';
