@@ -109,6 +109,27 @@ async function callIn(pauseMs = 25_000): Promise<CarrierCall> {
   return call;
 }
 
+/**
+ * A queue call that w1's page rings for and answers: callIn, the page's incoming and connected
+ * events, the call listed as answered. A failed step closes the caller; `incoming` and
+ * `connected` are the page's counts of those events with this call.
+ */
+async function w1Answers(pauseMs = 25_000): Promise<{ caller: CarrierCall; callId: string; incoming: number; connected: number }> {
+  const p1 = pages[W1.id];
+  const incoming = await count(p1, 'incoming');
+  const connected = await count(p1, 'connected');
+  const caller = await callIn(pauseMs);
+  try {
+    await waitCount(p1, 'incoming', incoming + 1);
+    await p1.click('#answer');
+    await waitCount(p1, 'connected', connected + 1);
+    return { caller, callId: await liveCall(), incoming: incoming + 1, connected: connected + 1 };
+  } catch (err) {
+    caller.close();
+    throw err;
+  }
+}
+
 async function queueLog(callId: string): Promise<{ type: string; [k: string]: unknown }[]> {
   const rows = (await admin.call('GET', '/api/acd/log?limit=1000')).body as { type: string; callId?: string }[];
   return rows.filter((r) => r.callId === callId) as { type: string }[];
@@ -117,14 +138,12 @@ async function queueLog(callId: string): Promise<{ type: string; [k: string]: un
 test('blind transfer from one browser agent to another: the first leaves at once, the caller hears the second', async () => {
   let caller: CarrierCall | undefined;
   try {
-    caller = await callIn();
+    const answered = await w1Answers();
+    caller = answered.caller;
+    const { callId } = answered;
     const callerPeer = caller.peer;
     const p1 = pages[W1.id];
     const p2 = pages[W2.id];
-    await waitCount(p1, 'incoming', 1);
-    await p1.click('#answer');
-    await waitCount(p1, 'connected', 1);
-    const callId = await liveCall();
     const before1 = await callerPeer.heard(1200);
     assert.ok(before1(W1.hz) > 0.05, `the caller hears w1 before the transfer (${before1(W1.hz).toFixed(3)})`);
     await p1.click('#hold');
@@ -183,26 +202,22 @@ test('a transferred call the target declines goes back to its queue and rings an
   const p1 = pages[W1.id];
   const p2 = pages[W2.id];
   try {
-    const incoming1 = await count(p1, 'incoming');
     const incoming2 = await count(p2, 'incoming');
-    const connected1 = await count(p1, 'connected');
-    caller = await callIn();
-    await waitCount(p1, 'incoming', incoming1 + 1);
-    await p1.click('#answer');
-    await waitCount(p1, 'connected', connected1 + 1);
-    const callId = await liveCall();
+    const answered = await w1Answers();
+    caller = answered.caller;
+    const { callId } = answered;
     const res = await api[W1.id].call('POST', `/api/workspace/calls/${callId}/blind-transfer`, { kind: 'agent', target: W2.id });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     await waitCount(p2, 'incoming', incoming2 + 1);
     await p2.click('#hangup'); // declines while it rings
     // The caller is back in the queue: w1 (linear, first in line, wrap-up 0 s) rings again.
-    await waitCount(p1, 'incoming', incoming1 + 2);
+    await waitCount(p1, 'incoming', answered.incoming + 1);
     const log = await queueLog(callId);
     assert.equal(log.filter((x) => x.type === 'enter').length, 2, `the caller entered the queue twice: ${JSON.stringify(log.map((x) => x.type))}`);
     const agents = (await admin.call('GET', '/api/acd/agents')).body as { id: string; state: string }[];
     assert.equal(agents.find((a) => a.id === W2.id)?.state, 'available', 'w2 is available after declining');
     await p1.click('#answer');
-    await waitCount(p1, 'connected', connected1 + 2);
+    await waitCount(p1, 'connected', answered.connected + 1);
     const back = await caller.peer.heard(1200);
     assert.ok(back(W1.hz) > 0.05, `the caller talks to w1 again (${back(W1.hz).toFixed(3)})`);
     await p1.click('#hangup');
@@ -348,16 +363,10 @@ test('consultative transfer: the caller waits apart while w1 consults 1005, Comp
     }
     // 1: consult, then complete.
     let third = phone();
-    const incoming = await count(p1, 'incoming');
-    const connected = await count(p1, 'connected');
     const ended = await count(p1, 'ended');
-    const caller = await callIn();
+    const { caller, callId } = await w1Answers();
     callers.push(caller);
     const callerPeer = caller.peer;
-    await waitCount(p1, 'incoming', incoming + 1);
-    await p1.click('#answer');
-    await waitCount(p1, 'connected', connected + 1);
-    const callId = await liveCall();
     const consult = await api[W1.id].call('POST', `/api/workspace/calls/${callId}/consult`, { kind: 'number', target: '1005' });
     assert.equal(consult.status, 200, JSON.stringify(consult.body));
     await sleep(800);
@@ -385,14 +394,8 @@ test('consultative transfer: the caller waits apart while w1 consults 1005, Comp
     // 2: consult, then cancel: the caller is back with w1.
     for (let i = 0; i < 50 && (await admin.call('GET', '/api/acd/agents')).body.find((x: any) => x.id === W1.id)?.state !== 'available'; i++) await sleep(100);
     third = phone();
-    const incoming2 = await count(p1, 'incoming');
-    const connected2 = await count(p1, 'connected');
-    const caller2 = await callIn();
+    const { caller: caller2, callId: callId2 } = await w1Answers();
     callers.push(caller2);
-    await waitCount(p1, 'incoming', incoming2 + 1);
-    await p1.click('#answer');
-    await waitCount(p1, 'connected', connected2 + 1);
-    const callId2 = await liveCall();
     assert.equal((await api[W1.id].call('POST', `/api/workspace/calls/${callId2}/consult`, { kind: 'number', target: '1005' })).status, 200);
     const cancel = await api[W1.id].call('POST', `/api/workspace/calls/${callId2}/consult/cancel`, {});
     assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
@@ -460,16 +463,12 @@ async function withConsultedCall(shot: string | undefined, then: (call: { callId
     const p1 = pages[W1.id];
     const p2 = pages[W2.id];
     await bothReady();
-    const incoming1 = await count(p1, 'incoming');
-    const connected1 = await count(p1, 'connected');
     const incoming2 = await count(p2, 'incoming');
     const connected2 = await count(p2, 'connected');
-    caller = await callIn(90_000);
+    const answered = await w1Answers(90_000);
+    caller = answered.caller;
+    const { callId } = answered;
     const callerPeer = caller.peer;
-    await waitCount(p1, 'incoming', incoming1 + 1);
-    await p1.click('#answer');
-    await waitCount(p1, 'connected', connected1 + 1);
-    const callId = await liveCall();
     const consult = api[W1.id].call('POST', `/api/workspace/calls/${callId}/consult`, { kind: 'agent', target: W2.id });
     await waitCount(p2, 'incoming', incoming2 + 1);
     const pop = await p2.evaluate(() => window.softphoneTest.events.filter((e) => e.event === 'incoming').at(-1)?.data as { caller: string; consult?: { agent: string } });
