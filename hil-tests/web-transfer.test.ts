@@ -661,10 +661,11 @@ test('the workspace (both languages): a desk-phone agent consults a browser agen
     await pb.waitForSelector('[data-test=softphone-incoming][data-consult=a5]', { timeout: 20_000 });
     assert.match(await pb.textContent('[data-test=softphone-incoming]') ?? '', /坐席 Zhang Wei 就来电 13900004444 向您咨询/);
     await pb.waitForSelector('[data-test=consulted]', { timeout: 10_000 });
-    assert.match(await pb.textContent('[data-test=consulted]') ?? '', /坐席 a5 就来电 13900004444 向您咨询/);
+    assert.match(await pb.textContent('[data-test=consulted]') ?? '', /坐席 Zhang Wei 就来电 13900004444 向您咨询/);
     shots.push(await screenshot(pb, 'consult-11-b-ringing-zh'));
     await pb.selectOption('[data-test=lang]', 'en');
     assert.match(await pb.textContent('[data-test=softphone-incoming]') ?? '', /Consultation from agent Zhang Wei about caller 13900004444/);
+    assert.match(await pb.textContent('[data-test=consulted]') ?? '', /Consultation from agent Zhang Wei about caller 13900004444/);
     shots.push(await screenshot(pb, 'consult-12-b-ringing-en'));
     await pb.click('[data-test=sp-answer]');
     await pb.waitForSelector('[data-test=softphone][data-call=connected]', { timeout: 20_000 });

@@ -61,6 +61,11 @@ export class TransferPanel extends DeskElement {
     }
   }
 
+  /** An agent's configured name (from the transfer targets, which list every agent), else its id. */
+  private agentName(id: string): string {
+    return this.targets.agents.find((a) => a.id === id)?.name ?? id;
+  }
+
   /** The stored consultation of this call, if any (after a reload its controls come back). */
   private async loadConsultation(callId: string): Promise<void> {
     try {
@@ -152,7 +157,7 @@ export class TransferPanel extends DeskElement {
         void this.loadConsultation(call.callId);
       }
     }
-    const consulted = this.consulted ? html`<p class="ok big" data-test="consulted">${t('transfer.consultedBy', { agent: this.consulted.agent, caller: this.consulted.caller })}</p>` : '';
+    const consulted = this.consulted ? html`<p class="ok big" data-test="consulted" data-agent=${this.consulted.agent}>${t('transfer.consultedBy', { agent: this.agentName(this.consulted.agent), caller: this.consulted.caller })}</p>` : '';
     if (consulted && call?.state !== 'connected') return html`<section class="card transfer" data-test="transfer">${consulted}</section>`;
     if (this.done && !call) return html`<section class="card transfer" data-test="transfer"><p class="ok" data-test="transfer-done">${t('transfer.started', { to: this.done })}</p></section>`;
     if (call?.state !== 'connected') return html``;
