@@ -6,8 +6,10 @@
 // number. A browser-softphone agent (its fake microphone plays 700 Hz) picks a colleague's
 // extension (a sipp phone whose media is a test socket sending 1700 Hz) from the quick-dial
 // list: the box places the call with the page's WebRTC leg as the calling side, the page
-// shows ringback then the call timer, the phone hears 700 Hz and the page's inbound RTP
-// carries the phone's audio (WebRTC stats); hold/resume and mute; the agent hangs up, goes to
+// shows ringback and hears the box's ringback tone (450 Hz, measured on the audio the page
+// plays, through Web Audio) while the phone rings, then the call timer; the tone stops at the
+// answer (the page then hears the phone's 1700 Hz), the phone hears 700 Hz and the page's
+// inbound RTP carries the phone's audio (WebRTC stats); hold/resume and mute; the agent hangs up, goes to
 // wrap-up and saves a disposition; the CDR says outbound with the agent, and the call is
 // recorded. Then the phone hangs up first, and a busy phone is reported in the page (the agent
 // is available again). A mobile number goes out through the trunk (the carrier echoes). A
@@ -28,6 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toneWav } from './harness/chromium-softphone.ts';
 import { RtpPeer, toneRatio } from './harness/rtp-peer.ts';
+import { toneShare } from '../media/tone-share.ts';
 
 const UPSTREAM = '127.0.0.3';
 const PHONE = '127.0.0.4';
@@ -133,6 +136,72 @@ const inbound = (page: TestPage['page']) => page.evaluate(async () => {
   return { packets, energy };
 });
 
+// In-page source as text: tsx would wrap the named helpers of a compiled function in __name(),
+// which the page does not have.
+const START_HEARING = `(async () => {
+  const ctx = new AudioContext({ sampleRate: 8000 });
+  await ctx.resume();
+  const samples = [];
+  const marks = {};
+  const proc = ctx.createScriptProcessor(1024, 1, 1);
+  proc.onaudioprocess = (e) => {
+    const d = e.inputBuffer.getChannelData(0);
+    if (marks.connected === undefined && document.querySelector('[data-test=softphone]')?.getAttribute('data-call') === 'connected') marks.connected = samples.length;
+    for (let i = 0; i < d.length; i++) samples.push(d[i]);
+  };
+  proc.connect(ctx.destination);
+  const seen = new Set();
+  const timer = setInterval(() => {
+    for (const pc of window.__pcs ?? []) {
+      for (const r of pc.getReceivers()) {
+        const t = r.track;
+        if (t.kind !== 'audio' || t.readyState !== 'live' || seen.has(t.id)) continue;
+        seen.add(t.id);
+        ctx.createMediaStreamSource(new MediaStream([t])).connect(proc);
+      }
+    }
+  }, 20);
+  window.__hear = { samples, marks, stop: async () => { clearInterval(timer); proc.disconnect(); await ctx.close(); } };
+})()`;
+const STOP_HEARING = `(async () => {
+  const h = window.__hear;
+  window.__hear = undefined;
+  await h.stop();
+  return { samples: h.samples, connected: h.marks.connected };
+})()`;
+
+/**
+ * Start recording what the page hears: every live remote audio track of its peer connections
+ * (new ones joining as the box switches what the leg hears) mixed into one 8 kHz Web Audio
+ * capture, kept in the page until heardSince() takes it, with the sample at which the
+ * softphone first showed the call connected (checked per 128 ms buffer: no wall-clock race).
+ */
+const startHearing = (page: TestPage['page']) => page.evaluate(START_HEARING);
+
+/**
+ * What 8 kHz samples carry, per 100 ms block (the page's jitter buffer stretches and conceals,
+ * so one Goertzel over seconds would smear a steady tone): `share(hz)` the energy-weighted
+ * tone share, `seconds(hz)` how long `hz` was clearly heard (blocks with sound, share > 0.9).
+ */
+function shares(samples: number[]): { length: number; share: (hz: number) => number; seconds: (hz: number) => number } {
+  const blocks: { x: number[]; energy: number }[] = [];
+  for (let i = 0; i + 800 <= samples.length; i += 800) {
+    const x = samples.slice(i, i + 800);
+    blocks.push({ x, energy: x.reduce((e, v) => e + v * v, 0) });
+  }
+  const total = blocks.reduce((e, b) => e + b.energy, 0);
+  return {
+    length: samples.length / 8000,
+    share: (hz) => (total ? blocks.reduce((e, b) => e + toneShare(b.x, hz) * b.energy, 0) / total : 0),
+    seconds: (hz) => blocks.filter((b) => b.energy > 800 * 1e-4 && toneShare(b.x, hz) > 0.9).length / 10,
+  };
+}
+
+/** Stop startHearing's capture: what the page heard, and the sample at which its call showed connected. */
+async function heardSince(page: TestPage['page']): Promise<{ samples: number[]; connected?: number }> {
+  return await page.evaluate(STOP_HEARING) as { samples: number[]; connected?: number };
+}
+
 /** A browser agent's page with a fake microphone playing AGENT_HZ; its peer connections are kept for stats. */
 async function softphonePage(): Promise<TestPage> {
   tmp ??= mkdtempSync(join(tmpdir(), 'web-dial-out-'));
@@ -158,7 +227,7 @@ async function softphonePage(): Promise<TestPage> {
 let e2: TestPage | undefined;
 const sp = '[data-test=softphone]';
 
-test('a browser-softphone agent dials a colleague\'s extension from the quick-dial list: ringback, both ways audio, hold and mute, hang-up, wrap-up with a disposition, an outbound CDR and a recording', async () => {
+test('a browser-softphone agent dials a colleague\'s extension from the quick-dial list: ringback shown and heard (450 Hz, stopped at the answer), both ways audio, hold and mute, hang-up, wrap-up with a disposition, an outbound CDR and a recording', async () => {
   e2 = await softphonePage();
   const { page, errors } = e2;
   const colleaguePort = await freePort(COLLEAGUE);
@@ -178,6 +247,8 @@ test('a browser-softphone agent dials a colleague\'s extension from the quick-di
     await page.waitForSelector('[data-test=agent-state][data-state=available]');
     await page.waitForSelector('[data-test=dial][data-device=browser] [data-test=dial-quick][data-number="2503"]');
 
+    // What the page hears from the click on: the phone rings 4 s after its 180 (dial-out-phone.xml).
+    await startHearing(page);
     await page.click('[data-test=dial-quick][data-number="2503"]');
     await page.waitForSelector('[data-test=dial-sent]');
     assert.equal(await page.textContent('[data-test=dial-sent]'), '正在通过软电话呼叫 2503。');
@@ -194,6 +265,19 @@ test('a browser-softphone agent dials a colleague\'s extension from the quick-di
     const inFrom = await inbound(page);
     const from = peer.received.length;
     await sleep(3000);
+    // The ringback the page showed was also heard: the box's 450 Hz (1 s on from the 180, then
+    // 4 s off), not the phone (its 1700 Hz already reaches the box: it sends from the INVITE on),
+    // up to 0.5 s before the page showed the call connected. From 0.5 s after it: the phone's
+    // 1700 Hz and no 450 Hz (the tone's next burst, 1 s after the answer, would show).
+    const heard = await heardSince(page);
+    assert.ok(heard.connected !== undefined, `the capture saw the call connected (${heard.samples.length} samples)`);
+    const ringing = shares(heard.samples.slice(0, Math.max(0, heard.connected - 4000)));
+    const talking = shares(heard.samples.slice(heard.connected + 4000));
+    console.log(`# page while the phone rang: ${ringing.length.toFixed(1)} s captured, 450 Hz for ${ringing.seconds(450).toFixed(1)} s (share ${ringing.share(450).toFixed(3)}), 1700 Hz share ${ringing.share(COLLEAGUE_HZ).toFixed(3)}`);
+    assert.ok(ringing.share(450) > 0.8, `the page hears the box's 450 Hz ringback while the phone rings (share ${ringing.share(450).toFixed(3)})`);
+    assert.ok(ringing.seconds(450) >= 0.6 && ringing.seconds(450) <= 1.5, `one 1 s burst of it in the 4 s ring (${ringing.seconds(450).toFixed(1)} s)`);
+    assert.ok(ringing.share(COLLEAGUE_HZ) < 0.05, `and not the phone before it answers (1700 Hz share ${ringing.share(COLLEAGUE_HZ).toFixed(3)})`);
+    assert.ok(talking.length >= 1.5, `the page was heard for ${talking.length.toFixed(1)} s after the answer`);
     const got = peer.received.slice(from).filter((p) => p.payloadType === 0).map((p) => p.payload);
     const inTo = await inbound(page);
     const ratio = toneRatio(got, AGENT_HZ);
@@ -202,6 +286,9 @@ test('a browser-softphone agent dials a colleague\'s extension from the quick-di
     assert.ok(ratio > 0.05, `the phone hears the agent's 700 Hz (${ratio.toFixed(3)})`);
     assert.ok(inTo.packets - inFrom.packets >= 50, `the page receives the phone's RTP (${inTo.packets - inFrom.packets} packets)`);
     assert.ok(inTo.energy > inFrom.energy, `the page's inbound audio carries energy (${inFrom.energy} -> ${inTo.energy})`);
+    console.log(`# page once answered: ${talking.length.toFixed(1)} s captured, 1700 Hz share ${talking.share(COLLEAGUE_HZ).toFixed(3)}, 450 Hz share ${talking.share(450).toFixed(3)}`);
+    assert.ok(talking.share(COLLEAGUE_HZ) > 0.8, `the page hears the phone's 1700 Hz once it answered (share ${talking.share(COLLEAGUE_HZ).toFixed(3)})`);
+    assert.ok(talking.share(450) < 0.02 && talking.seconds(450) === 0, `the ringback stopped at the answer (450 Hz share ${talking.share(450).toFixed(3)})`);
     await page.selectOption('[data-test=lang]', 'en');
     assert.match(await page.textContent(sp) ?? '', /Talking to 2503/);
     shots.push(await screenshot(page, '64-dial-out-browser-connected-en'));

@@ -4,14 +4,17 @@
 // sets up its media at once (no ringing UI), and the Call then rings the callee as it would for
 // a SIP caller: routed by the dial plan as the agent's extension dialled it (another extension's
 // phone, or a trunk under the agent's toll-fraud class of service and limits). The page is told
-// ringback, connected and why it ended (the far end's SIP status); hold, mute, keypad, hang-up
-// from either side, recording, dead-media and the CDR (direction 'outbound', the agent in
-// `agents`) are the Call's as for any call. The agent goes ringing while the call is set up,
-// on-call once answered, then wrap-up (the longest wrap-up of the agent's queues, else 10 s) so
-// the disposition form appears; a call never answered puts the agent back to available.
+// ringback, connected and why it ended (the far end's SIP status), and hears a ringback tone
+// made at the box while the callee rings without early media (media/ringback-tone.ts, the
+// BrowserCaller's own: started on 180, stopped at early media, answer, failure or hang-up);
+// hold, mute, keypad, hang-up from either side, recording, dead-media and the CDR (direction
+// 'outbound', the agent in `agents`) are the Call's as for any call. The agent goes ringing
+// while the call is set up, on-call once answered, then wrap-up (the longest wrap-up of the
+// agent's queues, else 10 s) so the disposition form appears; a call never answered puts the
+// agent back to available.
 // Refusals are decided before anything is set up and come back as coded errors (the toll
 // policy's own codes, CC_CALL_CLASS_FORBIDDEN and friends). Pure decisions are exported for
-// the unit test. Imports: calls, config, sip (types), acd (types), media (types).
+// the unit test. Imports: calls, config, sip (types), acd (types), media (types, ringback-tone).
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import type { BoxConfig, AgentConfig, TrunkConfig } from '../config/schema.ts';
@@ -25,6 +28,7 @@ import type { Call, CallSetup } from './call.ts';
 import type { CdrParty } from './cdr.ts';
 import type { InboundLeg } from './inbound-leg.ts';
 import type { LegEvents, LegSide } from './sip-leg.ts';
+import { RingbackTone, type RingbackStyle } from '../../media/ringback-tone.ts';
 import { BrowserLeg, type BrowserLine } from './browser-leg.ts';
 import { extensionTarget, trunkTarget } from './call-manager.ts';
 import { calledNumber, routeCall, type RouteDecision, type ScheduleState } from './routing.ts';
@@ -131,7 +135,11 @@ export function resolveDial(r: DialRouting, agent: AgentConfig, number: string):
 /**
  * The page's leg as the Call's caller: it stands in for an InboundLeg (ring, answer, reject,
  * end; the leg events), telling the page ringback, connected and the far end's refusal. Before
- * the callee answered, the agent's hang-up is a cancel (as a SIP caller's CANCEL).
+ * the callee answered, the agent's hang-up is a cancel (as a SIP caller's CANCEL). With
+ * `ringback`, the page hears the tone while the callee rings without early media: the tone's
+ * player is made before open() resolves (so a 180 switches the leg to it at once, and the
+ * Call's later switch to the callee's audio wins) and closed at early media, answer, refusal
+ * or the end of the leg.
  */
 export class BrowserCaller extends EventEmitter<LegEvents & { cancelled: [] }> {
   readonly dialog: undefined = undefined;
@@ -141,12 +149,22 @@ export class BrowserCaller extends EventEmitter<LegEvents & { cancelled: [] }> {
   private connected = false;
   /** Settles open() early when the call is given up while the page sets up. */
   private giveUp?: () => void;
+  private tone?: RingbackTone;
+  /** The callee sent early media (or answered): its own audio is heard, never the tone again. */
+  private toneDone = false;
 
-  constructor(readonly leg: BrowserLeg) {
+  constructor(readonly leg: BrowserLeg, private readonly ringback?: { codecs: CallCodecs; style: RingbackStyle }) {
     super();
     leg.side = 'caller';
-    leg.on('bye', () => (this.connected ? this.emit('bye') : this.emit('cancelled')));
-    leg.on('failed', (why) => this.emit('failed', why));
+    leg.on('bye', () => {
+      this.stopRingback();
+      if (this.connected) this.emit('bye');
+      else this.emit('cancelled');
+    });
+    leg.on('failed', (why) => {
+      this.stopRingback();
+      this.emit('failed', why);
+    });
     leg.on('reoffer', (r) => this.emit('reoffer', r));
   }
 
@@ -180,29 +198,59 @@ export class BrowserCaller extends EventEmitter<LegEvents & { cancelled: [] }> {
         resolve(ok);
       };
       this.giveUp = () => settle(false);
-      this.leg.once('answered', () => settle(true));
+      this.leg.once('answered', () => void this.prepareRingback().then(() => settle(true)));
       this.leg.once('rejected', () => settle(false));
       this.leg.start();
     });
   }
 
-  /** The callee rings (or sends early media): the page shows ringback. */
-  ring(_sdp?: string): void {
+  /** The ringback tone's player, in the call's router (none without `ringback`, or if it cannot be made). */
+  private async prepareRingback(): Promise<void> {
+    if (!this.ringback || this.toneDone) return;
+    try {
+      const tone = await RingbackTone.create(this.leg.media.router, this.ringback.codecs, this.ringback.style);
+      if (this.toneDone || this.leg.ended) tone.close();
+      else this.tone = tone;
+    } catch (err) {
+      this.leg.log.warn({ err, callId: this.leg.info.callId }, 'no ringback tone for the dialled call');
+    }
+  }
+
+  /** Close the tone for good (idempotent): early media, answer, refusal, the end of the leg. */
+  private stopRingback(): void {
+    this.toneDone = true;
+    this.tone?.close();
+    this.tone = undefined;
+  }
+
+  /**
+   * The callee rings (or sends early media): the page shows ringback. With early media (`sdp`:
+   * the Call has already switched the leg to the callee's audio) the tone stops for good;
+   * without, the leg hears the tone (once; a repeated 180 changes nothing).
+   */
+  ring(sdp?: string): void {
+    if (sdp) this.stopRingback();
+    else if (!this.toneDone && !this.connected) {
+      this.tone?.start(this.leg.media, (err) => this.leg.log.warn({ err, callId: this.leg.info.callId }, 'the ringback tone did not reach the page'));
+    }
     if (this.leg.state === 'answered') this.leg.line.notify(this.leg, { kind: 'progress' });
   }
 
-  /** The callee answered: the page's call is connected (its timer starts). */
+  /** The callee answered (the Call has switched the leg to its audio): the tone stops, the page's call is connected (its timer starts). */
   answer(_sdp?: string): void {
     this.connected = true;
+    this.stopRingback();
     if (this.leg.state === 'answered') this.leg.line.notify(this.leg, { kind: 'connected' });
   }
 
   /** The callee refused or never answered: the page is told the status. */
   reject(status: number, reason: string): void {
+    this.stopRingback();
     this.leg.endWith('failed', { status, reason });
   }
 
   end(_status?: number, _reason?: string): void {
+    this.stopRingback();
     this.leg.cancel();
     this.giveUp?.();
   }
@@ -279,7 +327,7 @@ export async function browserDial(deps: BrowserDialDeps, agent: AgentConfig, num
     maxForwards: 70,
     openCaller: async (router: types.Router, c: CallCodecs, opts) => {
       const leg = await BrowserLeg.create(router, c, opts, page.lineFor(call!), { callId: call!.id, caller: { number: dest.destination.party.number }, dialled }, deps.log);
-      const browserCaller = new BrowserCaller(leg);
+      const browserCaller = new BrowserCaller(leg, { codecs: c, style: deps.config.calls.ringback ?? 'cn' });
       return { leg: asInboundLeg(browserCaller), ready: browserCaller.open(PAGE_SETUP_MS) };
     },
   };
