@@ -14,6 +14,8 @@
 // caller rejoins the agent; if the consulting agent leaves (hangs up, or its softphone page
 // goes) while the target talks, the transfer completes (as a phone's attended transfer does).
 // One consultation per call; its state is in LMDB (consult-book.ts) with an event per step.
+// While the target rings, the consulting agent hears the box's ringback tone (calls.ringback,
+// media/ringback-tone.ts) through Call.play, stopped once the target answered or did not come.
 import type { Call } from './call.ts';
 import type { CdrParty } from './cdr.ts';
 import type { BrowserCandidate } from './callee-offer.ts';
@@ -22,6 +24,7 @@ import type { AgentConfig, BoxConfig } from '../config/schema.ts';
 import type { Store } from '../store/store.ts';
 import { TransferError, transferRingMs, type TransferAcd } from './workspace-transfer.ts';
 import { endConsult, readConsult, saveConsult, type ConsultEnd, type ConsultRow, type ConsultTarget } from './consult-book.ts';
+import { ringbackSamples } from '../../media/ringback-tone.ts';
 
 export type ConsultAction = 'complete' | 'cancel' | 'conference';
 
@@ -122,10 +125,12 @@ export class Consultations {
       throw new TransferError('CC_TRANSFER_NOT_POSSIBLE', `call ${call.id} cannot be held for a consultation now`);
     }
     if (targetAgent) await deps.acd.ringing(targetAgent, call).catch((err) => deps.log.warn({ err, agent: targetAgent }, 'consulted agent not marked ringing'));
+    const ringback = this.ringback(call);
     let m: CallMember;
     try {
       m = candidate ? await call.partyMix.addBrowserParty(candidate, agent.id) : await call.partyMix.addParty(number, agent.id);
     } catch (err) {
+      await ringback.stop();
       const failure = c.cancelled ? new TransferError('CC_TRANSFER_NOT_POSSIBLE', 'the consultation was cancelled while it rang')
         : err instanceof CallPartyError ? consultFailure(err, target.kind === 'agent' ? target.agent : number) : undefined;
       if (targetAgent) await deps.acd.notTaken(targetAgent, call, failure?.code === 'CC_TRANSFER_TARGET_NO_ANSWER').catch(() => undefined);
@@ -135,6 +140,7 @@ export class Consultations {
       if (failure) throw failure;
       throw err;
     }
+    await ringback.stop();
     c.member = m.id;
     c.answeredAt = Date.now();
     if (targetAgent) await deps.acd.answered(targetAgent, call).catch((err) => deps.log.warn({ err, agent: targetAgent }, 'consulted agent not marked on-call'));
@@ -143,6 +149,27 @@ export class Consultations {
     await saveConsult(deps.store, c.row, 'answered').catch((err) => deps.log.warn({ err, callId: call.id }, 'consultation answer not written'));
     this.watch(call, c, agent);
     return m;
+  }
+
+  /**
+   * The consulting agent (the call's callee) hears ringback while the target rings. stop()
+   * resolves once the tone is over and the agent hears the call again (its mix, or the caller);
+   * Call.play may still be setting up its player when stop() comes, so it stops until the play
+   * has ended (bounded: 2 s).
+   */
+  private ringback(call: Call): { stop(): Promise<void> } {
+    let over = false;
+    const playing = call.play('callee', [ringbackSamples(this.deps.config().calls.ringback ?? 'cn')], { loop: true })
+      .catch((err) => this.deps.log.warn({ err, callId: call.id }, 'no ringback for the consultation'))
+      .finally(() => (over = true));
+    return {
+      stop: async () => {
+        for (let i = 0; i < 100 && !over; i++) {
+          call.stopPlaying('callee');
+          await Promise.race([playing, new Promise((r) => setTimeout(r, 20))]);
+        }
+      },
+    };
   }
 
   /** Members leaving on their own while the consultation runs, and a target agent's end of the call. */

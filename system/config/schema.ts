@@ -238,8 +238,8 @@ export const BoxConfigSchema = Type.Object({
     /** Tap every leg's RTP for RFC 4733 DTMF events (costs one RTP copy per leg into Node). */
     dtmfEvents: Type.Boolean({ default: true }),
     /** The ringback tone the box plays to a browser agent whose dialled callee rings without
-     *  early media: 'cn' (absent: the default) 450 Hz, 1 s on / 4 s off; 'us' 440 + 480 Hz,
-     *  2 s on / 4 s off. */
+     *  early media, and to an agent whose consultation target rings: 'cn' (absent: the
+     *  default) 450 Hz, 1 s on / 4 s off; 'us' 440 + 480 Hz, 2 s on / 4 s off. */
     ringback: Type.Optional(Type.Union([Type.Literal('cn'), Type.Literal('us')])),
   }, { default: {} }),
   registrar: Type.Object({
