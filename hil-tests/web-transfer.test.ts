@@ -444,6 +444,9 @@ async function hangUpPages(): Promise<void> {
 }
 
 /** What the page of `page` plays: the share of each tone over one second. */
+/** The box's ringback tone (calls.ringback 'cn', the default: media/ringback-tone.ts). */
+const RINGBACK_HZ = 450;
+
 async function pageHears(page: Page, tones: number[]): Promise<Record<number, number>> {
   const r = await page.evaluate((hz) => Promise.all(hz.map((h) => window.softphoneTest.measure(h, 1000))), tones);
   return Object.fromEntries(tones.map((h, i) => [h, r[i].ratio]));
@@ -477,6 +480,14 @@ async function withConsultedCall(shot: string | undefined, then: (call: { callId
     const stored = (await api[W1.id].call('GET', '/api/workspace/consultations')).body.consultations;
     assert.deepEqual(stored.map((c: any) => [c.callId, c.role, c.phase, c.to, c.toAgent]), [[callId, 'consulting', 'ringing', W2.extension, W2.id]], JSON.stringify(stored));
     if (shot) console.log(`# screenshot: ${await screenshot(p2, shot)}`);
+    // While w2 rings, w1 hears the box's ringback (450 Hz, 1 s on / 4 s off), not the held caller.
+    const ring: Record<number, number>[] = [];
+    for (let s = 0; s < 5; s++) ring.push(await pageHears(p1, [RINGBACK_HZ, CALLER_HZ]));
+    const ringReport = ring.map(fmt).join(' | ');
+    console.log(`w1 while w2 rings, per second: ${ringReport}`);
+    assert.ok(Math.max(...ring.map((r) => r[RINGBACK_HZ])) > 0.5, `w1 hears ringback while w2 rings (${ringReport})`);
+    assert.ok(ring.filter((r) => r[RINGBACK_HZ] > 0.3).length <= 3, `the ringback has its cadence, not a steady tone (${ringReport})`);
+    assert.ok(ring.every((r) => r[CALLER_HZ] < 0.02), `w1 does not hear the held caller meanwhile (${ringReport})`);
     await p2.click('#answer');
     const res = await consult;
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -486,11 +497,12 @@ async function withConsultedCall(shot: string | undefined, then: (call: { callId
     const seen = (await api[W2.id].call('GET', '/api/workspace/consultations')).body.consultations;
     assert.deepEqual(seen.map((c: any) => [c.callId, c.role, c.phase, c.agent, c.caller]), [[callId, 'consulted', 'talking', W1.id, '13900002222']], JSON.stringify(seen));
     await sleep(800);
-    const [c, h1, h2] = await Promise.all([callerPeer.heard(1500), pageHears(p1, [W2.hz, CALLER_HZ]), pageHears(p2, [W1.hz, CALLER_HZ])]);
+    const [c, h1, h2] = await Promise.all([callerPeer.heard(1500), pageHears(p1, [W2.hz, CALLER_HZ, RINGBACK_HZ]), pageHears(p2, [W1.hz, CALLER_HZ])]);
     const report = `caller: 700=${c(W1.hz).toFixed(3)} 1300=${c(W2.hz).toFixed(3)}; w1's page: ${fmt(h1)}; w2's page: ${fmt(h2)}`;
     console.log(`consulting: ${report}`);
     assert.ok(c(W1.hz) < 0.01 && c(W2.hz) < 0.01, `the waiting caller hears neither agent (${report})`);
     assert.ok(h1[W2.hz] > 0.1 && h1[CALLER_HZ] < 0.02, `w1 hears w2, not the caller (${report})`);
+    assert.ok(h1[RINGBACK_HZ] < 0.02, `w1's ringback stopped when w2 answered (${report})`);
     assert.ok(h2[W1.hz] > 0.1 && h2[CALLER_HZ] < 0.02, `w2 hears w1, not the caller (${report})`);
     await then({ callId, caller });
   } finally {

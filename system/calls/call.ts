@@ -108,6 +108,8 @@ export class Call extends EventEmitter<CallEvents> {
   private readonly holdClock = new HoldClock();
   /** One prompt player per side, created on first use. */
   private readonly players = new Map<LegSide, PromptPlayer>();
+  /** stopPlaying() calls per side: a play() that sees this change while it sets up stops there. */
+  private readonly playStops = new Map<LegSide, number>();
   private recording?: CallRecording;
   /** The callee as known so far (the destination, or whoever answered an offer). */
   private calleeParty?: CdrParty;
@@ -655,11 +657,18 @@ export class Call extends EventEmitter<CallEvents> {
     const leg = this.legOf(side);
     // whileAlone (a queued caller's music): never take the caller away from a connected callee.
     if (opts.whileAlone && this.callee) return { outcome: 'stopped' };
+    // A stopPlaying() that comes while the player is being set up stops this play too.
+    const stopsAtStart = this.playStops.get(side) ?? 0;
+    const stopped = () => (this.playStops.get(side) ?? 0) !== stopsAtStart;
     const player = leg && (await this.playerFor(side));
-    if (!leg || !player || (opts.whileAlone && this.callee)) return { outcome: 'stopped' };
+    if (!leg || !player || stopped() || (opts.whileAlone && this.callee)) return { outcome: 'stopped' };
     await leg.media.receiveFrom(player);
     if (opts.whileAlone && this.callee) {
       await this.hearOtherParty(side);
+      return { outcome: 'stopped' };
+    }
+    if (stopped()) {
+      if (!this.held.size) await this.hearOtherParty(side);
       return { outcome: 'stopped' };
     }
     let digit: string | undefined;
@@ -676,8 +685,9 @@ export class Call extends EventEmitter<CallEvents> {
     return digit !== undefined ? { outcome: 'dtmf', digit } : { outcome };
   }
 
-  /** Verb: stop whatever plays to `side` (its pending play() resolves 'stopped'). */
+  /** Verb: stop whatever plays to `side`, or is about to (its pending play() resolves 'stopped'). */
   stopPlaying(side: LegSide): void {
+    this.playStops.set(side, (this.playStops.get(side) ?? 0) + 1);
     this.players.get(side)?.stop();
   }
 

@@ -154,20 +154,15 @@ export class Consultations {
   /**
    * The consulting agent (the call's callee) hears ringback while the target rings. stop()
    * resolves once the tone is over and the agent hears the call again (its mix, or the caller);
-   * Call.play may still be setting up its player when stop() comes, so it stops until the play
-   * has ended (bounded: 2 s).
+   * a stop while Call.play is still setting up its player ends that play too.
    */
   private ringback(call: Call): { stop(): Promise<void> } {
-    let over = false;
     const playing = call.play('callee', [ringbackSamples(this.deps.config().calls.ringback ?? 'cn')], { loop: true })
-      .catch((err) => this.deps.log.warn({ err, callId: call.id }, 'no ringback for the consultation'))
-      .finally(() => (over = true));
+      .catch((err) => this.deps.log.warn({ err, callId: call.id }, 'no ringback for the consultation'));
     return {
       stop: async () => {
-        for (let i = 0; i < 100 && !over; i++) {
-          call.stopPlaying('callee');
-          await Promise.race([playing, new Promise((r) => setTimeout(r, 20))]);
-        }
+        call.stopPlaying('callee');
+        await playing;
       },
     };
   }
