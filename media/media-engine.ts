@@ -4,6 +4,7 @@
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import type { MediaErrorCode } from './errors.ts';
+import { setProcessNiceness } from './worker-priority.ts';
 
 export interface MediaEngineOptions {
   workers: number;
@@ -12,6 +13,8 @@ export interface MediaEngineOptions {
   announcedAddress?: string;
   rtpMinPort: number;
   rtpMaxPort: number;
+  /** Nice value of the workers' threads (worker-priority.ts); undefined: the daemon's. */
+  workerNiceness?: number;
   log: { warn: (o: object, m: string) => void; error: (o: object, m: string) => void };
 }
 
@@ -64,11 +67,20 @@ export class MediaEngine {
         opts.log.error({ err, pid: worker.pid, code: 'CC_MEDIA_WORKER_DIED' satisfies MediaErrorCode }, 'mediasoup worker died');
         engine.onWorkerDied?.(err);
       });
+      if (opts.workerNiceness !== undefined) {
+        const set = setProcessNiceness(worker.pid, opts.workerNiceness);
+        if (!set.ok) opts.log.warn({ pid: worker.pid, niceness: opts.workerNiceness, error: set.error, code: 'CC_MEDIA_WORKER_PRIORITY' satisfies MediaErrorCode }, 'mediasoup worker keeps the daemon\'s priority');
+      }
       engine.watch(worker);
       engine.workers.push(worker);
       engine.counters.workers++;
     }
     return engine;
+  }
+
+  /** The workers' process ids. */
+  get workerPids(): number[] {
+    return this.workers.map((w) => w.pid);
   }
 
   get listenIp(): string {

@@ -191,6 +191,7 @@ export async function startBox(config: BoxConfig, opts: { store: Store; log: Log
       announcedAddress: config.media.announcedAddress ?? (config.media.listenIp !== '0.0.0.0' ? config.media.listenIp : publicAddress),
       rtpMinPort: config.media.rtpMinPort,
       rtpMaxPort: config.media.rtpMaxPort,
+      workerNiceness: config.media.workerNiceness,
       log: log.child({ module: 'media' }),
     });
     cleanups.unshift(() => media.close());

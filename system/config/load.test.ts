@@ -28,7 +28,7 @@ const FULL: BoxConfig = {
   ...LATER,
   sip: { bindAddress: '10.0.0.2', publicAddress: '203.0.113.2', udpPort: 5070, tcpPort: 5071, tls: false, tlsPort: 5072, maxMessageBytes: 8192, userAgent: 'Test/1' },
   http: { host: '127.0.0.1', port: 8080, tls: false, tlsPort: 9443 },
-  media: { listenIp: '10.0.0.2', announcedAddress: '203.0.113.2', rtpMinPort: 30000, rtpMaxPort: 30999, workers: 2, codecs: ['PCMA'] },
+  media: { listenIp: '10.0.0.2', announcedAddress: '203.0.113.2', rtpMinPort: 30000, rtpMaxPort: 30999, workers: 2, workerNiceness: 0, codecs: ['PCMA'] },
   qa: { sampling: { enabled: false, schedule: '0 2 * * *', randomPerAgentPerWeek: 3, shortTalkSec: 5, longHoldSec: 60, abandoned: false, transfers: false, overtalkPct: 20, agitation: 75, silencePct: 50 } },
   calls: { noAnswerTimeoutSec: 30, deadMediaTimeoutSec: 0, maxCalls: 50, onHold: 'relay', dtmfEvents: false },
   recording: { enabled: false, encrypt: true },
@@ -67,7 +67,7 @@ test('an empty document gets every default', () => {
   const cfg = parseConfig({});
   assert.deepEqual(cfg.sip, { bindAddress: '0.0.0.0', udpPort: 5060, tcpPort: 5060, tls: true, tlsPort: 5061, maxMessageBytes: 65535, userAgent: 'CallCenterBox/0.1' });
   assert.deepEqual(cfg.http, { host: '0.0.0.0', port: 8080, tls: true, tlsPort: 8443 });
-  assert.deepEqual(cfg.media, { listenIp: '0.0.0.0', rtpMinPort: 20000, rtpMaxPort: 29999, workers: 0, codecs: ['PCMU', 'PCMA'] });
+  assert.deepEqual(cfg.media, { listenIp: '0.0.0.0', rtpMinPort: 20000, rtpMaxPort: 29999, workers: 0, workerNiceness: -10, codecs: ['PCMU', 'PCMA'] });
   assert.deepEqual(cfg.calls, { noAnswerTimeoutSec: 60, deadMediaTimeoutSec: 60, maxCalls: 2000, onHold: 'music', dtmfEvents: true });
   assert.equal(cfg.registrar.realm, 'callcenter.box');
   assert.deepEqual(cfg.registrar.digestAlgorithms, ['MD5']);
