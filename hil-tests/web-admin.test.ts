@@ -15,6 +15,7 @@ import { signIn, type ApiClient } from './harness/api.ts';
 import { ensureWebBuilt, screenshot, type TestPage } from './harness/browser.ts';
 import { firstAdmin, testWithShots } from './harness/web-session.ts';
 import { addUsers, launchSignedIn, openSignedInPage } from './harness/web-box.ts';
+import { openItem, openSection } from './harness/admin-form.ts';
 
 let box: BoxProcess;
 let api: ApiClient;
@@ -43,19 +44,7 @@ after(async () => {
 
 const test = testWithShots('admin', () => admin);
 
-async function openSection(page: Page, section: string) {
-  await page.click('[data-test=nav-admin]');
-  await page.click(`[data-test=section-${section}]`);
-  await page.waitForSelector(`[data-test=section-form][data-section=${section}]`);
-}
-
 const input = (path: string) => `[data-path="${path}"] input`;
-
-/** Unfold a list item unless it is open already. */
-async function openItem(page: Page, path: string) {
-  const item = page.locator(`[data-test=list-item][data-path="${path}"]`);
-  if (!(await item.evaluate((el) => (el as HTMLDetailsElement).open))) await item.locator('summary').first().click();
-}
 
 test('a wrong value is refused with its path and shown next to the field; the fixed value is saved and in effect at once', async () => {
   const { page } = admin;

@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
 import { firstAdmin, signInPage, testWithShots } from './harness/web-session.ts';
+import { openItem, openSection } from './harness/admin-form.ts';
 
 const FINGERPRINT = Array.from({ length: 32 }, (_, i) => (i * 7 + 16).toString(16).padStart(2, '0').slice(-2).toUpperCase()).join(':');
 
@@ -35,16 +36,9 @@ after(async () => {
 
 const test = testWithShots('trunk-form', () => admin);
 
-async function openSection(page: Page, section: string) {
-  await page.click('[data-test=nav-admin]');
-  await page.click(`[data-test=section-${section}]`);
-  await page.waitForSelector(`[data-test=section-form][data-section=${section}]`);
-}
-
 async function openTrunk(page: Page) {
   await openSection(page, 'trunks');
-  const item = page.locator('[data-test=list-item][data-path="/trunks/0"]');
-  if (!(await item.evaluate((el) => (el as HTMLDetailsElement).open))) await item.locator('summary').first().click();
+  await openItem(page, '/trunks/0');
 }
 
 const legend = (page: Page, path: string) => page.locator(`fieldset[data-path="${path}"] > legend`).innerText();
