@@ -3,6 +3,8 @@
 // labelled as that, with a short help text, and not as HTTPS; the web server's own `http.tls`
 // is still HTTPS, and the SIP section's `sip.tls` is SIP over TLS. The same field name, three
 // meanings: the form looks the label up per section first (admin.field.<section>.<name>).
+// Also: an unset checkbox shows its schema default, and calls.ringback and
+// media.workerNiceness have names and help texts.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
@@ -65,6 +67,13 @@ test('English: the trunk\'s tls group is the TLS certificate check with its help
   assert.match(await label(page, '/sip/tls'), /^SIP over TLS/);
   assert.equal(await page.locator('[data-path="/sip/tls"] input[type=checkbox]').isChecked(), true, 'sip.tls, on by default, shows as on');
   assert.match(await label(page, '/sip/tlsPort'), /^SIP TLS port/);
+  // The settings of this session's media work are named too, not shown by their keys.
+  await openSection(page, 'calls');
+  assert.match(await label(page, '/calls/ringback'), /^Ringback tone/);
+  assert.match(await help(page, '/calls/ringback'), /China \(450 Hz.*North America \(440 \+ 480 Hz/);
+  await openSection(page, 'media');
+  assert.match(await label(page, '/media/workerNiceness'), /^Media worker priority \(nice\)/);
+  assert.match(await help(page, '/media/workerNiceness'), /-10 by default/);
 });
 
 test('Chinese: the same group reads TLS 证书校验 with its help text', async () => {
@@ -81,4 +90,8 @@ test('Chinese: the same group reads TLS 证书校验 with its help text', async 
   assert.match(await label(page, '/http/tls'), /^HTTPS/);
   await openSection(page, 'sip');
   assert.match(await label(page, '/sip/tls'), /^SIP over TLS（加密信令）/);
+  await openSection(page, 'calls');
+  assert.match(await label(page, '/calls/ringback'), /^回铃音/);
+  await openSection(page, 'media');
+  assert.match(await label(page, '/media/workerNiceness'), /^媒体进程优先级（nice）/);
 });
