@@ -18,7 +18,9 @@ import { WavError, wavHeaderLength } from './wav.ts';
 export interface RecordingHubOptions {
   /** Worker threads; recordings go to the one with the fewest. Default 1 (enough for 600 calls on 2 cores). */
   workers?: number;
-  /** SO_RCVBUF asked for per socket. Default 8 MiB (the kernel caps it at net.core.rmem_max, then doubles it). */
+  /** SO_RCVBUF asked for per socket. Default 32 MiB (the kernel caps it at net.core.rmem_max, then
+   *  doubles it; the image and `npm run setup` raise that cap to 32 MiB): about a second of 600
+   *  calls' RTP at ~1 KB of kernel memory per packet, while forwarding keeps the thread waiting. */
   recvBufferSize?: number;
   /** Nice value of the worker threads (Linux, per thread; > 0 lets SIP and forwarding go first). Default 0. */
   niceness?: number;
@@ -220,7 +222,7 @@ export class RecordingHub {
   }
 
   static async open(address = '127.0.0.1', opts: RecordingHubOptions = {}): Promise<RecordingHub> {
-    const o: RecordingWorkerOptions = { address, recvBufferSize: opts.recvBufferSize ?? 8 * 1024 * 1024, niceness: opts.niceness ?? 0, flushIntervalMs: opts.flushIntervalMs ?? 1000 };
+    const o: RecordingWorkerOptions = { address, recvBufferSize: opts.recvBufferSize ?? 32 * 1024 * 1024, niceness: opts.niceness ?? 0, flushIntervalMs: opts.flushIntervalMs ?? 1000 };
     const count = Math.max(1, Math.floor(opts.workers ?? 1));
     const threads = await Promise.allSettled(Array.from({ length: count }, () => RecordingThread.start(o)));
     const ok = threads.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));

@@ -38,6 +38,14 @@ fi
 bash scripts/build-mediasoup-worker.sh
 log "web app (Vite) -> build/web"
 npm run --silent build:web >/dev/null
+# UDP buffer caps as the image sets them (image/overlay/etc/sysctl.d/60-callcenter.conf), so the
+# box's recording and SIP sockets get the buffers they ask for here too; only ever raised.
+while read -r key value; do
+	current="$(sysctl -n "$key" 2>/dev/null || echo 0)"
+	if [ "$current" -lt "$value" ] 2>/dev/null; then
+		sysctl -q -w "$key=$value" >/dev/null 2>&1 && log "$key $current -> $value" || log "could not raise $key (not root?): the recording socket keeps a smaller buffer"
+	fi
+done < <(sed -n 's/^\(net\.[a-z._]*\) *= *\([0-9]*\)$/\1 \2/p' image/overlay/etc/sysctl.d/60-callcenter.conf)
 # Prompt set (English Asterisk sounds, Chinese by espeak-ng, music on hold), built offline.
 bash scripts/prompts.sh build/prompts
 log "done: 'npm start' runs the box, 'npm test' runs the tests"
