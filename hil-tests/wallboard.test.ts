@@ -15,8 +15,8 @@ import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
 import { signIn, type ApiClient } from './harness/api.ts';
 import { openWs, type WsMessages } from './harness/ws-client.ts';
 import { startBaresip, type Baresip } from './harness/baresip.ts';
-import { runSipp } from './harness/sipp.ts';
-import { freePort } from './harness/ports.ts';
+import { queueCaller } from './harness/queue-caller.ts';
+import { signInPageChangingPassword } from './harness/first-sign-in.ts';
 import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
 import { testWithShots } from './harness/web-session.ts';
 
@@ -123,19 +123,8 @@ test('the snapshot shows the queue and the agent; thresholds are checked, stored
 
 test('a queued caller shows as waiting and ringing without a reload; the agent answering makes it talking and answered today; a hold is on hold; the supervisor listens and whispers from the page; hanging up gives wrap-up, then available', async () => {
   const { page: p, errors } = page;
-  await p.goto('/');
-  await p.fill('[data-test=username]', 'wall1');
-  await p.fill('[data-test=password]', 'wall1-password');
-  await p.click('[data-test=sign-in-submit]');
-  await p.waitForSelector('[data-test=live][data-up=true], [data-test=password-change]');
-  if (await p.locator('[data-test=password-change]').count()) {
-    // A box that asks users to replace a password an administrator set.
-    await p.fill('[data-test=pw-current]', 'wall1-password');
-    await p.fill('[data-test=pw-next]', 'wall1-own-password');
-    await p.fill('[data-test=pw-repeat]', 'wall1-own-password');
-    await p.click('[data-test=pw-submit]');
-    await p.waitForSelector('[data-test=live][data-up=true]');
-  }
+  // The box may ask wall1 to replace the password an administrator set.
+  await signInPageChangingPassword(p, 'wall1', 'wall1-password', 'wall1-own-password');
   await p.click('[data-test=nav-wallboard]');
   await p.waitForSelector('[data-test=wallboard] [data-test=wb-agent][data-agent=a1][data-state=available]');
   const snapshotReads: string[] = [];
@@ -146,10 +135,7 @@ test('a queued caller shows as waiting and ringing without a reload; the agent a
   shots.push(await screenshot(p, 'wallboard-01-idle-en'));
 
   const from = supWs.messages.length;
-  const run = runSipp({
-    scenario: 'uac-wait-bye.xml', localIp: CARRIER, localPort: await freePort(CARRIER), target: `127.0.0.1:${box.sipPort}`,
-    keys: { dialled: DID, caller: CALLER, rtp_ip: CARRIER, rtp_port: 9 }, timeoutSec: 90,
-  });
+  const run = await queueCaller(box, { dialled: DID, caller: CALLER, timeoutSec: 90 });
   // The caller waits for the agent's BYE: sipp ending before that is a failed call.
   const sippEnded = run.done.then((r) => {
     throw new Error(`the sipp caller ended early (exit ${r.code}): ${r.errors || r.stderr}`);
@@ -309,10 +295,7 @@ test('a caller in an IVR menu counts as in IVR until the flow hangs up', async (
   const published = await admin.call('POST', '/api/ivr/flows', flow);
   assert.equal(published.status, 201, JSON.stringify(published.body));
   const from = supWs.messages.length;
-  const run = runSipp({
-    scenario: 'uac-wait-bye.xml', localIp: CARRIER, localPort: await freePort(CARRIER), target: `127.0.0.1:${box.sipPort}`,
-    keys: { dialled: IVR_DID, caller: '13900000099', rtp_ip: CARRIER, rtp_port: 9 }, timeoutSec: 60,
-  });
+  const run = await queueCaller(box, { dialled: IVR_DID, caller: '13900000099', timeoutSec: 60 });
   const sippEnded = run.done.then((r) => {
     throw new Error(`the IVR caller ended before the page showed it (exit ${r.code}): ${r.errors || r.stderr}`);
   });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import type { BoxProcess } from './harness/box-process.ts';
 import type { BrowserSession } from './harness/api.ts';
-import { runSipp } from './harness/sipp.ts';
+import { queueCaller } from './harness/queue-caller.ts';
 import { startBaresip, type Baresip } from './harness/baresip.ts';
 import { launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
 import { submitSignIn } from './harness/web-session.ts';
@@ -76,10 +76,7 @@ test('a browser agent adds a party from the quick-dial list, drops it, adds it a
   await signInSoftphoneAgent(page, 'c1');
   await goAvailable(page);
 
-  const run = runSipp({
-    scenario: 'uac-wait-bye.xml', localIp: CARRIER, target: `127.0.0.1:${box.sipPort}`,
-    keys: { dialled: DID, caller: CALLER, rtp_ip: CARRIER, rtp_port: 9 }, timeoutSec: 120,
-  });
+  const run = await queueCaller(box, { dialled: DID, caller: CALLER, timeoutSec: 120 });
   await page.waitForSelector(`${sp}[data-call=ringing]`, { timeout: 20_000 });
   assert.equal(await page.locator('[data-test=conference]').count(), 0, 'nothing to add to while ringing');
   await page.click('[data-test=sp-answer]');
@@ -127,10 +124,7 @@ test('a desk-phone agent uses the page as the call-control panel: adds a party t
   await page.waitForSelector('[data-test=softphone-desk]');
   await goAvailable(page);
   const caller = '13500135011';
-  const run = runSipp({
-    scenario: 'uac-wait-bye.xml', localIp: CARRIER, target: `127.0.0.1:${box.sipPort}`,
-    keys: { dialled: DESK_DID, caller, rtp_ip: CARRIER, rtp_port: 9 }, timeoutSec: 120,
-  });
+  const run = await queueCaller(box, { dialled: DESK_DID, caller, timeoutSec: 120 });
   await page.waitForSelector('[data-test=call-panel][data-call-state=connected]', { timeout: 20_000 });
   await page.fill('[data-test=conf-number]', '2402');
   await page.keyboard.press('Enter');
@@ -154,10 +148,7 @@ test('a browser agent transfers a caller to an extension: a number nobody answer
   const { page, errors } = agent;
   await page.waitForSelector('[data-test=agent-state][data-state=available]');
   const caller = '13500135022';
-  const run = runSipp({
-    scenario: 'uac-wait-bye.xml', localIp: CARRIER, target: `127.0.0.1:${box.sipPort}`,
-    keys: { dialled: DID, caller, rtp_ip: CARRIER, rtp_port: 9 }, timeoutSec: 120,
-  });
+  const run = await queueCaller(box, { dialled: DID, caller, timeoutSec: 120 });
   await page.waitForSelector(`${sp}[data-call=ringing]`, { timeout: 20_000 });
   await page.click('[data-test=sp-answer]');
   await page.waitForSelector('[data-test=call-panel][data-call-state=connected]', { timeout: 15_000 });

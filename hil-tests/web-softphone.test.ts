@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import type { BoxProcess } from './harness/box-process.ts';
-import { runSipp } from './harness/sipp.ts';
+import { queueCaller } from './harness/queue-caller.ts';
 import { launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
 import { addUsers, goAvailable, signInSoftphoneAgent, startWebBox } from './harness/web-box.ts';
 
@@ -47,10 +47,7 @@ test('a browser agent answers, holds, mutes and hangs up a queue call from the w
   await page.waitForSelector('[data-test=softphone-ready]');
   await goAvailable(page);
 
-  const run = runSipp({
-    scenario: 'uac-wait-bye.xml', localIp: CARRIER, target: `127.0.0.1:${box.sipPort}`,
-    keys: { dialled: DID, caller: '13700137000', rtp_ip: CARRIER, rtp_port: 9 }, timeoutSec: 90,
-  });
+  const run = await queueCaller(box, { dialled: DID, caller: '13700137000', timeoutSec: 90 });
   await page.waitForSelector(`${sp}[data-call=ringing]`, { timeout: 20_000 });
   assert.equal(await page.textContent('[data-test=softphone-incoming]'), '来电：13700137000');
   await page.waitForSelector('[data-test=call-panel][data-call-state=ringing]');

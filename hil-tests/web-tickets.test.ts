@@ -12,7 +12,7 @@ import type { Browser } from 'playwright-core';
 import type { BoxProcess } from './harness/box-process.ts';
 import type { BrowserSession } from './harness/api.ts';
 import { startBaresip, type Baresip } from './harness/baresip.ts';
-import { runSipp } from './harness/sipp.ts';
+import { queueCaller } from './harness/queue-caller.ts';
 import { launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
 import { signInPage, testWithShots } from './harness/web-session.ts';
 import { addUsers, goAvailable, startWebBox } from './harness/web-box.ts';
@@ -58,10 +58,7 @@ test('an agent creates a ticket from a live call; it is linked to the caller and
   await page.waitForSelector('[data-test=workspace] [data-test=status-panel]');
   await goAvailable(page);
 
-  const run = runSipp({
-    scenario: 'uac-wait-bye.xml', localIp: CARRIER, target: `127.0.0.1:${box.sipPort}`,
-    keys: { dialled: DID, caller: VIP, rtp_ip: CARRIER, rtp_port: 9 }, pauseMs: 0, timeoutSec: 90,
-  });
+  const run = await queueCaller(box, { dialled: DID, caller: VIP, timeoutSec: 90 });
   await page.waitForSelector('[data-test=call-panel][data-call-state=ringing]', { timeout: 20_000 });
   await phone.waitFor(/Incoming call from/i, 10_000);
   await phone.command('accept');

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import type { BoxProcess } from './harness/box-process.ts';
 import { browserSignIn, type BrowserSession } from './harness/api.ts';
-import { runSipp } from './harness/sipp.ts';
+import { queueCaller } from './harness/queue-caller.ts';
 import { launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
 import { addUsers, goAvailable, NO_LAG_GUARD, signInSoftphoneAgent, startWebBox, type WebBox } from './harness/web-box.ts';
 
@@ -65,10 +65,7 @@ test('a browser agent wraps up a queue call with a disposition and notes, during
   await goAvailable(page);
   assert.equal(await page.locator('[data-test=wrapup]').count(), 0, 'no wrap-up before any call');
 
-  const run = runSipp({
-    scenario: 'uac-wait-bye.xml', localIp: CARRIER, target: `127.0.0.1:${box.sipPort}`,
-    keys: { dialled: DID, caller: CUSTOMER, rtp_ip: CARRIER, rtp_port: 9 }, timeoutSec: 120,
-  });
+  const run = await queueCaller(box, { dialled: DID, caller: CUSTOMER, timeoutSec: 120 });
   await page.waitForSelector(`${sp}[data-call=ringing]`, { timeout: 20_000 });
   await page.click('[data-test=sp-answer]');
   await page.waitForSelector(`${sp}[data-call=connected]`, { timeout: 15_000 });
