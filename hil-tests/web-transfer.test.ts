@@ -34,10 +34,11 @@ import { RtpPeer } from './harness/rtp-peer.ts';
 import { signIn, type ApiClient } from './harness/api.ts';
 import { startPageServer, toneWav, type PageServer } from './harness/chromium-softphone.ts';
 import { openBrowserAgent } from './harness/browser-agent.ts';
-import { adminPassword, boxCertificate, browserSignIn, type BrowserSession } from './harness/api.ts';
+import { adminPassword, browserSignIn } from './harness/api.ts';
 import { makeToneWav, startBaresip, type Baresip } from './harness/baresip.ts';
-import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
 import { signInPage } from './harness/web-session.ts';
+import { addUsers, goAvailable, NO_LAG_GUARD, passwordOf, startWebBox, type WebBox } from './harness/web-box.ts';
 
 const CARRIER = '127.0.0.2';
 const W1 = { id: 'w1', extension: '2101', password: 'softphone-pw-1', hz: 700 };
@@ -63,7 +64,7 @@ before(async () => {
       { id: W2.id, extension: W2.extension, device: 'browser', queues: [] },
     ],
     dids: [{ number: '5550300', trunk: 'carrier', destination: 'queue:web' }],
-    security: { maxEventLoopLagMs: 0 },
+    security: NO_LAG_GUARD,
   });
   admin = await signIn(box);
   server = await startPageServer(box.httpPort);
@@ -231,12 +232,13 @@ test('a transferred call the target declines goes back to its queue and rings an
   }
 });
 
-/** The web app's box of the workspace tests: HTTPS on its own port, a 'desk' queue behind `did`, two agents (the first in the queue). */
-async function startDeskBox(did: string, first: { id: string; extension: string; password: string; device?: string }, second: { id: string; extension: string; password: string; device?: string }): Promise<{ ui: BoxProcess; tlsPort: number }> {
-  ensureWebBuilt();
-  const tlsPort = await freePort();
-  const ui = await startBoxProcess({
-    http: { tls: true, tlsPort },
+/**
+ * The web app's box of the workspace tests (startWebBox: HTTPS on its own port, the admin
+ * signed in): a 'desk' queue behind `did`, two agents (the first in the queue), each with a web
+ * user (addUsers: role agent, password `<id>-password`). The box is stopped if a user fails.
+ */
+async function startDeskBox(did: string, first: { id: string; extension: string; password: string; device?: string }, second: { id: string; extension: string; password: string; device?: string }): Promise<WebBox> {
+  const web = await startWebBox({
     recording: { enabled: false },
     extensions: [{ number: first.extension, password: first.password }, { number: second.extension, password: second.password }],
     trunks: [{ name: 'carrier', kind: 'static', host: CARRIER }],
@@ -246,45 +248,38 @@ async function startDeskBox(did: string, first: { id: string; extension: string;
       { id: second.id, name: 'Chen Jing', extension: second.extension, ...(second.device ? { device: second.device } : {}), queues: [] },
     ],
     dids: [{ number: did, trunk: 'carrier', destination: 'queue:desk' }],
-    security: { maxEventLoopLagMs: 0 },
+    security: NO_LAG_GUARD,
   });
-  return { ui, tlsPort };
-}
-
-/** The admin of a desk box over HTTPS, with a web user (role agent, password `<id>-password`) for each agent. */
-async function deskUsers(ui: BoxProcess, tlsPort: number, ids: string[]): Promise<{ ca: Buffer; adm: BrowserSession }> {
-  const ca = boxCertificate(ui);
-  const adm = await browserSignIn(tlsPort, ca, 'admin', adminPassword(ui));
-  for (const u of ids) {
-    const r = await adm.call('POST', '/api/users', { username: u, role: 'agent', password: `${u}-password`, mustChangePassword: false });
-    assert.equal(r.status, 201, r.text);
+  try {
+    await addUsers(web.admin, [[first.id, 'agent'], [second.id, 'agent']]);
+  } catch (err) {
+    await web.box.stop();
+    throw err;
   }
-  return { ca, adm };
+  return web;
 }
 
 test('the workspace transfer panel (both languages): a desk-phone agent blind-transfers a queue caller to another agent\'s phone', async () => {
-  const { ui, tlsPort } = await startDeskBox('5550301', { id: 'a3', extension: '2103', password: 'pw-2103' }, { id: 'a4', extension: '2104', password: 'pw-2104' });
+  const { box: ui, tlsPort, ca, admin: adm, baseURL } = await startDeskBox('5550301', { id: 'a3', extension: '2103', password: 'pw-2103' }, { id: 'a4', extension: '2104', password: 'pw-2104' });
   const phones: Baresip[] = [];
   let uiBrowser: Browser | undefined;
   let agent: TestPage | undefined;
   let caller: CarrierCall | undefined;
   const shots: string[] = [];
   try {
-    const { ca, adm } = await deskUsers(ui, tlsPort, ['a3', 'a4']);
     phones.push(await startBaresip({ extension: '2103', password: 'pw-2103', box: { host: '127.0.0.1', port: ui.sipPort }, listenIp: '127.0.0.1', toneHz: 700, answer: 'manual' }));
     // The phone's microphone outlasts the call (baresip hangs up when its file ends).
     const wav = join(tmp, 'a4-1300.wav');
     makeToneWav(wav, 1300, 90);
     phones.push(await startBaresip({ extension: '2104', password: 'pw-2104', box: { host: '127.0.0.1', port: ui.sipPort }, listenIp: '127.0.0.1', wav, answer: 'auto' }));
     for (const ph of phones) await ph.waitFor(/200 OK .*1 binding/);
-    const a4 = await browserSignIn(tlsPort, ca, 'a4', 'a4-password');
+    const a4 = await browserSignIn(tlsPort, ca, 'a4', passwordOf('a4'));
     assert.equal((await a4.call('POST', '/api/acd/agents/a4/login')).status, 200);
     uiBrowser = await launchBrowser({ trust: ca });
-    agent = await openPage(uiBrowser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'zh-CN' });
+    agent = await openPage(uiBrowser, { baseURL, locale: 'zh-CN' });
     const { page, errors } = agent;
-    await signInPage(page, 'a3', 'a3-password');
-    await page.click('[data-test=go-available]');
-    await page.waitForSelector('[data-test=agent-state][data-state=available]');
+    await signInPage(page, 'a3', passwordOf('a3'));
+    await goAvailable(page);
 
     caller = await carrierCall(ui, { dialled: '5550301', caller: '13900003333', pauseMs: 30_000, timeoutSec: 80 });
     caller.talk(CALLER_HZ);
@@ -623,7 +618,7 @@ test('consultation to a browser agent, then Cancel: w2 is dropped and available 
 });
 
 test('the workspace (both languages): a desk-phone agent consults a browser agent from the transfer panel; the consulted page pops up the consultation, a reload of the consulting page shows its controls again, then Conference', async () => {
-  const { ui, tlsPort } = await startDeskBox('5550302', { id: 'a5', extension: '2105', password: 'pw-2105' }, { id: 'b6', extension: '2106', password: 'unused-2106', device: 'browser' });
+  const { box: ui, ca, admin: adm, baseURL } = await startDeskBox('5550302', { id: 'a5', extension: '2105', password: 'pw-2105' }, { id: 'b6', extension: '2106', password: 'unused-2106', device: 'browser' });
   let phone: Baresip | undefined;
   const browsersHere: Browser[] = [];
   let caller: CarrierCall | undefined;
@@ -631,7 +626,6 @@ test('the workspace (both languages): a desk-phone agent consults a browser agen
   let a: TestPage | undefined;
   let b: TestPage | undefined;
   try {
-    const { ca, adm } = await deskUsers(ui, tlsPort, ['a5', 'b6']);
     // The phone's microphone outlasts the call (baresip hangs up when its file ends).
     const wav = join(tmp, 'a5-700.wav');
     makeToneWav(wav, 700, 180);
@@ -644,15 +638,13 @@ test('the workspace (both languages): a desk-phone agent consults a browser agen
       flags: [`--use-file-for-fake-audio-capture=${toneWav(join(tmp, 'b6-1300.wav'), 1300, 90)}`, '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required'],
     });
     browsersHere.push(softBrowser);
-    a = await openPage(deskBrowser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'zh-CN' });
-    b = await openPage(softBrowser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'zh-CN' });
-    await signInPage(b.page, 'b6', 'b6-password');
+    a = await openPage(deskBrowser, { baseURL, locale: 'zh-CN' });
+    b = await openPage(softBrowser, { baseURL, locale: 'zh-CN' });
+    await signInPage(b.page, 'b6', passwordOf('b6'));
     await b.page.waitForSelector('[data-test=softphone][data-status=ready]', { timeout: 20_000 });
-    await b.page.click('[data-test=go-available]');
-    await b.page.waitForSelector('[data-test=agent-state][data-state=available]');
-    await signInPage(a.page, 'a5', 'a5-password');
-    await a.page.click('[data-test=go-available]');
-    await a.page.waitForSelector('[data-test=agent-state][data-state=available]');
+    await goAvailable(b.page);
+    await signInPage(a.page, 'a5', passwordOf('a5'));
+    await goAvailable(a.page);
 
     caller = await carrierCall(ui, { dialled: '5550302', caller: '13900004444', pauseMs: 90_000, timeoutSec: 150 });
     caller.talk(CALLER_HZ);
@@ -737,7 +729,7 @@ test('kill -9 during a consultation to a browser agent: the restart ends the cal
       { id: 'w8', extension: '2108', device: 'browser', queues: [] },
     ],
     dids: [{ number: '5550303', trunk: 'carrier', destination: 'queue:crash' }],
-    security: { maxEventLoopLagMs: 0 },
+    security: NO_LAG_GUARD,
   };
   const first = await startBoxProcess(config, { keepData: true });
   const dataDir = first.dataDir;
