@@ -19,6 +19,7 @@ import { RtpPeer } from './harness/rtp-peer.ts';
 import { signIn, type ApiClient } from './harness/api.ts';
 import { startPageServer, type PageServer } from './harness/chromium-softphone.ts';
 import { openBrowserAgent } from './harness/browser-agent.ts';
+import { NO_LAG_GUARD } from './harness/web-box.ts';
 
 const CARRIER = '127.0.0.2';
 const AGENT = { id: 'w1', extension: '2101', password: 'softphone-pw-1' };
@@ -43,7 +44,7 @@ before(async () => {
     queues: [{ name: 'web', strategy: 'linear', ringTimeoutSec: 30, wrapUpSec: 0, announceEverySec: 0, overflow: 'hangup' }],
     agents: [{ id: AGENT.id, extension: AGENT.extension, device: 'browser', queues: [{ queue: 'web' }] }],
     dids: [{ number: '5550200', trunk: 'carrier', destination: 'queue:web' }],
-    security: { maxEventLoopLagMs: 0 },
+    security: NO_LAG_GUARD,
   });
   admin = await signIn(box);
   thirdPort = await freePort('127.0.0.4');

@@ -20,11 +20,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { startBoxProcess, type BoxProcess } from './harness/box-process.ts';
+import type { BoxProcess } from './harness/box-process.ts';
 import { freePort } from './harness/ports.ts';
-import { adminPassword, boxCertificate, browserSignIn, type BrowserSession } from './harness/api.ts';
+import { browserSignIn, type BrowserSession } from './harness/api.ts';
 import { runSipp } from './harness/sipp.ts';
-import { ensureWebBuilt, launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { launchBrowser, openPage, screenshot, type TestPage } from './harness/browser.ts';
+import { submitSignIn } from './harness/web-session.ts';
+import { addUsers, goAvailable, NO_LAG_GUARD, passwordOf, startWebBox, type WebBox } from './harness/web-box.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +40,7 @@ const COLLEAGUE = '127.0.0.5';
 const AGENT_HZ = 700;
 const COLLEAGUE_HZ = 1700;
 const NUMBER = '13900139000';
+let web: WebBox;
 let box: BoxProcess;
 let tlsPort: number;
 let upstreamPort: number;
@@ -50,13 +53,10 @@ let softBrowser: Browser | undefined;
 const shots: string[] = [];
 
 before(async () => {
-  ensureWebBuilt();
-  tlsPort = await freePort();
   upstreamPort = await freePort(UPSTREAM);
-  box = await startBoxProcess({
-    http: { tls: true, tlsPort },
+  web = await startWebBox({
     recording: { enabled: true },
-    security: { maxEventLoopLagMs: 0 },
+    security: NO_LAG_GUARD,
     extensions: [{ number: '2501', password: 'pw-2501' }, { number: '2502', password: 'pw-2502' }, { number: '2503', password: 'pw-2503' }],
     trunks: [{ name: 'upstream', kind: 'static', host: UPSTREAM, port: upstreamPort }],
     dialPlan: [{ prefix: '9', trunk: 'upstream', strip: 1 }],
@@ -71,14 +71,13 @@ before(async () => {
       dispositions: [{ code: 'callback-done', en: 'Called back', zh: '已回电' }],
     },
   });
-  const ca = boxCertificate(box);
-  admin = await browserSignIn(tlsPort, ca, 'admin', adminPassword(box));
-  for (const u of ['e1', 'e2']) assert.equal((await admin.call('POST', '/api/users', { username: u, role: 'agent', password: `${u}-password`, mustChangePassword: false })).status, 201);
+  ({ box, tlsPort, admin } = web);
+  await addUsers(admin, [['e1', 'agent'], ['e2', 'agent']]);
   phonePort = await freePort(PHONE);
   const reg = await runSipp({ scenario: 'transfer-agent-register.xml', localIp: PHONE, localPort: phonePort, target: `127.0.0.1:${box.sipPort}`, keys: { ext: '2501' }, extra: ['-au', '2501', '-ap', 'pw-2501'] }).done;
   assert.equal(reg.code, 0, `the desk phone registered 2501: ${reg.errors || reg.stderr}`);
-  browser = await launchBrowser({ trust: ca });
-  agent = await openPage(browser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'zh-CN' });
+  browser = await launchBrowser({ trust: web.ca });
+  agent = await openPage(browser, { baseURL: web.baseURL, locale: 'zh-CN' });
 });
 
 after(async () => {
@@ -94,10 +93,7 @@ test('a desk-phone agent dials a quick-dial number from the page: the phone call
   const { page, errors } = agent;
   const uas = runSipp({ scenario: 'uas-answer.xml', localIp: UPSTREAM, localPort: upstreamPort, mediaPort: await freePort(UPSTREAM), rtpEcho: true, timeoutSec: 60 });
   const deskPhone = runSipp({ scenario: 'click-to-dial-phone.xml', localIp: PHONE, localPort: phonePort, target: `127.0.0.1:${box.sipPort}`, keys: { ext: '2501', rtp_port: 9, number: `9${NUMBER}` }, extra: ['-au', '2501', '-ap', 'pw-2501', '-auth_uri', `9${NUMBER}@127.0.0.1:${box.sipPort}`], pauseMs: 1500, timeoutSec: 60 });
-  await page.goto('/');
-  await page.fill('[data-test=username]', 'e1');
-  await page.fill('[data-test=password]', 'e1-password');
-  await page.click('[data-test=sign-in-submit]');
+  await submitSignIn(page, 'e1', passwordOf('e1'));
   await page.waitForSelector('[data-test=dial] [data-test=dial-quick]');
   assert.match(await page.textContent('[data-test=dial-quick]') ?? '', /Supplier 供应商 · 913900139000/);
   shots.push(await screenshot(page, '61-dial-out-zh'));
@@ -206,10 +202,10 @@ async function heardSince(page: TestPage['page']): Promise<{ samples: number[]; 
 async function softphonePage(): Promise<TestPage> {
   tmp ??= mkdtempSync(join(tmpdir(), 'web-dial-out-'));
   softBrowser ??= await launchBrowser({
-    trust: boxCertificate(box),
+    trust: web.ca,
     flags: [`--use-file-for-fake-audio-capture=${toneWav(join(tmp, 'agent.wav'), AGENT_HZ, 120)}`, '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required'],
   });
-  const p = await openPage(softBrowser, { baseURL: `https://127.0.0.1:${tlsPort}`, locale: 'zh-CN' });
+  const p = await openPage(softBrowser, { baseURL: web.baseURL, locale: 'zh-CN' });
   await p.context.addInitScript(() => {
     const pcs: RTCPeerConnection[] = [];
     (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = pcs;
@@ -238,13 +234,9 @@ test('a browser-softphone agent dials a colleague\'s extension from the quick-di
   try {
     const phone = runSipp({ scenario: 'dial-out-phone.xml', localIp: COLLEAGUE, localPort: colleaguePort, keys: { agent: '2503', agent_rtp_ip: COLLEAGUE, agent_rtp_port: peer.port }, timeoutSec: 150 });
     void phone.waitForLog(/AGENTBOXPORT (\d+)/, 60_000).then(([, port]) => stops.push(peer.talk(COLLEAGUE_HZ, Number(port))), () => undefined);
-    await page.goto('/');
-    await page.fill('[data-test=username]', 'e2');
-    await page.fill('[data-test=password]', 'e2-password');
-    await page.click('[data-test=sign-in-submit]');
+    await submitSignIn(page, 'e2', passwordOf('e2'));
     await page.waitForSelector(`${sp}[data-status=ready]`, { timeout: 20_000 });
-    await page.click('[data-test=go-available]');
-    await page.waitForSelector('[data-test=agent-state][data-state=available]');
+    await goAvailable(page);
     await page.waitForSelector('[data-test=dial][data-device=browser] [data-test=dial-quick][data-number="2503"]');
 
     // What the page hears from the click on: the phone rings 4 s after its 180 (dial-out-phone.xml).
@@ -431,7 +423,7 @@ test('a browser agent\'s international number is refused by its toll class: the 
   assert.equal(await page.textContent('[data-test=dial] [role=alert]'), 'You may not call this kind of number (e.g. international or premium): not in your class of service.');
   shots.push(await screenshot(page, '67-dial-out-toll-refused-en'));
   assert.equal(await page.getAttribute('[data-test=agent-state]', 'data-state'), 'available', 'a refused dial leaves the agent as it was');
-  const api = await browserSignIn(tlsPort, boxCertificate(box), 'e2', 'e2-password');
+  const api = await browserSignIn(tlsPort, web.ca, 'e2', passwordOf('e2'));
   const r = await api.call('POST', '/api/workspace/dial', { number: '90044201234567' });
   assert.deepEqual([r.status, r.body.code], [403, 'CC_CALL_CLASS_FORBIDDEN']);
   const self = await api.call('POST', '/api/workspace/dial', { number: '2502' });
