@@ -67,7 +67,7 @@ test('an empty document gets every default', () => {
   const cfg = parseConfig({});
   assert.deepEqual(cfg.sip, { bindAddress: '0.0.0.0', udpPort: 5060, tcpPort: 5060, tls: true, tlsPort: 5061, maxMessageBytes: 65535, userAgent: 'CallCenterBox/0.1' });
   assert.deepEqual(cfg.http, { host: '0.0.0.0', port: 8080, tls: true, tlsPort: 8443 });
-  assert.deepEqual(cfg.media, { listenIp: '0.0.0.0', rtpMinPort: 20000, rtpMaxPort: 29999, workers: 0, workerNiceness: -10, codecs: ['PCMU', 'PCMA'] });
+  assert.deepEqual(cfg.media, { listenIp: '0.0.0.0', rtpMinPort: 20000, rtpMaxPort: 29999, workers: 0, workerNiceness: 0, codecs: ['PCMU', 'PCMA'] });
   assert.deepEqual(cfg.calls, { noAnswerTimeoutSec: 60, deadMediaTimeoutSec: 60, maxCalls: 2000, onHold: 'music', dtmfEvents: true });
   assert.equal(cfg.registrar.realm, 'callcenter.box');
   assert.deepEqual(cfg.registrar.digestAlgorithms, ['MD5']);

@@ -223,11 +223,12 @@ export const BoxConfigSchema = Type.Object({
     rtpMaxPort: Type.Integer({ minimum: 1024, maximum: 65535, default: 29999 }),
     /** mediasoup workers; 0 (the default): one per CPU core. Calls are spread over them. */
     workers: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
-    /** Nice value of the mediasoup workers (media/worker-priority.ts): below the rest of the
-     *  daemon (0), so forwarding gets the CPU first when the box is busy. -10 (the default):
-     *  bench:media's added jitter at 600 recorded calls 2.8-9.5 ms in three runs, against 54.8
-     *  ms at 0 on the same quiet machine (media/README.md); 0: the daemon's own priority. */
-    workerNiceness: Type.Integer({ minimum: -20, maximum: 19, default: -10 }),
+    /** Nice value of the mediasoup workers (media/worker-priority.ts); 0 (the default): the
+     *  daemon's own. Below 0, forwarding gets the CPU first when the box is busy: at -10,
+     *  bench:media's added jitter at 600 recorded calls was 2.8-10.4 ms against 54.8 ms at 0,
+     *  but with the CPU full the recording thread then lost up to half its packets
+     *  (media/README.md), so it is not the default. */
+    workerNiceness: Type.Integer({ minimum: -20, maximum: 19, default: 0 }),
     /** The prompt set built by scripts/prompts.sh (default: build/prompts in the install). */
     promptsDir: Type.Optional(Type.String()),
     /** Codec preference, first wins. */

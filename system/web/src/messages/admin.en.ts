@@ -200,7 +200,7 @@ export const adminEn = {
   'admin.field.tlsPort': 'HTTPS port',
   // The same field name means something else per section: trunks[].tls is the trunk's certificate check, sip.tls is SIP over TLS.
   'admin.field.trunks.tls': 'TLS certificate check',
-  'admin.help.media.workerNiceness': 'Nice value of the mediasoup workers (-20 to 19; -10 by default): lower than the rest of the box (0), so call audio is forwarded first when the box is busy. 0 runs them like everything else.',
+  'admin.help.media.workerNiceness': 'Nice value of the mediasoup workers (-20 to 19; 0 by default, like the rest of the box). Below 0 (e.g. -10), call audio is forwarded first when the box is busy, but a fully loaded box then records less completely.',
   'admin.help.calls.ringback': 'The tone an agent hears while the number they dialled or consult rings: China (450 Hz, 1 s on, 4 s off; the default) or North America (440 + 480 Hz, 2 s on, 4 s off).',
   'admin.help.trunks.tls': 'With transport TLS: how the box checks the trunk\'s certificate. Pinned SHA-256 fingerprints if given; else it must be signed by the CA (PEM; default: the system\'s CAs) and name the host. Verify off accepts any certificate (not safe).',
   'admin.field.trunks.ca': 'CA certificate (PEM)',

@@ -200,7 +200,7 @@ export const adminZhCN: Record<keyof typeof adminEn, string> = {
   'admin.field.tls': 'HTTPS',
   'admin.field.tlsPort': 'HTTPS 端口',
   'admin.field.trunks.tls': 'TLS 证书校验',
-  'admin.help.media.workerNiceness': 'mediasoup 媒体进程的 nice 值（-20 至 19，默认 -10）：低于本机其他进程（0），本机繁忙时优先转发通话语音。设为 0 则与其他进程相同。',
+  'admin.help.media.workerNiceness': 'mediasoup 媒体进程的 nice 值（-20 至 19，默认 0，与本机其他进程相同）。设为负值（如 -10）时，本机繁忙时优先转发通话语音，但满负载时录音会不完整。',
   'admin.help.calls.ringback': '坐席拨出或咨询时，对方振铃期间坐席听到的回铃音：中国（450 Hz，响 1 秒停 4 秒，默认）或北美（440 + 480 Hz，响 2 秒停 4 秒）。',
   'admin.help.trunks.tls': '传输协议为 TLS 时，本机如何校验中继的证书：填写了 SHA-256 指纹则按指纹核对；否则证书须由 CA 签发（PEM；默认使用系统 CA）并与主机名一致。关闭校验将接受任何证书（不安全）。',
   'admin.field.trunks.ca': 'CA 证书（PEM）',
