@@ -10,6 +10,7 @@ import type { CallCodecs } from './media-engine.ts';
 import type { HubRecording, RecordingHub } from './recording-hub.ts';
 import type { RecordingKey } from './recording-crypto.ts';
 import type { RecorderSide, RecordingSummary } from './recording-protocol.ts';
+import { RECORDING_BATCH_MID } from './recording-batch.ts';
 
 export type { RecorderSide, RecordingSummary } from './recording-protocol.ts';
 
@@ -28,6 +29,7 @@ export type RecorderEvents = {
 
 export class CallRecorder extends EventEmitter<RecorderEvents> {
   private readonly consumers = new Map<RecorderSide, types.Consumer>();
+  private consumed = 0;
   private stoppedBy?: string;
   private closed?: Promise<RecordingSummary>;
 
@@ -66,7 +68,9 @@ export class CallRecorder extends EventEmitter<RecorderEvents> {
     previous?.close();
     this.consumers.delete(side);
     // Audio only: telephone-event is left out of the capabilities, so it is never sent here.
-    const consumer = await this.transport.consume({ producerId, rtpCapabilities: this.audioOnlyCaps() });
+    // The MID prefix asks the patched worker (patch 0005) to batch this consumer's packets
+    // with every other recorder's bound for the same socket (one datagram every few ms).
+    const consumer = await this.transport.consume({ producerId, rtpCapabilities: this.audioOnlyCaps(), mid: `${RECORDING_BATCH_MID}-${side}-${++this.consumed}` });
     if (this.stoppedBy || this.closed) return consumer.close(); // stopped while we awaited
     this.recording.follow(side, consumer.rtpParameters.encodings?.[0]?.ssrc);
     this.consumers.set(side, consumer);

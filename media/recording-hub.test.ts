@@ -76,6 +76,7 @@ test('RTP sent to the worker thread is recorded per SSRC, and in-band digits com
     const [stats] = await hub.stats();
     assert.equal(stats.recordings, 1);
     assert.equal(stats.receive, 'fd', 'the socket is drained by descriptor, not one event per packet');
+    assert.equal(stats.batches, 0, 'plain RTP datagrams, no worker batches');
     assert.deepEqual([stats.lateBytes, stats.reanchors], [0, 0]);
     assert.ok(stats.unknown >= 55, `unknown SSRC packets counted: ${JSON.stringify(stats)}`);
     const summary = await rec.stop();

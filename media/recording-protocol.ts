@@ -46,6 +46,8 @@ export interface RecordingWorkerOptions {
 export interface RecordingWorkerStats {
   /** RTP packets received, and those with an SSRC no recording follows. */
   received: number;
+  /** Batch datagrams among them (the patched worker's, recording-batch.ts); 0 from an unpatched worker. */
+  batches: number;
   unknown: number;
   /** Audio bytes that arrived after their place in the file was written (over 500 ms late). */
   lateBytes: number;

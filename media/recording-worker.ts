@@ -9,6 +9,8 @@
 // reading is stopped and the socket is drained every few ms with synchronous read(2) calls
 // into one reused buffer (~1.3 µs per packet); the 8 MiB receive buffer holds the packets
 // in between. If the socket's descriptor cannot be reached (another runtime), the events are used.
+// The patched mediasoup worker sends the recorders' packets in batches (recording-batch.ts), a
+// datagram every few ms per worker instead of one per packet; plain RTP datagrams are taken too.
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { readSync, readlinkSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { FrameClock } from './frame-clock.ts';
 import type { FromWorker, RecorderSide, RecordingWorkerOptions, ToWorker } from './recording-protocol.ts';
 import { RecordingSession } from './recording-session.ts';
+import { forEachBatchedPacket, isRecordingBatch } from './recording-batch.ts';
 
 interface Route {
   session: RecordingSession;
@@ -42,6 +45,7 @@ const ticking = new Set<RecordingSession>();
 const clock = new FrameClock();
 let unsubscribe: (() => void) | undefined;
 let received = 0;
+let batches = 0;
 let unknown = 0;
 
 if (opts.niceness) {
@@ -69,7 +73,7 @@ function readByDescriptor(): boolean {
   const handle = state ? (socket as unknown as Record<symbol, { handle?: { fd?: number; recvStop?: () => number } }>)[state]?.handle : undefined;
   const fd = handle?.fd;
   if (typeof fd !== 'number' || fd < 0 || typeof handle?.recvStop !== 'function' || handle.recvStop() !== 0) {
-    socket.on('message', (msg: Buffer) => onPacket(msg, msg.length));
+    socket.on('message', (msg: Buffer) => onDatagram(msg, msg.length));
     return false;
   }
   const buf = Buffer.allocUnsafe(65536);
@@ -81,7 +85,7 @@ function readByDescriptor(): boolean {
       } catch {
         return; // EAGAIN: empty (or the socket is closing)
       }
-      onPacket(buf, n);
+      onDatagram(buf, n);
     }
   };
   const timer = setInterval(drain, DRAIN_EVERY_MS);
@@ -89,26 +93,33 @@ function readByDescriptor(): boolean {
   return true;
 }
 
-function onPacket(msg: Buffer, length: number): void {
-  if (length < 12 || (msg[0] & 0xc0) !== 0x80) return;
-  const b1 = msg[1];
+function onDatagram(msg: Buffer, length: number): void {
+  if (!isRecordingBatch(msg, length)) return onPacket(msg, 0, length);
+  batches++;
+  forEachBatchedPacket(msg, length, (start, end) => onPacket(msg, start, end));
+}
+
+/** One RTP packet at msg[start, end). */
+function onPacket(msg: Buffer, start: number, end: number): void {
+  if (end - start < 12 || (msg[start] & 0xc0) !== 0x80) return;
+  const b0 = msg[start];
+  const b1 = msg[start + 1];
   if (b1 >= 192 && b1 <= 223) return; // RTCP (the recorder's transport is rtcp-mux)
   received++;
-  const route = routes.get(msg.readUInt32BE(8));
+  const route = routes.get(msg.readUInt32BE(start + 8));
   if (!route) {
     unknown++;
     return;
   }
   if ((b1 & 0x7f) !== route.payloadType) return; // anything but the call's codec is not audio to record
-  let offset = 12 + (msg[0] & 0x0f) * 4;
-  if (msg[0] & 0x10) {
-    if (length < offset + 4) return;
+  let offset = start + 12 + (b0 & 0x0f) * 4;
+  if (b0 & 0x10) {
+    if (end < offset + 4) return;
     offset += 4 + msg.readUInt16BE(offset + 2) * 4;
   }
-  let end = length;
-  if (msg[0] & 0x20) end -= msg[end - 1];
+  if (b0 & 0x20) end -= msg[end - 1];
   if (offset >= end) return;
-  route.session.push(route.side, msg, offset, end, msg.readUInt32BE(4));
+  route.session.push(route.side, msg, offset, end, msg.readUInt32BE(start + 4));
 }
 
 function tickAll(): void {
@@ -185,7 +196,7 @@ async function onMessage(m: ToWorker): Promise<void> {
         lateBytes += e.session.late.bytes;
         reanchors += e.session.late.reanchors;
       }
-      return post({ type: 'stats', id: m.id, stats: { received, unknown, lateBytes, reanchors, receive, recordings: sessions.size, recvBufferBytes: socket.getRecvBufferSize() } });
+      return post({ type: 'stats', id: m.id, stats: { received, batches, unknown, lateBytes, reanchors, receive, recordings: sessions.size, recvBufferBytes: socket.getRecvBufferSize() } });
     }
     case 'close': {
       // Recordings still open (the process is going down) are finished, so their files are complete.
