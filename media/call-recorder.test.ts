@@ -15,7 +15,9 @@ import { RecordingHub } from './recording-hub.ts';
 import { SipLegMedia } from './sip-leg-media.ts';
 import { readWav } from './wav.ts';
 
-const log = { warn() {}, error() {} };
+/** What mediasoup logs as errors (media/worker-log.ts forwards them here): none is expected. */
+const errors: string[] = [];
+const log = { warn() {}, error: (o: { line?: string }, m: string) => void errors.push(o.line ?? m) };
 
 function rtp(seq: number, ssrc: number, payload: Buffer): Buffer {
   const h = Buffer.alloc(12);
@@ -89,6 +91,7 @@ test('both legs are recorded on their own channel, and the worker batches what i
     assert.ok(batches > 0, `the worker sent batches (${batches}); an unpatched worker sends none`);
     assert.ok(batches < packets, `${batches} batch datagrams carried ${packets} packets`);
     assert.equal(after.unknown, before.unknown, 'every packet belonged to the recording');
+    assert.deepEqual(errors, [], 'mediasoup logged no error (a recorder MID over 8 characters made it log one per packet)');
 
     const summary = await recorder.stop();
     assert.equal(summary.stoppedBy, undefined);

@@ -10,7 +10,7 @@ import type { CallCodecs } from './media-engine.ts';
 import type { HubRecording, RecordingHub } from './recording-hub.ts';
 import type { RecordingKey } from './recording-crypto.ts';
 import type { RecorderSide, RecordingSummary } from './recording-protocol.ts';
-import { RECORDING_BATCH_MID } from './recording-batch.ts';
+import { recordingBatchMid } from './recording-batch.ts';
 
 export type { RecorderSide, RecordingSummary } from './recording-protocol.ts';
 
@@ -70,7 +70,7 @@ export class CallRecorder extends EventEmitter<RecorderEvents> {
     // Audio only: telephone-event is left out of the capabilities, so it is never sent here.
     // The MID prefix asks the patched worker (patch 0005) to batch this consumer's packets
     // with every other recorder's bound for the same socket (one datagram every few ms).
-    const consumer = await this.transport.consume({ producerId, rtpCapabilities: this.audioOnlyCaps(), mid: `${RECORDING_BATCH_MID}-${side}-${++this.consumed}` });
+    const consumer = await this.transport.consume({ producerId, rtpCapabilities: this.audioOnlyCaps(), mid: recordingBatchMid(++this.consumed) });
     if (this.stoppedBy || this.closed) return consumer.close(); // stopped while we awaited
     this.recording.follow(side, consumer.rtpParameters.encodings?.[0]?.ssrc);
     this.consumers.set(side, consumer);

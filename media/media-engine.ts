@@ -5,6 +5,7 @@ import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import type { MediaErrorCode } from './errors.ts';
 import { setProcessNiceness } from './worker-priority.ts';
+import { forwardMediasoupErrors } from './worker-log.ts';
 
 export interface MediaEngineOptions {
   workers: number;
@@ -60,6 +61,7 @@ export class MediaEngine {
 
   static async start(opts: MediaEngineOptions): Promise<MediaEngine> {
     const engine = new MediaEngine(opts);
+    forwardMediasoupErrors(opts.log);
     for (let i = 0; i < opts.workers; i++) {
       const worker = await mediasoup.createWorker({ logLevel: 'error', rtcMinPort: opts.rtpMinPort, rtcMaxPort: opts.rtpMaxPort });
       worker.on('died', (err) => {

@@ -2,7 +2,7 @@
 // writes them; the real worker's batches are exercised by the recording tests that run it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { forEachBatchedPacket, isRecordingBatch } from './recording-batch.ts';
+import { RECORDING_BATCH_MID, forEachBatchedPacket, isRecordingBatch, recordingBatchMid } from './recording-batch.ts';
 
 function batch(...packets: number[][]): Buffer {
   const parts = [Buffer.from('CCRB')];
@@ -34,4 +34,12 @@ test('a length that runs past the datagram, or a zero length, ends the walk with
   assert.deepEqual(walk(b, b.length - 1), [[1, 2]], 'the second packet is cut short');
   assert.deepEqual(walk(Buffer.concat([batch([7]), Buffer.from([0, 0]), batch([8]).subarray(4)])), [[7]]);
   assert.deepEqual(walk(Buffer.concat([batch([7]), Buffer.from([0])])), [[7]], 'a lone length byte is ignored');
+});
+
+test("a recorder consumer's MID has the batch prefix and fits mediasoup's 8 characters", () => {
+  for (const n of [1, 2, 999, 9_999, 10_000, 123_456_789]) {
+    const mid = recordingBatchMid(n);
+    assert.ok(mid.startsWith(RECORDING_BATCH_MID) && mid.length <= 8, mid);
+  }
+  assert.notEqual(recordingBatchMid(1), recordingBatchMid(2));
 });

@@ -6,7 +6,16 @@
 // (its first byte has version bits 10; 'C' is 0x43), so a thread takes both.
 
 /** MID prefix of a recorder's consumers: asks the worker to batch their packets. */
-export const RECORDING_BATCH_MID = 'rec-batch';
+export const RECORDING_BATCH_MID = 'recb';
+
+/**
+ * The MID of a recorder's `n`th consumer. mediasoup writes a consumer's MID into its packets'
+ * header extension space and logs an error per packet for one over 8 characters, so this
+ * stays within 8: the prefix and at most 4 digits.
+ */
+export function recordingBatchMid(n: number): string {
+  return `${RECORDING_BATCH_MID}${Math.abs(Math.trunc(n)) % 10_000}`;
+}
 
 const MAGIC = [0x43, 0x43, 0x52, 0x42]; // "CCRB"
 
