@@ -21,6 +21,9 @@ import { open as fsOpen, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { WavFileHandle } from './wav.ts';
 
+/** Opens the file an encrypted recording is written to (fs/promises open, or SyncFileHandle.open in the recording thread). */
+export type RawOpener = (path: string, flags: string) => Promise<WavFileHandle>;
+
 export const RecordingCryptoErrorCodes = {
   CC_MEDIA_RECORDING_FORMAT: 'not an encrypted recording of a format version this box reads',
   CC_MEDIA_RECORDING_KEY_UNKNOWN: 'the recording was encrypted with a key this box does not hold',
@@ -110,20 +113,20 @@ export class EncryptedFileHandle implements WavFileHandle {
   private ended = false;
 
   private constructor(
-    private readonly fh: FileHandle,
+    private readonly fh: WavFileHandle,
     private readonly header: Buffer,
     private readonly fileKey: Buffer,
   ) {
     this.fileLength = header.length;
   }
 
-  /** Creates the file (flags as for fs.open: 'wx' never clobbers) and writes its header. */
-  static async open(path: string, flags: string, key: RecordingKey): Promise<EncryptedFileHandle> {
+  /** Creates the file (flags as for fs.open: 'wx' never clobbers; `openRaw` opens it) and writes its header. */
+  static async open(path: string, flags: string, key: RecordingKey, openRaw: RawOpener = fsOpen): Promise<EncryptedFileHandle> {
     checkKey(key);
     const salt = randomBytes(SALT);
     const { fileKey, check } = derive(key.key, salt, key.id);
     const header = Buffer.concat([MAGIC, Buffer.from([VERSION, key.id.length]), Buffer.from(key.id, 'latin1'), salt, check]);
-    const fh = await fsOpen(path, flags);
+    const fh = await openRaw(path, flags);
     try {
       await writeAll(fh, header, 0);
     } catch (err) {
@@ -133,10 +136,10 @@ export class EncryptedFileHandle implements WavFileHandle {
     return new EncryptedFileHandle(fh, header, fileKey);
   }
 
-  /** An `openFile` for WavFileWriter that encrypts with `key`. */
-  static opener(key: RecordingKey): (path: string, flags: string) => Promise<WavFileHandle> {
+  /** An `openFile` for WavFileWriter that encrypts with `key` (the file itself opened by `openRaw`). */
+  static opener(key: RecordingKey, openRaw: RawOpener = fsOpen): (path: string, flags: string) => Promise<WavFileHandle> {
     checkKey(key);
-    return (path, flags) => EncryptedFileHandle.open(path, flags, key);
+    return (path, flags) => EncryptedFileHandle.open(path, flags, key, openRaw);
   }
 
   /** Bytes of the file on disk (header and whole records). */
@@ -219,7 +222,7 @@ export class EncryptedFileHandle implements WavFileHandle {
   }
 }
 
-async function writeAll(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+async function writeAll(fh: WavFileHandle, buf: Buffer, position: number): Promise<void> {
   let done = 0;
   while (done < buf.length) {
     const { bytesWritten } = await fh.write(buf, done, buf.length - done, position + done);

@@ -14,6 +14,7 @@ import { endianness } from 'node:os';
 import { InbandDtmfDetector } from './dtmf-inband.ts';
 import { ALAW_DECODE, ULAW_DECODE, silenceByte } from './g711.ts';
 import { EncryptedFileHandle } from './recording-crypto.ts';
+import { SyncFileHandle } from './sync-file-handle.ts';
 import { RECORDER_SIDES, type RecorderSide, type RecordingSpec, type RecordingSummary } from './recording-protocol.ts';
 import { WavFileWriter, type WavError } from './wav.ts';
 
@@ -111,7 +112,8 @@ export class RecordingSession {
       channels: 2,
       encoding: spec.codec === 'PCMU' ? 'ulaw' : 'alaw',
       flushIntervalMs: o.flushIntervalMs ?? 1000,
-      openFile: spec.encryption ? EncryptedFileHandle.opener(spec.encryption) : undefined,
+      // Synchronous file I/O: this runs in the recording thread (sync-file-handle.ts says why).
+      openFile: spec.encryption ? EncryptedFileHandle.opener(spec.encryption, SyncFileHandle.open) : SyncFileHandle.open,
     });
     return new RecordingSession(spec, writer, o);
   }
