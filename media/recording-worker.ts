@@ -13,10 +13,10 @@
 // datagram every few ms per worker instead of one per packet; plain RTP datagrams are taken too.
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { readSync, readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FrameClock } from './frame-clock.ts';
+import { setThisThreadNiceness } from './worker-priority.ts';
 import type { FromWorker, RecorderSide, RecordingWorkerOptions, ToWorker } from './recording-protocol.ts';
 import { RecordingSession } from './recording-session.ts';
 import { forEachBatchedPacket, isRecordingBatch } from './recording-batch.ts';
@@ -48,14 +48,7 @@ let received = 0;
 let batches = 0;
 let unknown = 0;
 
-if (opts.niceness) {
-  try {
-    // Linux: /proc/thread-self is "<pid>/task/<tid>"; setpriority on a tid applies to that thread only.
-    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), opts.niceness);
-  } catch {
-    /* not Linux, or not allowed: run at the process's priority */
-  }
-}
+if (opts.niceness) setThisThreadNiceness(opts.niceness);
 
 const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: opts.recvBufferSize });
 socket.on('error', () => undefined);
