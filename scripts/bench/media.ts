@@ -49,6 +49,8 @@
 //
 // Prints RESULT lines last; exits 0 whenever it ran, non-zero only if it could not run.
 // BENCH_MEDIA_SMOKE=1 runs a 10-call version in under a minute (to check the script itself).
+// BENCH_MEDIA_PAIRS=N (1-6) holds N × 100 calls instead of 600: an A/B of the recording path
+// on a machine too slow to hold 600 calls even without recording (the calls target follows N).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -69,7 +71,8 @@ import {
 import { boxTransit, percentile, readPcapRtp, startRtpCapture, streamJitter, streamsOf, type RtpCapture } from './lib/rtp-capture.ts';
 
 const SMOKE = Boolean(process.env.BENCH_MEDIA_SMOKE);
-const PLAN: HoldPlan = SMOKE ? { pairs: 1, callsPerPair: 10, setupCps: 10, answerWaitSec: 5, settleSec: 1, windowSec: 5, marginSec: 3, pps: 50 } : HOLD_600;
+const PAIRS = Math.min(6, Math.max(1, Math.trunc(Number(process.env.BENCH_MEDIA_PAIRS) || 6)));
+const PLAN: HoldPlan = SMOKE ? { pairs: 1, callsPerPair: 10, setupCps: 10, answerWaitSec: 5, settleSec: 1, windowSec: 5, marginSec: 3, pps: 50 } : { ...HOLD_600, pairs: PAIRS };
 /** Transports of a call: one plain transport per leg and one direct transport per leg for the
  *  DTMF taps; a recorded call adds the recorder's plain transport. */
 const TRANSPORTS_PER_CALL = { legs: 4, recorder: 1 };

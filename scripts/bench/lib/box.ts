@@ -4,7 +4,7 @@
 // never appears at 'warn'), its mediasoup worker found as a child process, CDRs read from
 // its LMDB, and a stop that escalates to SIGKILL so a hung box cannot hang the benchmark.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { open } from 'lmdb';
@@ -111,6 +111,12 @@ export class Box {
       env: { ...process.env, ...benchBoxEnv(), CC_DATA_DIR: join(dataDir, 'data'), CC_CONFIG: configPath, CC_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // BENCH_BOX_OUTPUT=<file>: everything the daemon prints (e.g. with BENCH_BOX_ENV=DEBUG=mediasoup:*) is appended there too.
+    if (process.env.BENCH_BOX_OUTPUT) {
+      const out = createWriteStream(process.env.BENCH_BOX_OUTPUT, { flags: 'a' });
+      child.stdout!.pipe(out, { end: false });
+      child.stderr!.pipe(out, { end: false });
+    }
     const box = new Box(child, sipPort, httpPort, dataDir, removeDir);
     try {
       await box.waitReady();
