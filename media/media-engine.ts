@@ -164,10 +164,20 @@ export class MediaEngine {
     return worker.createRouter({ mediaCodecs: routerCodecs(codecs) });
   }
 
+  /** Closes the workers and waits (up to 3 s) for their processes to exit, so what they print last is logged. */
   async close(): Promise<void> {
     this.closing = true;
+    const exits = this.workers.map((w) => new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 3000);
+      t.unref();
+      w.once('subprocessclose', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    }));
     for (const w of this.workers) w.close();
     this.workers.length = 0;
+    await Promise.all(exits);
   }
 }
 
