@@ -167,9 +167,10 @@ export class MediaEngine {
   /** Closes the workers and waits (up to 3 s) for their processes to exit, so what they print last is logged. */
   async close(): Promise<void> {
     this.closing = true;
-    const exits = this.workers.map((w) => new Promise<void>((resolve) => {
+    // The timer is not unref'd: mediasoup unrefs its worker processes, so an unref'd wait would
+    // let the event loop empty and the daemon exit in the middle of its shutdown.
+    const exits = this.workers.filter((w) => !w.subprocessClosed).map((w) => new Promise<void>((resolve) => {
       const t = setTimeout(resolve, 3000);
-      t.unref();
       w.once('subprocessclose', () => {
         clearTimeout(t);
         resolve();
