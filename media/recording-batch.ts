@@ -26,11 +26,9 @@ export function isRecordingBatch(buf: Uint8Array, length: number): boolean {
 
 /**
  * Calls `onPacket(start, end)` for each packet of the batch in `buf[0, length)`, in order.
- * A length running past the datagram ends the walk (the rest is not trusted): returns the
- * number of packets given out.
+ * A length running past the datagram ends the walk (the rest is not trusted).
  */
-export function forEachBatchedPacket(buf: Uint8Array, length: number, onPacket: (start: number, end: number) => void): number {
-  let count = 0;
+export function forEachBatchedPacket(buf: Uint8Array, length: number, onPacket: (start: number, end: number) => void): void {
   let at = 4;
   while (at + 2 <= length) {
     const size = (buf[at] << 8) | buf[at + 1];
@@ -38,8 +36,6 @@ export function forEachBatchedPacket(buf: Uint8Array, length: number, onPacket: 
     const end = start + size;
     if (size === 0 || end > length) break;
     onPacket(start, end);
-    count++;
     at = end;
   }
-  return count;
 }
