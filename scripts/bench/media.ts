@@ -424,7 +424,9 @@ async function holdRun(label: string, recording: boolean, leaks: LeakTally): Pro
   const startedAt = Date.now();
   const drops = new UdpDropTracker();
   const snmpBefore = udpCounters();
-  drops.start();
+  // Slow polling while calls are up (no socket closes then); fast once the window is over and
+  // the hang-ups come (each closes the box's sockets and the drops they counted with them).
+  drops.start(10_000);
   const pairs = await startRtpPairs(box, uasPorts, PLAN);
   let capture: RtpCapture | undefined;
   try {
@@ -442,7 +444,8 @@ async function holdRun(label: string, recording: boolean, leaks: LeakTally): Pro
     const window = { start: Date.now(), end: Math.min(Date.now() + PLAN.windowSec * 1000, startedAt + hold - 1500) };
     const disk0 = { at: performance.now(), bytes: recording ? diskBytes(box.recordingsDir) : 0 };
     const others = othersBegin();
-    const { sampled, usage, threads } = await measureWindow(label, box, pairs, window.end, capture ? { capture: [capture.pid] } : {});
+    const { sampled, usage, threads } = await measureWindow(label, box, pairs, window.end, { ...(capture ? { capture: [capture.pid] } : {}), bench: [process.pid] });
+    drops.pollEvery(500);
     const ours = [box.pid, ...box.workerPids(), ...pairs.flatMap((p) => [p.uac.pid, p.uas.pid]), capture?.pid ?? 0];
     say(`${label}: the rest of the machine over the window: ${othersEnd(others, usage.seconds, ours)}`);
     if (sampled.last) say(`${label}: at the window's end: ${describeStatus(sampled.last)} (fully set up: ${allSetUp})`);
