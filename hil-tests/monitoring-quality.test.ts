@@ -1,5 +1,7 @@
 // Call quality and SIP response times from real calls: a carrier call through the box to an
-// upstream sipp (RTP both ways); the monitor's per-trunk summary and /metrics carry the MOS,
+// upstream sipp (RTP both ways); while it is up, GET /api/calls shows each leg's live receive
+// quality, read from the media layer every few seconds (the dead-media timeout is short here,
+// so the box reads every 1.3 s); the monitor's per-trunk summary and /metrics carry the MOS,
 // loss and jitter the media layer wrote on the CDR, the box's INVITE to the upstream trunk is
 // timed, and a MOS limit set above what a clean call scores raises CC_MON_MOS_LOW for both
 // trunks from the measured values (no injected reading).
@@ -20,6 +22,7 @@ before(async () => {
   upstreamPort = await freePort('127.0.0.3');
   box = await startBoxProcess(carrierToUpstream(upstreamPort, {
     recording: { enabled: false },
+    calls: { deadMediaTimeoutSec: 4 },
     // What this test measures is call quality, not overload: no 503 for a loaded test machine's event-loop lag.
     security: { maxEventLoopLagMs: 0 },
     monitoring: { intervalMs: 1000, qualityMinCalls: 1, thresholds: { mos: { raise: 4.6, clear: 4.7 } } },
@@ -32,13 +35,46 @@ after(async () => {
 });
 
 test('a real call\'s leg quality is summed per trunk, timed per peer, exported as metrics and judged against the MOS limit', async () => {
-  await twoToneCall(box, upstreamPort, '96001');
+  // The live listing, read while the call runs.
+  const live: any[] = [];
+  let calling = true;
+  const watching = (async () => {
+    while (calling) {
+      const r = await admin.call('GET', '/api/calls');
+      assert.equal(r.status, 200);
+      for (const c of r.body as any[]) if (c.quality) live.push({ ...c, readAt: Date.now() });
+      await new Promise((res) => setTimeout(res, 150));
+    }
+  })();
+  try {
+    await twoToneCall(box, upstreamPort, '96001');
+  } finally {
+    calling = false;
+    await watching;
+  }
   const cdr = await box.cdr('96001', () => true, 10_000);
   assert.ok(cdr, 'the call has a CDR');
   assert.equal(cdr.caller.id, 'carrier');
   assert.equal(cdr.callee.id, 'upstream');
   const q = cdr.quality;
   assert.ok(q.caller.packetsReceived > 0 && q.callee.packetsReceived > 0, 'media flowed both ways');
+
+  // Live readings of this call: taken after the answer, of real packets on both legs, never
+  // more than the call received in all, and scored like the CDR's.
+  const ours = live.filter((c) => c.id === cdr.callId);
+  assert.ok(ours.length > 0, `GET /api/calls showed live quality for the call (${live.length} readings in all)`);
+  const withMedia = ours.filter((c) => c.quality.caller.packetsReceived > 0 && c.quality.callee?.packetsReceived > 0);
+  assert.ok(withMedia.length > 0, `a live reading counted packets on both legs: ${JSON.stringify(ours.map((c) => c.quality))}`);
+  for (const c of ours) {
+    assert.ok(c.quality.at >= c.answeredAt && c.quality.at <= c.readAt, `read after the answer, before it was listed: ${JSON.stringify(c.quality)}`);
+    for (const side of ['caller', 'callee'] as const) {
+      const l = c.quality[side];
+      assert.ok(l, `${side}: a reading for the leg: ${JSON.stringify(c.quality)}`);
+      assert.ok(l.packetsReceived <= q[side].packetsReceived, `${side}: live ${l.packetsReceived} <= ${q[side].packetsReceived} at the end`);
+      assert.ok(l.lossPct >= 0 && l.lossPct <= 100 && l.jitterMs >= 0 && l.jitterMs < 1000, JSON.stringify(l));
+      assert.ok(l.mos >= 1 && l.mos <= 4.5, `${side}: MOS ${l.mos}`);
+    }
+  }
 
   let snap: any;
   for (let i = 0; i < 150; i++) {

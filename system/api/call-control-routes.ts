@@ -8,8 +8,11 @@
 //     modes?: [{ mode, at }], joinedAt?, leftAt?, by? }            (times: ms since the epoch)
 //   GET  /api/calls                        admin, supervisor
 //     200 [{ id, state, startedAt, answeredAt?, queue?, agents: string[], mixed: boolean,
-//            caller: party, callee?: party, parties: CallMember[] }]   (parties: everyone now
-//            and earlier in the mix; before mixing, the caller and callee as 'talking')
+//            caller: party, callee?: party, parties: CallMember[], quality? }]   (parties: everyone now
+//            and earlier in the mix; before mixing, the caller and callee as 'talking';
+//            quality: the latest live reading of what the box receives on each leg, taken every
+//            few seconds once answered: { at, caller: LegLive, callee?: LegLive } with
+//            LegLive = { packetsReceived, lossPct, jitterMs, mos })
 //   POST /api/calls/:id/parties { number } or { agent }   admin, supervisor, or an agent on that call
 //     rings `number` as the call's extension would dial it (an extension, a queue's or outside
 //     number through the dial plan: queues, rooms and IVR numbers answer 409 as for transfers),
@@ -27,7 +30,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Box } from '../box.ts';
-import type { Call } from '../calls/call.ts';
+import type { Call, LiveQuality } from '../calls/call.ts';
 import { CallPartyError, type CallMember, type MonitorMode } from '../calls/call-party-mix.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 
@@ -53,7 +56,14 @@ export function liveCall(call: Call): Record<string, unknown> {
   const parties = members.some((m) => m.role === 'caller')
     ? members
     : [{ id: 'caller', role: 'caller', party: caller, state: 'talking' } as CallMember, ...(callee && call.hasCallee ? [{ id: 'callee', role: 'callee', party: callee, state: 'talking' } as CallMember] : []), ...members];
-  return { id: call.id, state: call.state, startedAt: call.startedAt, ...(call.answeredAtMs ? { answeredAt: call.answeredAtMs } : {}), ...(call.tags.queue ? { queue: call.tags.queue } : {}), agents: [...call.tags.agents], mixed, caller, ...(callee ? { callee } : {}), parties };
+  const q = call.liveQuality;
+  const quality = q && { at: q.at, caller: legLive(q.caller), ...(q.callee ? { callee: legLive(q.callee) } : {}) };
+  return { id: call.id, state: call.state, startedAt: call.startedAt, ...(call.answeredAtMs ? { answeredAt: call.answeredAtMs } : {}), ...(call.tags.queue ? { queue: call.tags.queue } : {}), agents: [...call.tags.agents], mixed, caller, ...(callee ? { callee } : {}), parties, ...(quality ? { quality } : {}) };
+}
+
+/** What a live listing shows of a leg's receive quality (rounded to what a person reads). */
+function legLive(q: LiveQuality['caller']): { packetsReceived: number; lossPct: number; jitterMs: number; mos: number } {
+  return { packetsReceived: q.packetsReceived, lossPct: Math.round(q.lossRate * 10_000) / 100, jitterMs: Math.round(q.jitterMs * 100) / 100, mos: q.mos };
 }
 
 export function callControlRoutes(app: FastifyInstance, box: Box): void {

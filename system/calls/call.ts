@@ -32,6 +32,13 @@ import { CallPartyMix, type CallMember } from './call-party-mix.ts';
 import { DtmfDedup, type DtmfSource } from './dtmf-dedup.ts';
 import { CallTransfer, lendParty, referRefusal, replaceByInvite, type CallLeg, type LentParty, type TransferDestination, type TransferHost, type TransferInfo, type TransferResolver } from './transfer.ts';
 
+/** One live reading of what each leg receives (media/leg-quality.ts), taken at `at`. */
+export interface LiveQuality {
+  at: number;
+  caller: ReceiveQuality;
+  callee?: ReceiveQuality;
+}
+
 export type CallEvents = {
   stateChanged: [from: CallState, to: CallState];
   dtmf: [digit: string, side: LegSide, via: DtmfSource];
@@ -750,10 +757,17 @@ export class Call extends EventEmitter<CallEvents> {
 
   private readonly dtmfDedup = new DtmfDedup();
 
+  private lastQuality?: LiveQuality;
+
+  /** The latest live quality sample of the legs (undefined before the first, every few seconds once answered). */
+  get liveQuality(): LiveQuality | undefined {
+    return this.lastQuality;
+  }
+
   /**
-   * Every few seconds while answered: one stats read per leg gives the live quality (emitted
-   * as `quality` for monitoring) and tells whether RTP stopped (dead-media hang-up; not while
-   * a side is on hold).
+   * Every few seconds while answered: one stats read per leg gives the live quality (kept as
+   * `liveQuality` for GET /api/calls and emitted as `quality`) and tells whether RTP stopped
+   * (dead-media hang-up; not while a side is on hold).
    */
   private watchMedia(): void {
     const limit = this.deps.deadMediaTimeoutMs;
@@ -763,6 +777,7 @@ export class Call extends EventEmitter<CallEvents> {
       const callee = this.callee?.dialog ? this.callee : undefined;
       const [a, b] = await Promise.all([this.caller.media.sample(), callee?.media.sample()]);
       if (this.state !== 'answered') return;
+      this.lastQuality = { at: Date.now(), caller: a.quality, ...(b ? { callee: b.quality } : {}) };
       if (b) this.emit('quality', { caller: a.quality, callee: b.quality });
       if (this.held.size === 0 && !this.transfer) {
         const dead = !limit ? undefined : a.idleMs >= limit ? 'caller' : b && b.idleMs >= limit ? 'callee' : undefined;
