@@ -26,14 +26,19 @@
 // echo sockets dropped (those never came back to the box: the tool's loss, not the box's).
 // What else ran on the machine during each window (kernel softirq, other processes) is printed.
 //
-// Jitter. The figure asked for is the jitter the box adds. The box's CDR gives, per leg, the
-// RFC 3550 interarrival jitter of what the box *received* (mediasoup's running estimate when
-// the call ended, i.e. roughly the last 16 packets, at the worker's millisecond clock). On
-// the callee leg that is the audio that went caller -> box -> callee sipp -> echoed -> box, so
-// it carries the box's forwarding jitter towards the callee (plus the echoing sipp's own and
-// the worker's receive timing). `added_jitter_p99_ms` = p99 over the held calls' callee legs
-// of that CDR jitter with recording − the same without: the receive-side interarrival jitter
-// difference, not a direct send-side measure. A direct measure from the callers is impossible:
+// Jitter. The figure asked for is the jitter the box adds. The box reads, per leg, the RFC 3550
+// interarrival jitter of what it *receives* (mediasoup's running estimate, roughly the last 16
+// packets, at the worker's millisecond clock): every few seconds while a call is up (GET
+// /api/calls shows the latest reading) and once more when the call ends (the CDR). On the
+// callee leg that is the audio that went caller -> box -> callee sipp -> echoed -> box, so it
+// carries the box's forwarding jitter towards the callee (plus the echoing sipp's own and the
+// worker's receive timing). `added_jitter_p99_ms` = p99 over the callee legs of the live
+// readings taken during the window (the API is read three times; each call's distinct readings
+// count) with recording − the same without: the receive-side interarrival jitter difference
+// while all calls are up, not a direct send-side measure. The CDR's reading is printed too
+// (`added_jitter_at_end_p99_ms`), but it is taken as the call ends, and this bench ends all its
+// calls within a few seconds: it mostly shows how the box copes with 600 hang-ups at once
+// (recordings closed, checksummed, indexed and analysed), not the jitter during the calls. A direct measure from the callers is impossible:
 // sipp callers never read their media socket, so nothing measures the RTP the box sends them.
 // What can be measured directly is the box's send timing on the wire: dumpcap captures pair
 // 0's caller->box and box->callee RTP on `lo` (kernel stamps at send time), each forwarded
@@ -54,6 +59,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { freePort } from '../../hil-tests/harness/ports.ts';
 import { cleanupAll } from './lib/cleanup.ts';
@@ -161,8 +167,11 @@ interface RunResult {
   /** Loss with the packets the callee sipps' echo sockets dropped taken off (those never came back: the tool's). */
   lossPctBox: number;
   drops: { boxMedia: number; boxSip: number; boxNodeOther: number; calleeEcho: number };
+  /** From the CDRs: the legs' jitter as the calls ended. */
   calleeJitter: { p50: number; p99: number; max: number; legs: number };
   callerJitterP99: number;
+  /** From the live readings during the window (GET /api/calls). */
+  liveJitter: LiveJitter;
   cpu: Record<string, number>;
   windowSec: number;
   answerMs: number;
@@ -173,6 +182,52 @@ interface RunResult {
   /** Held calls with a complete recording (capped by the fewest calls the box reported in the window). */
   recordedHeld?: number;
   wire?: WireResult;
+}
+
+// ---------------------------------------------------------------- live jitter
+
+interface LiveJitter {
+  callee: { p50: number; p99: number; max: number };
+  callerP99: number;
+  /** Distinct readings (call, time) taken, and of how many calls. */
+  readings: number;
+  calls: number;
+  errors: string[];
+}
+
+interface LiveCallRow {
+  id: string;
+  quality?: { at: number; caller: { jitterMs: number }; callee?: { jitterMs: number } };
+}
+
+/** Reads GET /api/calls three times over the window; each call's distinct live readings (the
+ *  box takes one every few seconds) give the legs' jitter while all calls are up. */
+async function sampleLiveJitter(box: Box, window: { start: number; end: number }): Promise<LiveJitter> {
+  const seen = new Map<string, { caller: number; callee?: number }>();
+  const calls = new Set<string>();
+  const errors: string[] = [];
+  const span = window.end - window.start;
+  for (const at of [window.start + span / 3, window.start + (2 * span) / 3, window.end - 500]) {
+    await sleep(Math.max(0, at - Date.now()));
+    try {
+      for (const c of await box.liveCalls<LiveCallRow>()) {
+        if (!c.quality) continue;
+        calls.add(c.id);
+        seen.set(`${c.id}@${c.quality.at}`, { caller: c.quality.caller.jitterMs, callee: c.quality.callee?.jitterMs });
+      }
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  const callee = [...seen.values()].map((r) => r.callee).filter((j): j is number => j !== undefined);
+  const caller = [...seen.values()].map((r) => r.caller);
+  return {
+    callee: { p50: percentile(callee, 50), p99: percentile(callee, 99), max: callee.length ? Math.max(...callee) : NaN },
+    callerP99: percentile(caller, 99),
+    readings: seen.size,
+    calls: calls.size,
+    errors,
+  };
 }
 
 // ---------------------------------------------------------------- recordings on disk
@@ -444,8 +499,14 @@ async function holdRun(label: string, recording: boolean, leaks: LeakTally): Pro
     const window = { start: Date.now(), end: Math.min(Date.now() + PLAN.windowSec * 1000, startedAt + hold - 1500) };
     const disk0 = { at: performance.now(), bytes: recording ? diskBytes(box.recordingsDir) : 0 };
     const others = othersBegin();
+    const liveSampling = sampleLiveJitter(box, window);
     const { sampled, usage, threads } = await measureWindow(label, box, pairs, window.end, { ...(capture ? { capture: [capture.pid] } : {}), bench: [process.pid] });
     drops.pollEvery(500);
+    const liveJitter = await liveSampling;
+    say(
+      `${label}: live jitter of what the box received during the window (GET /api/calls read 3 times: ${liveJitter.readings} readings of ${liveJitter.calls} calls${liveJitter.errors.length ? `; failed reads: ${liveJitter.errors.join('; ')}` : ''}), ms: ` +
+        `callee legs p50 ${round(liveJitter.callee.p50, 3)}, p99 ${round(liveJitter.callee.p99, 3)}, max ${round(liveJitter.callee.max, 3)}; caller legs p99 ${round(liveJitter.callerP99, 3)}`,
+    );
     const ours = [box.pid, ...box.workerPids(), ...pairs.flatMap((p) => [p.uac.pid, p.uas.pid]), capture?.pid ?? 0];
     say(`${label}: the rest of the machine over the window: ${othersEnd(others, usage.seconds, ours)}`);
     if (sampled.last) say(`${label}: at the window's end: ${describeStatus(sampled.last)} (fully set up: ${allSetUp})`);
@@ -467,7 +528,7 @@ async function holdRun(label: string, recording: boolean, leaks: LeakTally): Pro
     const calleeJ = held.map((c) => c.quality.callee?.jitterMs).filter((j): j is number => j !== undefined);
     const callerJ = held.map((c) => c.quality.caller?.jitterMs).filter((j): j is number => j !== undefined);
     const calleeJitter = { p50: percentile(calleeJ, 50), p99: percentile(calleeJ, 99), max: calleeJ.length ? Math.max(...calleeJ) : NaN, legs: calleeJ.length };
-    say(`${label}: CDR jitter of the held calls (what the box received), ms: callee legs p50 ${round(calleeJitter.p50, 3)}, p99 ${round(calleeJitter.p99, 3)}, max ${round(calleeJitter.max, 3)} (${calleeJ.length} legs); caller legs p99 ${round(percentile(callerJ, 99), 3)}`);
+    say(`${label}: CDR jitter of the held calls (what the box received, read as each call ended), ms: callee legs p50 ${round(calleeJitter.p50, 3)}, p99 ${round(calleeJitter.p99, 3)}, max ${round(calleeJitter.max, 3)} (${calleeJ.length} legs); caller legs p99 ${round(percentile(callerJ, 99), 3)}`);
     const result: RunResult = {
       label,
       recording,
@@ -478,6 +539,7 @@ async function holdRun(label: string, recording: boolean, leaks: LeakTally): Pro
       drops: { boxMedia: dropped.boxMedia.drops, boxSip: dropped.boxSip.drops, boxNodeOther: dropped.boxNodeOther.drops, calleeEcho: dropped.calleeEcho.drops },
       calleeJitter,
       callerJitterP99: percentile(callerJ, 99),
+      liveJitter,
       cpu: { ...usage.pct, nodeMain: threads.mainPct, nodeOther: threads.otherPct },
       windowSec: usage.seconds,
       answerMs,
@@ -525,6 +587,8 @@ function checkTools(): void {
   }
 }
 
+/** Share of the machine's CPU at which the baseline counts as saturated. */
+const SATURATED = 0.95;
 const boxCpu = (r: RunResult | undefined) => (r ? r.cpu.node + r.cpu.worker : undefined);
 const diff = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || Number.isNaN(a) || Number.isNaN(b) ? undefined : a - b);
 
@@ -543,11 +607,16 @@ function recordResults(base: RunResult | undefined, rec: RunResult | undefined, 
     record({ figure: `rtp_drops_echo_sockets_sipp${suffix}`, value: r.drops.calleeEcho, unit: 'packets', target: '-' });
   }
   if (rec) record({ figure: 'rtp_drops_recording_socket', value: rec.drops.boxNodeOther, unit: 'packets', target: '-' });
+  const lj = rec?.liveJitter.callee.p99;
+  const lbj = base?.liveJitter.callee.p99;
+  if (rec && !Number.isNaN(lj)) record({ figure: 'callee_jitter_p99_ms', value: round(lj!, 3), unit: 'ms', baseline: lbj !== undefined && !Number.isNaN(lbj) ? round(lbj, 3) : undefined, target: '-' });
+  const added = diff(lj, lbj);
+  if (added !== undefined) record({ figure: 'added_jitter_p99_ms', value: round(added, 3), unit: 'ms', target: '<=5' });
   const rj = rec?.calleeJitter.p99;
   const bj = base?.calleeJitter.p99;
-  if (rec && !Number.isNaN(rj)) record({ figure: 'callee_jitter_p99_ms', value: round(rj!, 3), unit: 'ms', baseline: bj !== undefined && !Number.isNaN(bj) ? round(bj, 3) : undefined, target: '-' });
-  const added = diff(rj, bj);
-  if (added !== undefined) record({ figure: 'added_jitter_p99_ms', value: round(added, 3), unit: 'ms', target: '<=5' });
+  if (rec && !Number.isNaN(rj)) record({ figure: 'callee_jitter_at_end_p99_ms', value: round(rj!, 3), unit: 'ms', baseline: bj !== undefined && !Number.isNaN(bj) ? round(bj, 3) : undefined, target: '-' });
+  const addedAtEnd = diff(rj, bj);
+  if (addedAtEnd !== undefined) record({ figure: 'added_jitter_at_end_p99_ms', value: round(addedAtEnd, 3), unit: 'ms', target: '-' });
   const rw = rec?.wire?.transitJitterP99;
   const bw = base?.wire?.transitJitterP99;
   if (rw !== undefined && !Number.isNaN(rw)) record({ figure: 'send_transit_jitter_p99_ms', value: round(rw, 3), unit: 'ms', baseline: bw !== undefined && !Number.isNaN(bw) ? round(bw, 3) : undefined, target: '-' });
@@ -563,6 +632,11 @@ function recordResults(base: RunResult | undefined, rec: RunResult | undefined, 
     record({ figure: 'box_node_other_threads_cpu_pct', value: round(rec!.cpu.nodeOther, 1), unit: '%core', baseline: base && round(base.cpu.nodeOther, 1), target: '-' });
     record({ figure: 'box_worker_cpu_pct', value: round(rec!.cpu.worker, 1), unit: '%core', baseline: base && round(base.cpu.worker, 1), target: '-' });
   } else if (base) record({ figure: 'box_cpu_pct_no_recording', value: round(boxCpu(base)!, 1), unit: '%core', target: '-' });
+  // The whole machine (box, sipps, capture, this script): near 100 % without recording, the
+  // recording figures measure a saturated machine rather than what recording costs.
+  for (const r of [base, rec]) {
+    if (r) record({ figure: r.recording ? 'machine_cpu_pct' : 'machine_cpu_pct_no_recording', value: round((r.cpu.machine / (availableParallelism() * 100)) * 100, 1), unit: '%', target: '-' });
+  }
   if (rec?.diskBytesPerSec !== undefined) record({ figure: 'recording_bytes_per_s', value: Math.round(rec.diskBytesPerSec), unit: 'B/s', target: '-' });
   const c = rec?.recordings;
   if (c) {
@@ -584,6 +658,13 @@ async function main(): Promise<void> {
 
   say(`1/3 ${holdCalls(PLAN)} calls held with RTP, recording off (baseline)`);
   const base = await boxPhase('hold-no-recording', errors, () => holdRun('no-recording', false, leaks));
+  if (base && base.cpu.machine >= SATURATED * availableParallelism() * 100) {
+    say(
+      `the baseline alone used ${round(base.cpu.machine, 0)} % of ${availableParallelism() * 100}: this machine is saturated by ${holdCalls(PLAN)} calls without recording ` +
+        `(sipp's RTP and the box's forwarding), so the run with recording measures a saturated machine, not what recording adds; ` +
+        `compare at fewer calls (BENCH_MEDIA_PAIRS) or on a faster machine`,
+    );
+  }
   let rec: RunResult | undefined;
   if (elapsedSec() + BUDGET.secondRunNeedsSec < BUDGET.watchdogSec) {
     say(`2/3 the same with every call recorded`);

@@ -157,6 +157,15 @@ export class Box {
     return (await res.json()) as BoxStatus;
   }
 
+  /** GET /api/calls: the live calls, each with its legs' latest live quality reading once the box took one. */
+  async liveCalls<T>(): Promise<T[]> {
+    const get = () => fetch(`http://127.0.0.1:${this.httpPort}/api/calls`, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {}, signal: AbortSignal.timeout(10_000) });
+    let res = await get();
+    if (res.status === 401 && (await this.signIn())) res = await get();
+    if (!res.ok) throw new Error(`GET /api/calls: ${res.status}`);
+    return (await res.json()) as T[];
+  }
+
   private token?: string;
 
   /** Where the API wants a session: sign in as the admin whose password the fresh box logged at its first start. */
