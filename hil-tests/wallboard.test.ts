@@ -5,7 +5,7 @@
 // today 1, the agent on a call with that caller; the agent's hold shows as on hold; the
 // supervisor listens, then whispers, from the page's buttons (their own baresip phone rings and
 // answers); hanging up gives wrap-up, then available. The deltas are asserted on the WebSocket as well; the page
-// never polls. Thresholds are stored in LMDB with their event row, pushed to supervisors and
+// never polls. The call's live MOS shows beside the caller once the box has read it. Thresholds are stored in LMDB with their event row, pushed to supervisors and
 // never to agents. Big-screen mode hides the app's chrome. Screenshots go to the artifacts
 // directory printed at the start. A caller in an IVR menu shows as in IVR.
 import { before, after } from 'node:test';
@@ -180,6 +180,17 @@ test('a queued caller shows as waiting and ringing without a reload; the agent a
   // The talk time ticks on the page by itself.
   const t1 = await p.textContent('[data-test=wb-agent][data-agent=a1] [data-test=wb-agent-talk]');
   await p.waitForFunction((before) => document.querySelector('[data-test=wb-agent][data-agent=a1] [data-test=wb-agent-talk]')?.textContent !== before, t1, { timeout: 5000 });
+  // The box's first live quality reading (every few seconds once answered) reaches the page as
+  // the call's MOS, on the call and on its agent, and shows beside the caller with its colour.
+  const scored = await delta(from, (m) => typeof m.calls?.[callId]?.mos === 'number');
+  const mos = scored.calls[callId].mos as number;
+  assert.ok(mos >= 1 && mos <= 4.5, `MOS ${mos}`);
+  const badge = '[data-test=wb-agent][data-agent=a1] [data-test=wb-agent-mos]';
+  await p.waitForSelector(badge, { timeout: 10_000 });
+  assert.match((await p.textContent(badge)) ?? '', /^MOS [1-4]\.\d$/);
+  assert.ok(['ok', 'amber', 'red'].includes((await p.getAttribute(badge, 'data-colour')) ?? ''));
+  const board = (await sup.call('GET', '/api/wallboard')).body.model;
+  assert.equal(board.agents.a1.call.mos, board.calls[callId].mos, 'the agent row shows the call\'s MOS');
   shots.push(await screenshot(p, 'wallboard-03-talking-en'));
 
   // The agent puts the caller on hold and takes them back.

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildModel, callPhase, diffModels, type AgentFacts, type CallFacts, type WallFacts } from './wallboard-model.ts';
-import { applyDelta, callsByPhase, catchUp, colourOf, DEFAULT_THRESHOLDS, thresholdProblem, type WallboardDelta, type WallboardModel } from './wallboard-wire.ts';
+import { applyDelta, callsByPhase, catchUp, colourOf, mosColour, DEFAULT_THRESHOLDS, thresholdProblem, type WallboardDelta, type WallboardModel } from './wallboard-wire.ts';
 import { emptyToday, type TodayCounts } from './today-counts.ts';
 import type { ReportSettings } from '../reports/figures.ts';
 
@@ -82,6 +82,37 @@ test('an agent on a direct call (not from a queue) shows the other party, held o
   assert.equal(m.calls.d1!.phase, 'held');
 });
 
+test('a connected call shows its live MOS, on the call and on its agent; a call not yet connected does not, and a new reading is a delta', () => {
+  const m1 = buildModel(facts({
+    calls: [
+      call({ callId: 'c1', queue: 'sales', connected: true, agent: 'a1', callee: '2001', calleeExtension: '2001', mos: 4.41 }),
+      call({ callId: 'c2', caller: '13900000002', queue: 'sales', waiting: true, ringingAgent: 'a2', mos: 4.2 }),
+    ],
+    waiting: [{ queue: 'sales', callId: 'c2', enteredAt: T0 - 3000 }],
+    agents: [
+      agent({ id: 'a1', state: 'on-call', since: T0 - 7000, callId: 'c1', queue: 'sales', callsTaken: 1 }),
+      agent({ id: 'a2', extension: '2002', state: 'ringing', since: T0 - 1000, callId: 'c2', queue: 'sales' }),
+    ],
+  }), today, S, DEFAULT_THRESHOLDS);
+  assert.equal(m1.calls.c1!.mos, 4.41);
+  assert.equal(m1.agents.a1!.call!.mos, 4.41);
+  assert.equal(m1.calls.c2!.mos, undefined, 'ringing: no talk to score yet');
+  assert.equal(m1.agents.a2!.call!.mos, undefined);
+  const direct = buildModel(facts({
+    calls: [call({ callId: 'd1', caller: '2001', callerExtension: '2001', dialled: '013911112222', callee: '013911112222', connected: true, held: true, mos: 3.1 })],
+    agents: [agent({ id: 'a1' })],
+  }), today, S, DEFAULT_THRESHOLDS);
+  assert.deepEqual(direct.agents.a1!.call, { callId: 'd1', caller: '013911112222', talkingSince: T0, held: true, mos: 3.1 });
+  const m2 = buildModel(facts({
+    now: T0 + 5000,
+    calls: [call({ callId: 'c1', queue: 'sales', connected: true, agent: 'a1', callee: '2001', calleeExtension: '2001', mos: 3.6 })],
+    agents: [agent({ id: 'a1', state: 'on-call', since: T0 - 7000, callId: 'c1', queue: 'sales', callsTaken: 1 })],
+  }), today, S, DEFAULT_THRESHOLDS, m1);
+  const d = diffModels(m1, m2);
+  assert.equal(d?.calls?.c1?.mos, 3.6);
+  assert.equal(d?.agents?.a1?.call?.mos, 3.6);
+});
+
 test('the time a phase began and the time talking began are carried over while they last', () => {
   const f = (over: Partial<CallFacts>, now: number) => facts({ now, calls: [call({ queue: 'sales', ...over })] });
   const m1 = buildModel(f({ waiting: true }, T0), today, S, DEFAULT_THRESHOLDS);
@@ -123,6 +154,7 @@ test('colours: waits and waiting callers turn amber and red at their limits, the
   const t = { longestWaitSec: { amber: 60, red: 120 }, waiting: { amber: 1, red: 5 }, serviceLevelPct: { amber: 90, red: 80 } };
   assert.deepEqual([59, 60, 119, 120].map((v) => colourOf('longestWaitSec', v, t)), ['ok', 'amber', 'amber', 'red']);
   assert.deepEqual([0, 1, 4, 5].map((v) => colourOf('waiting', v, t)), ['ok', 'amber', 'amber', 'red']);
+  assert.deepEqual([4.41, 4, 3.99, 3.6, 3.59, 1].map(mosColour), ['ok', 'ok', 'amber', 'amber', 'red', 'red'], 'MOS bands');
   assert.deepEqual([100, 90, 89.9, 80, 79.9].map((v) => colourOf('serviceLevelPct', v, t)), ['ok', 'ok', 'amber', 'amber', 'red']);
   assert.equal(colourOf('serviceLevelPct', undefined, t), 'ok', 'no calls yet: no colour');
   assert.equal(thresholdProblem(t), '');

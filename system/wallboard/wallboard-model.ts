@@ -32,6 +32,8 @@ export interface CallFacts {
   ringingAgent?: string;
   /** The agent who took the call from the queue. */
   agent?: string;
+  /** Estimated MOS of the worse leg in the latest live quality reading (legs with media only). */
+  mos?: number;
 }
 
 export interface WaitingFact {
@@ -85,6 +87,7 @@ function buildCall(c: CallFacts, phase: CallPhase, prev: WallCall | undefined, n
     ...(c.agent ?? c.ringingAgent ? { agent: c.agent ?? c.ringingAgent } : {}),
     ...(c.callee && (talking || phase === 'ringing') ? { callee: c.callee } : {}),
     ...(talking ? { talkingSince: prev?.talkingSince ?? now } : {}),
+    ...(talking && c.mos !== undefined ? { mos: c.mos } : {}),
   };
 }
 
@@ -102,6 +105,7 @@ function buildAgent(a: AgentFacts, calls: Map<string, { facts: CallFacts; wall: 
       ...(a.queue ?? own.facts.queue ? { queue: a.queue ?? own.facts.queue } : {}),
       ...(a.state === 'on-call' ? { talkingSince: a.since } : {}),
       ...(own.wall.phase === 'held' ? { held: true } : {}),
+      ...(own.wall.mos !== undefined ? { mos: own.wall.mos } : {}),
     };
   } else {
     // A direct call on the agent's phone (not from a queue).
@@ -113,6 +117,7 @@ function buildAgent(a: AgentFacts, calls: Map<string, { facts: CallFacts; wall: 
         caller: mine,
         ...(wall.talkingSince !== undefined ? { talkingSince: wall.talkingSince } : {}),
         ...(wall.phase === 'held' ? { held: true } : {}),
+        ...(wall.mos !== undefined ? { mos: wall.mos } : {}),
       };
       break;
     }

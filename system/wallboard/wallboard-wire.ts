@@ -26,6 +26,8 @@ export interface WallCall {
   callee?: string;
   /** Box time the parties were first connected. */
   talkingSince?: number;
+  /** While connected: the estimated MOS (1-4.5) of the worse leg, read every few seconds. */
+  mos?: number;
 }
 
 export interface WallQueueToday {
@@ -61,6 +63,8 @@ export interface WallAgentCall {
   /** Box time the agent started talking (absent while ringing). */
   talkingSince?: number;
   held?: boolean;
+  /** The call's `mos` (WallCall). */
+  mos?: number;
 }
 
 export interface WallAgent {
@@ -162,6 +166,12 @@ export function callsByPhase(model: Pick<WallboardModel, 'calls'>): Record<CallP
 }
 
 export type Colour = 'ok' | 'amber' | 'red';
+
+/** A call's live MOS as a colour: ITU-T G.107's bands, "satisfied" from 4.0, "some users
+ *  dissatisfied" from 3.6, worse below (the same for every supervisor, unlike the queue limits). */
+export function mosColour(mos: number): Colour {
+  return mos >= 4 ? 'ok' : mos >= 3.6 ? 'amber' : 'red';
+}
 
 /** The colour of a queue figure under the thresholds (undefined value: no colour). */
 export function colourOf(metric: 'longestWaitSec' | 'waiting' | 'serviceLevelPct', value: number | undefined, t: WallboardThresholds): Colour {

@@ -1,7 +1,7 @@
 // The live wallboard service (实时监控): keeps the wallboard model of the running box and tells
 // listeners what changed (`delta`, numbered without gaps) as it happens. It watches the ACD's
 // agent changes and queue-log rows and every call's own events (state, hold, connect,
-// transfer, end), gathers plain facts from the ACD, the calls and the IVR, and leaves every
+// transfer, live quality readings, end), gathers plain facts from the ACD, the calls and the IVR, and leaves every
 // decision to the pure core (wallboard-model.ts, today-counts.ts; the service-level time and
 // short-abandon threshold are the reports' settings). A slow reconciliation tick
 // (2 s, server side) catches what no event announces (a call entering an IVR flow, midnight)
@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import type { Store } from '../store/store.ts';
 import type { BoxConfig } from '../config/schema.ts';
 import type { Acd } from '../acd/acd.ts';
-import type { Call } from '../calls/call.ts';
+import type { Call, LiveQuality } from '../calls/call.ts';
 import type { CallManager } from '../calls/call-manager.ts';
 import type { LegSide } from '../calls/sip-leg.ts';
 import { appendAudit } from '../audit/audit-log.ts';
@@ -89,6 +89,7 @@ export class Wallboard extends EventEmitter<WallboardEvents> {
     call.on('stateChanged', changed);
     call.on('connected', changed);
     call.on('transferred', changed);
+    call.on('quality', changed);
     call.on('held', (side, held) => {
       if (held) t.held.add(side);
       else t.held.delete(side);
@@ -187,6 +188,7 @@ export class Wallboard extends EventEmitter<WallboardEvents> {
       const { caller, callee } = call.parties;
       const t = this.tracked.get(call.id);
       const agent = acd.waiters.get(call.id)?.agent;
+      const mos = worseMos(call.liveQuality);
       calls.push({
         callId: call.id,
         state: call.state,
@@ -203,6 +205,7 @@ export class Wallboard extends EventEmitter<WallboardEvents> {
         waiting: waitingIds.has(call.id),
         ...(ringing.has(call.id) ? { ringingAgent: ringing.get(call.id) } : {}),
         ...(agent ? { agent } : {}),
+        ...(mos !== undefined ? { mos } : {}),
       });
     }
     const agents = cfg.agents.flatMap((a) => {
@@ -222,4 +225,10 @@ export function loadThresholds(store: Store): WallboardThresholds {
   const stored = store.tables.config.get(THRESHOLDS_KEY) as Partial<WallboardThresholds> | undefined;
   const merged: WallboardThresholds = { ...structuredClone(DEFAULT_THRESHOLDS), ...(stored && typeof stored === 'object' ? stored : {}) };
   return thresholdProblem(merged) ? structuredClone(DEFAULT_THRESHOLDS) : merged;
+}
+
+/** The lower MOS of the legs that received media in a live reading; undefined without one. */
+function worseMos(q: LiveQuality | undefined): number | undefined {
+  const legs = q ? [q.caller, q.callee].filter((l) => l !== undefined && l.packetsReceived > 0) : [];
+  return legs.length ? Math.min(...legs.map((l) => l!.mos)) : undefined;
 }

@@ -34,6 +34,7 @@ export const wallboardEn = {
   'wallboard.currentCall': 'Current call',
   'wallboard.talkTime': 'Talk time',
   'wallboard.held': 'on hold',
+  'wallboard.mosHint': 'Call quality now: the estimated MOS (1 to 4.5) of the worse side, measured every few seconds. Amber below 4.0, red below 3.6.',
   'wallboard.actions': 'Supervise',
   'wallboard.listen': 'Listen',
   'wallboard.whisper': 'Whisper',

@@ -36,6 +36,7 @@ export const wallboardZhCN: Record<keyof typeof wallboardEn, string> = {
   'wallboard.currentCall': '当前通话',
   'wallboard.talkTime': '通话时长',
   'wallboard.held': '保持中',
+  'wallboard.mosHint': '当前通话质量：较差一侧的估算 MOS（1 至 4.5），每隔几秒测量一次。低于 4.0 为黄色，低于 3.6 为红色。',
   'wallboard.actions': '班长介入',
   'wallboard.listen': '监听',
   'wallboard.whisper': '密语',

@@ -16,7 +16,7 @@ import { t, tMaybe } from '../i18n.ts';
 import type { LiveEvents } from '../live.ts';
 import '../components/interactions-panel.ts';
 import {
-  callsByPhase, catchUp, colourOf, CALL_PHASES,
+  callsByPhase, catchUp, colourOf, mosColour, CALL_PHASES,
   type WallboardDelta, type WallboardModel, type WallboardSnapshot, type WallboardThresholds,
 } from '../../../wallboard/wallboard-wire.ts';
 
@@ -110,6 +110,9 @@ main.wallboard .wb-tile { border: 1px solid var(--line); border-radius: 8px; pad
 main.wallboard .wb-tile b { display: block; font-size: 2em; font-variant-numeric: tabular-nums; }
 main.wallboard td.c-amber { background: #ffd33d55; color: #7a5200; font-weight: 700; }
 main.wallboard td.c-red { background: #cf222e; color: #fff; font-weight: 700; }
+main.wallboard .badge.c-ok { background: #2da44e22; color: #1a7f37; }
+main.wallboard .badge.c-amber { background: #ffd33d; color: #5c4400; }
+main.wallboard .badge.c-red { background: #cf222e; color: #fff; }
 main.wallboard .wb-thresholds { display: grid; grid-template-columns: repeat(4, minmax(8em, 12em)); gap: 0.5rem 1rem; align-items: end; }
 `;
 
@@ -328,7 +331,7 @@ export class WallboardPage extends AppElement {
             <td>${a.name ? `${a.name} (${a.id})` : a.id}</td><td>${a.extension}</td>
             <td><span class="state state-${a.state}" data-test="wb-agent-state">${t(`state.${a.state}`)}${a.state === 'break' && a.reason ? ` · ${tMaybe(`reason.${a.reason}`, a.reason)}` : ''}</span></td>
             <td class="num" data-test="wb-agent-since">${formatDuration(now - a.since)}</td>
-            <td data-test="wb-agent-caller">${a.call ? html`${a.call.caller}${a.call.held ? html` <span class="badge" data-test="wb-agent-held">${t('wallboard.held')}</span>` : ''}` : ''}</td>
+            <td data-test="wb-agent-caller">${a.call ? html`${a.call.caller}${a.call.held ? html` <span class="badge" data-test="wb-agent-held">${t('wallboard.held')}</span>` : ''}${a.call.mos !== undefined ? html` <span class="badge c-${mosColour(a.call.mos)}" data-test="wb-agent-mos" data-colour=${mosColour(a.call.mos)} title=${t('wallboard.mosHint')}>MOS ${a.call.mos.toFixed(1)}</span>` : ''}` : ''}</td>
             <td data-test="wb-agent-queue">${a.call?.queue ? m.queues[a.call.queue]?.displayName ?? a.call.queue : ''}</td>
             <td class="num" data-test="wb-agent-talk">${a.call?.talkingSince !== undefined ? formatDuration(now - a.call.talkingSince) : ''}</td>
             <td data-test="wb-agent-actions" data-call=${a.call?.callId ?? ''}>${a.call?.talkingSince !== undefined && !this.big ? this.monitorButtons(a.call.callId) : ''}</td>
