@@ -1,13 +1,13 @@
 // The live wallboard service (实时监控): keeps the wallboard model of the running box and tells
 // listeners what changed (`delta`, numbered without gaps) as it happens. It watches the ACD's
 // agent changes and queue-log rows and every call's own events (state, hold, connect,
-// transfer, live quality readings, end), gathers plain facts from the ACD, the calls and the IVR, and leaves every
-// decision to the pure core (wallboard-model.ts, today-counts.ts; the service-level time and
-// short-abandon threshold are the reports' settings). A slow reconciliation tick
-// (2 s, server side) catches what no event announces (a call entering an IVR flow, midnight)
-// and sends only differences. Owns the supervisor's colour thresholds (LMDB config table, key
-// `wallboard-thresholds`, written with an event row and an audit row). Reads the ACD, calls
-// and IVR; never changes them.
+// transfer, live quality readings, end), gathers plain facts from the ACD, the calls and the
+// IVR, and leaves every decision to the pure core (wallboard-model.ts, today-counts.ts; the
+// service-level time and short-abandon threshold are the reports' settings). A slow
+// reconciliation tick (2 s, server side) catches what no event announces (a call entering an
+// IVR flow, midnight) and sends only differences. Owns the supervisor's colour thresholds
+// (LMDB config table, key `wallboard-thresholds`, written with an event row and an audit
+// row). Reads the ACD, calls and IVR; never changes them.
 import { EventEmitter } from 'node:events';
 import type { Store } from '../store/store.ts';
 import type { BoxConfig } from '../config/schema.ts';
