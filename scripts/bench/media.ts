@@ -38,7 +38,8 @@
 // while all calls are up, not a direct send-side measure. The CDR's reading is printed too
 // (`added_jitter_at_end_p99_ms`), but it is taken as the call ends, and this bench ends all its
 // calls within a few seconds: it mostly shows how the box copes with 600 hang-ups at once
-// (recordings closed, checksummed, indexed and analysed), not the jitter during the calls. A direct measure from the callers is impossible:
+// (recordings closed, checksummed, indexed and analysed), not the jitter during the calls.
+// A direct measure from the callers is impossible:
 // sipp callers never read their media socket, so nothing measures the RTP the box sends them.
 // What can be measured directly is the box's send timing on the wire: dumpcap captures pair
 // 0's caller->box and box->callee RTP on `lo` (kernel stamps at send time), each forwarded
@@ -590,7 +591,18 @@ function checkTools(): void {
 /** Share of the machine's CPU at which the baseline counts as saturated. */
 const SATURATED = 0.95;
 const boxCpu = (r: RunResult | undefined) => (r ? r.cpu.node + r.cpu.worker : undefined);
-const diff = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || Number.isNaN(a) || Number.isNaN(b) ? undefined : a - b);
+const known = (v: number | undefined): v is number => v !== undefined && !Number.isNaN(v);
+const diff = (a: number | undefined, b: number | undefined) => (known(a) && known(b) ? a - b : undefined);
+/** All the machine's cores, in % of one. */
+const MACHINE_PCT = availableParallelism() * 100;
+
+/** A jitter figure (ms) with recording, against the same without, and their difference as
+ *  `addedFigure` (each left out where a side was not measured). */
+function recordJitter(figure: string, addedFigure: string, withRecording: number | undefined, without: number | undefined, addedTarget: string): void {
+  if (known(withRecording)) record({ figure, value: round(withRecording, 3), unit: 'ms', baseline: known(without) ? round(without, 3) : undefined, target: '-' });
+  const added = diff(withRecording, without);
+  if (added !== undefined) record({ figure: addedFigure, value: round(added, 3), unit: 'ms', target: addedTarget });
+}
 
 function recordResults(base: RunResult | undefined, rec: RunResult | undefined, leaks: LeakTally, errors: string[]): void {
   const target = `>=${holdCalls(PLAN)}`;
@@ -607,21 +619,9 @@ function recordResults(base: RunResult | undefined, rec: RunResult | undefined, 
     record({ figure: `rtp_drops_echo_sockets_sipp${suffix}`, value: r.drops.calleeEcho, unit: 'packets', target: '-' });
   }
   if (rec) record({ figure: 'rtp_drops_recording_socket', value: rec.drops.boxNodeOther, unit: 'packets', target: '-' });
-  const lj = rec?.liveJitter.callee.p99;
-  const lbj = base?.liveJitter.callee.p99;
-  if (rec && !Number.isNaN(lj)) record({ figure: 'callee_jitter_p99_ms', value: round(lj!, 3), unit: 'ms', baseline: lbj !== undefined && !Number.isNaN(lbj) ? round(lbj, 3) : undefined, target: '-' });
-  const added = diff(lj, lbj);
-  if (added !== undefined) record({ figure: 'added_jitter_p99_ms', value: round(added, 3), unit: 'ms', target: '<=5' });
-  const rj = rec?.calleeJitter.p99;
-  const bj = base?.calleeJitter.p99;
-  if (rec && !Number.isNaN(rj)) record({ figure: 'callee_jitter_at_end_p99_ms', value: round(rj!, 3), unit: 'ms', baseline: bj !== undefined && !Number.isNaN(bj) ? round(bj, 3) : undefined, target: '-' });
-  const addedAtEnd = diff(rj, bj);
-  if (addedAtEnd !== undefined) record({ figure: 'added_jitter_at_end_p99_ms', value: round(addedAtEnd, 3), unit: 'ms', target: '-' });
-  const rw = rec?.wire?.transitJitterP99;
-  const bw = base?.wire?.transitJitterP99;
-  if (rw !== undefined && !Number.isNaN(rw)) record({ figure: 'send_transit_jitter_p99_ms', value: round(rw, 3), unit: 'ms', baseline: bw !== undefined && !Number.isNaN(bw) ? round(bw, 3) : undefined, target: '-' });
-  const addedWire = diff(rw, bw);
-  if (addedWire !== undefined) record({ figure: 'added_send_jitter_p99_ms', value: round(addedWire, 3), unit: 'ms', target: '-' });
+  recordJitter('callee_jitter_p99_ms', 'added_jitter_p99_ms', rec?.liveJitter.callee.p99, base?.liveJitter.callee.p99, '<=5');
+  recordJitter('callee_jitter_at_end_p99_ms', 'added_jitter_at_end_p99_ms', rec?.calleeJitter.p99, base?.calleeJitter.p99, '-');
+  recordJitter('send_transit_jitter_p99_ms', 'added_send_jitter_p99_ms', rec?.wire?.transitJitterP99, base?.wire?.transitJitterP99, '-');
   if (rec?.wire) record({ figure: 'send_transit_p99_ms', value: round(rec.wire.transitP99, 3), unit: 'ms', baseline: base?.wire && round(base.wire.transitP99, 3), target: '-' });
   if (rec) record({ figure: 'hold_answer_ms', value: round(rec.answerMs, 0), unit: 'ms', baseline: base && round(base.answerMs, 0), target: '-' });
   const rc = boxCpu(rec);
@@ -635,7 +635,7 @@ function recordResults(base: RunResult | undefined, rec: RunResult | undefined, 
   // The whole machine (box, sipps, capture, this script): near 100 % without recording, the
   // recording figures measure a saturated machine rather than what recording costs.
   for (const r of [base, rec]) {
-    if (r) record({ figure: r.recording ? 'machine_cpu_pct' : 'machine_cpu_pct_no_recording', value: round((r.cpu.machine / (availableParallelism() * 100)) * 100, 1), unit: '%', target: '-' });
+    if (r) record({ figure: r.recording ? 'machine_cpu_pct' : 'machine_cpu_pct_no_recording', value: round((r.cpu.machine / MACHINE_PCT) * 100, 1), unit: '%', target: '-' });
   }
   if (rec?.diskBytesPerSec !== undefined) record({ figure: 'recording_bytes_per_s', value: Math.round(rec.diskBytesPerSec), unit: 'B/s', target: '-' });
   const c = rec?.recordings;
@@ -658,9 +658,9 @@ async function main(): Promise<void> {
 
   say(`1/3 ${holdCalls(PLAN)} calls held with RTP, recording off (baseline)`);
   const base = await boxPhase('hold-no-recording', errors, () => holdRun('no-recording', false, leaks));
-  if (base && base.cpu.machine >= SATURATED * availableParallelism() * 100) {
+  if (base && base.cpu.machine >= SATURATED * MACHINE_PCT) {
     say(
-      `the baseline alone used ${round(base.cpu.machine, 0)} % of ${availableParallelism() * 100}: this machine is saturated by ${holdCalls(PLAN)} calls without recording ` +
+      `the baseline alone used ${round(base.cpu.machine, 0)} % of ${MACHINE_PCT}: this machine is saturated by ${holdCalls(PLAN)} calls without recording ` +
         `(sipp's RTP and the box's forwarding), so the run with recording measures a saturated machine, not what recording adds; ` +
         `compare at fewer calls (BENCH_MEDIA_PAIRS) or on a faster machine`,
     );

@@ -150,20 +150,21 @@ export class Box {
   }
 
   async status(): Promise<BoxStatus> {
-    const get = () => fetch(`http://127.0.0.1:${this.httpPort}/api/status`, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {}, signal: AbortSignal.timeout(5000) });
-    let res = await get();
-    if (res.status === 401 && (await this.signIn())) res = await get();
-    if (!res.ok) throw new Error(`GET /api/status: ${res.status}`);
-    return (await res.json()) as BoxStatus;
+    return this.getJson<BoxStatus>('/api/status', 5000);
   }
 
   /** GET /api/calls: the live calls, each with its legs' latest live quality reading once the box took one. */
   async liveCalls<T>(): Promise<T[]> {
-    const get = () => fetch(`http://127.0.0.1:${this.httpPort}/api/calls`, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {}, signal: AbortSignal.timeout(10_000) });
+    return this.getJson<T[]>('/api/calls', 10_000);
+  }
+
+  /** GET `path` as the admin (signing in on the first 401); throws on any other failure. */
+  private async getJson<T>(path: string, timeoutMs: number): Promise<T> {
+    const get = () => fetch(`http://127.0.0.1:${this.httpPort}${path}`, { headers: this.token ? { authorization: `Bearer ${this.token}` } : {}, signal: AbortSignal.timeout(timeoutMs) });
     let res = await get();
     if (res.status === 401 && (await this.signIn())) res = await get();
-    if (!res.ok) throw new Error(`GET /api/calls: ${res.status}`);
-    return (await res.json()) as T[];
+    if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
+    return (await res.json()) as T;
   }
 
   private token?: string;

@@ -136,7 +136,7 @@ export class UdpDropTracker {
     this.pollEvery(everyMs);
   }
 
-  /** Polls at this interval from now on (once at once). */
+  /** Polls now, then every `ms` from now on. */
   pollEvery(ms: number): void {
     clearInterval(this.timer);
     this.poll();
