@@ -13,7 +13,8 @@ import {
   EncryptedFileHandle, createDecryptStream, decryptRecording, isEncryptedRecording, type RecordingCryptoErrorCode, type RecordingKey,
 } from './recording-crypto.ts';
 import { RecordingSession } from './recording-session.ts';
-import { WavFileWriter, readWav } from './wav.ts';
+import { readWav } from './wav.ts';
+import { WavFileWriter } from './wav-writer.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rec-crypto-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -19,7 +19,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { open as fsOpen, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import type { WavFileHandle } from './wav.ts';
+import type { WavFileHandle } from './wav-writer.ts';
 
 /** Opens the file an encrypted recording is written to (fs/promises open, or SyncFileHandle.open in the recording thread). */
 export type RawOpener = (path: string, flags: string) => Promise<WavFileHandle>;

@@ -13,7 +13,8 @@ import type {
 } from './recording-protocol.ts';
 import { decryptRecording } from './recording-crypto.ts';
 import { sha256File } from './recording-session.ts';
-import { WavError, wavHeaderLength } from './wav.ts';
+import { WavError } from './wav.ts';
+import { wavHeaderLength } from './wav-writer.ts';
 
 export interface RecordingHubOptions {
   /** Worker threads; recordings go to the one with the fewest. Default 1 (enough for 600 calls on 2 cores). */

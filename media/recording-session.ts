@@ -16,7 +16,8 @@ import { ALAW_DECODE, ULAW_DECODE, silenceByte } from './g711.ts';
 import { EncryptedFileHandle } from './recording-crypto.ts';
 import { SyncFileHandle } from './sync-file-handle.ts';
 import { RECORDER_SIDES, type RecorderSide, type RecordingSpec, type RecordingSummary } from './recording-protocol.ts';
-import { WavFileWriter, type WavError } from './wav.ts';
+import type { WavError } from './wav.ts';
+import { WavFileWriter } from './wav-writer.ts';
 
 /** Samples (= G.711 bytes) per 20 ms frame, and per ms. */
 const FRAME = 160;

@@ -6,7 +6,7 @@
 // (cpuprofile of bench:media, 2026-11-27), far more than the writes themselves into the page
 // cache. Errors are thrown as by node:fs (code ENOSPC etc.), i.e. the promise rejects.
 import { closeSync, fdatasyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
-import type { WavFileHandle } from './wav.ts';
+import type { WavFileHandle } from './wav-writer.ts';
 
 export class SyncFileHandle implements WavFileHandle {
   private fd: number | undefined;

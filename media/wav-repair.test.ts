@@ -4,7 +4,8 @@ import { spawnSync, execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { WavError, WavFileWriter, readWav } from './wav.ts';
+import { WavError, readWav } from './wav.ts';
+import { WavFileWriter } from './wav-writer.ts';
 import { freshHeader, repairWav } from './wav-repair.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wav-repair-'));
@@ -48,10 +49,10 @@ test('a G.711 stereo recording whose writer died after writing audio but before 
 
 test('a writer process killed with SIGKILL mid-recording leaves a file the repair makes exact', async () => {
   const path = tmp();
-  const wavTs = resolve(import.meta.dirname, 'wav.ts');
+  const writerTs = resolve(import.meta.dirname, 'wav-writer.ts');
   // Appends 100 ms frames every 20 ms with a 100 ms flush interval, then kills itself.
   const script = `
-    const { WavFileWriter } = await import(${JSON.stringify(wavTs)});
+    const { WavFileWriter } = await import(${JSON.stringify(writerTs)});
     const w = await WavFileWriter.open(${JSON.stringify(path)}, { channels: 2, encoding: 'alaw', flushIntervalMs: 100 });
     let i = 0;
     const t = setInterval(() => {

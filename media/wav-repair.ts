@@ -4,7 +4,8 @@
 // for the format the caller says it was written in. Works on the file in place; reads only
 // the header. Encrypted recordings (.ccrec) are not WAV on disk and are not touched here.
 import { open } from 'node:fs/promises';
-import { WavError, type WavWriterEncoding } from './wav.ts';
+import { WavError } from './wav.ts';
+import type { WavWriterEncoding } from './wav-writer.ts';
 
 const FORMAT_PCM = 1;
 const FORMAT_ALAW = 6;
@@ -123,7 +124,7 @@ function parseLayout(buf: Buffer): Layout | undefined {
   return undefined;
 }
 
-/** The header this box's WavFileWriter writes for an encoding (wav.ts), for `dataBytes` of audio. */
+/** The header this box's WavFileWriter writes for an encoding (wav-writer.ts), for `dataBytes` of audio. */
 export function freshHeader(f: WavFallback, dataBytes: number): Buffer {
   const pcm = f.encoding === 'pcm16';
   const bytesPerSample = pcm ? 2 : 1;

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeAlaw, encodeUlaw, decodeUlaw } from './g711.ts';
-import { WavError, WavFileWriter, readWav, resample, toTelephony, type Wav, type WavFileHandle } from './wav.ts';
+import { WavError, readWav, resample, toTelephony, type Wav } from './wav.ts';
+import { WavFileWriter, type WavFileHandle } from './wav-writer.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wav-test-'));
 let fileNo = 0;
@@ -558,7 +559,7 @@ test('buffered audio reaches the file within a second, and as soon as a second o
   await w.close();
 });
 
-const WAV_MODULE = fileURLToPath(new URL('./wav.ts', import.meta.url));
+const WAV_WRITER_MODULE = fileURLToPath(new URL('./wav-writer.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
 /** Runs a recording in a child process that SIGKILLs itself; returns the file it left. */
@@ -567,7 +568,7 @@ function crashRecording(mode: 'after-flush' | 'realtime'): string {
   const script = join(dir, `crash-${mode}.mts`);
   writeFileSync(
     script,
-    `import { WavFileWriter } from ${JSON.stringify(WAV_MODULE)};
+    `import { WavFileWriter } from ${JSON.stringify(WAV_WRITER_MODULE)};
 const w = await WavFileWriter.open(${JSON.stringify(file)}, { channels: 2 });
 const frame = (k: number) => Int16Array.from({ length: 160 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 1000 * (k * 160 + i)) / 8000)));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -13,7 +13,8 @@ import { SipTransport } from '../sip/transport.ts';
 import { SipEndpoint } from '../sip/endpoint.ts';
 import { decode, encode, makeResponse } from '../sip/codec.ts';
 import type { SipRequest } from '../sip/message.ts';
-import { WavFileWriter, readWav } from '../../media/wav.ts';
+import { readWav } from '../../media/wav.ts';
+import { WavFileWriter } from '../../media/wav-writer.ts';
 import { journalCall, journaledCalls, type JournalEntry, type JournaledDialog } from './dialog-journal.ts';
 import { endCallsCutByRestart } from './restart-cleanup.ts';
 

@@ -13,7 +13,7 @@ import type { PromptLang, PromptLibrary } from '../../media/prompt-library.ts';
 import type { KeywordRecognizer } from '../../media/speech-recognizer.ts';
 import { AudioTap } from '../../media/ivr-audio-tap.ts';
 import { Endpointer } from '../../media/speech-endpointer.ts';
-import { WavFileWriter } from '../../media/wav.ts';
+import { WavFileWriter } from '../../media/wav-writer.ts';
 import type { IvrPort, ListenResult, PromptId, RecordRequest, RecordedMessage } from './ivr-port.ts';
 import type { MessageBox } from './messages.ts';
 import type { IvrErrorCode } from './errors.ts';
