@@ -27,6 +27,11 @@ export interface BoxProcess {
   idle(timeoutMs?: number): Promise<any>;
   /** Read a table of the box's LMDB (works while it runs: LMDB allows many readers). */
   read<T = unknown>(table: 'cdr' | 'registrations' | 'events' | 'config' | 'recordings' | 'agents' | 'queue-log' | 'queue-calls' | 'callbacks' | 'customers'): Promise<{ key: unknown; value: T }[]>;
+  /** The values of a table once `enough(values)` holds, polling `read`; after `timeoutMs` the
+   *  values as they are then (re-read in a new process, which is what a caller's assertion
+   *  then checks). For a row written before an event the test already saw: CI runs showed the
+   *  in-process read a moment behind the box's commits about once in ten runs. */
+  rowsWhen<T = any>(table: Parameters<BoxProcess['read']>[0], enough: (values: T[]) => boolean, timeoutMs?: number): Promise<T[]>;
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** The CDR of the call to `dialled` (matching `where`), once the box has written it. */
   cdr(dialled: string, where?: (row: any) => boolean, timeoutMs?: number): Promise<any>;
@@ -145,6 +150,19 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: St
       for (;;) {
         const s = await readStatus();
         if ((s.calls === 0 && s.media.routers === 0) || Date.now() > until) return s;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    rowsWhen: async (table, enough, timeoutMs = 5000) => {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const values = (await read<any>(table)).map((r) => r.value);
+        if (enough(values)) return values;
+        if (Date.now() > until) {
+          const fresh = await readInNewProcess(table);
+          if (enough(fresh)) console.warn(`box.rowsWhen: the in-process LMDB read of ${table} stayed behind; a new process sees the rows`);
+          return fresh;
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
     },
