@@ -177,7 +177,7 @@ test('an extension with srtp mandatory offering plain RTP gets 488; bad crypto l
     const r = await inviteAs1001({ proto: 'RTP/SAVP', crypto });
     assert.equal(r.status, 488, `${JSON.stringify(crypto)}: ${JSON.stringify(r)}`);
   }
-  assert.equal((await box.status()).calls, 0);
+  assert.equal((await box.idle()).calls, 0);
 });
 
 /** The certificate a new TLS connection to the SIP port is shown. */

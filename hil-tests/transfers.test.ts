@@ -324,7 +324,7 @@ for (const te of [101, 96]) {
     assert.equal(moved, te !== 101, 'a re-INVITE moves the target only when the routers differ');
     const at = (re: RegExp) => JSON.parse(box.logs.slice(mark).find((l) => re.test(l))!).time as number;
     t.diagnostic(`REFER to joined: ${at(/"msg":"call transferred"/) - at(/"msg":"transfer requested"/)} ms`);
-    const s = await box.status();
+    const s = await box.idle(5000);
     assert.equal(s.calls, 0);
     assert.equal(s.media.routers, 0);
   });
@@ -366,7 +366,7 @@ test('an INVITE with Replaces from another extension takes the agent\'s place in
   const cdr = await box.cdr('5550104', (c) => c.startedAt >= startedAt);
   assert.equal(cdr.callee.id, '1005');
   assert.deepEqual(cdr.transfers.map((t: any) => [t.kind, t.side, t.from.id, t.to.id]), [['consultative', 'callee', '1004', '1005']]);
-  assert.equal((await box.status()).calls, 0);
+  assert.equal((await box.idle(5000)).calls, 0);
 });
 
 test('a REFER outside any dialog is answered 481, with or without a To tag', async () => {
