@@ -46,9 +46,12 @@ export function makeToneWav(path: string, hz: number, seconds = 20): void {
   execFileSync('sox', ['-n', '-r', '8000', '-b', '16', '-c', '1', '-e', 'signed-integer', path, 'synth', String(seconds), 'sine', String(hz), 'vol', '0.5']);
 }
 
-export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
-  const dir = mkdtempSync(join(tmpdir(), 'baresip-'));
-  // A fresh namespace has every port free; its addresses cannot be probed from here.
+/** How often a phone is started again on other ports when its SIP or control port is taken. */
+const PORT_ATTEMPTS = 5;
+
+/** Free-looking SIP and control ports for a phone. A fresh namespace's own ports cannot be probed
+ *  from here (the box's media ports may be bound there): the start retries when one is taken. */
+async function pickPorts(o: BaresipOptions): Promise<{ sipPort: number; ctrlPort: number }> {
   // baresip also opens SIP over TLS on the next port up: both must be free, and the control
   // port must not take either (a CI run lost a phone to that collision).
   const probeHost = o.netns ? '127.0.0.1' : o.listenIp;
@@ -56,10 +59,15 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
   for (let i = 0; i < 20 && !(await tcpFree(sipPort + 1, probeHost)); i++) sipPort = await freePort(probeHost);
   let ctrlPort = await freePort();
   while (ctrlPort === sipPort || ctrlPort === sipPort + 1) ctrlPort = await freePort();
+  return { sipPort, ctrlPort };
+}
+
+export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
+  const dir = mkdtempSync(join(tmpdir(), 'baresip-'));
   const ctrlHost = o.netns ? o.listenIp : '127.0.0.1';
   const wav = o.wav ?? join(dir, 'mic.wav');
   if (!o.wav) makeToneWav(wav, o.toneHz ?? 440);
-  writeFileSync(
+  const writeConfig = (sipPort: number, ctrlPort: number) => writeFileSync(
     join(dir, 'config'),
     [
       `sip_listen ${o.listenIp}:${sipPort}`,
@@ -87,13 +95,36 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
     join(dir, 'accounts'),
     `<sip:${o.extension}@${o.box.host}:${o.box.port}${o.tls ? ';transport=tls' : ''}>;auth_pass=${o.password};audio_codecs=PCMU,PCMA;answermode=${o.answer ?? 'auto'};regint=${o.register === false ? 0 : 300}${o.mediaenc ? `;mediaenc=${o.mediaenc}` : ''}\n`,
   );
-  const child = o.netns
-    ? spawn('ip', ['netns', 'exec', o.netns, 'baresip', '-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn('baresip', ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let child!: ChildProcess;
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let exited!: Promise<void>;
+  let ctrlPort = 0;
+  for (let attempt = 1; ; attempt++) {
+    const ports = await pickPorts(o);
+    ctrlPort = ports.ctrlPort;
+    writeConfig(ports.sipPort, ports.ctrlPort);
+    child = o.netns
+      ? spawn('ip', ['netns', 'exec', o.netns, 'baresip', '-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('baresip', ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let attemptOut = '';
+    child.stdout!.on('data', (d) => (attemptOut += d));
+    child.stderr!.on('data', (d) => (attemptOut += d));
+    const started = child;
+    exited = new Promise<void>((r) => started.once('exit', () => r()));
+    const until = Date.now() + 15_000;
+    while (!/baresip is ready\.|Address already in use/.test(attemptOut) && started.exitCode === null && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (!/Address already in use/.test(attemptOut) || attempt === PORT_ATTEMPTS) {
+      out = attemptOut;
+      child.stdout!.on('data', (d) => (out += d));
+      child.stderr!.on('data', (d) => (out += d));
+      break;
+    }
+    // A port the probe saw free is taken where baresip runs: start again on others.
+    started.kill('SIGKILL');
+    await exited;
+  }
   const waitFor = async (re: RegExp, timeoutMs = 15_000) => {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
