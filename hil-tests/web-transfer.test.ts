@@ -103,9 +103,10 @@ async function liveCall(): Promise<string> {
   throw new Error('no live queue call listed');
 }
 
-/** A carrier caller to the queue's DID, talking its tone once the box answered. */
-async function callIn(pauseMs = 25_000): Promise<CarrierCall> {
-  const call = await carrierCall(box, { dialled: '5550300', caller: '13900002222', pauseMs, timeoutSec: Math.ceil(pauseMs / 1000) + 55 });
+/** A carrier caller to the queue's DID, talking its tone once the box answered; it hangs up
+ *  after `pauseMs`, or with `scenario` 'uac-wait-bye.xml' stays until the box's BYE. */
+async function callIn(pauseMs = 25_000, scenario?: string): Promise<CarrierCall> {
+  const call = await carrierCall(box, { dialled: '5550300', caller: '13900002222', pauseMs, timeoutSec: Math.ceil(pauseMs / 1000) + 55, scenario });
   call.talk(CALLER_HZ);
   return call;
 }
@@ -115,11 +116,11 @@ async function callIn(pauseMs = 25_000): Promise<CarrierCall> {
  * events, the call listed as answered. A failed step closes the caller; `incoming` and
  * `connected` are the page's counts of those events with this call.
  */
-async function w1Answers(pauseMs = 25_000): Promise<{ caller: CarrierCall; callId: string; incoming: number; connected: number }> {
+async function w1Answers(pauseMs = 25_000, scenario?: string): Promise<{ caller: CarrierCall; callId: string; incoming: number; connected: number }> {
   const p1 = pages[W1.id];
   const incoming = await count(p1, 'incoming');
   const connected = await count(p1, 'connected');
-  const caller = await callIn(pauseMs);
+  const caller = await callIn(pauseMs, scenario);
   try {
     await waitCount(p1, 'incoming', incoming + 1);
     await p1.click('#answer');
@@ -139,7 +140,8 @@ async function queueLog(callId: string): Promise<{ type: string; [k: string]: un
 test('blind transfer from one browser agent to another: the first leaves at once, the caller hears the second', async () => {
   let caller: CarrierCall | undefined;
   try {
-    const answered = await w1Answers();
+    // The caller stays until w2 hangs up: the test doesn't wait out a fixed call length.
+    const answered = await w1Answers(25_000, 'uac-wait-bye.xml');
     caller = answered.caller;
     const { callId } = answered;
     const callerPeer = caller.peer;
@@ -178,9 +180,10 @@ test('blind transfer from one browser agent to another: the first leaves at once
     assert.equal(agents.find((a) => a.id === W2.id)?.state, 'on-call');
     assert.notEqual(agents.find((a) => a.id === W1.id)?.state, 'on-call', 'w1 is done with the call');
 
-    const r = await caller.uac.done;
-    assert.equal(r.code, 0, `the caller talked until it hung up: ${r.errors || r.stderr}`);
+    await p2.click('#hangup');
     await waitCount(p2, 'ended', 1);
+    const r = await caller.uac.done;
+    assert.equal(r.code, 0, `the caller talked until w2 hung up (the box's BYE): ${r.errors || r.stderr}`);
     const cdr = await box.cdr('5550300', (row) => row.callId === callId);
     assert.equal(cdr.transfers?.length, 1, JSON.stringify(cdr.transfers));
     assert.equal(cdr.transfers[0].kind, 'blind');
@@ -281,7 +284,8 @@ test('the workspace transfer panel (both languages): a desk-phone agent blind-tr
     await signInPage(page, 'a3', passwordOf('a3'));
     await goAvailable(page);
 
-    caller = await carrierCall(ui, { dialled: '5550301', caller: '13900003333', pauseMs: 30_000, timeoutSec: 80 });
+    // The caller stays until a4's phone hangs up (the box's BYE ends sipp's scenario).
+    caller = await carrierCall(ui, { dialled: '5550301', caller: '13900003333', pauseMs: 30_000, timeoutSec: 80, scenario: 'uac-wait-bye.xml' });
     caller.talk(CALLER_HZ);
     const callerPeer = caller.peer;
     await phones[0].waitFor(/Incoming call from/i, 20_000);
@@ -317,8 +321,9 @@ test('the workspace transfer panel (both languages): a desk-phone agent blind-tr
     const agents = (await adm.call('GET', '/api/acd/agents')).body as { id: string; state: string }[];
     assert.equal(agents.find((a) => a.id === 'a4')?.state, 'on-call');
     await page.waitForSelector('[data-test=agent-state][data-state=available]', { timeout: 10_000 });
+    await phones[1].command('hangup');
     const r = await caller.uac.done;
-    assert.equal(r.code, 0, r.errors || r.stderr);
+    assert.equal(r.code, 0, `the caller talked until a4 hung up (the box's BYE): ${r.errors || r.stderr}`);
     const cdr = await ui.cdr('5550301', (row) => row.transfers?.length === 1);
     assert.deepEqual([cdr.transfers[0].kind, cdr.transfers[0].from.id, cdr.transfers[0].to.id, cdr.callee.id], ['blind', '2103', '2104', '2104']);
     assert.deepEqual(errors, []);
