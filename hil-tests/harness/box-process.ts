@@ -126,6 +126,12 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: St
       await env.close();
     }
   };
+  /** Said when a row a test waits for never shows: the box's errors so far (a failed CDR write
+   *  is logged, not thrown), so a CI log tells a lost write from a late read. */
+  const warnBoxErrors = (what: string) => {
+    const errors = logs.filter((l) => /"level":(50|60)/.test(l)).slice(-10);
+    console.warn(`${what}: the box logged ${errors.length ? `these errors:\n${errors.join('\n')}` : 'no error'}`);
+  };
   // The same read in a new process: a check on the in-process read above, which once (in
   // ~10 CI runs) missed a CDR the box had logged as written; not reproduced since.
   const readInNewProcess = async (table: string) => {
@@ -161,6 +167,7 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: St
         if (Date.now() > until) {
           const fresh = await readInNewProcess(table);
           if (enough(fresh)) console.warn(`box.rowsWhen: the in-process LMDB read of ${table} stayed behind; a new process sees the rows`);
+          else warnBoxErrors(`box.rowsWhen: the rows of ${table} never came`);
           return fresh;
         }
         await new Promise((r) => setTimeout(r, 100));
@@ -174,6 +181,7 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: St
         if (Date.now() > until) {
           const fresh = (await readInNewProcess('cdr')).find((c) => c.dialled === dialled && where(c));
           if (fresh) console.warn(`box.cdr: the in-process LMDB read missed CDR ${fresh.callId}; a new process sees it`);
+          else warnBoxErrors(`box.cdr: no CDR for ${dialled}`);
           return fresh;
         }
         await new Promise((r) => setTimeout(r, 100));
