@@ -63,8 +63,10 @@ export class UpdateFromDisk extends AppElement {
     this.error = undefined;
     this.done = undefined;
     try {
-      this.done = await api<{ version: string; slot: string }>('POST', '/api/updates/disk', { disk: b.disk, file: b.file });
+      const done = await api<{ version: string; slot: string }>('POST', '/api/updates/disk', { disk: b.disk, file: b.file });
+      // The slots are read again first, so the message never shows beside the old slot list.
       await this.load();
+      this.done = done;
     } catch (err) {
       this.error = err;
     } finally {
