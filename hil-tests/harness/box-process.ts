@@ -141,6 +141,21 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: St
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, join(dataDir, 'data', 'box.lmdb'), table], { cwd: ROOT, maxBuffer: 64 * 1024 ** 2 });
     return JSON.parse(stdout) as any[];
   };
+  /** BoxProcess.rowsWhen; `what` names the rows in the warnings of a read that gave up. */
+  const rowsWhen = async <T = any>(table: Parameters<BoxProcess['read']>[0], enough: (values: T[]) => boolean, timeoutMs = 5000, what = `the rows of ${table}`): Promise<T[]> => {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const values = (await read<T>(table)).map((r) => r.value);
+      if (enough(values)) return values;
+      if (Date.now() > until) {
+        const fresh = (await readInNewProcess(table)) as T[];
+        if (enough(fresh)) console.warn(`box: the in-process LMDB read missed ${what}; a new process sees them`);
+        else warnBoxErrors(`box: ${what} never came`);
+        return fresh;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   return {
     host,
     sipPort,
@@ -159,33 +174,10 @@ export async function startBoxProcess(config: Record<string, any> = {}, opts: St
         await new Promise((r) => setTimeout(r, 100));
       }
     },
-    rowsWhen: async (table, enough, timeoutMs = 5000) => {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const values = (await read<any>(table)).map((r) => r.value);
-        if (enough(values)) return values;
-        if (Date.now() > until) {
-          const fresh = await readInNewProcess(table);
-          if (enough(fresh)) console.warn(`box.rowsWhen: the in-process LMDB read of ${table} stayed behind; a new process sees the rows`);
-          else warnBoxErrors(`box.rowsWhen: the rows of ${table} never came`);
-          return fresh;
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
+    rowsWhen,
     cdr: async (dialled, where = () => true, timeoutMs = 5000) => {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const row = (await read<any>('cdr')).map((r) => r.value).find((c) => c.dialled === dialled && where(c));
-        if (row) return row;
-        if (Date.now() > until) {
-          const fresh = (await readInNewProcess('cdr')).find((c) => c.dialled === dialled && where(c));
-          if (fresh) console.warn(`box.cdr: the in-process LMDB read missed CDR ${fresh.callId}; a new process sees it`);
-          else warnBoxErrors(`box.cdr: no CDR for ${dialled}`);
-          return fresh;
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const match = (c: any) => c.dialled === dialled && where(c);
+      return (await rowsWhen('cdr', (values) => values.some(match), timeoutMs, `a CDR for ${dialled}`)).find(match);
     },
     stop: () =>
       (stopped ??= (async () => {
