@@ -103,24 +103,23 @@ export async function startBaresip(o: BaresipOptions): Promise<Baresip> {
     const ports = await pickPorts(o);
     ctrlPort = ports.ctrlPort;
     writeConfig(ports.sipPort, ports.ctrlPort);
-    child = o.netns
+    const started = o.netns
       ? spawn('ip', ['netns', 'exec', o.netns, 'baresip', '-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
       : spawn('baresip', ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let attemptOut = '';
-    child.stdout!.on('data', (d) => (attemptOut += d));
-    child.stderr!.on('data', (d) => (attemptOut += d));
-    const started = child;
+    child = started;
+    out = '';
+    // Only the phone that is kept writes to `out`: a killed attempt's last words are dropped.
+    const collect = (d: Buffer) => {
+      if (child === started) out += d;
+    };
+    started.stdout!.on('data', collect);
+    started.stderr!.on('data', collect);
     exited = new Promise<void>((r) => started.once('exit', () => r()));
     const until = Date.now() + 15_000;
-    while (!/baresip is ready\.|Address already in use/.test(attemptOut) && started.exitCode === null && Date.now() < until) {
+    while (!/baresip is ready\.|Address already in use/.test(out) && started.exitCode === null && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    if (!/Address already in use/.test(attemptOut) || attempt === PORT_ATTEMPTS) {
-      out = attemptOut;
-      child.stdout!.on('data', (d) => (out += d));
-      child.stderr!.on('data', (d) => (out += d));
-      break;
-    }
+    if (!/Address already in use/.test(out) || attempt === PORT_ATTEMPTS) break;
     // A port the probe saw free is taken where baresip runs: start again on others.
     started.kill('SIGKILL');
     await exited;
